@@ -1,0 +1,77 @@
+// livyd: the Livy-compatible REST server around the livy library.
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "flags.h"
+#include "livy/http.h"
+#include "livy/livy.h"
+
+namespace {
+
+std::string current_user() {
+  const passwd* pw = ::getpwuid(::geteuid());
+  return pw != nullptr ? pw->pw_name : "";
+}
+
+int fail(const std::string& msg) {
+  std::fprintf(stderr, "livyd: %s\n", msg.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Before any thread exists: the signals main waits for are blocked
+  // everywhere, and a closed client socket must not kill the process.
+  sigset_t wait_set;
+  sigemptyset(&wait_set);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&wait_set, sig);
+  pthread_sigmask(SIG_BLOCK, &wait_set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  livyd::Flags flags;
+  std::vector<std::string> warnings;
+  const livy::Status parsed = livyd::parse_flags(argc, argv, flags, warnings);
+  if (!parsed) return fail(parsed.message() + "\n" + livyd::kUsage);
+  if (flags.help) return std::fputs(livyd::kUsage, stdout), 0;
+  if (flags.version) return std::printf("livyd %s (Livy API %s)\n", livy::kVersion, livy::kLivyApiVersion), 0;
+  for (const auto& w : warnings) std::fprintf(stderr, "livyd: warning: %s\n", w.c_str());
+
+  auto runtime = livy::Runtime::open(flags.config);
+  if (!runtime) return fail(runtime.status().message());
+
+  httplib::Server server;
+  const int threads = flags.config.http_threads;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  livy::http::mount_routes(server, **runtime, {current_user()});
+
+  int port = flags.config.port;
+  if (port == 0) {
+    port = server.bind_to_any_port(flags.config.host);
+  } else if (!server.bind_to_port(flags.config.host, port)) {
+    port = -1;
+  }
+  if (port < 0) return fail("cannot listen on " + flags.config.host + ":" + std::to_string(flags.config.port));
+  std::thread http([&server] { server.listen_after_bind(); });
+  std::fprintf(stderr, "livyd %s listening on http://%s:%d (data in %s)\n", livy::kVersion,
+               flags.config.host.c_str(), port, flags.config.data_dir.c_str());
+  if (!flags.port_file.empty()) {
+    const std::string tmp = flags.port_file + ".tmp";
+    std::ofstream(tmp) << port << "\n";
+    std::rename(tmp.c_str(), flags.port_file.c_str());
+  }
+
+  int sig = 0;
+  sigwait(&wait_set, &sig);
+  std::fprintf(stderr, "livyd: signal %d, shutting down\n", sig);
+  server.stop();
+  http.join();
+  (*runtime)->shutdown();
+  return 0;
+}

@@ -1,0 +1,78 @@
+// Plain types of the batch API: requests, batches, pages, logs.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace livy {
+
+// Spark resources a batch (and later a session) asks for. Unset = Spark's default.
+struct SparkResources {
+  std::vector<std::string> jars;
+  std::vector<std::string> py_files;
+  std::vector<std::string> files;
+  std::vector<std::string> archives;
+  std::optional<std::string> driver_memory;    // like "1g", "512m"
+  std::optional<int> driver_cores;
+  std::optional<std::string> executor_memory;
+  std::optional<int> executor_cores;
+  std::optional<int> num_executors;
+  std::optional<std::string> queue;
+  std::map<std::string, std::string> conf;     // Spark properties
+};
+
+// A request to run one application with spark-submit.
+struct BatchRequest {
+  std::string file;                        // jar, .py or .R: local path or URI
+  std::optional<std::string> class_name;   // main class of a jar
+  std::vector<std::string> args;           // arguments of the application
+  std::optional<std::string> name;         // unique among live batches; not all digits
+  std::optional<std::string> proxy_user;   // spark-submit --proxy-user
+  SparkResources resources;
+};
+
+enum class BatchState { kNotStarted, kStarting, kRunning, kSuccess, kDead, kKilled, kError };
+
+std::string_view to_string(BatchState state);  // Livy's name: "starting", "dead"...
+bool is_final(BatchState state);
+
+// Where to look at a running application.
+struct AppInfo {
+  std::optional<std::string> driver_log_url;
+  std::optional<std::string> spark_ui_url;
+};
+
+// A batch as its users see it.
+struct Batch {
+  std::int64_t id = 0;
+  std::optional<std::string> name;
+  std::optional<std::string> owner;
+  std::optional<std::string> proxy_user;
+  BatchState state = BatchState::kNotStarted;
+  std::optional<std::string> app_id;
+  AppInfo app_info;
+  std::vector<std::string> log;  // the last lines of its output
+};
+
+// One page of a list: `total` counts everything, not the page.
+template <typename T>
+struct Page {
+  std::int64_t from = 0;
+  std::int64_t total = 0;
+  std::vector<T> items;
+};
+
+// Lines of a log: `from` is the index of the first line returned among the
+// `total` lines kept.
+struct LogPage {
+  std::int64_t id = 0;
+  std::int64_t from = 0;
+  std::int64_t total = 0;
+  std::vector<std::string> lines;
+};
+
+}  // namespace livy

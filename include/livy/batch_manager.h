@@ -1,0 +1,54 @@
+// BatchManager: submits Spark applications and tracks them to the end.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "livy/batch.h"
+#include "livy/status.h"
+
+namespace livy {
+
+class Runtime;
+
+// Owned by a Runtime (get it with Runtime::batches()); thread-safe. Every
+// batch is one spark-submit in its own process group, written to the store
+// before submit() returns, and watched by the runtime's monitor.
+// A batch is named by its id ("3") or its name ("nightly-etl").
+class BatchManager {
+ public:
+  ~BatchManager();
+  BatchManager(const BatchManager&) = delete;
+  BatchManager& operator=(const BatchManager&) = delete;
+
+  // Validates, stores and starts the batch; returns it in state `starting`.
+  Result<Batch> submit(const BatchRequest& request, const std::optional<std::string>& owner = std::nullopt);
+
+  Result<Batch> get(std::string_view id_or_name) const;
+
+  // Live batches (finished ones stay for state-retain), oldest first.
+  Result<Page<Batch>> list(std::int64_t from = 0, std::int64_t size = 100) const;
+
+  // Kept output lines. Without `from`, the last `size` lines; size < 0: all.
+  Result<LogPage> log(std::string_view id_or_name, std::optional<std::int64_t> from, std::int64_t size = 100) const;
+
+  // Kills the batch's process group (SIGTERM, then SIGKILL after the grace
+  // period); the batch ends `killed`. A finished batch is forgotten instead.
+  Status kill(std::string_view id_or_name);
+
+  // Blocks until the batch is in a final state or `timeout` passes; returns it either way.
+  Result<Batch> wait(std::string_view id_or_name, std::chrono::milliseconds timeout) const;
+
+  struct Impl;
+
+ private:
+  friend class Runtime;
+  explicit BatchManager(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace livy

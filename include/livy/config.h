@@ -1,0 +1,75 @@
+// Config: every setting of a livyd runtime, with its default.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "livy/status.h"
+
+namespace livy {
+
+// All settings. Defaults make a runtime work out of the box: local Spark,
+// SQLite under ./var, 127.0.0.1:8998, no auth. docs/configuration.md lists
+// each key with its YAML name and its Livy (livy.conf) name.
+struct Config {
+  // --- server ---
+  std::string host = "127.0.0.1";        // server.host / livy.server.host. Loopback by default: safe.
+  int port = 8998;                       // server.port / livy.server.port. 0 picks a free port.
+  std::size_t request_max_bytes = 1 << 20;  // server.request-max-bytes: larger bodies get 413.
+  int http_threads = 16;                 // server.threads: concurrent HTTP requests being served.
+
+  // --- state ---
+  std::string data_dir = "./var";        // store.data-dir: SQLite store, logs of batches and sessions.
+
+  // --- spark ---
+  std::string spark_home;    // spark.home / livy.server.spark-home. Empty: $SPARK_HOME, then ./.venv's pyspark.
+  std::string spark_master = "local[*]";  // spark.master / livy.spark.master
+  std::string spark_deploy_mode;          // spark.deploy-mode / livy.spark.deploy-mode. Empty: client.
+  std::string python;        // spark.python: interpreter for PySpark. Empty: the venv that holds
+                             // spark.home if any, else $PYSPARK_PYTHON, else Spark's own choice.
+
+  // --- files ---
+  // files.local-dir-whitelist / livy.file.local-dir-whitelist: directories whose files a request may
+  // name as local paths (file, jars, pyFiles, files, archives). Empty: no local paths at all.
+  std::vector<std::string> local_dir_whitelist;
+
+  // --- limits and timing ---
+  std::size_t log_cache_lines = 200;   // log.cache-size / livy.cache-log.size: lines kept in memory per batch.
+  int max_creation = 100;              // sessions.max-creation / livy.server.session.max-creation:
+                                       // sessions and batches starting at once; beyond it POST gets 400.
+  std::chrono::milliseconds batch_kill_grace{std::chrono::seconds(5)};  // batches.kill-grace: SIGTERM
+                                       // to SIGKILL. Longer lets Spark clean up; shorter frees faster.
+  std::chrono::seconds state_retain{600};  // sessions.state-retain / livy.server.session.state-retain.sec:
+                                       // how long a finished batch stays in the live list.
+  std::chrono::milliseconds monitor_interval{200};  // monitor.interval: how often processes and logs are
+                                       // polled. Shorter notices ends sooner and costs more wake-ups.
+};
+
+// Reads a configuration file into `config`: YAML when the name ends in
+// .yaml/.yml, Livy's `key = value` format otherwise (livy.conf). Keys that
+// are not known are reported in `warnings`; an invalid value is an error
+// that names the key.
+Status load_config_file(const std::string& path, Config& config, std::vector<std::string>* warnings);
+
+// Sets one key (livyd name like `server.port`, or Livy name like
+// `livy.server.port`) from its text form. Unknown keys: kNotFound.
+Status set_config_value(Config& config, const std::string& key, const std::string& value);
+
+// One documented configuration key.
+struct ConfigKey {
+  std::string name;         // livyd name (YAML path with dots)
+  std::string livy_name;    // livy.conf name, empty when Livy has none
+  std::string default_text;  // default in text form
+  std::string doc;
+};
+
+// Every key, in documentation order.
+const std::vector<ConfigKey>& config_keys();
+
+// Current value of a key in text form (as accepted by set_config_value).
+std::string get_config_value(const Config& config, const std::string& key);
+
+}  // namespace livy

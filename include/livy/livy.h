@@ -1,0 +1,11 @@
+// The embeddable core of livyd in one include.
+#pragma once
+
+#include "livy/batch.h"
+#include "livy/batch_manager.h"
+#include "livy/clock.h"
+#include "livy/config.h"
+#include "livy/process.h"
+#include "livy/runtime.h"
+#include "livy/status.h"
+#include "livy/version.h"

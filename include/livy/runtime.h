@@ -1,0 +1,44 @@
+// Runtime: owns everything a livyd instance is made of.
+#pragma once
+
+#include <memory>
+
+#include "livy/batch_manager.h"
+#include "livy/clock.h"
+#include "livy/config.h"
+#include "livy/process.h"
+#include "livy/status.h"
+
+namespace livy {
+
+// The operating-system doors a runtime uses. Empty members get the real ones.
+struct RuntimeOptions {
+  std::shared_ptr<ProcessLauncher> launcher;  // default: posix_process_launcher()
+  std::shared_ptr<Clock> clock;               // default: system_clock()
+};
+
+// Opens the store under config.data_dir, resolves Spark, recovers what the
+// store knows and starts the monitor thread. Several runtimes may live in one
+// process, each with its own data directory. Destroying it stops the monitor;
+// running batches keep running (they belong to their own process groups).
+class Runtime {
+ public:
+  static Result<std::unique_ptr<Runtime>> open(const Config& config, RuntimeOptions options = {});
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  BatchManager& batches();
+  const Config& config() const;
+
+  // Stops background work; idempotent, also done by the destructor.
+  void shutdown();
+
+  struct Impl;
+
+ private:
+  explicit Runtime(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace livy

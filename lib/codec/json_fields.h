@@ -1,0 +1,28 @@
+// Strict reading of JSON objects into plain structs: each field checked for
+// its type before it is read (RapidJSON asserts otherwise), unknown fields rejected.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "livy/status.h"
+
+namespace livy::codec {
+
+// Parses `text` as a JSON object; a clear 400 message otherwise.
+Status parse_object(const std::string& text, rapidjson::Document& doc);
+
+// Readers for one member `v` named `field`. JSON null means "not given".
+Status read_string(const rapidjson::Value& v, const char* field, std::optional<std::string>& out);
+Status read_string(const rapidjson::Value& v, const char* field, std::string& out);
+Status read_int(const rapidjson::Value& v, const char* field, std::optional<int>& out);
+Status read_string_list(const rapidjson::Value& v, const char* field, std::vector<std::string>& out);
+Status read_string_map(const rapidjson::Value& v, const char* field, std::map<std::string, std::string>& out);
+
+std::string to_std_string(const rapidjson::Value& v);
+
+}  // namespace livy::codec

@@ -1,0 +1,260 @@
+// The batch table and its public operations; the monitor is in batch_monitor.cpp.
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include "codec/request_json.h"
+#include "core/batch_manager_impl.h"
+#include "core/id_or_name.h"
+#include "core/request_validation.h"
+
+namespace livy {
+
+namespace fs = std::filesystem;
+
+BatchManager::Impl::Impl(Config config, SparkEnvironment spark, Store& store,
+                         std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock)
+    : config_(std::move(config)),
+      spark_(std::move(spark)),
+      store_(store),
+      launcher_(std::move(launcher)),
+      clock_(std::move(clock)) {}
+
+BatchManager::Impl::~Impl() { stop(); }
+
+Status BatchManager::Impl::start() {
+  auto records = store_.load_batches();
+  if (!records) return records.status();
+  const auto now_ms = to_epoch_ms(clock_->now());
+  const auto retain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config_.state_retain).count();
+  {
+    std::lock_guard lock(mu_);
+    for (auto& rec : *records) {
+      if (rec.forgotten || (is_final(rec.state) && rec.ended_ms + retain_ms < now_ms)) continue;
+      Entry e;
+      e.tail = std::make_unique<LogTail>(rec.log_path, config_.log_cache_lines);
+      e.tail->finish();
+      // A batch that was running when the last livyd stopped: its wrapper is
+      // not our child any more, but its exit status file and process group tell its fate.
+      e.process_done = rec.pid == 0 || (is_final(rec.state) && !launcher_->group_alive(rec.pid));
+      e.kill_requested = rec.state == BatchState::kKilled;
+      e.rec = std::move(rec);
+      if (e.rec.pid == 0 && !is_final(e.rec.state)) {
+        e.rec.state = BatchState::kDead;  // the server stopped between storing and launching it
+        e.rec.ended_ms = now_ms;
+        persist(e);
+      }
+      entries_.emplace(e.rec.id, std::move(e));
+    }
+    stopping_ = false;
+  }
+  monitor_ = std::thread([this] { monitor_loop(); });
+  return Status::ok();
+}
+
+void BatchManager::Impl::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (monitor_.joinable()) monitor_.join();
+}
+
+BatchManager::Impl::Entry* BatchManager::Impl::find(std::string_view id_or_name) {
+  if (const auto id = as_id(id_or_name)) {
+    const auto it = entries_.find(*id);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
+  for (auto& [id, e] : entries_) {
+    if (e.rec.name && *e.rec.name == id_or_name) return &e;
+  }
+  return nullptr;
+}
+
+namespace {
+Status not_found(std::string_view id_or_name) {
+  return Status::not_found("Session '" + std::string(id_or_name) + "' not found.");
+}
+}  // namespace
+
+Batch BatchManager::Impl::to_batch(const Entry& e) const {
+  Batch b;
+  b.id = e.rec.id;
+  b.name = e.rec.name;
+  b.owner = e.rec.owner;
+  b.proxy_user = e.rec.proxy_user;
+  b.state = e.rec.state;
+  b.app_id = e.rec.app_id;
+  b.app_info.spark_ui_url = e.rec.spark_ui_url;
+  b.log = e.tail->last(10);
+  return b;
+}
+
+void BatchManager::Impl::persist(const Entry& e) {
+  // The in-memory state stays authoritative for this run; a failed write is
+  // reported on the next start as a stale state, which recovery corrects.
+  (void)store_.update_batch(e.rec);
+}
+
+Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std::optional<std::string>& owner) {
+  Status st = validate_batch_request(request, config_.local_dir_whitelist);
+  if (!st) return st;
+  std::lock_guard lock(mu_);
+  if (stopping_) return Status::unavailable("the server is shutting down");
+  int starting = 0;
+  for (const auto& [id, e] : entries_) {
+    if (request.name && e.rec.name == request.name) {
+      return Status::invalid_argument("Duplicate session name: " + *request.name);
+    }
+    starting += e.rec.state == BatchState::kStarting ? 1 : 0;
+  }
+  if (starting >= config_.max_creation) {
+    return Status::resource_exhausted("Rejected, too many sessions are being created!");
+  }
+  const auto id = store_.allocate_id("batch");
+  if (!id) return id.status();
+
+  const fs::path dir = fs::path(config_.data_dir) / "batches" / std::to_string(*id);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::unavailable("cannot create the batch's directory");
+
+  Entry e;
+  e.rec.id = *id;
+  e.rec.name = request.name;
+  e.rec.owner = owner;
+  e.rec.proxy_user = request.proxy_user;
+  e.rec.request_json = codec::encode_batch_request(request);
+  e.rec.state = BatchState::kStarting;
+  e.rec.log_path = (dir / "output.log").string();
+  e.rec.status_path = (dir / "exit-status").string();
+  e.rec.created_ms = to_epoch_ms(clock_->now());
+  e.tail = std::make_unique<LogTail>(e.rec.log_path, config_.log_cache_lines);
+  st = store_.insert_batch(e.rec);  // durable before anyone hears of it
+  if (!st) return st;
+  launch(e, request);
+  Batch batch = to_batch(e);
+  entries_.emplace(e.rec.id, std::move(e));
+  changed_.notify_all();
+  return batch;
+}
+
+void BatchManager::Impl::launch(Entry& e, const BatchRequest& request) {
+  ProcessSpec spec;
+  spec.argv = batch_submit_argv(spark_, request);
+  spec.env = spark_.env;
+  spec.working_dir = fs::path(e.rec.log_path).parent_path().string();
+  spec.output_path = e.rec.log_path;
+  spec.exit_status_path = e.rec.status_path;
+  auto pid = launcher_->launch(spec);
+  if (!pid) {
+    std::ofstream(e.rec.log_path, std::ios::app) << "livyd: could not start spark-submit: " << pid.status().message()
+                                                 << "\n";
+    e.tail->finish();
+    e.rec.state = BatchState::kError;
+    e.rec.ended_ms = to_epoch_ms(clock_->now());
+  } else {
+    e.rec.pid = *pid;
+    e.our_child = true;
+    e.process_done = false;
+  }
+  persist(e);
+}
+
+Result<Batch> BatchManager::Impl::get(std::string_view id_or_name) const {
+  std::lock_guard lock(mu_);
+  const Entry* e = find(id_or_name);
+  if (e == nullptr) return not_found(id_or_name);
+  return to_batch(*e);
+}
+
+Result<Page<Batch>> BatchManager::Impl::list(std::int64_t from, std::int64_t size) const {
+  if (from < 0 || size < 0) return Status::invalid_argument("from and size must not be negative");
+  std::lock_guard lock(mu_);
+  Page<Batch> page;
+  page.from = from;
+  page.total = static_cast<std::int64_t>(entries_.size());
+  std::int64_t index = 0;
+  for (const auto& [id, e] : entries_) {
+    if (index >= from && index - from < size) page.items.push_back(to_batch(e));
+    ++index;
+  }
+  return page;
+}
+
+Result<LogPage> BatchManager::Impl::log(std::string_view id_or_name, std::optional<std::int64_t> from,
+                                        std::int64_t size) const {
+  if (from && *from < 0) return Status::invalid_argument("from must not be negative");
+  std::lock_guard lock(mu_);
+  const Entry* e = find(id_or_name);
+  if (e == nullptr) return not_found(id_or_name);
+  const auto& lines = e->tail->lines();
+  const auto total = static_cast<std::int64_t>(lines.size());
+  LogPage page;
+  page.id = e->rec.id;
+  page.total = total;
+  page.from = from ? *from : (size < 0 ? 0 : std::max<std::int64_t>(0, total - size));
+  const std::int64_t end = size < 0 ? total : std::min(total, page.from + size);
+  for (std::int64_t i = page.from; i < end; ++i) page.lines.push_back(lines[static_cast<std::size_t>(i)]);
+  return page;
+}
+
+Status BatchManager::Impl::kill(std::string_view id_or_name) {
+  std::lock_guard lock(mu_);
+  Entry* e = find(id_or_name);
+  if (e == nullptr) return not_found(id_or_name);
+  if (is_final(e->rec.state)) {
+    e->rec.forgotten = true;
+    persist(*e);
+    entries_.erase(e->rec.id);
+    changed_.notify_all();
+    return Status::ok();
+  }
+  e->kill_requested = true;
+  e->rec.state = BatchState::kKilled;
+  if (e->process_done) e->rec.ended_ms = to_epoch_ms(clock_->now());
+  persist(*e);  // before the signal: a restart must not resurrect it
+  if (!e->process_done) {
+    launcher_->signal_group(e->rec.pid, SIGTERM);
+    e->sigkill_at = std::chrono::steady_clock::now() + config_.batch_kill_grace;
+  }
+  changed_.notify_all();
+  return Status::ok();
+}
+
+Result<Batch> BatchManager::Impl::wait(std::string_view id_or_name, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const Entry* e = find(id_or_name);
+    if (e == nullptr) return not_found(id_or_name);
+    if ((is_final(e->rec.state) && e->process_done) || stopping_) return to_batch(*e);
+    if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      e = find(id_or_name);
+      if (e == nullptr) return not_found(id_or_name);
+      return to_batch(*e);
+    }
+  }
+}
+
+// --- the public face ---
+
+BatchManager::BatchManager(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+BatchManager::~BatchManager() = default;
+
+Result<Batch> BatchManager::submit(const BatchRequest& request, const std::optional<std::string>& owner) {
+  return impl_->submit(request, owner);
+}
+Result<Batch> BatchManager::get(std::string_view id_or_name) const { return impl_->get(id_or_name); }
+Result<Page<Batch>> BatchManager::list(std::int64_t from, std::int64_t size) const { return impl_->list(from, size); }
+Result<LogPage> BatchManager::log(std::string_view id_or_name, std::optional<std::int64_t> from,
+                                  std::int64_t size) const {
+  return impl_->log(id_or_name, from, size);
+}
+Status BatchManager::kill(std::string_view id_or_name) { return impl_->kill(id_or_name); }
+Result<Batch> BatchManager::wait(std::string_view id_or_name, std::chrono::milliseconds timeout) const {
+  return impl_->wait(id_or_name, timeout);
+}
+
+}  // namespace livy

@@ -1,0 +1,76 @@
+// BatchManager::Impl: the batch table, its monitor thread, and their lock.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "core/log_tail.h"
+#include "livy/batch_manager.h"
+#include "livy/clock.h"
+#include "livy/config.h"
+#include "livy/process.h"
+#include "spark/spark_submit.h"
+#include "store/store.h"
+
+namespace livy {
+
+struct BatchManager::Impl {
+  // One batch this runtime knows, with what is needed to watch it.
+  struct Entry {
+    BatchRecord rec;
+    std::unique_ptr<LogTail> tail;
+    bool our_child = false;     // launched by this process: reaped with waitpid
+    bool process_done = true;   // the wrapper has ended (or there never was one)
+    std::optional<int> ui_port;
+    std::chrono::steady_clock::time_point next_app_query{};
+    bool kill_requested = false;
+    // Set once the batch ended or was killed while its group may live on.
+    std::optional<std::chrono::steady_clock::time_point> sigkill_at;
+  };
+
+  Impl(Config config, SparkEnvironment spark, Store& store, std::shared_ptr<ProcessLauncher> launcher,
+       std::shared_ptr<Clock> clock);
+  ~Impl();
+
+  // Loads batches from the store and starts the monitor.
+  Status start();
+  void stop();
+
+  Result<Batch> submit(const BatchRequest& request, const std::optional<std::string>& owner);
+  Result<Batch> get(std::string_view id_or_name) const;
+  Result<Page<Batch>> list(std::int64_t from, std::int64_t size) const;
+  Result<LogPage> log(std::string_view id_or_name, std::optional<std::int64_t> from, std::int64_t size) const;
+  Status kill(std::string_view id_or_name);
+  Result<Batch> wait(std::string_view id_or_name, std::chrono::milliseconds timeout) const;
+
+ private:
+  Entry* find(std::string_view id_or_name);  // requires mu_
+  const Entry* find(std::string_view id_or_name) const { return const_cast<Impl*>(this)->find(id_or_name); }
+  Batch to_batch(const Entry& e) const;
+  void persist(const Entry& e);
+  void launch(Entry& e, const BatchRequest& request);
+
+  void monitor_loop();
+  void tick();
+  void watch(Entry& e, std::chrono::steady_clock::time_point now);
+  void finish(Entry& e, const std::optional<ProcessExit>& exit);
+  void query_app_ids();
+
+  const Config config_;
+  const SparkEnvironment spark_;
+  Store& store_;
+  const std::shared_ptr<ProcessLauncher> launcher_;
+  const std::shared_ptr<Clock> clock_;
+
+  mutable std::mutex mu_;                   // guards entries_ and stopping_
+  mutable std::condition_variable changed_;  // a batch changed state, or stop
+  std::map<std::int64_t, Entry> entries_;    // live batches by id
+  bool stopping_ = false;
+  std::thread monitor_;                     // owned; joined by stop()
+};
+
+}  // namespace livy

@@ -1,0 +1,262 @@
+// The configuration keys, their defaults, and the two file formats (YAML, livy.conf).
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "core/text_values.h"
+#include "livy/config.h"
+
+namespace livy {
+namespace {
+
+using Setter = std::function<Status(Config&, const std::string&)>;
+using Getter = std::function<std::string(const Config&)>;
+
+struct KeyDef {
+  ConfigKey info;
+  Setter set;
+  Getter get;
+};
+
+Status bad_value(const std::string& key, const std::string& value, const std::string& expected) {
+  return Status::invalid_argument("invalid value '" + value + "' for " + key + ": expected " + expected);
+}
+
+KeyDef string_key(ConfigKey info, std::string Config::*field) {
+  return {std::move(info), [field](Config& c, const std::string& v) { c.*field = trim(v); return Status::ok(); },
+          [field](const Config& c) { return c.*field; }};
+}
+
+template <typename Int>
+KeyDef int_key(ConfigKey info, Int Config::*field, std::int64_t min, std::int64_t max) {
+  const std::string name = info.name;
+  return {std::move(info),
+          [=](Config& c, const std::string& v) {
+            const auto n = parse_int(v);
+            if (!n || *n < min || *n > max) {
+              return bad_value(name, v, "an integer from " + std::to_string(min) + " to " + std::to_string(max));
+            }
+            c.*field = static_cast<Int>(*n);
+            return Status::ok();
+          },
+          [field](const Config& c) { return std::to_string(c.*field); }};
+}
+
+KeyDef bytes_key(ConfigKey info, std::size_t Config::*field) {
+  const std::string name = info.name;
+  return {std::move(info),
+          [=](Config& c, const std::string& v) {
+            const auto n = parse_byte_size(v);
+            if (!n || *n == 0) return bad_value(name, v, "a size like 1048576, 512k, 10m or 1g");
+            c.*field = static_cast<std::size_t>(*n);
+            return Status::ok();
+          },
+          [field](const Config& c) { return std::to_string(c.*field); }};
+}
+
+template <typename Duration>
+KeyDef duration_key(ConfigKey info, Duration Config::*field) {
+  const std::string name = info.name;
+  return {std::move(info),
+          [=](Config& c, const std::string& v) {
+            const auto d = parse_duration(v);
+            if (!d) return bad_value(name, v, "a duration like 500ms, 30s, 10m or 1h");
+            if (std::chrono::duration_cast<Duration>(*d) != *d) return bad_value(name, v, "whole seconds");
+            c.*field = std::chrono::duration_cast<Duration>(*d);
+            return Status::ok();
+          },
+          [field](const Config& c) {
+            return format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(c.*field));
+          }};
+}
+
+KeyDef list_key(ConfigKey info, std::vector<std::string> Config::*field) {
+  return {std::move(info),
+          [field](Config& c, const std::string& v) {
+            c.*field = split_list(v);
+            return Status::ok();
+          },
+          [field](const Config& c) {
+            std::string out;
+            for (const auto& item : c.*field) out += (out.empty() ? "" : ",") + item;
+            return out;
+          }};
+}
+
+const std::vector<KeyDef>& key_defs() {
+  static const std::vector<KeyDef> defs = [] {
+    const Config d;
+    std::vector<KeyDef> k;
+    k.push_back(string_key({"server.host", "livy.server.host", d.host, "Address the REST server listens on."},
+                           &Config::host));
+    k.push_back(int_key({"server.port", "livy.server.port", std::to_string(d.port),
+                         "Port of the REST server; 0 picks a free one."},
+                        &Config::port, 0, 65535));
+    k.push_back(bytes_key({"server.request-max-bytes", "", std::to_string(d.request_max_bytes),
+                           "Largest request body accepted; larger ones get 413."},
+                          &Config::request_max_bytes));
+    k.push_back(int_key({"server.threads", "", std::to_string(d.http_threads),
+                         "HTTP requests served at once (worker threads)."},
+                        &Config::http_threads, 1, 1024));
+    k.push_back(string_key({"store.data-dir", "", d.data_dir,
+                            "Directory of the SQLite store and of batch and session logs."},
+                           &Config::data_dir));
+    k.push_back(string_key({"spark.home", "livy.server.spark-home", "",
+                            "Spark distribution to use. Empty: $SPARK_HOME, then pyspark in ./.venv."},
+                           &Config::spark_home));
+    k.push_back(string_key({"spark.master", "livy.spark.master", d.spark_master, "spark-submit --master."},
+                           &Config::spark_master));
+    k.push_back(string_key({"spark.deploy-mode", "livy.spark.deploy-mode", "",
+                            "spark-submit --deploy-mode (client or cluster). Empty: Spark's default, client."},
+                           &Config::spark_deploy_mode));
+    k.push_back(string_key({"spark.python", "", "",
+                            "Python for PySpark (PYSPARK_PYTHON). Empty: the venv holding spark.home, "
+                            "else $PYSPARK_PYTHON, else Spark's choice."},
+                           &Config::python));
+    k.push_back(list_key({"files.local-dir-whitelist", "livy.file.local-dir-whitelist", "",
+                          "Comma-separated directories whose files requests may name as local paths. "
+                          "Empty: no local paths are accepted."},
+                         &Config::local_dir_whitelist));
+    k.push_back(int_key({"log.cache-size", "livy.cache-log.size", std::to_string(d.log_cache_lines),
+                         "Log lines kept in memory per batch (what /log serves)."},
+                        &Config::log_cache_lines, 1, 1'000'000));
+    k.push_back(int_key({"sessions.max-creation", "livy.server.session.max-creation",
+                         std::to_string(d.max_creation),
+                         "Sessions and batches starting at once; beyond it a create gets 400."},
+                        &Config::max_creation, 1, 100'000));
+    k.push_back(duration_key({"sessions.state-retain", "livy.server.session.state-retain.sec", "10m",
+                              "How long a finished batch stays in the live list."},
+                             &Config::state_retain));
+    k.push_back(duration_key({"batches.kill-grace", "", "5s",
+                              "Time between SIGTERM and SIGKILL when a batch is killed."},
+                             &Config::batch_kill_grace));
+    k.push_back(duration_key({"monitor.interval", "", "200ms",
+                              "How often child processes and their logs are checked."},
+                             &Config::monitor_interval));
+    return k;
+  }();
+  return defs;
+}
+
+const KeyDef* find_key(const std::string& key) {
+  for (const auto& def : key_defs()) {
+    if (def.info.name == key || (!def.info.livy_name.empty() && def.info.livy_name == key)) return &def;
+  }
+  return nullptr;
+}
+
+// livy.conf keys that livyd knows but does not need: accepted without a warning.
+bool is_ignored_livy_key(const std::string& key) {
+  static const char* const kIgnored[] = {"livy.environment", "livy.server.recovery.mode",
+                                         "livy.server.recovery.state-store",
+                                         "livy.server.recovery.state-store.url"};
+  for (const char* k : kIgnored) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
+Status apply(Config& config, const std::string& key, const std::string& value, std::vector<std::string>* warnings) {
+  const KeyDef* def = find_key(key);
+  if (def == nullptr) {
+    if (warnings != nullptr && !is_ignored_livy_key(key)) warnings->push_back("unknown configuration key '" + key + "'");
+    return Status::ok();
+  }
+  return def->set(config, value);
+}
+
+// Flattens nested maps to dotted keys; sequences become comma-separated lists.
+Status flatten_yaml(const YAML::Node& node, const std::string& prefix, Config& config,
+                    std::vector<std::string>* warnings) {
+  if (node.IsMap()) {
+    for (const auto& item : node) {
+      const std::string key = item.first.as<std::string>();
+      Status st = flatten_yaml(item.second, prefix.empty() ? key : prefix + "." + key, config, warnings);
+      if (!st) return st;
+    }
+    return Status::ok();
+  }
+  if (prefix.empty()) return Status::invalid_argument("configuration must be a YAML mapping");
+  if (node.IsSequence()) {
+    std::string joined;
+    for (const auto& item : node) {
+      if (!item.IsScalar()) return Status::invalid_argument("invalid value for " + prefix + ": expected a list of strings");
+      joined += (joined.empty() ? "" : ",") + item.as<std::string>();
+    }
+    return apply(config, prefix, joined, warnings);
+  }
+  if (node.IsNull()) return apply(config, prefix, "", warnings);
+  return apply(config, prefix, node.as<std::string>(), warnings);
+}
+
+Status load_yaml(const std::string& path, Config& config, std::vector<std::string>* warnings) {
+  try {
+    const YAML::Node root = YAML::LoadFile(path);
+    if (root.IsNull()) return Status::ok();
+    if (!root.IsMap()) return Status::invalid_argument(path + ": configuration must be a YAML mapping");
+    Status st = flatten_yaml(root, "", config, warnings);
+    if (!st) return Status::invalid_argument(path + ": " + st.message());
+    return Status::ok();
+  } catch (const YAML::Exception& e) {
+    return Status::invalid_argument(path + ": " + e.what());
+  }
+}
+
+Status load_livy_conf(const std::string& path, Config& config, std::vector<std::string>* warnings) {
+  std::ifstream in(path);
+  if (!in) return Status::not_found("cannot read configuration file " + path);
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    const std::string t = trim(line);
+    if (t.empty() || t[0] == '#' || t[0] == '!') continue;
+    std::size_t sep = t.find_first_of("=:");
+    const std::size_t space = t.find_first_of(" \t");
+    if (sep == std::string::npos || (space != std::string::npos && space < sep)) sep = space;
+    if (sep == std::string::npos) {
+      return Status::invalid_argument(path + ":" + std::to_string(number) + ": expected 'key = value'");
+    }
+    std::string key = trim(t.substr(0, sep));
+    std::string value = trim(t.substr(sep + 1));
+    if (!value.empty() && (value[0] == '=' || value[0] == ':')) value = trim(value.substr(1));
+    Status st = apply(config, key, value, warnings);
+    if (!st) return Status::invalid_argument(path + ":" + std::to_string(number) + ": " + st.message());
+  }
+  return Status::ok();
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+Status load_config_file(const std::string& path, Config& config, std::vector<std::string>* warnings) {
+  if (ends_with(path, ".yaml") || ends_with(path, ".yml")) return load_yaml(path, config, warnings);
+  return load_livy_conf(path, config, warnings);
+}
+
+Status set_config_value(Config& config, const std::string& key, const std::string& value) {
+  const KeyDef* def = find_key(key);
+  if (def == nullptr) return Status::not_found("unknown configuration key '" + key + "'");
+  return def->set(config, value);
+}
+
+std::string get_config_value(const Config& config, const std::string& key) {
+  const KeyDef* def = find_key(key);
+  return def == nullptr ? std::string() : def->get(config);
+}
+
+const std::vector<ConfigKey>& config_keys() {
+  static const std::vector<ConfigKey> keys = [] {
+    std::vector<ConfigKey> out;
+    for (const auto& def : key_defs()) out.push_back(def.info);
+    return out;
+  }();
+  return keys;
+}
+
+}  // namespace livy

@@ -1,0 +1,20 @@
+// How a path segment names a session or batch: all digits is an id, anything else a name.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "core/text_values.h"
+
+namespace livy {
+
+inline std::optional<std::int64_t> as_id(std::string_view id_or_name) {
+  if (id_or_name.empty() || id_or_name.size() > 18) return std::nullopt;
+  for (char c : id_or_name) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  return parse_int(id_or_name);
+}
+
+}  // namespace livy

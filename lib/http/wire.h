@@ -1,0 +1,17 @@
+// The JSON wire form of livyd's objects, field for field as Livy writes them.
+#pragma once
+
+#include <string>
+
+#include "livy/batch.h"
+
+namespace livy::http {
+
+std::string batch_json(const Batch& batch);
+std::string batch_list_json(const Page<Batch>& page);  // {"from","total","sessions":[...]}
+std::string state_json(std::int64_t id, std::string_view state);
+std::string log_json(const LogPage& page);
+std::string msg_json(std::string_view msg);
+std::string version_json(const std::string& user);
+
+}  // namespace livy::http

@@ -1,0 +1,201 @@
+#include "store/store.h"
+
+#include <string_view>
+
+namespace livy {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS counters (kind TEXT PRIMARY KEY, next_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (
+  id INTEGER PRIMARY KEY,
+  name TEXT, owner TEXT, proxy_user TEXT,
+  request TEXT NOT NULL,
+  state TEXT NOT NULL,
+  pid INTEGER NOT NULL DEFAULT 0,
+  app_id TEXT, spark_ui_url TEXT,
+  log_path TEXT NOT NULL, status_path TEXT NOT NULL,
+  created_ms INTEGER NOT NULL, ended_ms INTEGER NOT NULL DEFAULT 0,
+  forgotten INTEGER NOT NULL DEFAULT 0);
+)sql";
+
+// A prepared statement that finalizes itself.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  bool ok() const { return rc_ == SQLITE_OK; }
+  sqlite3_stmt* get() { return stmt_; }
+
+  void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void bind(int i, const std::string& v) { sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
+  void bind(int i, const std::optional<std::string>& v) {
+    if (v) bind(i, *v);
+    else sqlite3_bind_null(stmt_, i);
+  }
+
+  std::int64_t int_at(int col) { return sqlite3_column_int64(stmt_, col); }
+  std::string text_at(int col) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p == nullptr ? std::string() : std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
+  std::optional<std::string> opt_text_at(int col) {
+    if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
+    return text_at(col);
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+Status db_error(sqlite3* db, std::string_view what) {
+  return Status::unavailable(std::string("store: ") + std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+std::optional<BatchState> batch_state_from(const std::string& s) {
+  for (auto st : {BatchState::kNotStarted, BatchState::kStarting, BatchState::kRunning, BatchState::kSuccess,
+                  BatchState::kDead, BatchState::kKilled, BatchState::kError}) {
+    if (to_string(st) == s) return st;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Store::Store(sqlite3* db) : db_(db) {}
+Store::~Store() { sqlite3_close(db_); }
+
+Status Store::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : "unknown error";
+    sqlite3_free(err);
+    return Status::unavailable("store: " + msg);
+  }
+  return Status::ok();
+}
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    Status st = db_error(db, "cannot open " + path);
+    sqlite3_close(db);
+    return st;
+  }
+  std::unique_ptr<Store> store(new Store(db));
+  sqlite3_busy_timeout(db, 5000);
+  int version = 0;
+  {
+    Stmt q(db, "PRAGMA user_version");
+    if (!q.ok() || sqlite3_step(q.get()) != SQLITE_ROW) {
+      return Status::unavailable("store: " + path + " is not a livyd database or is damaged: " + sqlite3_errmsg(db));
+    }
+    version = static_cast<int>(q.int_at(0));
+  }
+  if (version > kSchemaVersion) {
+    return Status::unavailable("store: " + path + " has schema version " + std::to_string(version) +
+                               ", newer than this livyd understands (" + std::to_string(kSchemaVersion) + ")");
+  }
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+    Status st = store->exec(sql);
+    if (!st) return st;
+  }
+  if (version < kSchemaVersion) {
+    Status st = store->exec("BEGIN IMMEDIATE");
+    if (st) st = store->exec(kSchema);
+    if (st) st = store->exec("PRAGMA user_version = 1");
+    if (st) st = store->exec("COMMIT");
+    if (!st) return st;
+  }
+  return store;
+}
+
+Result<std::int64_t> Store::allocate_id(const std::string& kind) {
+  std::lock_guard lock(mu_);
+  Stmt insert(db_, "INSERT OR IGNORE INTO counters(kind, next_id) VALUES (?, 0)");
+  insert.bind(1, kind);
+  if (!insert.ok() || sqlite3_step(insert.get()) != SQLITE_DONE) return db_error(db_, "allocate id");
+  Stmt next(db_, "UPDATE counters SET next_id = next_id + 1 WHERE kind = ? RETURNING next_id - 1");
+  next.bind(1, kind);
+  if (!next.ok() || sqlite3_step(next.get()) != SQLITE_ROW) return db_error(db_, "allocate id");
+  const std::int64_t id = next.int_at(0);
+  sqlite3_step(next.get());
+  return id;
+}
+
+Status Store::insert_batch(const BatchRecord& r) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "INSERT INTO batches(id, name, owner, proxy_user, request, state, pid, app_id, spark_ui_url, log_path,"
+         " status_path, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!s.ok()) return db_error(db_, "insert batch");
+  s.bind(1, r.id);
+  s.bind(2, r.name);
+  s.bind(3, r.owner);
+  s.bind(4, r.proxy_user);
+  s.bind(5, r.request_json);
+  s.bind(6, std::string(to_string(r.state)));
+  s.bind(7, static_cast<std::int64_t>(r.pid));
+  s.bind(8, r.app_id);
+  s.bind(9, r.spark_ui_url);
+  s.bind(10, r.log_path);
+  s.bind(11, r.status_path);
+  s.bind(12, r.created_ms);
+  s.bind(13, r.ended_ms);
+  s.bind(14, static_cast<std::int64_t>(r.forgotten));
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "insert batch");
+  return Status::ok();
+}
+
+Status Store::update_batch(const BatchRecord& r) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "UPDATE batches SET state = ?, pid = ?, app_id = ?, spark_ui_url = ?, ended_ms = ?, forgotten = ?"
+         " WHERE id = ?");
+  if (!s.ok()) return db_error(db_, "update batch");
+  s.bind(1, std::string(to_string(r.state)));
+  s.bind(2, static_cast<std::int64_t>(r.pid));
+  s.bind(3, r.app_id);
+  s.bind(4, r.spark_ui_url);
+  s.bind(5, r.ended_ms);
+  s.bind(6, static_cast<std::int64_t>(r.forgotten));
+  s.bind(7, r.id);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "update batch");
+  return Status::ok();
+}
+
+Result<std::vector<BatchRecord>> Store::load_batches() {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "SELECT id, name, owner, proxy_user, request, state, pid, app_id, spark_ui_url, log_path, status_path,"
+         " created_ms, ended_ms, forgotten FROM batches ORDER BY id");
+  if (!s.ok()) return db_error(db_, "load batches");
+  std::vector<BatchRecord> out;
+  int rc;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    BatchRecord r;
+    r.id = s.int_at(0);
+    r.name = s.opt_text_at(1);
+    r.owner = s.opt_text_at(2);
+    r.proxy_user = s.opt_text_at(3);
+    r.request_json = s.text_at(4);
+    const auto state = batch_state_from(s.text_at(5));
+    if (!state) return Status::unavailable("store: batch " + std::to_string(r.id) + " has an unknown state");
+    r.state = *state;
+    r.pid = static_cast<int>(s.int_at(6));
+    r.app_id = s.opt_text_at(7);
+    r.spark_ui_url = s.opt_text_at(8);
+    r.log_path = s.text_at(9);
+    r.status_path = s.text_at(10);
+    r.created_ms = s.int_at(11);
+    r.ended_ms = s.int_at(12);
+    r.forgotten = s.int_at(13) != 0;
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return db_error(db_, "load batches");
+  return out;
+}
+
+}  // namespace livy

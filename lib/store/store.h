@@ -1,0 +1,64 @@
+// Store: the embedded SQLite database that makes acknowledged work durable.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "livy/batch.h"
+#include "livy/status.h"
+
+namespace livy {
+
+// Everything the store keeps of a batch.
+struct BatchRecord {
+  std::int64_t id = 0;
+  std::optional<std::string> name;
+  std::optional<std::string> owner;
+  std::optional<std::string> proxy_user;
+  std::string request_json;  // the request, as codec::encode_batch_request wrote it
+  BatchState state = BatchState::kStarting;
+  int pid = 0;               // the wrapper's pid = process group id; 0 before launch
+  std::optional<std::string> app_id;
+  std::optional<std::string> spark_ui_url;
+  std::string log_path;
+  std::string status_path;   // where the wrapper writes the exit status
+  std::int64_t created_ms = 0;
+  std::int64_t ended_ms = 0;  // 0 while not final
+  bool forgotten = false;     // deleted by a user: no longer listed or found
+};
+
+// One SQLite file in WAL mode with synchronous writes: a write has reached
+// the disk when the call returns. Thread-safe (one connection, one mutex).
+class Store {
+ public:
+  // Opens or creates the database; refuses a newer schema or a damaged file.
+  static Result<std::unique_ptr<Store>> open(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Next id of a kind ("batch", "session"); never repeats.
+  Result<std::int64_t> allocate_id(const std::string& kind);
+
+  Status insert_batch(const BatchRecord& record);
+  // Rewrites the mutable columns (state, pid, app, times, forgotten).
+  Status update_batch(const BatchRecord& record);
+  Result<std::vector<BatchRecord>> load_batches();
+
+  static constexpr int kSchemaVersion = 1;
+
+ private:
+  explicit Store(sqlite3* db);
+  Status exec(const char* sql);
+
+  std::mutex mu_;  // guards db_ use
+  sqlite3* db_;
+};
+
+}  // namespace livy

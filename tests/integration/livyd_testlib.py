@@ -1,0 +1,338 @@
+"""Helpers shared by livyd's real-Spark integration tests.
+
+- LivydClient: a thin HTTP client for one running livyd, with polling helpers.
+- /proc helpers: find a batch's processes by a marker in their command line and
+  follow their process group and descendants.
+- raw_http: a socket-level request for cases `requests` cannot express well
+  (huge bodies the server may refuse half-way, paths `requests` would normalise).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
+BATCH_FIXTURES = FIXTURES_DIR / "batches"
+
+TERMINAL_STATES = frozenset({"success", "dead", "killed", "error"})
+BATCH_KEYS = frozenset({"id", "name", "owner", "proxyUser", "state", "appId", "appInfo", "log"})
+APP_INFO_KEYS = frozenset({"driverLogUrl", "sparkUiUrl"})
+LOCAL_APP_ID = re.compile(r"^local-\d+$")
+
+
+def new_marker(prefix: str) -> str:
+    """A unique string to pass in a batch's args, to find its processes in /proc."""
+    return f"livydtest-{prefix}-{uuid.uuid4().hex}"
+
+
+class LivydClient:
+    """Talks to one livyd over HTTP. Every JSON helper checks the status code."""
+
+    def __init__(self, port: int, data_dir: Path, process, stderr_path: Path):
+        self.port = port
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.data_dir = data_dir
+        self.process = process
+        self.stderr_path = stderr_path
+        self.http = requests.Session()
+        self.http.trust_env = False  # never route 127.0.0.1 through a proxy from the environment
+        self.markers: list[str] = []  # markers passed in batch args, for leak checks
+
+    # ---- plain HTTP ----------------------------------------------------------------
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        kwargs.setdefault("timeout", 30)
+        return self.http.request(method, self.url(path), **kwargs)
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, body=None, **kwargs) -> requests.Response:
+        if body is not None:
+            kwargs["json"] = body
+        return self.request("POST", path, **kwargs)
+
+    def delete(self, path: str, **kwargs) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    # ---- JSON with status checks -----------------------------------------------------
+    @staticmethod
+    def json_of(resp: requests.Response, expect: int | None = None):
+        """The JSON body of resp; asserts the status (when given) and the content type."""
+        if expect is not None:
+            assert resp.status_code == expect, (
+                f"{resp.request.method} {resp.request.url}: expected HTTP {expect}, "
+                f"got {resp.status_code}: {resp.text[:2000]!r}")
+        ctype = resp.headers.get("Content-Type", "")
+        assert ctype.startswith("application/json"), (
+            f"{resp.request.method} {resp.request.url}: Content-Type {ctype!r} is not JSON "
+            f"(status {resp.status_code}, body {resp.text[:500]!r})")
+        try:
+            return resp.json()
+        except ValueError as e:  # pragma: no cover - diagnostic path
+            raise AssertionError(f"{resp.request.url}: body is not JSON ({e}): {resp.text[:500]!r}")
+
+    def get_json(self, path: str, params=None, expect: int = 200):
+        return self.json_of(self.get(path, params=params), expect)
+
+    def post_json(self, path: str, body, expect: int = 201):
+        return self.json_of(self.post(path, body), expect)
+
+    def delete_json(self, path: str, expect: int = 200):
+        return self.json_of(self.delete(path), expect)
+
+    # ---- batches -------------------------------------------------------------------
+    def batch(self, batch_id) -> dict:
+        return self.get_json(f"/batches/{batch_id}")
+
+    def state(self, batch_id) -> str:
+        body = self.get_json(f"/batches/{batch_id}/state")
+        return body["state"]
+
+    def log(self, batch_id, **params) -> dict:
+        return self.get_json(f"/batches/{batch_id}/log", params=params or None)
+
+    def full_log(self, batch_id) -> list[str]:
+        return self.log(batch_id, **{"from": 0, "size": 100000})["log"]
+
+    def output_log(self, batch_id) -> str:
+        """The on-disk log DATA_DIR/batches/{id}/output.log ('' if absent)."""
+        path = self.data_dir / "batches" / str(batch_id) / "output.log"
+        try:
+            return path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def diagnostics(self, batch_id) -> str:
+        """Best-effort text explaining a batch, for assertion messages."""
+        parts = []
+        try:
+            parts.append("batch: " + json.dumps(self.get(f"/batches/{batch_id}").json()))
+        except Exception as e:  # noqa: BLE001 - diagnostics only
+            parts.append(f"batch: <unavailable: {e}>")
+        try:
+            lines = self.get(f"/batches/{batch_id}/log", params={"size": 40}).json().get("log", [])
+            parts.append("log tail:\n  " + "\n  ".join(lines))
+        except Exception as e:  # noqa: BLE001
+            parts.append(f"log: <unavailable: {e}>")
+        parts.append("livyd stderr tail:\n" + self.stderr_tail())
+        return "\n".join(parts)
+
+    def stderr_tail(self, n: int = 30) -> str:
+        try:
+            lines = self.stderr_path.read_text(errors="replace").splitlines()
+        except FileNotFoundError:
+            return "<no stderr file>"
+        return "\n".join(lines[-n:])
+
+    def wait_state(self, batch_id, states, timeout: float = 150.0) -> str:
+        """Polls GET /batches/{id}/state every 0.5 s until the state is one of `states`.
+
+        Fails at once when the batch reaches a terminal state that is not wanted, and
+        after `timeout` seconds otherwise, with the batch's log in the message."""
+        if isinstance(states, str):
+            states = {states}
+        states = set(states)
+        deadline = time.monotonic() + timeout
+        seen = []
+        while True:
+            state = self.state(batch_id)
+            if not seen or seen[-1] != state:
+                seen.append(state)
+            if state in states:
+                return state
+            if state in TERMINAL_STATES:
+                raise AssertionError(
+                    f"batch {batch_id} ended in {state!r} while waiting for {sorted(states)} "
+                    f"(states seen: {seen})\n{self.diagnostics(batch_id)}")
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"batch {batch_id} not in {sorted(states)} after {timeout:.0f} s "
+                    f"(states seen: {seen})\n{self.diagnostics(batch_id)}")
+            time.sleep(0.5)
+
+    def wait_terminal(self, batch_id, timeout: float = 150.0) -> str:
+        """Waits for any terminal state and returns it (does not judge which)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.state(batch_id)
+            if state in TERMINAL_STATES:
+                return state
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"batch {batch_id} still {state!r} after {timeout:.0f} s\n{self.diagnostics(batch_id)}")
+            time.sleep(0.5)
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.5, what: str = "condition"):
+    """Calls predicate() until it returns something truthy; returns that value or raises."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+# ---- /proc -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Proc:
+    pid: int
+    ppid: int
+    pgid: int
+    state: str  # R, S, Z, ...
+    starttime: int  # clock ticks since boot; (pid, starttime) identifies a process
+    cmdline: str
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.pid, self.starttime)
+
+
+def read_proc(pid: int) -> Proc | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode(errors="replace")
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmdline = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    # comm (field 2) may contain spaces and parentheses: split after the last ')'.
+    rest = stat[stat.rindex(")") + 2:].split()
+    return Proc(pid=pid, ppid=int(rest[1]), pgid=int(rest[2]), state=rest[0],
+                starttime=int(rest[19]), cmdline=cmdline)
+
+
+def process_table() -> dict[int, Proc]:
+    table = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            p = read_proc(int(entry))
+            if p is not None:
+                table[p.pid] = p
+    return table
+
+
+def procs_with_marker(marker: str, table: dict[int, Proc] | None = None) -> list[Proc]:
+    """Live (non-zombie) processes whose command line contains marker."""
+    table = process_table() if table is None else table
+    me = os.getpid()
+    return [p for p in table.values() if marker in p.cmdline and p.state != "Z" and p.pid != me]
+
+
+def descendants(roots: set[int], table: dict[int, Proc]) -> set[int]:
+    """Pids of all processes below (and including) roots."""
+    children: dict[int, list[int]] = {}
+    for p in table.values():
+        children.setdefault(p.ppid, []).append(p.pid)
+    found, todo = set(), list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid in found or pid not in table:
+            continue
+        found.add(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def still_alive(procs, table: dict[int, Proc] | None = None) -> list[Proc]:
+    """Those of procs that still exist as the same, non-zombie process."""
+    table = process_table() if table is None else table
+    alive = []
+    for p in procs:
+        now = table.get(p.pid)
+        if now is not None and now.starttime == p.starttime and now.state != "Z":
+            alive.append(now)
+    return alive
+
+
+# ---- raw HTTP ----------------------------------------------------------------------
+
+@dataclass
+class RawResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body.decode())
+
+
+def raw_http(port: int, head: bytes, body_chunks=(), timeout: float = 30.0) -> RawResponse:
+    """Sends `head` (request line + headers + blank line) and then body_chunks on a
+    fresh connection, tolerating the server closing the connection half-way through
+    the body (a server may answer 413 without reading it), then reads one response."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        try:
+            sock.sendall(head)
+            for chunk in body_chunks:
+                sock.sendall(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server refused the rest; its answer should be waiting for us
+        data = b""
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            except socket.timeout:
+                raise AssertionError(f"no complete HTTP response within {timeout} s; got {data[:500]!r}")
+            if not chunk:
+                break
+            data += chunk
+            parsed = _parse_response(data)
+            if parsed is not None:
+                return parsed
+        parsed = _parse_response(data, at_eof=True)
+        if parsed is None:
+            raise AssertionError(f"incomplete HTTP response: {data[:500]!r}")
+        return parsed
+    finally:
+        sock.close()
+
+
+def _parse_response(data: bytes, at_eof: bool = False) -> RawResponse | None:
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    lines = data[:end].decode("iso-8859-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    body = data[end + 4:]
+    if "content-length" in headers:
+        n = int(headers["content-length"])
+        if len(body) < n:
+            return None if not at_eof else RawResponse(status, headers, body)
+        return RawResponse(status, headers, body[:n])
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        out, pos = b"", 0
+        while True:
+            nl = body.find(b"\r\n", pos)
+            if nl < 0:
+                return None if not at_eof else RawResponse(status, headers, out)
+            size = int(body[pos:nl].split(b";")[0], 16)
+            if size == 0:
+                return RawResponse(status, headers, out)
+            if len(body) < nl + 2 + size + 2:
+                return None if not at_eof else RawResponse(status, headers, out)
+            out += body[nl + 2:nl + 2 + size]
+            pos = nl + 2 + size + 2
+    return RawResponse(status, headers, body) if at_eof else None
