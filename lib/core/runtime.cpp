@@ -13,13 +13,16 @@ struct Runtime::Impl {
   std::unique_ptr<BatchManager> batches;  // declared after store: destroyed before it
 };
 
-Result<std::unique_ptr<Runtime>> Runtime::open(const Config& config, RuntimeOptions options) {
+Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptions options) {
+  Config config = given;
+  std::error_code ec;
+  // Children run in their own directories: every path handed to them must be absolute.
+  config.data_dir = std::filesystem::absolute(config.data_dir, ec).lexically_normal().string();
   if (!options.launcher) options.launcher = posix_process_launcher();
   if (!options.clock) options.clock = system_clock();
   auto spark = resolve_spark(config);
   if (!spark) return spark.status();
 
-  std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) return Status::unavailable("cannot create data directory " + config.data_dir + ": " + ec.message());
   auto store = Store::open((std::filesystem::path(config.data_dir) / "livyd.db").string());

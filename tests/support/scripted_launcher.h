@@ -1,0 +1,162 @@
+// ScriptedLauncher: a livy::ProcessLauncher that starts nothing. It records
+// what it was asked to launch and signal, and a test decides when and how
+// each "process" ends.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "livy/process.h"
+
+namespace livy_test {
+
+// Thread-safe: the runtime's monitor thread polls it while the test scripts it.
+// A launched process is its own group and is alive until exit()/die() or
+// set_group_alive(false); pids the launcher never handed out are dead unless
+// a test says otherwise with set_group_alive.
+class ScriptedLauncher final : public livy::ProcessLauncher {
+ public:
+  static constexpr int kFirstPid = 10'000;
+
+  explicit ScriptedLauncher(int first_pid = kFirstPid) : next_pid_(first_pid) {}
+
+  struct Signal {
+    int pgid;
+    int signal;
+    bool operator==(const Signal&) const = default;
+  };
+
+  // --- livy::ProcessLauncher ---
+
+  livy::Result<int> launch(const livy::ProcessSpec& spec) override {
+    std::lock_guard lock(mu_);
+    specs_.push_back(spec);
+    if (fail_launches_) {
+      changed_.notify_all();
+      return livy::Status::unavailable("scripted launch failure");
+    }
+    const int pid = next_pid_++;
+    by_pid_[pid] = spec;
+    alive_.insert(pid);
+    changed_.notify_all();
+    return pid;
+  }
+
+  std::optional<livy::ProcessExit> try_reap(int pid) override {
+    std::lock_guard lock(mu_);
+    const auto it = exits_.find(pid);
+    if (it == exits_.end()) return std::nullopt;
+    const livy::ProcessExit exit = it->second;
+    exits_.erase(it);  // like waitpid: a child is reaped once
+    reaped_.insert(pid);
+    changed_.notify_all();
+    return exit;
+  }
+
+  bool group_alive(int pgid) override {
+    std::lock_guard lock(mu_);
+    return alive_.count(pgid) != 0;
+  }
+
+  void signal_group(int pgid, int signal) override {
+    std::lock_guard lock(mu_);
+    signals_.push_back({pgid, signal});
+    changed_.notify_all();
+  }
+
+  // --- scripting ---
+
+  // Every launch() from now on fails (and is still recorded).
+  void fail_launches(bool fail = true) {
+    std::lock_guard lock(mu_);
+    fail_launches_ = fail;
+  }
+
+  // The command ended normally: writes the exit-status file as the real
+  // wrapper would, the group is gone and try_reap reports the exit.
+  void exit(int pid, int code) {
+    std::lock_guard lock(mu_);
+    const livy::ProcessSpec& spec = by_pid_.at(pid);
+    if (!spec.exit_status_path.empty()) std::ofstream(spec.exit_status_path) << code << "\n";
+    exits_[pid] = livy::ProcessExit{true, code, 0};
+    alive_.erase(pid);
+    changed_.notify_all();
+  }
+
+  // The wrapper itself was killed by `signal`: no exit-status file.
+  void die(int pid, int signal) {
+    std::lock_guard lock(mu_);
+    (void)by_pid_.at(pid);
+    exits_[pid] = livy::ProcessExit{false, 0, signal};
+    alive_.erase(pid);
+    changed_.notify_all();
+  }
+
+  // Appends text to the process's output file, as the program printing it would.
+  void print(int pid, const std::string& text) {
+    std::lock_guard lock(mu_);
+    std::ofstream(by_pid_.at(pid).output_path, std::ios::app) << text;
+  }
+
+  // Makes any group (ours or not) alive or gone without a reapable exit.
+  void set_group_alive(int pgid, bool alive) {
+    std::lock_guard lock(mu_);
+    if (alive) alive_.insert(pgid);
+    else alive_.erase(pgid);
+  }
+
+  // Every spec passed to launch(), failed ones included, in order.
+  std::vector<livy::ProcessSpec> launched() const {
+    std::lock_guard lock(mu_);
+    return specs_;
+  }
+
+  livy::ProcessSpec spec_of(int pid) const {
+    std::lock_guard lock(mu_);
+    return by_pid_.at(pid);
+  }
+
+  std::vector<Signal> signals() const {
+    std::lock_guard lock(mu_);
+    return signals_;
+  }
+
+  // Blocks until `signal` was sent to `pgid` (true) or the timeout passed (false).
+  bool wait_for_signal(int pgid, int signal, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mu_);
+    return changed_.wait_for(lock, timeout, [&] {
+      for (const auto& s : signals_) {
+        if (s.pgid == pgid && s.signal == signal) return true;
+      }
+      return false;
+    });
+  }
+
+  // Blocks until the runtime reaped `pid` through try_reap (true) or the timeout passed.
+  bool wait_for_reap(int pid, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mu_);
+    return changed_.wait_for(lock, timeout, [&] { return reaped_.count(pid) != 0; });
+  }
+
+ private:
+  mutable std::mutex mu_;  // guards everything below
+  mutable std::condition_variable changed_;
+  int next_pid_;
+  bool fail_launches_ = false;
+  std::vector<livy::ProcessSpec> specs_;
+  std::map<int, livy::ProcessSpec> by_pid_;
+  std::set<int> alive_;
+  std::map<int, livy::ProcessExit> exits_;  // ended, not reaped yet
+  std::set<int> reaped_;
+  std::vector<Signal> signals_;
+};
+
+}  // namespace livy_test

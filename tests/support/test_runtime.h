@@ -1,0 +1,67 @@
+// TestRuntime: a livy::Runtime wired to fakes (scripted launcher, manual
+// clock, fake Spark home) over a temporary data directory.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+
+#include "livy/runtime.h"
+#include "support/fake_spark_home.h"
+#include "support/manual_clock.h"
+#include "support/scripted_launcher.h"
+#include "support/temp_dir.h"
+
+namespace livy_test {
+
+// Owns the fakes and the directories; config() may be changed before open().
+// Reopening keeps the data directory, so a test can check recovery.
+class TestRuntime {
+ public:
+  TestRuntime() {
+    config_.data_dir = (root_.path() / "data").string();
+    config_.spark_home = spark_.str();
+    config_.monitor_interval = std::chrono::milliseconds(10);
+    config_.batch_kill_grace = std::chrono::milliseconds(50);
+    config_.local_dir_whitelist = {jobs_dir().string()};
+    write_file(jobs_dir() / "job.py", "print('hello')\n");
+  }
+
+  livy::Config& config() { return config_; }
+  ScriptedLauncher& launcher() { return *launcher_; }
+  ManualClock& clock() { return *clock_; }
+  const FakeSparkHome& spark() const { return spark_; }
+  std::filesystem::path jobs_dir() const { return root_.path() / "jobs"; }
+  std::filesystem::path data_dir() const { return config_.data_dir; }
+  // A whitelisted local file a batch may run.
+  std::string job_file() const { return (jobs_dir() / "job.py").string(); }
+
+  // Opens (or reopens, after closing the current one) the runtime; throws on failure.
+  livy::Runtime& open() {
+    runtime_.reset();
+    auto r = livy::Runtime::open(config_, {launcher_, clock_});
+    if (!r) throw std::runtime_error("Runtime::open failed: " + r.status().message());
+    runtime_ = std::move(*r);
+    return *runtime_;
+  }
+
+  // Closes the runtime and gives it a fresh launcher, as a restarted livyd whose
+  // children were started by the previous process.
+  void close_and_forget_children() {
+    runtime_.reset();
+    launcher_ = std::make_shared<ScriptedLauncher>(ScriptedLauncher::kFirstPid + 10'000);
+  }
+
+  livy::Runtime& runtime() { return *runtime_; }
+  livy::BatchManager& batches() { return runtime_->batches(); }
+
+ private:
+  TempDir root_;
+  FakeSparkHome spark_;
+  livy::Config config_;
+  std::shared_ptr<ScriptedLauncher> launcher_ = std::make_shared<ScriptedLauncher>();
+  std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
+  std::unique_ptr<livy::Runtime> runtime_;  // last: closed before the directories go
+};
+
+}  // namespace livy_test

@@ -1,0 +1,234 @@
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+
+#include "livy/config.h"
+#include "support/temp_dir.h"
+
+using Catch::Matchers::Contains;
+using livy_test::TempDir;
+using livy_test::write_file;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Loaded {
+  livy::Status status;
+  livy::Config config;
+  std::vector<std::string> warnings;
+};
+
+Loaded load(const TempDir& dir, const std::string& name, const std::string& text) {
+  const auto path = dir / name;
+  write_file(path, text);
+  Loaded l;
+  l.status = livy::load_config_file(path.string(), l.config, &l.warnings);
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE("a YAML file sets nested keys, lists and Livy-named keys", "[config]") {
+  TempDir dir;
+  const auto l = load(dir, "livyd.yaml", R"(
+server:
+  host: 0.0.0.0
+  port: 9000
+  request-max-bytes: 64k
+spark:
+  master: yarn
+  deploy-mode: cluster
+files:
+  local-dir-whitelist:
+    - /data/jobs
+    - /opt/jars
+log:
+  cache-size: 50
+monitor:
+  interval: 25ms
+batches:
+  kill-grace: 2s
+livy.server.session.max-creation: 3
+livy:
+  server:
+    session:
+      state-retain.sec: 300s
+)");
+  REQUIRE(l.status.is_ok());
+  CHECK(l.warnings.empty());
+  CHECK(l.config.host == "0.0.0.0");
+  CHECK(l.config.port == 9000);
+  CHECK(l.config.request_max_bytes == 64 * 1024);
+  CHECK(l.config.spark_master == "yarn");
+  CHECK(l.config.spark_deploy_mode == "cluster");
+  CHECK(l.config.local_dir_whitelist == std::vector<std::string>{"/data/jobs", "/opt/jars"});
+  CHECK(l.config.log_cache_lines == 50);
+  CHECK(l.config.monitor_interval == 25ms);
+  CHECK(l.config.batch_kill_grace == 2s);
+  CHECK(l.config.max_creation == 3);
+  CHECK(l.config.state_retain == 300s);
+  // Untouched keys keep their defaults.
+  CHECK(l.config.data_dir == livy::Config{}.data_dir);
+}
+
+TEST_CASE("an empty YAML file changes nothing", "[config]") {
+  TempDir dir;
+  const auto l = load(dir, "empty.yml", "");
+  REQUIRE(l.status.is_ok());
+  CHECK(l.config.port == 8998);
+}
+
+TEST_CASE("a livy.conf file is read with Livy's key names", "[config]") {
+  TempDir dir;
+  const auto l = load(dir, "livy.conf", R"(# Livy's own configuration file
+! a properties-style comment
+
+livy.server.port = 9999
+livy.spark.master=yarn
+livy.spark.deploy-mode cluster
+  livy.file.local-dir-whitelist = /a, /b
+livy.cache-log.size = 50
+livy.server.session.max-creation = 3
+livy.server.session.state-retain.sec = 120s
+livy.environment = production
+)");
+  REQUIRE(l.status.is_ok());
+  CHECK(l.warnings.empty());  // livy.environment is known and ignored
+  CHECK(l.config.port == 9999);
+  CHECK(l.config.spark_master == "yarn");
+  CHECK(l.config.spark_deploy_mode == "cluster");
+  CHECK(l.config.local_dir_whitelist == std::vector<std::string>{"/a", "/b"});
+  CHECK(l.config.log_cache_lines == 50);
+  CHECK(l.config.max_creation == 3);
+  CHECK(l.config.state_retain == 120s);
+}
+
+TEST_CASE("unknown keys are warnings, not errors", "[config]") {
+  TempDir dir;
+  SECTION("livy.conf") {
+    const auto l = load(dir, "livy.conf", "livy.server.csrf-protection.enabled = true\nlivy.server.port = 9001\n");
+    REQUIRE(l.status.is_ok());
+    CHECK(l.config.port == 9001);
+    REQUIRE(l.warnings.size() == 1);
+    CHECK_THAT(l.warnings[0], Contains("livy.server.csrf-protection.enabled"));
+  }
+  SECTION("YAML") {
+    const auto l = load(dir, "c.yaml", "server:\n  port: 9002\n  colour: blue\n");
+    REQUIRE(l.status.is_ok());
+    CHECK(l.config.port == 9002);
+    REQUIRE(l.warnings.size() == 1);
+    CHECK_THAT(l.warnings[0], Contains("server.colour"));
+  }
+}
+
+TEST_CASE("an invalid value is an error that names the key", "[config]") {
+  TempDir dir;
+  SECTION("YAML, not a number") {
+    const auto l = load(dir, "c.yaml", "server:\n  port: lots\n");
+    CHECK(l.status.code() == livy::ErrorCode::kInvalidArgument);
+    CHECK_THAT(l.status.message(), Contains("server.port") && Contains("lots"));
+  }
+  SECTION("YAML, out of range") {
+    const auto l = load(dir, "c.yaml", "log:\n  cache-size: 0\n");
+    CHECK(l.status.code() == livy::ErrorCode::kInvalidArgument);
+    CHECK_THAT(l.status.message(), Contains("cache-size"));
+  }
+  SECTION("YAML, a bad duration") {
+    const auto l = load(dir, "c.yaml", "monitor:\n  interval: soon\n");
+    CHECK(l.status.code() == livy::ErrorCode::kInvalidArgument);
+    CHECK_THAT(l.status.message(), Contains("monitor.interval"));
+  }
+  SECTION("YAML, a list of maps where strings belong") {
+    const auto l = load(dir, "c.yaml", "files:\n  local-dir-whitelist:\n    - {a: 1}\n");
+    CHECK(l.status.code() == livy::ErrorCode::kInvalidArgument);
+    CHECK_THAT(l.status.message(), Contains("local-dir-whitelist"));
+  }
+  SECTION("livy.conf, with the line number") {
+    const auto l = load(dir, "livy.conf", "livy.server.port = 9000\nlivy.server.port = 70000\n");
+    CHECK(l.status.code() == livy::ErrorCode::kInvalidArgument);
+    CHECK_THAT(l.status.message(), Contains("server.port") && Contains(":2:") && Contains("70000"));
+  }
+  SECTION("livy.conf, sub-second state-retain") {
+    const auto l = load(dir, "livy.conf", "livy.server.session.state-retain.sec = 1500ms\n");
+    CHECK(l.status.code() == livy::ErrorCode::kInvalidArgument);
+    CHECK_THAT(l.status.message(), Contains("state-retain"));
+  }
+}
+
+TEST_CASE("malformed or missing files are errors", "[config]") {
+  TempDir dir;
+  livy::Config c;
+  std::vector<std::string> warnings;
+  CHECK_FALSE(load(dir, "bad.yaml", "server: [port: 1\n").status.is_ok());
+  CHECK_FALSE(load(dir, "list.yaml", "- a\n- b\n").status.is_ok());
+  CHECK_FALSE(load(dir, "livy.conf", "livy.server.port\n").status.is_ok());
+  CHECK_FALSE(livy::load_config_file((dir / "missing.conf").string(), c, &warnings).is_ok());
+  CHECK_FALSE(livy::load_config_file((dir / "missing.yaml").string(), c, &warnings).is_ok());
+}
+
+TEST_CASE("set_config_value takes livyd and Livy names, and rejects unknown keys", "[config]") {
+  livy::Config c;
+  REQUIRE(livy::set_config_value(c, "server.port", "1234").is_ok());
+  CHECK(c.port == 1234);
+  REQUIRE(livy::set_config_value(c, "livy.server.port", "4321").is_ok());
+  CHECK(c.port == 4321);
+  const auto st = livy::set_config_value(c, "server.colour", "blue");
+  CHECK(st.code() == livy::ErrorCode::kNotFound);
+  CHECK_THAT(st.message(), Contains("server.colour"));
+  CHECK(livy::get_config_value(c, "server.colour").empty());
+  CHECK(livy::set_config_value(c, "server.port", "-1").code() == livy::ErrorCode::kInvalidArgument);
+  CHECK(livy::set_config_value(c, "server.request-max-bytes", "0").code() == livy::ErrorCode::kInvalidArgument);
+  CHECK(c.port == 4321);  // a failed set changes nothing
+}
+
+TEST_CASE("config_keys: unique names, defaults that match Config, values that round-trip", "[config]") {
+  const auto& keys = livy::config_keys();
+  REQUIRE_FALSE(keys.empty());
+
+  std::set<std::string> names;
+  for (const auto& k : keys) {
+    INFO(k.name);
+    CHECK(names.insert(k.name).second);
+    if (!k.livy_name.empty()) CHECK(names.insert(k.livy_name).second);
+    CHECK_FALSE(k.doc.empty());
+  }
+
+  // A non-default sample value for every key: a new key must be added here.
+  const std::map<std::string, std::string> samples = {
+      {"server.host", "0.0.0.0"},        {"server.port", "9999"},
+      {"server.request-max-bytes", "2m"}, {"server.threads", "4"},
+      {"store.data-dir", "/srv/livyd"},   {"spark.home", "/opt/spark"},
+      {"spark.master", "yarn"},           {"spark.deploy-mode", "cluster"},
+      {"spark.python", "/usr/bin/python3"}, {"files.local-dir-whitelist", "/a,/b"},
+      {"log.cache-size", "50"},           {"sessions.max-creation", "3"},
+      {"sessions.state-retain", "90s"},   {"batches.kill-grace", "1500ms"},
+      {"monitor.interval", "10ms"},
+  };
+
+  const livy::Config defaults;
+  for (const auto& k : keys) {
+    INFO(k.name);
+    // The documented default is the default.
+    livy::Config from_default;
+    REQUIRE(livy::set_config_value(from_default, k.name, k.default_text).is_ok());
+    CHECK(livy::get_config_value(from_default, k.name) == livy::get_config_value(defaults, k.name));
+
+    // get(set(x)) reads back as the same setting, under either name.
+    const auto sample = samples.find(k.name);
+    REQUIRE(sample != samples.end());
+    livy::Config c;
+    REQUIRE(livy::set_config_value(c, k.name, sample->second).is_ok());
+    const std::string text = livy::get_config_value(c, k.name);
+    CHECK(text != livy::get_config_value(defaults, k.name));
+    livy::Config again;
+    REQUIRE(livy::set_config_value(again, k.name, text).is_ok());
+    CHECK(livy::get_config_value(again, k.name) == text);
+    if (!k.livy_name.empty()) {
+      livy::Config by_livy_name;
+      REQUIRE(livy::set_config_value(by_livy_name, k.livy_name, sample->second).is_ok());
+      CHECK(livy::get_config_value(by_livy_name, k.livy_name) == text);
+    }
+  }
+  CHECK(samples.size() == keys.size());
+}
