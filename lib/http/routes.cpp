@@ -35,6 +35,33 @@ void reply(httplib::Response& res, int status, std::string body) {
 
 void fail(httplib::Response& res, const Status& st) { reply(res, http_status(st.code()), msg_json(st.message())); }
 
+// Reads the request body, stopping at `limit` bytes. cpp-httplib checks its own
+// limit only against Content-Length, so a chunked body is counted here.
+Result<std::string> read_body(const httplib::Request& req, const httplib::ContentReader& reader,
+                              std::size_t limit) {
+  const auto too_large_status = [limit] {
+    return Status::too_large("request body is larger than " + std::to_string(limit) + " bytes");
+  };
+  if (req.has_header("Content-Length")) {
+    const auto length = parse_int(req.get_header_value("Content-Length"));
+    if (!length || *length < 0) return Status::invalid_argument("invalid Content-Length");
+    if (static_cast<std::uint64_t>(*length) > limit) return too_large_status();
+  }
+  std::string body;
+  bool too_large = false;
+  const bool complete = reader([&](const char* data, std::size_t n) {
+    if (body.size() + n > limit) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  });
+  if (too_large) return too_large_status();
+  if (!complete) return Status::invalid_argument("the request body could not be read");
+  return body;
+}
+
 // Query parameter as an integer: nullopt when absent, an error when not a number.
 Result<std::optional<std::int64_t>> int_param(const httplib::Request& req, const char* name) {
   if (!req.has_param(name)) return std::optional<std::int64_t>();
@@ -45,6 +72,7 @@ Result<std::optional<std::int64_t>> int_param(const httplib::Request& req, const
 
 void mount_batches(httplib::Server& server, Runtime& runtime) {
   BatchManager& batches = runtime.batches();
+  const std::size_t body_limit = runtime.config().request_max_bytes;
 
   server.Get(route("/batches"), [&batches](const httplib::Request& req, httplib::Response& res) {
     const auto from = int_param(req, "from");
@@ -56,8 +84,11 @@ void mount_batches(httplib::Server& server, Runtime& runtime) {
     reply(res, 200, batch_list_json(*page));
   });
 
-  server.Post(route("/batches"), [&batches](const httplib::Request& req, httplib::Response& res) {
-    const auto request = codec::decode_batch_request(req.body);
+  server.Post(route("/batches"), [&batches, body_limit](const httplib::Request& req, httplib::Response& res,
+                                                       const httplib::ContentReader& reader) {
+    const auto body = read_body(req, reader, body_limit);
+    if (!body) return fail(res, body.status());
+    const auto request = codec::decode_batch_request(*body);
     if (!request) return fail(res, request.status());
     const auto batch = batches.submit(*request);
     if (!batch) return fail(res, batch.status());
@@ -112,6 +143,8 @@ int http_status(ErrorCode code) {
 }
 
 void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions options) {
+  // Bodies are bounded where they are read (read_body), chunked or not; the
+  // library's own limit stays as a backstop for handlers that do not stream.
   server.set_payload_max_length(runtime.config().request_max_bytes);
 
   server.Get(route("/version"), [user = options.server_user](const httplib::Request&, httplib::Response& res) {

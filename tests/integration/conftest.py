@@ -27,7 +27,9 @@ from livyd_testlib import (
     REPO_ROOT,
     TERMINAL_STATES,
     LivydClient,
+    descendants,
     new_marker,
+    process_table,
     procs_with_marker,
 )
 
@@ -60,21 +62,6 @@ def spark_home() -> Path:
 
 
 @pytest.fixture(scope="session")
-def batch_python(spark_home: Path) -> str:
-    """The Python interpreter that has pyspark: the venv that holds SPARK_HOME, when
-    SPARK_HOME is a pip-installed pyspark, else the interpreter running the tests."""
-    override = os.environ.get("LIVYD_TEST_PYTHON")
-    if override:
-        return override
-    # .../<venv>/lib/pythonX.Y/site-packages/pyspark -> <venv>/bin/python
-    if spark_home.parent.name == "site-packages" and len(spark_home.parents) >= 4:
-        candidate = spark_home.parents[3] / "bin" / "python"
-        if candidate.exists():
-            return str(candidate)
-    return sys.executable
-
-
-@pytest.fixture(scope="session")
 def whitelisted_dir(tmp_path_factory) -> Path:
     """A temporary directory livyd is told to accept local files from."""
     return Path(os.path.realpath(tmp_path_factory.mktemp("whitelisted")))
@@ -83,7 +70,7 @@ def whitelisted_dir(tmp_path_factory) -> Path:
 # ---- the server --------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def livyd(livyd_bin, spark_home, batch_python, whitelisted_dir, tmp_path_factory):
+def livyd(livyd_bin, spark_home, whitelisted_dir, tmp_path_factory):
     """One running livyd shared by all tests; yields a LivydClient."""
     work = Path(os.path.realpath(tmp_path_factory.mktemp("livyd")))
     data_dir = work / "data"
@@ -101,11 +88,12 @@ def livyd(livyd_bin, spark_home, batch_python, whitelisted_dir, tmp_path_factory
         "--set", "batches.kill-grace=3s",
     ]
     env = dict(os.environ)
+    # livyd itself must pick the Python of the venv that holds SPARK_HOME.
+    env.pop("PYSPARK_PYTHON", None)
+    env.pop("PYSPARK_DRIVER_PYTHON", None)
     env.update({
         "SPARK_HOME": str(spark_home),
         "SPARK_LOCAL_IP": "127.0.0.1",
-        "PYSPARK_PYTHON": batch_python,
-        "PYSPARK_DRIVER_PYTHON": batch_python,
     })
     stderr_file = open(stderr_path, "wb")
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stderr_file,
@@ -196,9 +184,16 @@ def _terminate(proc, stderr_path: Path) -> list[str]:
 
 
 def _reap_marked_processes(markers: list[str]) -> list[str]:
-    """Kills (by process group) whatever batch processes are still around; reports them."""
-    leftovers = [p for m in markers for p in procs_with_marker(m)]
-    for pgid in {p.pgid for p in leftovers}:
+    """Kills whatever batch processes are still around (their process groups, and the
+    groups of their descendants, e.g. pyspark.daemon, which makes a group of its own)
+    and reports them. Only processes started for these tests carry the markers."""
+    table = process_table()
+    leftovers = [p for m in markers for p in procs_with_marker(m, table)]
+    groups = {p.pgid for p in leftovers}
+    members = {p.pid for p in table.values() if p.pgid in groups}
+    groups |= {table[pid].pgid for pid in descendants(members, table)}
+    groups -= {os.getpgrp(), 0, 1}
+    for pgid in groups:
         try:
             os.killpg(pgid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -255,12 +250,7 @@ class Launched:
 
 
 @pytest.fixture(scope="session")
-def python_conf(batch_python) -> dict:
-    return {"spark.pyspark.python": batch_python, "spark.pyspark.driver.python": batch_python}
-
-
-@pytest.fixture(scope="session")
-def launched(livyd: LivydClient, hello_jar: Path, python_conf) -> dict[str, Launched]:
+def launched(livyd: LivydClient, hello_jar: Path) -> dict[str, Launched]:
     """Starts every real Spark batch the tests need at once, so they run concurrently.
     Tests then wait for the one they look at."""
     suffix = uuid.uuid4().hex[:8]
@@ -272,18 +262,15 @@ def launched(livyd: LivydClient, hello_jar: Path, python_conf) -> dict[str, Laun
             "file": str(BATCH_FIXTURES / "pi.py"),
             "args": ["20000", "6", markers["pi"]],
             "name": f"pi-{suffix}",
-            "conf": python_conf,
         }),
         "fail": ("/batches", {
             "file": str(BATCH_FIXTURES / "fail.py"),
             "args": [markers["fail"]],
-            "conf": python_conf,
         }),
         "sleep": ("/batches", {
             "file": str(BATCH_FIXTURES / "sleep.py"),
             "args": [markers["sleep"]],
             "name": f"sleep-{suffix}",
-            "conf": python_conf,
         }),
         "jar": ("/batches", {
             "file": str(hello_jar),

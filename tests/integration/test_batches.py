@@ -395,7 +395,7 @@ def _batch_processes(marker: str):
     return pgid, [table[pid] for pid in descendants(roots, table)]
 
 
-def test_kill_long_batch_leaves_no_process(livyd, launched, python_conf):
+def test_kill_long_batch_leaves_no_process(livyd, launched):
     b = launched["sleep"]
     marker = b.marker
     livyd.wait_state(b.id, "running", SPARK_WAIT)
@@ -423,8 +423,7 @@ def test_kill_long_batch_leaves_no_process(livyd, launched, python_conf):
     # A second batch with the name of a live one is refused.
     dup_marker = new_marker("dup")
     livyd.markers.append(dup_marker)
-    msg = expect_rejected(livyd, {"file": str(SLEEP_PY), "name": b.request["name"], "args": [dup_marker],
-                                  "conf": python_conf})
+    msg = expect_rejected(livyd, {"file": str(SLEEP_PY), "name": b.request["name"], "args": [dup_marker]})
     assert msg
 
     # Kill it.
