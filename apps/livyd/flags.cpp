@@ -18,10 +18,13 @@ const char* const kUsage =
 livy::Status parse_flags(int argc, char** argv, Flags& flags, std::vector<std::string>& warnings) {
   // Files first so that flags override them whatever the order on the line.
   for (int i = 1; i + 1 < argc; ++i) {
+    const bool takes_value = std::strcmp(argv[i], "--help") != 0 && std::strcmp(argv[i], "-h") != 0 &&
+                             std::strcmp(argv[i], "--version") != 0;
     if (std::strcmp(argv[i], "--config") == 0) {
-      livy::Status st = livy::load_config_file(argv[++i], flags.config, &warnings);
+      livy::Status st = livy::load_config_file(argv[i + 1], flags.config, &warnings);
       if (!st) return st;
     }
+    if (takes_value) ++i;
   }
   const struct {
     const char* flag;

@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fmt/core.h>
+
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -20,7 +22,7 @@ std::string current_user() {
 }
 
 int fail(const std::string& msg) {
-  std::fprintf(stderr, "livyd: %s\n", msg.c_str());
+  fmt::print(stderr, "livyd: {}\n", msg);
   return 2;
 }
 
@@ -40,8 +42,8 @@ int main(int argc, char** argv) {
   const livy::Status parsed = livyd::parse_flags(argc, argv, flags, warnings);
   if (!parsed) return fail(parsed.message() + "\n" + livyd::kUsage);
   if (flags.help) return std::fputs(livyd::kUsage, stdout), 0;
-  if (flags.version) return std::printf("livyd %s (Livy API %s)\n", livy::kVersion, livy::kLivyApiVersion), 0;
-  for (const auto& w : warnings) std::fprintf(stderr, "livyd: warning: %s\n", w.c_str());
+  if (flags.version) return fmt::print("livyd {} (Livy API {})\n", livy::kVersion, livy::kLivyApiVersion), 0;
+  for (const auto& w : warnings) fmt::print(stderr, "livyd: warning: {}\n", w);
 
   auto runtime = livy::Runtime::open(flags.config);
   if (!runtime) return fail(runtime.status().message());
@@ -57,10 +59,10 @@ int main(int argc, char** argv) {
   } else if (!server.bind_to_port(flags.config.host, port)) {
     port = -1;
   }
-  if (port < 0) return fail("cannot listen on " + flags.config.host + ":" + std::to_string(flags.config.port));
+  if (port < 0) return fail(fmt::format("cannot listen on {}:{}", flags.config.host, flags.config.port));
   std::thread http([&server] { server.listen_after_bind(); });
-  std::fprintf(stderr, "livyd %s listening on http://%s:%d (data in %s)\n", livy::kVersion,
-               flags.config.host.c_str(), port, flags.config.data_dir.c_str());
+  fmt::print(stderr, "livyd {} listening on http://{}:{} (data in {})\n", livy::kVersion, flags.config.host, port,
+             flags.config.data_dir);
   if (!flags.port_file.empty()) {
     const std::string tmp = flags.port_file + ".tmp";
     std::ofstream(tmp) << port << "\n";
@@ -69,7 +71,7 @@ int main(int argc, char** argv) {
 
   int sig = 0;
   sigwait(&wait_set, &sig);
-  std::fprintf(stderr, "livyd: signal %d, shutting down\n", sig);
+  fmt::print(stderr, "livyd: signal {}, shutting down\n", sig);
   server.stop();
   http.join();
   (*runtime)->shutdown();

@@ -12,27 +12,27 @@ namespace livy {
 
 // Spark resources a batch (and later a session) asks for. Unset = Spark's default.
 struct SparkResources {
-  std::vector<std::string> jars;
-  std::vector<std::string> py_files;
-  std::vector<std::string> files;
-  std::vector<std::string> archives;
-  std::optional<std::string> driver_memory;    // like "1g", "512m"
-  std::optional<int> driver_cores;
-  std::optional<std::string> executor_memory;
-  std::optional<int> executor_cores;
-  std::optional<int> num_executors;
-  std::optional<std::string> queue;
-  std::map<std::string, std::string> conf;     // Spark properties
+  std::vector<std::string> jars{};
+  std::vector<std::string> py_files{};
+  std::vector<std::string> files{};
+  std::vector<std::string> archives{};
+  std::optional<std::string> driver_memory{};    // like "1g", "512m"
+  std::optional<int> driver_cores{};
+  std::optional<std::string> executor_memory{};
+  std::optional<int> executor_cores{};
+  std::optional<int> num_executors{};
+  std::optional<std::string> queue{};
+  std::map<std::string, std::string> conf{};     // Spark properties
 };
 
 // A request to run one application with spark-submit.
 struct BatchRequest {
-  std::string file;                        // jar, .py or .R: local path or URI
-  std::optional<std::string> class_name;   // main class of a jar
-  std::vector<std::string> args;           // arguments of the application
-  std::optional<std::string> name;         // unique among live batches; not all digits
-  std::optional<std::string> proxy_user;   // spark-submit --proxy-user
-  SparkResources resources;
+  std::string file{};                        // jar, .py or .R: local path or URI
+  std::optional<std::string> class_name{};   // main class of a jar
+  std::vector<std::string> args{};           // arguments of the application
+  std::optional<std::string> name{};         // unique among live batches; not all digits
+  std::optional<std::string> proxy_user{};   // spark-submit --proxy-user
+  SparkResources resources{};
 };
 
 enum class BatchState { kNotStarted, kStarting, kRunning, kSuccess, kDead, kKilled, kError };

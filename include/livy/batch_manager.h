@@ -25,7 +25,8 @@ class BatchManager {
   BatchManager(const BatchManager&) = delete;
   BatchManager& operator=(const BatchManager&) = delete;
 
-  // Validates, stores and starts the batch; returns it in state `starting`.
+  // Validates, stores and starts the batch; returns it in state `starting`
+  // (or `error` when spark-submit could not be started at all).
   Result<Batch> submit(const BatchRequest& request, const std::optional<std::string>& owner = std::nullopt);
 
   Result<Batch> get(std::string_view id_or_name) const;

@@ -21,8 +21,9 @@ enum class ErrorCode {
   kInternal,           // a fault in livyd itself
 };
 
-// An outcome without a value. The message is safe to show to a client:
-// it never carries server paths, argv or secrets.
+// An outcome without a value. Messages of errors a client can cause are
+// safe to show it (no server paths, argv or secrets); start-up errors
+// (Runtime::open) name the paths an operator needs to see.
 class [[nodiscard]] Status {
  public:
   Status() = default;

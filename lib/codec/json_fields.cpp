@@ -9,7 +9,7 @@ namespace livy::codec {
 std::string to_std_string(const rapidjson::Value& v) { return std::string(v.GetString(), v.GetStringLength()); }
 
 Status parse_object(const std::string& text, rapidjson::Document& doc) {
-  // Bounded nesting: the default recursive parser would follow any depth.
+  // Iterative parsing: deep nesting costs heap, never the stack.
   doc.Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());
   if (doc.HasParseError()) {
     return Status::invalid_argument(std::string("malformed JSON at offset ") + std::to_string(doc.GetErrorOffset()) +
@@ -47,6 +47,7 @@ Status read_int(const rapidjson::Value& v, const char* field, std::optional<int>
 Status read_string_list(const rapidjson::Value& v, const char* field, std::vector<std::string>& out) {
   if (v.IsNull()) return Status::ok();
   if (!v.IsArray()) return Status::invalid_argument(std::string(field) + " must be a list of strings");
+  out.clear();  // a repeated key: the last one wins, as for every other field
   for (const auto& item : v.GetArray()) {
     if (!item.IsString()) return Status::invalid_argument(std::string(field) + " must be a list of strings");
     out.push_back(to_std_string(item));
@@ -57,6 +58,7 @@ Status read_string_list(const rapidjson::Value& v, const char* field, std::vecto
 Status read_string_map(const rapidjson::Value& v, const char* field, std::map<std::string, std::string>& out) {
   if (v.IsNull()) return Status::ok();
   if (!v.IsObject()) return Status::invalid_argument(std::string(field) + " must be an object of strings");
+  out.clear();
   for (const auto& m : v.GetObject()) {
     // Livy's clients send numbers and booleans for Spark properties too; Spark reads them as text.
     std::string value;

@@ -204,6 +204,7 @@ Status BatchManager::Impl::kill(std::string_view id_or_name) {
   std::lock_guard lock(mu_);
   Entry* e = find(id_or_name);
   if (e == nullptr) return not_found(id_or_name);
+  if (e->kill_requested && (!e->process_done || e->sigkill_at)) return Status::ok();  // still being killed
   if (is_final(e->rec.state)) {
     e->rec.forgotten = true;
     persist(*e);

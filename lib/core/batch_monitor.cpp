@@ -70,8 +70,7 @@ void BatchManager::Impl::watch(Entry& e, std::chrono::steady_clock::time_point n
     if (!e.ui_port) {
       if (auto port = find_ui_port(line)) {
         e.ui_port = port;
-        e.rec.spark_ui_url = "http://" + config_.host + ":" + std::to_string(*port);
-        if (config_.host == "0.0.0.0" || config_.host == "::") e.rec.spark_ui_url = "http://127.0.0.1:" + std::to_string(*port);
+        e.rec.spark_ui_url = "http://" + spark_.ui_host + ":" + std::to_string(*port);
         changed = true;
       }
     }
@@ -85,7 +84,8 @@ void BatchManager::Impl::watch(Entry& e, std::chrono::steady_clock::time_point n
   bool ended = false;
   if (e.our_child) {
     exit = launcher_->try_reap(e.rec.pid);
-    ended = exit.has_value();
+    // A host that ignores SIGCHLD has its children reaped by the kernel: the gone group tells.
+    ended = exit.has_value() || !launcher_->group_alive(e.rec.pid);
   } else {
     ended = read_exit_status(e.rec.status_path).has_value() || !launcher_->group_alive(e.rec.pid);
   }

@@ -57,12 +57,14 @@ KeyDef bytes_key(ConfigKey info, std::size_t Config::*field) {
 }
 
 template <typename Duration>
-KeyDef duration_key(ConfigKey info, Duration Config::*field) {
+KeyDef duration_key(ConfigKey info, Duration Config::*field,
+                    std::chrono::milliseconds min = std::chrono::milliseconds(0)) {
   const std::string name = info.name;
   return {std::move(info),
           [=](Config& c, const std::string& v) {
             const auto d = parse_duration(v);
             if (!d) return bad_value(name, v, "a duration like 500ms, 30s, 10m or 1h");
+            if (*d < min) return bad_value(name, v, "at least " + format_duration(min));
             if (std::chrono::duration_cast<Duration>(*d) != *d) return bad_value(name, v, "whole seconds");
             c.*field = std::chrono::duration_cast<Duration>(*d);
             return Status::ok();
@@ -133,8 +135,8 @@ const std::vector<KeyDef>& key_defs() {
                               "Time between SIGTERM and SIGKILL when a batch is killed."},
                              &Config::batch_kill_grace));
     k.push_back(duration_key({"monitor.interval", "", "200ms",
-                              "How often child processes and their logs are checked."},
-                             &Config::monitor_interval));
+                              "How often child processes and their logs are checked (at least 10ms)."},
+                             &Config::monitor_interval, std::chrono::milliseconds(10)));
     return k;
   }();
   return defs;

@@ -21,8 +21,8 @@ Status validate_resources(const SparkResources& resources, const std::vector<std
 Status check_local_path(const std::string& field, const std::string& uri,
                         const std::vector<std::string>& local_dir_whitelist);
 
-// Session and batch names: 1..256 printable characters, not all digits (all
-// digits names an id).
+// Session and batch names: 1..256 bytes, no ASCII control characters and no '/',
+// not all digits (all digits names an id).
 Status validate_name(const std::string& name);
 
 }  // namespace livy

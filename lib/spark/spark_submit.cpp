@@ -90,8 +90,16 @@ Result<SparkEnvironment> resolve_spark(const Config& config) {
   spark.env.emplace_back("SPARK_HOME", spark.spark_home);
   if (!spark.python.empty()) spark.env.emplace_back("PYSPARK_PYTHON", spark.python);
   // A local master needs no other host: keep Spark on loopback unless told otherwise.
-  if (spark.master.rfind("local", 0) == 0 && std::getenv("SPARK_LOCAL_IP") == nullptr) {
+  const char* local_ip = std::getenv("SPARK_LOCAL_IP");
+  if (spark.master.rfind("local", 0) == 0 && local_ip == nullptr) {
     spark.env.emplace_back("SPARK_LOCAL_IP", "127.0.0.1");
+    local_ip = "127.0.0.1";
+  }
+  if (local_ip != nullptr && *local_ip != '\0') {
+    spark.ui_host = local_ip;
+  } else {
+    char host[256] = {};
+    spark.ui_host = ::gethostname(host, sizeof host - 1) == 0 ? host : "localhost";
   }
   return spark;
 }

@@ -20,6 +20,7 @@ struct SparkEnvironment {
   std::string master;
   std::string deploy_mode;   // empty: client
   std::vector<std::pair<std::string, std::string>> env;  // for every child
+  std::string ui_host;       // where a client-mode driver's Spark UI is reached
 };
 
 // Finds Spark from config.spark_home, $SPARK_HOME, or ./.venv's pyspark.
