@@ -2,13 +2,14 @@
 # package so that `find_package(livy)` gives livy::livy and livy::http.
 include(CMakePackageConfigHelpers)
 
-install(TARGETS livy livy_http EXPORT livyTargets
+install(TARGETS livy livy_http livy_client EXPORT livyTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS livyd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY include/livy DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES lib/drivers/python/livy_driver.py DESTINATION ${CMAKE_INSTALL_DATADIR}/livy/drivers/python)
 install(EXPORT livyTargets NAMESPACE livy:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/livy)
 
 configure_package_config_file(cmake/livyConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/livyConfig.cmake

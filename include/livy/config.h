@@ -44,6 +44,18 @@ struct Config {
                                        // to SIGKILL. Longer lets Spark clean up; shorter frees faster.
   std::chrono::seconds state_retain{600};  // sessions.state-retain / livy.server.session.state-retain.sec:
                                        // how long a finished batch stays in the live list.
+  // --- sessions and statements ---
+  int max_sessions = 100;              // sessions.max-sessions: live sessions at once; beyond it POST gets 400.
+  std::chrono::milliseconds session_start_timeout{std::chrono::seconds(120)};  // sessions.start-timeout:
+                                       // a driver not ready by then fails the session (`error`).
+  std::string driver_host = "127.0.0.1";  // sessions.driver-host: address drivers connect back to.
+  int driver_port = 0;                 // sessions.driver-port: its port; 0 picks a free one.
+  std::string driver_script;           // sessions.driver-script: the Python driver. Empty: the installed one.
+  std::size_t statement_max_code_bytes = 512 * 1024;    // statements.max-code-bytes: larger code gets 413.
+  std::size_t statement_max_output_bytes = 4 << 20;     // statements.max-output-bytes: larger outputs are
+                                       // truncated, with a note in text/plain.
+  int sql_max_result = 1000;           // statements.sql-max-result / spark.livy.sql.max-result: rows a
+                                       // `sql` statement returns.
   std::chrono::milliseconds monitor_interval{200};  // monitor.interval: how often processes and logs are
                                        // polled. Shorter notices ends sooner and costs more wake-ups.
 };

@@ -7,6 +7,7 @@
 #include "livy/clock.h"
 #include "livy/config.h"
 #include "livy/process.h"
+#include "livy/session_manager.h"
 #include "livy/status.h"
 
 namespace livy {
@@ -18,9 +19,11 @@ struct RuntimeOptions {
 };
 
 // Opens the store under config.data_dir, resolves Spark, recovers what the
-// store knows and starts the monitor thread. Several runtimes may live in one
-// process, each with its own data directory. Destroying it stops the monitor;
-// running batches keep running (they belong to their own process groups).
+// store knows, opens the channel drivers connect back to, and starts the
+// monitor threads. Several runtimes may live in one process, each with its own
+// data directory. Destroying it stops the threads; running batches keep
+// running (they belong to their own process groups); sessions' drivers are
+// told to stop.
 class Runtime {
  public:
   static Result<std::unique_ptr<Runtime>> open(const Config& config, RuntimeOptions options = {});
@@ -29,6 +32,8 @@ class Runtime {
   Runtime& operator=(const Runtime&) = delete;
 
   BatchManager& batches();
+  SessionManager& sessions();
+  StatementRunner& statements();
   const Config& config() const;
 
   // Stops background work; idempotent, also done by the destructor.

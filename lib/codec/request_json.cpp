@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "codec/json_fields.h"
+#include "core/text_values.h"
 
 namespace livy::codec {
 namespace {
@@ -71,7 +72,126 @@ void write_resources(Writer& w, const SparkResources& r) {
   }
 }
 
+Status read_kind(const rapidjson::Value& v, const char* field, std::optional<SessionKind>& out) {
+  std::optional<std::string> text;
+  Status st = read_string(v, field, text);
+  if (!st || !text) return st;
+  out = parse_session_kind(*text);
+  if (!out) return Status::invalid_argument(std::string(field) + " '" + *text + "' is not one of spark, pyspark, sparkr, sql, shared");
+  return Status::ok();
+}
+
+Status read_duration(const rapidjson::Value& v, const char* field, std::optional<std::chrono::milliseconds>& out) {
+  std::optional<std::string> text;
+  Status st = read_string(v, field, text);
+  if (!st || !text) return st;
+  out = parse_duration(*text);
+  if (!out) return Status::invalid_argument(std::string(field) + " '" + *text + "' is not a duration like 30s, 10m, 1h");
+  return Status::ok();
+}
+
 }  // namespace
+
+Result<SessionRequest> decode_session_request(const std::string& json) {
+  rapidjson::Document doc;
+  Status st = parse_object(json, doc);
+  if (!st) return st;
+  SessionRequest req;
+  for (const auto& m : doc.GetObject()) {
+    const std::string name = to_std_string(m.name);
+    const char* n = name.c_str();
+    const auto& v = m.value;
+    if (name == "kind") {
+      st = read_kind(v, n, req.kind);
+    } else if (name == "name") {
+      st = read_string(v, n, req.name);
+    } else if (name == "proxyUser") {
+      st = read_string(v, n, req.proxy_user);
+    } else if (name == "heartbeatTimeoutInSecond") {
+      std::optional<int> seconds;
+      st = read_int(v, n, seconds);
+      if (st && seconds && *seconds < 0) st = Status::invalid_argument("heartbeatTimeoutInSecond must not be negative");
+      if (st) req.heartbeat_timeout_s = seconds.value_or(0);
+    } else if (name == "ttl") {
+      st = read_duration(v, n, req.ttl);
+    } else if (name == "idleTimeout") {
+      st = read_duration(v, n, req.idle_timeout);
+    } else if (!read_resource_field(n, v, req.resources, st)) {
+      return Status::invalid_argument("unknown field '" + name + "'");
+    }
+    if (!st) return st;
+  }
+  return req;
+}
+
+std::string encode_session_request(const SessionRequest& req) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  if (req.kind) {
+    const auto kind = to_string(*req.kind);
+    w.Key("kind");
+    w.String(kind.data(), static_cast<rapidjson::SizeType>(kind.size()));
+  }
+  write_opt(w, "name", req.name);
+  write_opt(w, "proxyUser", req.proxy_user);
+  write_resources(w, req.resources);
+  w.Key("heartbeatTimeoutInSecond");
+  w.Int(req.heartbeat_timeout_s);
+  if (req.ttl) write_opt(w, "ttl", std::optional<std::string>(format_duration(*req.ttl)));
+  if (req.idle_timeout) write_opt(w, "idleTimeout", std::optional<std::string>(format_duration(*req.idle_timeout)));
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+Result<StatementRequest> decode_statement_request(const std::string& json) {
+  rapidjson::Document doc;
+  Status st = parse_object(json, doc);
+  if (!st) return st;
+  StatementRequest req;
+  bool has_code = false;
+  for (const auto& m : doc.GetObject()) {
+    const std::string name = to_std_string(m.name);
+    if (name == "code") {
+      if (!m.value.IsString()) return Status::invalid_argument("code must be a string");
+      req.code = to_std_string(m.value);
+      has_code = true;
+    } else if (name == "kind") {
+      st = read_kind(m.value, "kind", req.kind);
+    } else {
+      return Status::invalid_argument("unknown field '" + name + "'");
+    }
+    if (!st) return st;
+  }
+  if (!has_code) return Status::invalid_argument("code is required");
+  return req;
+}
+
+Result<CompletionRequest> decode_completion_request(const std::string& json) {
+  rapidjson::Document doc;
+  Status st = parse_object(json, doc);
+  if (!st) return st;
+  CompletionRequest req;
+  bool has_code = false;
+  for (const auto& m : doc.GetObject()) {
+    const std::string name = to_std_string(m.name);
+    if (name == "code") {
+      if (!m.value.IsString()) return Status::invalid_argument("code must be a string");
+      req.code = to_std_string(m.value);
+      has_code = true;
+    } else if (name == "kind") {
+      st = read_kind(m.value, "kind", req.kind);
+    } else if (name == "cursor") {
+      if (!m.value.IsInt64() || m.value.GetInt64() < 0) return Status::invalid_argument("cursor must be a non-negative integer");
+      req.cursor = m.value.GetInt64();
+    } else {
+      return Status::invalid_argument("unknown field '" + name + "'");
+    }
+    if (!st) return st;
+  }
+  if (!has_code) return Status::invalid_argument("code is required");
+  return req;
+}
 
 Result<BatchRequest> decode_batch_request(const std::string& json) {
   rapidjson::Document doc;

@@ -6,6 +6,7 @@
 #include "codec/request_json.h"
 #include "core/batch_manager_impl.h"
 #include "core/id_or_name.h"
+#include "core/log_page.h"
 #include "core/request_validation.h"
 
 namespace livy {
@@ -109,7 +110,7 @@ Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std:
     }
     starting += e.rec.state == BatchState::kStarting ? 1 : 0;
   }
-  if (starting >= config_.max_creation) {
+  if (starting + (other_starting ? other_starting() : 0) >= config_.max_creation) {
     return Status::resource_exhausted("Rejected, too many sessions are being created!");
   }
   const auto id = store_.allocate_id("batch");
@@ -162,6 +163,13 @@ void BatchManager::Impl::launch(Entry& e, const BatchRequest& request) {
   persist(e);
 }
 
+int BatchManager::Impl::starting_count() const {
+  std::lock_guard lock(mu_);
+  int n = 0;
+  for (const auto& [id, e] : entries_) n += e.rec.state == BatchState::kStarting ? 1 : 0;
+  return n;
+}
+
 Result<Batch> BatchManager::Impl::get(std::string_view id_or_name) const {
   std::lock_guard lock(mu_);
   const Entry* e = find(id_or_name);
@@ -189,15 +197,7 @@ Result<LogPage> BatchManager::Impl::log(std::string_view id_or_name, std::option
   std::lock_guard lock(mu_);
   const Entry* e = find(id_or_name);
   if (e == nullptr) return not_found(id_or_name);
-  const auto& lines = e->tail->lines();
-  const auto total = static_cast<std::int64_t>(lines.size());
-  LogPage page;
-  page.id = e->rec.id;
-  page.total = total;
-  page.from = from ? *from : (size < 0 ? 0 : std::max<std::int64_t>(0, total - size));
-  const std::int64_t end = size < 0 ? total : std::min(total, page.from + size);
-  for (std::int64_t i = page.from; i < end; ++i) page.lines.push_back(lines[static_cast<std::size_t>(i)]);
-  return page;
+  return page_of(*e->tail, e->rec.id, from, size);
 }
 
 Status BatchManager::Impl::kill(std::string_view id_or_name) {

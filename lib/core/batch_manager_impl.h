@@ -2,6 +2,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,6 +47,9 @@ struct BatchManager::Impl {
   Result<LogPage> log(std::string_view id_or_name, std::optional<std::int64_t> from, std::int64_t size) const;
   Status kill(std::string_view id_or_name);
   Result<Batch> wait(std::string_view id_or_name, std::chrono::milliseconds timeout) const;
+
+  int starting_count() const;             // batches in `starting`
+  std::function<int()> other_starting;    // the sessions' count, for max-creation
 
  private:
   Entry* find(std::string_view id_or_name);  // requires mu_

@@ -134,6 +134,30 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(duration_key({"batches.kill-grace", "", "5s",
                               "Time between SIGTERM and SIGKILL when a batch is killed."},
                              &Config::batch_kill_grace));
+    k.push_back(int_key({"sessions.max-sessions", "", std::to_string(d.max_sessions),
+                         "Live (not finished) sessions at once; beyond it a create gets 400."},
+                        &Config::max_sessions, 1, 100'000));
+    k.push_back(duration_key({"sessions.start-timeout", "", "2m",
+                              "A session whose driver is not ready by then ends in `error`."},
+                             &Config::session_start_timeout, std::chrono::seconds(1)));
+    k.push_back(string_key({"sessions.driver-host", "", d.driver_host,
+                            "IPv4 address livyd listens on for drivers connecting back."},
+                           &Config::driver_host));
+    k.push_back(int_key({"sessions.driver-port", "", std::to_string(d.driver_port),
+                         "Port for drivers connecting back; 0 picks a free one."},
+                        &Config::driver_port, 0, 65535));
+    k.push_back(string_key({"sessions.driver-script", "", "",
+                            "The Python session driver (livy_driver.py). Empty: the one installed with livyd."},
+                           &Config::driver_script));
+    k.push_back(bytes_key({"statements.max-code-bytes", "", std::to_string(d.statement_max_code_bytes),
+                           "Largest statement code accepted; larger gets 413."},
+                          &Config::statement_max_code_bytes));
+    k.push_back(bytes_key({"statements.max-output-bytes", "", std::to_string(d.statement_max_output_bytes),
+                           "Largest statement output kept; larger outputs are truncated with a note."},
+                          &Config::statement_max_output_bytes));
+    k.push_back(int_key({"statements.sql-max-result", "spark.livy.sql.max-result", std::to_string(d.sql_max_result),
+                         "Rows a `sql` statement returns at most."},
+                        &Config::sql_max_result, 1, 10'000'000));
     k.push_back(duration_key({"monitor.interval", "", "200ms",
                               "How often child processes and their logs are checked (at least 10ms)."},
                              &Config::monitor_interval, std::chrono::milliseconds(10)));

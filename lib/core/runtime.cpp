@@ -3,14 +3,32 @@
 #include <filesystem>
 
 #include "core/batch_manager_impl.h"
+#include "core/session_core.h"
 #include "store/store.h"
 
 namespace livy {
 
+namespace {
+
+// The session driver: configured, else installed next to the library, else in the source tree (a build tree).
+std::string find_driver_script(const Config& config) {
+  if (!config.driver_script.empty()) return std::filesystem::absolute(config.driver_script).string();
+  for (const char* candidate : {LIVY_DRIVER_INSTALLED, LIVY_DRIVER_SOURCE}) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
+  }
+  return "";
+}
+
+}  // namespace
+
 struct Runtime::Impl {
   Config config;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<BatchManager> batches;  // declared after store: destroyed before it
+  std::unique_ptr<Store> store;  // declared first: destroyed after everything that uses it
+  std::unique_ptr<BatchManager> batches;
+  std::shared_ptr<SessionCore> session_core;
+  std::unique_ptr<SessionManager> sessions;
+  std::unique_ptr<StatementRunner> statements;
 };
 
 Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptions options) {
@@ -31,11 +49,23 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptio
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->store = std::move(*store);
-  auto batches_impl = std::make_unique<BatchManager::Impl>(config, std::move(*spark), *impl->store,
-                                                           options.launcher, options.clock);
+  auto batches_impl = std::make_unique<BatchManager::Impl>(config, *spark, *impl->store, options.launcher,
+                                                           options.clock);
+  BatchManager::Impl* batches_raw = batches_impl.get();
   Status st = batches_impl->start();
   if (!st) return st;
   impl->batches.reset(new BatchManager(std::move(batches_impl)));
+
+  const std::string driver = find_driver_script(config);
+  if (driver.empty()) return Status::unavailable("the session driver livy_driver.py was not found: set sessions.driver-script");
+  impl->session_core = std::make_shared<SessionCore>(config, std::move(*spark), driver, *impl->store,
+                                                     options.launcher, options.clock);
+  impl->session_core->other_starting = [batches_raw] { return batches_raw->starting_count(); };
+  batches_raw->other_starting = [core = impl->session_core.get()] { return core->starting_count(); };
+  st = impl->session_core->start();
+  if (!st) return st;
+  impl->sessions.reset(new SessionManager(impl->session_core));
+  impl->statements.reset(new StatementRunner(impl->session_core));
   return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
 }
 
@@ -43,8 +73,13 @@ Runtime::Runtime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Runtime::~Runtime() { shutdown(); }
 
 BatchManager& Runtime::batches() { return *impl_->batches; }
+SessionManager& Runtime::sessions() { return *impl_->sessions; }
+StatementRunner& Runtime::statements() { return *impl_->statements; }
 const Config& Runtime::config() const { return impl_->config; }
 
-void Runtime::shutdown() { impl_->batches->impl_->stop(); }
+void Runtime::shutdown() {
+  impl_->session_core->stop();
+  impl_->batches->impl_->stop();
+}
 
 }  // namespace livy

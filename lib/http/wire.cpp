@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "codec/output_json.h"
+#include "core/text_values.h"
 #include "livy/version.h"
 
 namespace livy::http {
@@ -41,6 +43,84 @@ void write_batch(Writer& w, const Batch& b) {
   opt(w, "sparkUiUrl", b.app_info.spark_ui_url);
   w.EndObject();
   lines(w, "log", b.log);
+  w.EndObject();
+}
+
+void opt_int(Writer& w, const char* key, const std::optional<int>& v) {
+  w.Key(key);
+  w.Int(v.value_or(0));
+}
+
+void opt_duration(Writer& w, const char* key, const std::optional<std::chrono::milliseconds>& v) {
+  w.Key(key);
+  if (v) str(w, format_duration(*v));
+  else w.Null();
+}
+
+void write_session(Writer& w, const Session& s) {
+  const SparkResources& r = s.request.resources;
+  w.StartObject();
+  w.Key("id");
+  w.Int64(s.id);
+  opt(w, "name", s.name);
+  opt(w, "appId", s.app_id);
+  opt(w, "owner", s.owner);
+  opt(w, "proxyUser", s.proxy_user);
+  w.Key("state");
+  str(w, to_string(s.state));
+  w.Key("kind");
+  str(w, to_string(s.kind.value_or(SessionKind::kShared)));
+  w.Key("appInfo");
+  w.StartObject();
+  opt(w, "driverLogUrl", s.app_info.driver_log_url);
+  opt(w, "sparkUiUrl", s.app_info.spark_ui_url);
+  w.EndObject();
+  lines(w, "log", s.log);
+  opt_duration(w, "ttl", s.request.ttl);
+  opt_duration(w, "idleTimeout", s.request.idle_timeout);
+  opt(w, "driverMemory", r.driver_memory);
+  opt_int(w, "driverCores", r.driver_cores);
+  opt(w, "executorMemory", r.executor_memory);
+  opt_int(w, "executorCores", r.executor_cores);
+  w.Key("conf");
+  w.StartObject();
+  for (const auto& [k, v] : r.conf) {
+    w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
+    str(w, v);
+  }
+  w.EndObject();
+  lines(w, "archives", r.archives);
+  lines(w, "files", r.files);
+  w.Key("heartbeatTimeoutInSecond");
+  w.Int(s.request.heartbeat_timeout_s);
+  lines(w, "jars", r.jars);
+  opt_int(w, "numExecutors", r.num_executors);
+  lines(w, "pyFiles", r.py_files);
+  opt(w, "queue", r.queue);
+  w.EndObject();
+}
+
+void write_statement(Writer& w, const Statement& st) {
+  w.StartObject();
+  w.Key("id");
+  w.Int64(st.id);
+  w.Key("code");
+  str(w, st.code);
+  w.Key("state");
+  str(w, to_string(st.state));
+  w.Key("output");
+  if (st.output) {
+    const std::string output = codec::encode_output(*st.output);
+    w.RawValue(output.c_str(), output.size(), rapidjson::kObjectType);
+  } else {
+    w.Null();
+  }
+  w.Key("progress");
+  w.Double(st.progress);
+  w.Key("started");
+  w.Int64(st.started_ms);
+  w.Key("completed");
+  w.Int64(st.completed_ms);
   w.EndObject();
 }
 
@@ -126,6 +206,59 @@ std::string version_json(const std::string& user) {
   str(w, "livyd");
   w.Key("livydVersion");
   str(w, kVersion);
+  w.EndObject();
+  return done(buf);
+}
+
+std::string session_json(const Session& session) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  write_session(w, session);
+  return done(buf);
+}
+
+std::string session_list_json(const Page<Session>& page) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("from");
+  w.Int64(page.from);
+  w.Key("total");
+  w.Int64(page.total);
+  w.Key("sessions");
+  w.StartArray();
+  for (const auto& s : page.items) write_session(w, s);
+  w.EndArray();
+  w.EndObject();
+  return done(buf);
+}
+
+std::string statement_json(const Statement& statement) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  write_statement(w, statement);
+  return done(buf);
+}
+
+std::string statement_list_json(const Page<Statement>& page) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("total_statements");
+  w.Int64(page.total);
+  w.Key("statements");
+  w.StartArray();
+  for (const auto& st : page.items) write_statement(w, st);
+  w.EndArray();
+  w.EndObject();
+  return done(buf);
+}
+
+std::string completion_json(const std::vector<std::string>& candidates) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  lines(w, "candidates", candidates);
   w.EndObject();
   return done(buf);
 }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "livy/batch.h"
+#include "livy/session.h"
 
 namespace livy::http {
 
@@ -13,5 +14,11 @@ std::string state_json(std::int64_t id, std::string_view state);
 std::string log_json(const LogPage& page);
 std::string msg_json(std::string_view msg);
 std::string version_json(const std::string& user);
+
+std::string session_json(const Session& session);
+std::string session_list_json(const Page<Session>& page);  // {"from","total","sessions":[...]}
+std::string statement_json(const Statement& statement);
+std::string statement_list_json(const Page<Statement>& page);  // {"total_statements","statements":[...]}
+std::string completion_json(const std::vector<std::string>& candidates);
 
 }  // namespace livy::http

@@ -2,10 +2,17 @@
 
 #include <string_view>
 
+#include "store/sqlite_stmt.h"
+
 namespace livy {
 namespace {
 
-constexpr const char* kSchema = R"sql(
+using sqlite::db_error;
+using sqlite::Stmt;
+
+// Migration N (index N-1) brings a store from schema version N-1 to N.
+constexpr const char* kMigrations[] = {
+    R"sql(
 CREATE TABLE IF NOT EXISTS counters (kind TEXT PRIMARY KEY, next_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS batches (
   id INTEGER PRIMARY KEY,
@@ -17,41 +24,30 @@ CREATE TABLE IF NOT EXISTS batches (
   log_path TEXT NOT NULL, status_path TEXT NOT NULL,
   created_ms INTEGER NOT NULL, ended_ms INTEGER NOT NULL DEFAULT 0,
   forgotten INTEGER NOT NULL DEFAULT 0);
-)sql";
-
-// A prepared statement that finalizes itself.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  bool ok() const { return rc_ == SQLITE_OK; }
-  sqlite3_stmt* get() { return stmt_; }
-
-  void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-  void bind(int i, const std::string& v) { sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
-  void bind(int i, const std::optional<std::string>& v) {
-    if (v) bind(i, *v);
-    else sqlite3_bind_null(stmt_, i);
-  }
-
-  std::int64_t int_at(int col) { return sqlite3_column_int64(stmt_, col); }
-  std::string text_at(int col) {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-    return p == nullptr ? std::string() : std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
-  }
-  std::optional<std::string> opt_text_at(int col) {
-    if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
-    return text_at(col);
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
+)sql",
+    R"sql(
+CREATE TABLE sessions (
+  id INTEGER PRIMARY KEY,
+  name TEXT, owner TEXT, proxy_user TEXT, kind TEXT,
+  request TEXT NOT NULL,
+  state TEXT NOT NULL,
+  pid INTEGER NOT NULL DEFAULT 0,
+  app_id TEXT, spark_ui_url TEXT,
+  log_path TEXT NOT NULL, status_path TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  created_ms INTEGER NOT NULL, ended_ms INTEGER NOT NULL DEFAULT 0,
+  forgotten INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE statements (
+  session_id INTEGER NOT NULL REFERENCES sessions(id),
+  id INTEGER NOT NULL,
+  code TEXT NOT NULL, kind TEXT,
+  state TEXT NOT NULL,
+  output TEXT,
+  progress REAL NOT NULL DEFAULT 0,
+  started_ms INTEGER NOT NULL DEFAULT 0, completed_ms INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (session_id, id));
+)sql",
 };
-
-Status db_error(sqlite3* db, std::string_view what) {
-  return Status::unavailable(std::string("store: ") + std::string(what) + ": " + sqlite3_errmsg(db));
-}
 
 std::optional<BatchState> batch_state_from(const std::string& s) {
   for (auto st : {BatchState::kNotStarted, BatchState::kStarting, BatchState::kRunning, BatchState::kSuccess,
@@ -102,12 +98,15 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
     Status st = store->exec(sql);
     if (!st) return st;
   }
-  if (version < kSchemaVersion) {
+  for (int next = version + 1; next <= kSchemaVersion; ++next) {
     Status st = store->exec("BEGIN IMMEDIATE");
-    if (st) st = store->exec(kSchema);
-    if (st) st = store->exec("PRAGMA user_version = 1");
+    if (st) st = store->exec(kMigrations[next - 1]);
+    if (st) st = store->exec(("PRAGMA user_version = " + std::to_string(next)).c_str());
     if (st) st = store->exec("COMMIT");
-    if (!st) return st;
+    if (!st) {
+      (void)store->exec("ROLLBACK");
+      return st;
+    }
   }
   return store;
 }

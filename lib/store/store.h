@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "livy/batch.h"
+#include "livy/session.h"
 #include "livy/status.h"
 
 namespace livy {
@@ -33,6 +34,32 @@ struct BatchRecord {
   bool forgotten = false;     // deleted by a user: no longer listed or found
 };
 
+// Everything the store keeps of a session.
+struct SessionRecord {
+  std::int64_t id = 0;
+  std::optional<std::string> name;
+  std::optional<std::string> owner;
+  std::optional<std::string> proxy_user;
+  std::optional<SessionKind> kind;
+  std::string request_json;  // as codec::encode_session_request wrote it
+  SessionState state = SessionState::kStarting;
+  int pid = 0;
+  std::optional<std::string> app_id;
+  std::optional<std::string> spark_ui_url;
+  std::string log_path;
+  std::string status_path;
+  std::string secret;        // the driver's credential for connecting back
+  std::int64_t created_ms = 0;
+  std::int64_t ended_ms = 0;
+  bool forgotten = false;
+};
+
+// Everything the store keeps of a statement.
+struct StatementRecord {
+  std::int64_t session_id = 0;
+  Statement statement;
+};
+
 // One SQLite file in WAL mode with synchronous writes: a write has reached
 // the disk when the call returns. Thread-safe (one connection, one mutex).
 class Store {
@@ -51,7 +78,14 @@ class Store {
   Status update_batch(const BatchRecord& record);
   Result<std::vector<BatchRecord>> load_batches();
 
-  static constexpr int kSchemaVersion = 1;
+  Status insert_session(const SessionRecord& record);
+  Status update_session(const SessionRecord& record);
+  Result<std::vector<SessionRecord>> load_sessions();
+  // Inserts or rewrites a statement.
+  Status put_statement(std::int64_t session_id, const Statement& statement);
+  Result<std::vector<Statement>> load_statements(std::int64_t session_id);
+
+  static constexpr int kSchemaVersion = 2;
 
  private:
   explicit Store(sqlite3* db);

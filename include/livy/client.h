@@ -1,0 +1,142 @@
+// livy::Client: a C++ client for the REST API of livyd or Apache Livy.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "livy/batch.h"
+#include "livy/session.h"
+#include "livy/status.h"
+
+namespace livy {
+
+// User and password for HTTP Basic authentication (Livy's LDAP mode).
+struct BasicAuth {
+  std::string user;
+  std::string password;
+};
+
+// How a Client talks to its server. Every field has a usable default.
+struct ClientOptions {
+  // Time to open the TCP (and TLS) connection. Default 10 s; a dead host
+  // fails after this long.
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+  // Longest wait for the server to take a request or answer it (per read or
+  // write, not in total). Default 60 s: creates and deletes may be slow on a
+  // busy cluster. A long-poll (get_statement with `wait`) adds its wait on top.
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(60)};
+  // Headers sent with every request. Default: `X-Requested-By: livy`, which
+  // Livy's CSRF protection requires on POST and DELETE and which every other
+  // server ignores; an empty map sends none.
+  std::map<std::string, std::string> headers{{"X-Requested-By", "livy"}};
+  // HTTP Basic credentials; unset: none sent.
+  std::optional<BasicAuth> basic_auth{};
+  // Pause between two polls in wait_session_idle(), and in run() when the
+  // server does not long-poll. Default 500 ms; shorter notices changes sooner
+  // at the cost of more requests.
+  std::chrono::milliseconds poll_interval{std::chrono::milliseconds(500)};
+  // Longest single long-poll run() asks for (`?wait=N`, a livyd extension).
+  // Default 10 s; 0 disables long-polling (plain polls only).
+  std::chrono::seconds long_poll{std::chrono::seconds(10)};
+};
+
+// What GET /version reports.
+struct ServerVersion {
+  std::string version;                      // the Livy API level, like "0.9.0"
+  std::optional<std::string> user;
+  std::optional<std::string> revision;
+  std::optional<std::string> branch;
+  std::optional<std::string> date;
+  std::optional<std::string> url;
+  std::optional<std::string> livyd_version; // set by livyd only
+};
+
+// A connection to one Livy-compatible server (livyd or Apache Livy).
+//
+//   livy::Client client("http://127.0.0.1:8998");
+//   auto s = client.create_session({.kind = livy::SessionKind::kPySpark});
+//   auto idle = client.wait_session_idle(s->id, std::chrono::minutes(2));
+//   auto st = client.run(s->id, "1 + 1", std::nullopt, std::chrono::minutes(1));
+//   if (st && st->output) std::puts(st->output->text().c_str());
+//
+// Every call is one or more blocking HTTP requests and returns the server's
+// answer as the plain types of livy/batch.h and livy/session.h, or a Status:
+// HTTP 400 -> invalid_argument, 403 -> forbidden, 404 -> not_found,
+// 409 -> conflict, 413 -> too_large, 429 -> resource_exhausted,
+// 502/503/504 and connection failures or timeouts -> unavailable, other
+// 5xx -> internal, each with the server's message; a reply that is not
+// what the API promises -> internal.
+//
+// Thread-safe. The Client keeps one connection alive and calls from several
+// threads take turns on it (a long-poll holds it while it waits): use one
+// Client per thread to run requests in parallel.
+class Client {
+ public:
+  // `base_url`: "http://host:port" or "https://host:port", optionally with a
+  // path prefix ("https://gateway/livy"). A malformed URL is reported by
+  // every call as invalid_argument.
+  explicit Client(std::string base_url, ClientOptions options = {});
+  ~Client();
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  Result<ServerVersion> version();
+
+  // Batches.
+  Result<Batch> submit(const BatchRequest& request);
+  Result<Batch> get_batch(std::int64_t id);
+  Result<Page<Batch>> list_batches(std::int64_t from = 0, std::int64_t size = 100);
+  // Without `from`, the last `size` lines; size < 0: all.
+  Result<LogPage> batch_log(std::int64_t id, std::optional<std::int64_t> from = std::nullopt,
+                            std::int64_t size = 100);
+  Status delete_batch(std::int64_t id);
+
+  // Interactive sessions.
+  Result<Session> create_session(const SessionRequest& request);
+  // Also renews the session's heartbeat.
+  Result<Session> get_session(std::int64_t id);
+  Result<Page<Session>> list_sessions(std::int64_t from = 0, std::int64_t size = 100);
+  Result<SessionState> session_state(std::int64_t id);
+  Result<LogPage> session_log(std::int64_t id, std::optional<std::int64_t> from = std::nullopt,
+                              std::int64_t size = 100);
+  Status delete_session(std::int64_t id);
+  // Polls until the session is idle. A session that ends (error, dead,
+  // killed, success) instead is `conflict`, naming its state and last log
+  // line; still starting or busy after `timeout` is `unavailable`.
+  Result<Session> wait_session_idle(std::int64_t id, std::chrono::milliseconds timeout);
+
+  // Statements.
+  Result<Statement> submit_statement(std::int64_t session_id, const StatementRequest& request);
+  // With `wait`, asks the server to answer only once the statement is final
+  // or `wait` has passed (`?wait=N`, a livyd extension; other servers ignore
+  // it and answer at once).
+  Result<Statement> get_statement(std::int64_t session_id, std::int64_t statement_id,
+                                  std::optional<std::chrono::seconds> wait = std::nullopt);
+  Result<Page<Statement>> list_statements(std::int64_t session_id, std::int64_t from = 0,
+                                          std::int64_t size = 100);
+  Status cancel_statement(std::int64_t session_id, std::int64_t statement_id);
+  // Completion candidates for `code` at byte offset `cursor`. Unset `kind`:
+  // the session's (livyd; Apache Livy needs it given).
+  Result<std::vector<std::string>> complete(std::int64_t session_id, const std::string& code,
+                                            std::optional<SessionKind> kind, std::int64_t cursor);
+  // Submits `code` and waits until the statement is final (available,
+  // cancelled or error): long-polls where the server can, polls every
+  // poll_interval where it cannot. Code that raised is still `available`,
+  // with the error in its output. Not final after `timeout`: `unavailable`
+  // (the statement keeps running; cancel it with cancel_statement).
+  Result<Statement> run(std::int64_t session_id, const std::string& code, std::optional<SessionKind> kind,
+                        std::chrono::milliseconds timeout);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace livy

@@ -1,0 +1,83 @@
+// SessionManager and StatementRunner: interactive Spark sessions and the code run in them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "livy/session.h"
+#include "livy/status.h"
+
+namespace livy {
+
+class Runtime;
+struct SessionCore;
+
+// Starts and stops interactive sessions: one spark-submit of livyd's driver
+// each, which connects back to the runtime. Owned by a Runtime
+// (Runtime::sessions()); thread-safe. A session is named by id or name.
+class SessionManager {
+ public:
+  ~SessionManager();
+  SessionManager(const SessionManager&) = delete;
+  SessionManager& operator=(const SessionManager&) = delete;
+
+  // Stores and starts the session; returns it in state `starting`.
+  Result<Session> create(const SessionRequest& request, const std::optional<std::string>& owner = std::nullopt);
+  Result<Session> get(std::string_view id_or_name) const;
+  Result<Page<Session>> list(std::int64_t from = 0, std::int64_t size = 100) const;
+  Result<LogPage> log(std::string_view id_or_name, std::optional<std::int64_t> from, std::int64_t size = 100) const;
+
+  // Records client activity (renews heartbeat and idle timers).
+  Result<Session> touch(std::string_view id_or_name);
+  // Stops the driver; the session ends `killed` and stays listed.
+  Status stop(std::string_view id_or_name);
+  // Stops the driver if needed and forgets the session.
+  Status remove(std::string_view id_or_name);
+  // Cancels the running statement, if any.
+  Status interrupt(std::string_view id_or_name);
+
+  // Blocks until the session is idle (or final), or the timeout passes; returns it either way.
+  Result<Session> wait_ready(std::string_view id_or_name, std::chrono::milliseconds timeout) const;
+
+ private:
+  friend class Runtime;
+  explicit SessionManager(std::shared_ptr<SessionCore> core);
+  std::shared_ptr<SessionCore> core_;
+};
+
+// Runs statements in sessions, one at a time per session, in order.
+// Owned by a Runtime (Runtime::statements()); thread-safe.
+class StatementRunner {
+ public:
+  ~StatementRunner();
+  StatementRunner(const StatementRunner&) = delete;
+  StatementRunner& operator=(const StatementRunner&) = delete;
+
+  // Queues the code; returns the statement in state `waiting`.
+  Result<Statement> submit(std::string_view session, const StatementRequest& request);
+  // With `wait` > 0, blocks until the statement is final or the time passes.
+  Result<Statement> get(std::string_view session, std::int64_t statement_id,
+                        std::chrono::milliseconds wait = std::chrono::milliseconds(0)) const;
+  // Statements of a session, oldest first (or newest first with `descending`).
+  Result<Page<Statement>> list(std::string_view session, std::int64_t from = 0, std::int64_t size = 100,
+                               bool descending = false) const;
+  Status cancel(std::string_view session, std::int64_t statement_id);
+  // Completion candidates for `code` at `cursor` (a byte offset).
+  Result<std::vector<std::string>> complete(std::string_view session, const std::string& code,
+                                            std::optional<SessionKind> kind, std::int64_t cursor);
+
+  // Convenience: submit and wait until it is final; returns it either way.
+  Result<Statement> run(std::string_view session, const StatementRequest& request, std::chrono::milliseconds timeout);
+
+ private:
+  friend class Runtime;
+  explicit StatementRunner(std::shared_ptr<SessionCore> core);
+  std::shared_ptr<SessionCore> core_;
+};
+
+}  // namespace livy

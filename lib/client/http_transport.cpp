@@ -1,0 +1,174 @@
+#include "client/http_transport.h"
+
+#include <httplib.h>
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+namespace livy::client {
+namespace {
+
+constexpr std::size_t kMaxRawMessage = 512;  // of a non-JSON error body quoted in a Status
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string trimmed(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+// The text a server put in an error reply.
+std::string error_text(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.c_str(), body.size());
+  if (!doc.HasParseError()) {
+    if (doc.IsString()) return std::string(doc.GetString(), doc.GetStringLength());
+    if (doc.IsObject()) {
+      const auto msg = doc.FindMember("msg");
+      if (msg != doc.MemberEnd() && msg->value.IsString()) {
+        return std::string(msg->value.GetString(), msg->value.GetStringLength());
+      }
+    }
+  }
+  std::string raw = trimmed(body);
+  if (raw.size() > kMaxRawMessage) raw = raw.substr(0, kMaxRawMessage) + "...";
+  return raw;
+}
+
+std::string describe(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection: return "cannot connect";
+    case httplib::Error::ConnectionTimeout: return "timed out connecting";
+    case httplib::Error::Read: return "no complete answer (timed out or connection closed)";
+    case httplib::Error::Write: return "cannot send the request";
+    default: return httplib::to_string(error);
+  }
+}
+
+}  // namespace
+
+Result<BaseUrl> parse_base_url(const std::string& url) {
+  const auto bad = [&url](const char* why) {
+    return Status::invalid_argument("bad base URL '" + url + "': " + why);
+  };
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return bad("expected http://host[:port][/prefix]");
+  const std::string scheme = lower(url.substr(0, scheme_end));
+  if (scheme != "http" && scheme != "https") return bad("the scheme must be http or https");
+  const auto authority_begin = scheme_end + 3;
+  const auto path_begin = std::min(url.find_first_of("/?#", authority_begin), url.size());
+  const std::string authority = url.substr(authority_begin, path_begin - authority_begin);
+  if (authority.empty()) return bad("no host");
+  if (authority.find('@') != std::string::npos) return bad("put credentials in ClientOptions::basic_auth");
+  std::string host = authority;
+  std::string port;
+  if (authority.front() == '[') {  // [IPv6 literal]
+    const auto close = authority.find(']');
+    if (close == std::string::npos) return bad("unterminated [IPv6 address]");
+    host = authority.substr(0, close + 1);
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') return bad("junk after the [IPv6 address]");
+      port = authority.substr(close + 2);
+    }
+  } else if (const auto colon = authority.rfind(':'); colon != std::string::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty() || host == "[]") return bad("no host");
+  if (!port.empty() || authority.back() == ':') {
+    if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c) != 0; }) ||
+        std::stoi(port) == 0 || std::stoi(port) > 65535) {
+      return bad("the port must be a number from 1 to 65535");
+    }
+  }
+  std::string prefix = url.substr(path_begin);
+  if (prefix.find_first_of("?#") != std::string::npos) return bad("no query or fragment allowed");
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  BaseUrl base;
+  base.origin = scheme + "://" + host + (port.empty() ? "" : ":" + port);
+  base.prefix = std::move(prefix);
+  return base;
+}
+
+Status status_from_reply(int http_status, const std::string& body) {
+  std::string msg = error_text(body);
+  if (msg.empty()) msg = "HTTP " + std::to_string(http_status);
+  switch (http_status) {
+    case 400: return Status::invalid_argument(std::move(msg));
+    case 401:  // not authenticated; the caller must bring other credentials
+    case 403: return Status::forbidden(std::move(msg));
+    case 404: return Status::not_found(std::move(msg));
+    case 409: return Status::conflict(std::move(msg));
+    case 413: return Status::too_large(std::move(msg));
+    case 429: return Status::resource_exhausted(std::move(msg));
+    case 408:
+    case 502:
+    case 503:
+    case 504: return Status::unavailable(std::move(msg));
+    default: break;
+  }
+  if (http_status >= 400 && http_status < 500) return Status::invalid_argument(std::move(msg));
+  if (http_status >= 500) return Status::internal(std::move(msg));
+  return Status::internal("unexpected HTTP " + std::to_string(http_status) + ": " + msg);
+}
+
+HttpTransport::HttpTransport(const std::string& base_url, const ClientOptions& options)
+    : request_timeout_(options.request_timeout) {
+  auto base = parse_base_url(base_url);
+  if (!base) {
+    url_status_ = base.status();
+    return;
+  }
+  base_ = std::move(*base);
+  http_ = std::make_unique<httplib::Client>(base_.origin);
+  http_->set_keep_alive(true);
+  http_->set_connection_timeout(options.connect_timeout);
+  http_->set_read_timeout(options.request_timeout);
+  http_->set_write_timeout(options.request_timeout);
+  httplib::Headers headers;
+  for (const auto& [name, value] : options.headers) headers.emplace(name, value);
+  headers.emplace("Accept", "application/json");
+  http_->set_default_headers(std::move(headers));
+  if (options.basic_auth) http_->set_basic_auth(options.basic_auth->user, options.basic_auth->password);
+}
+
+HttpTransport::~HttpTransport() = default;
+
+Result<std::string> HttpTransport::get(const std::string& path, std::chrono::milliseconds extra_wait) {
+  return send(Method::kGet, path, nullptr, extra_wait);
+}
+
+Result<std::string> HttpTransport::post(const std::string& path, const std::string& json_body) {
+  return send(Method::kPost, path, &json_body, std::chrono::milliseconds(0));
+}
+
+Result<std::string> HttpTransport::del(const std::string& path) {
+  return send(Method::kDelete, path, nullptr, std::chrono::milliseconds(0));
+}
+
+Result<std::string> HttpTransport::send(Method method, const std::string& path, const std::string* body,
+                                        std::chrono::milliseconds extra_wait) {
+  if (!url_status_) return url_status_;
+  const std::string target = base_.prefix + path;
+  httplib::Result reply = [&] {
+    std::lock_guard<std::mutex> lock(mu_);
+    http_->set_read_timeout(request_timeout_ + extra_wait);
+    if (method == Method::kGet) return http_->Get(target);
+    if (method == Method::kPost) return http_->Post(target, *body, "application/json");
+    return http_->Delete(target);
+  }();
+  if (!reply) {
+    const char* verb = method == Method::kGet ? "GET " : method == Method::kPost ? "POST " : "DELETE ";
+    return Status::unavailable(verb + base_.origin + target + ": " + describe(reply.error()));
+  }
+  if (reply->status < 200 || reply->status > 299) return status_from_reply(reply->status, reply->body);
+  return std::move(reply->body);
+}
+
+}  // namespace livy::client

@@ -1,0 +1,89 @@
+#include "core/child_process.h"
+
+#include <csignal>
+#include <fstream>
+
+#include "core/text_values.h"
+
+namespace livy {
+
+std::optional<int> read_exit_status(const std::string& path) {
+  std::ifstream in(path);
+  std::string text;
+  if (!in || !std::getline(in, text)) return std::nullopt;
+  const auto n = parse_int(text);
+  if (!n) return std::nullopt;
+  return static_cast<int>(*n);
+}
+
+ChildProcess::ChildProcess(std::shared_ptr<ProcessLauncher> launcher, std::string log_path, std::string status_path,
+                           std::size_t log_lines, std::chrono::milliseconds kill_grace)
+    : launcher_(std::move(launcher)),
+      log_path_(std::move(log_path)),
+      status_path_(std::move(status_path)),
+      tail_(log_path_, log_lines),
+      grace_(kill_grace) {}
+
+Status ChildProcess::start(ProcessSpec spec) {
+  spec.output_path = log_path_;
+  spec.exit_status_path = status_path_;
+  auto pid = launcher_->launch(spec);
+  if (!pid) return pid.status();
+  pid_ = *pid;
+  our_child_ = true;
+  running_ = true;
+  return Status::ok();
+}
+
+void ChildProcess::adopt(int pid) {
+  pid_ = pid;
+  our_child_ = false;
+  running_ = pid > 0;
+  tail_.finish();  // what it printed before this run: history, not news
+}
+
+ChildProcess::Poll ChildProcess::poll() {
+  Poll p;
+  escalate();
+  if (!running_) return p;
+  p.lines = tail_.poll();
+  if (our_child_) {
+    p.exit = launcher_->try_reap(pid_);
+    // A host that ignores SIGCHLD has its children reaped by the kernel: the gone group tells.
+    p.ended = p.exit.has_value() || !launcher_->group_alive(pid_);
+  } else {
+    p.ended = read_exit_status(status_path_).has_value() || !launcher_->group_alive(pid_);
+  }
+  if (!p.ended) return p;
+  running_ = false;
+  for (auto& line : tail_.finish()) p.lines.push_back(std::move(line));
+  p.exit_status = read_exit_status(status_path_);
+  // The wrapper has ended; whatever it left in its group goes too.
+  if (launcher_->group_alive(pid_) && !sigkill_at_) {
+    launcher_->signal_group(pid_, SIGTERM);
+    sigkill_at_ = std::chrono::steady_clock::now() + grace_;
+  }
+  return p;
+}
+
+void ChildProcess::terminate() {
+  if (pid_ <= 0 || sigkill_at_) return;
+  launcher_->signal_group(pid_, SIGTERM);
+  sigkill_at_ = std::chrono::steady_clock::now() + grace_;
+}
+
+void ChildProcess::escalate() {
+  if (!sigkill_at_) return;
+  if (!launcher_->group_alive(pid_)) {
+    sigkill_at_.reset();
+  } else if (std::chrono::steady_clock::now() >= *sigkill_at_) {
+    launcher_->signal_group(pid_, SIGKILL);
+    sigkill_at_.reset();
+  }
+}
+
+void ChildProcess::append_note(const std::string& line) {
+  std::ofstream(log_path_, std::ios::app) << "livyd: " << line << "\n";
+}
+
+}  // namespace livy

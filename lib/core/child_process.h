@@ -1,0 +1,67 @@
+// ChildProcess: one watched child (a batch's or a session's spark-submit):
+// its process group, its output file, its recorded exit status.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/log_tail.h"
+#include "livy/process.h"
+
+namespace livy {
+
+// Not thread-safe: its owner serializes calls (the managers hold their lock).
+class ChildProcess {
+ public:
+  // `kill_grace`: how long a group gets between SIGTERM and SIGKILL.
+  ChildProcess(std::shared_ptr<ProcessLauncher> launcher, std::string log_path, std::string status_path,
+               std::size_t log_lines, std::chrono::milliseconds kill_grace);
+
+  // Launches `spec` with output and exit status going to this child's files.
+  Status start(ProcessSpec spec);
+  // Watches a process group started by an earlier run (not our child).
+  void adopt(int pid);
+
+  // What one poll saw: new output lines, and whether the process ended.
+  struct Poll {
+    std::vector<std::string> lines;
+    bool ended = false;
+    std::optional<int> exit_status;  // from the wrapper's file, when it wrote one
+    std::optional<ProcessExit> exit;  // from waitpid, when it was our child
+  };
+  // Reads new output and checks for the end. After the end it only escalates a pending kill.
+  Poll poll();
+
+  // SIGTERM to the whole group now, SIGKILL after the grace period if it still lives.
+  void terminate();
+
+  int pid() const { return pid_; }
+  bool running() const { return running_; }
+  // True while a SIGKILL is still due for a group that outlived its end or a kill.
+  bool cleanup_pending() const { return sigkill_at_.has_value(); }
+  const LogTail& log() const { return tail_; }
+  LogTail& log() { return tail_; }
+  const std::string& log_path() const { return log_path_; }
+  void append_note(const std::string& line);  // a livyd line in the child's log
+
+ private:
+  void escalate();
+
+  std::shared_ptr<ProcessLauncher> launcher_;
+  std::string log_path_;
+  std::string status_path_;
+  LogTail tail_;
+  int pid_ = 0;
+  bool our_child_ = false;
+  bool running_ = false;
+  const std::chrono::milliseconds grace_;
+  std::optional<std::chrono::steady_clock::time_point> sigkill_at_;
+};
+
+// The exit status a wrapper recorded in `path`, if it got to write one.
+std::optional<int> read_exit_status(const std::string& path);
+
+}  // namespace livy

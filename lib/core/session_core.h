@@ -1,0 +1,104 @@
+// SessionCore: the sessions, their statements, their drivers, and the one
+// lock over all of it. SessionManager and StatementRunner are its two faces.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "core/child_process.h"
+#include "driver/driver_channel.h"
+#include "livy/clock.h"
+#include "livy/config.h"
+#include "livy/session_manager.h"
+#include "spark/spark_submit.h"
+#include "store/store.h"
+
+namespace livy {
+
+struct SessionCore final : DriverEvents {
+  struct Entry {
+    SessionRecord rec;
+    SessionRequest request;
+    std::unique_ptr<ChildProcess> child;
+    std::shared_ptr<DriverConnection> driver;  // set between hello and disconnect
+    bool ready = false;                        // the driver said `ready`
+    std::vector<Statement> statements;         // index = statement id
+    std::deque<std::int64_t> queue;            // waiting statement ids, in order
+    std::optional<std::int64_t> running;       // sent to the driver, no result yet
+    std::chrono::steady_clock::time_point start_deadline{};
+    std::map<std::int64_t, std::optional<std::vector<std::string>>> completions;  // by request id
+  };
+
+  SessionCore(Config config, SparkEnvironment spark, std::string driver_script, Store& store,
+              std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock);
+  ~SessionCore() override;
+
+  Status start();  // loads stored sessions, opens the driver channel, starts the monitor
+  void stop();
+
+  int starting_count() const { return starting_.load(); }
+  std::function<int()> other_starting;  // the batches' count, for max-creation
+
+  // SessionManager
+  Result<Session> create(const SessionRequest& request, const std::optional<std::string>& owner);
+  Result<Session> get(std::string_view id_or_name);
+  Result<Page<Session>> list(std::int64_t from, std::int64_t size);
+  Result<LogPage> log(std::string_view id_or_name, std::optional<std::int64_t> from, std::int64_t size);
+  Result<Session> touch(std::string_view id_or_name);
+  Status stop_session(std::string_view id_or_name, bool forget);
+  Status interrupt(std::string_view id_or_name);
+  Result<Session> wait_ready(std::string_view id_or_name, std::chrono::milliseconds timeout);
+
+  // StatementRunner
+  Result<Statement> submit(std::string_view session, const StatementRequest& request);
+  Result<Statement> statement(std::string_view session, std::int64_t id, std::chrono::milliseconds wait);
+  Result<Page<Statement>> statements(std::string_view session, std::int64_t from, std::int64_t size, bool descending);
+  Status cancel(std::string_view session, std::int64_t id);
+  Result<std::vector<std::string>> complete(std::string_view session, const std::string& code,
+                                            std::optional<SessionKind> kind, std::int64_t cursor);
+
+  // DriverEvents
+  bool on_hello(const DriverMessage& hello, const std::shared_ptr<DriverConnection>& connection) override;
+  void on_message(std::int64_t session_id, const DriverMessage& message) override;
+  void on_closed(std::int64_t session_id, const DriverConnection* connection) override;
+
+ private:
+  Entry* find(std::string_view id_or_name);  // requires mu_
+  Session to_session(const Entry& e) const;
+  void set_state(Entry& e, SessionState state);  // persists, counts, notifies
+  void launch(Entry& e);
+  void dispatch(Entry& e);                       // sends the next waiting statement
+  void finish_statement(Entry& e, Statement& st, StatementState state, std::optional<StatementOutput> output);
+  void end_session(Entry& e, SessionState state, const std::string& reason);
+  void put(const Entry& e, const Statement& st);
+  std::int64_t now_ms() const;
+
+  void monitor_loop();
+  void tick();
+
+  const Config config_;
+  const SparkEnvironment spark_;
+  const std::string driver_script_;
+  Store& store_;
+  const std::shared_ptr<ProcessLauncher> launcher_;
+  const std::shared_ptr<Clock> clock_;
+  std::unique_ptr<DriverListener> listener_;
+
+  std::mutex mu_;                    // guards entries_, next_request_id_, stopping_
+  std::condition_variable changed_;  // any session or statement changed, or stop
+  std::map<std::int64_t, Entry> entries_;
+  std::int64_t next_request_id_ = 0;
+  bool stopping_ = false;
+  std::atomic<int> starting_{0};     // sessions in `starting` (readable without mu_)
+  std::thread monitor_;              // owned; joined by stop()
+};
+
+}  // namespace livy

@@ -1,0 +1,245 @@
+// Statements: the queue of a session, what its driver reports, and the monitor.
+#include <csignal>
+
+#include "codec/output_json.h"
+#include "core/session_core.h"
+
+namespace livy {
+
+namespace {
+
+Status not_found(std::string_view id_or_name) {
+  return Status::not_found("Session '" + std::string(id_or_name) + "' not found.");
+}
+
+Status statement_not_found(std::int64_t id) {
+  return Status::not_found("Statement '" + std::to_string(id) + "' not found.");
+}
+
+}  // namespace
+
+void SessionCore::put(const Entry& e, const Statement& st) { (void)store_.put_statement(e.rec.id, st); }
+
+Result<Statement> SessionCore::submit(std::string_view session, const StatementRequest& request) {
+  if (request.code.size() > config_.statement_max_code_bytes) {
+    return Status::too_large("code is " + std::to_string(request.code.size()) + " bytes, over the limit of " +
+                             std::to_string(config_.statement_max_code_bytes) + " (statements.max-code-bytes)");
+  }
+  std::lock_guard lock(mu_);
+  Entry* e = find(session);
+  if (e == nullptr) return not_found(session);
+  if (is_final(e->rec.state) || e->rec.state == SessionState::kShuttingDown) {
+    return Status::invalid_argument("Session is in state " + std::string(to_string(e->rec.state)));
+  }
+  std::optional<SessionKind> kind = request.kind ? request.kind : e->rec.kind;
+  if (kind == SessionKind::kShared) kind.reset();
+  if (!kind) return Status::invalid_argument("the statement has no kind and its session has none: set \"kind\"");
+  if (*kind == SessionKind::kSpark || *kind == SessionKind::kSparkR) {
+    return Status::invalid_argument("kind '" + std::string(to_string(*kind)) + "' is not available yet in livyd");
+  }
+  Statement st;
+  st.id = static_cast<std::int64_t>(e->statements.size());
+  st.code = request.code;
+  st.kind = kind;
+  put(*e, st);  // durable before the client hears of it
+  e->statements.push_back(st);
+  e->queue.push_back(st.id);
+  dispatch(*e);
+  changed_.notify_all();
+  return e->statements[static_cast<std::size_t>(st.id)];
+}
+
+void SessionCore::dispatch(Entry& e) {
+  if (!e.ready || !e.driver || e.running || e.queue.empty()) return;
+  Statement& st = e.statements[static_cast<std::size_t>(e.queue.front())];
+  e.queue.pop_front();
+  e.running = st.id;
+  set_state(e, SessionState::kBusy);
+  if (!e.driver->send(execute_message(st.id, st.code, st.kind.value_or(SessionKind::kPySpark)))) {
+    // The reader thread sees the broken connection and ends the session.
+    return;
+  }
+}
+
+void SessionCore::finish_statement(Entry& e, Statement& st, StatementState state, std::optional<StatementOutput> output) {
+  st.state = state;
+  if (output) {
+    codec::limit_output(*output, config_.statement_max_output_bytes);
+    st.output = std::move(output);
+  }
+  st.progress = 1.0;
+  if (st.started_ms == 0 && state != StatementState::kCancelled) st.started_ms = now_ms();
+  st.completed_ms = now_ms();
+  put(e, st);
+  changed_.notify_all();
+}
+
+Result<Statement> SessionCore::statement(std::string_view session, std::int64_t id, std::chrono::milliseconds wait) {
+  std::unique_lock lock(mu_);
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    Entry* e = find(session);
+    if (e == nullptr) return not_found(session);
+    if (id < 0 || id >= static_cast<std::int64_t>(e->statements.size())) return statement_not_found(id);
+    const Statement& st = e->statements[static_cast<std::size_t>(id)];
+    if (is_final(st.state) || stopping_ || std::chrono::steady_clock::now() >= deadline) return st;
+    changed_.wait_until(lock, deadline);
+  }
+}
+
+Result<Page<Statement>> SessionCore::statements(std::string_view session, std::int64_t from, std::int64_t size,
+                                                bool descending) {
+  if (from < 0 || size < 0) return Status::invalid_argument("from and size must not be negative");
+  std::lock_guard lock(mu_);
+  Entry* e = find(session);
+  if (e == nullptr) return not_found(session);
+  Page<Statement> page;
+  page.from = from;
+  page.total = static_cast<std::int64_t>(e->statements.size());
+  for (std::int64_t i = from; i < page.total && i - from < size; ++i) {
+    const auto index = descending ? page.total - 1 - i : i;
+    page.items.push_back(e->statements[static_cast<std::size_t>(index)]);
+  }
+  return page;
+}
+
+Status SessionCore::cancel(std::string_view session, std::int64_t id) {
+  std::lock_guard lock(mu_);
+  Entry* e = find(session);
+  if (e == nullptr) return not_found(session);
+  if (id < 0 || id >= static_cast<std::int64_t>(e->statements.size())) return statement_not_found(id);
+  Statement& st = e->statements[static_cast<std::size_t>(id)];
+  if (is_final(st.state) || st.state == StatementState::kCancelling) return Status::ok();
+  if (e->running != id) {
+    std::erase(e->queue, id);
+    finish_statement(*e, st, StatementState::kCancelled, std::nullopt);
+    return Status::ok();
+  }
+  st.state = StatementState::kCancelling;
+  put(*e, st);
+  if (e->driver) e->driver->send(cancel_message(id));
+  changed_.notify_all();
+  return Status::ok();
+}
+
+Status SessionCore::interrupt(std::string_view id_or_name) {
+  std::optional<std::int64_t> running;
+  {
+    std::lock_guard lock(mu_);
+    Entry* e = find(id_or_name);
+    if (e == nullptr) return not_found(id_or_name);
+    running = e->running;
+  }
+  return running ? cancel(id_or_name, *running) : Status::ok();
+}
+
+Result<std::vector<std::string>> SessionCore::complete(std::string_view session, const std::string& code,
+                                                       std::optional<SessionKind> kind, std::int64_t cursor) {
+  std::unique_lock lock(mu_);
+  Entry* e = find(session);
+  if (e == nullptr) return not_found(session);
+  if (!kind) kind = e->rec.kind;
+  if (kind != SessionKind::kPySpark || !e->driver || !e->ready) return std::vector<std::string>();
+  const std::int64_t id = e->rec.id;
+  const std::int64_t rid = next_request_id_++;
+  e->completions[rid];
+  e->driver->send(complete_message(rid, code, *kind, cursor));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    const auto it = entries_.find(id);
+    if (it == entries_.end()) return std::vector<std::string>();
+    auto& slot = it->second.completions[rid];
+    if (slot || stopping_ || changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      auto out = it->second.completions[rid].value_or(std::vector<std::string>());
+      it->second.completions.erase(rid);
+      return out;
+    }
+  }
+}
+
+void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
+  std::lock_guard lock(mu_);
+  const auto it = entries_.find(session_id);
+  if (it == entries_.end()) return;
+  Entry& e = it->second;
+  using T = DriverMessage::Type;
+  const auto statement = [&]() -> Statement* {
+    if (m.statement_id < 0 || m.statement_id >= static_cast<std::int64_t>(e.statements.size())) return nullptr;
+    return &e.statements[static_cast<std::size_t>(m.statement_id)];
+  };
+  switch (m.type) {
+    case T::kReady:
+      e.ready = true;
+      e.rec.app_id = m.app_id;
+      e.rec.spark_ui_url = m.spark_ui_url;
+      set_state(e, e.running ? SessionState::kBusy : SessionState::kIdle);
+      (void)store_.update_session(e.rec);
+      dispatch(e);
+      break;
+    case T::kFatal:
+      end_session(e, SessionState::kError, "the driver failed: " + m.error);
+      break;
+    case T::kStarted:
+      if (Statement* st = statement(); st != nullptr && st->state == StatementState::kWaiting) {
+        st->state = StatementState::kRunning;
+        st->started_ms = now_ms();
+        put(e, *st);
+        changed_.notify_all();
+      }
+      break;
+    case T::kProgress:
+      if (Statement* st = statement(); st != nullptr && !is_final(st->state)) {
+        st->progress = std::clamp(m.progress, 0.0, 1.0);
+        changed_.notify_all();
+      }
+      break;
+    case T::kResult:
+      if (Statement* st = statement(); st != nullptr && e.running == st->id) {
+        const bool cancelled = m.cancelled || st->state == StatementState::kCancelling;
+        finish_statement(e, *st, cancelled ? StatementState::kCancelled : StatementState::kAvailable, m.output);
+        e.running.reset();
+        set_state(e, SessionState::kIdle);
+        dispatch(e);
+      }
+      break;
+    case T::kCompletion:
+      if (const auto c = e.completions.find(m.request_id); c != e.completions.end()) {
+        c->second = m.candidates;
+        changed_.notify_all();
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void SessionCore::monitor_loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    tick();
+    lock.lock();
+    changed_.wait_for(lock, config_.monitor_interval, [this] { return stopping_; });
+  }
+}
+
+void SessionCore::tick() {
+  std::lock_guard lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  const auto retain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config_.state_retain).count();
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    Entry& e = it->second;
+    const auto poll = e.child->poll();
+    if (poll.ended && !is_final(e.rec.state)) {
+      const std::string how = poll.exit_status ? "exit status " + std::to_string(*poll.exit_status) : "no exit status";
+      end_session(e, e.ready ? SessionState::kDead : SessionState::kError, "the driver process ended (" + how + ")");
+    } else if (e.rec.state == SessionState::kStarting && now >= e.start_deadline) {
+      end_session(e, SessionState::kError, "the driver did not come up within sessions.start-timeout");
+    }
+    const bool expired = is_final(e.rec.state) && !e.child->running() && !e.child->cleanup_pending() &&
+                         e.rec.ended_ms + retain_ms < now_ms();
+    it = expired ? entries_.erase(it) : std::next(it);
+  }
+}
+
+}  // namespace livy

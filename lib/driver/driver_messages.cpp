@@ -1,0 +1,139 @@
+#include "driver/driver_messages.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "codec/json_fields.h"
+#include "codec/output_json.h"
+
+namespace livy {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+const rapidjson::Value* member(const rapidjson::Value& obj, const char* name) {
+  const auto it = obj.FindMember(name);
+  return it == obj.MemberEnd() ? nullptr : &it->value;
+}
+
+std::optional<std::string> string_member(const rapidjson::Value& obj, const char* name) {
+  const auto* v = member(obj, name);
+  if (v == nullptr || !v->IsString()) return std::nullopt;
+  return codec::to_std_string(*v);
+}
+
+std::int64_t int_member(const rapidjson::Value& obj, const char* name, std::int64_t fallback) {
+  const auto* v = member(obj, name);
+  return v != nullptr && v->IsInt64() ? v->GetInt64() : fallback;
+}
+
+template <typename Fill>
+std::string line(Fill fill) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  fill(w);
+  w.EndObject();
+  std::string out(buf.GetString(), buf.GetSize());
+  out.push_back('\n');
+  return out;
+}
+
+void str(Writer& w, const char* key, std::string_view value) {
+  w.Key(key);
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+}  // namespace
+
+Result<DriverMessage> decode_driver_message(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());
+  if (doc.HasParseError() || !doc.IsObject()) return Status::invalid_argument("driver message is not a JSON object");
+  const auto type = string_member(doc, "type");
+  if (!type) return Status::invalid_argument("driver message has no type");
+  DriverMessage m;
+  using T = DriverMessage::Type;
+  if (*type == "hello") {
+    m.type = T::kHello;
+    m.version = static_cast<int>(int_member(doc, "version", 0));
+    m.session_id = int_member(doc, "session", -1);
+    m.secret = string_member(doc, "secret").value_or("");
+  } else if (*type == "ready") {
+    m.type = T::kReady;
+    m.app_id = string_member(doc, "appId");
+    m.spark_ui_url = string_member(doc, "sparkUiUrl");
+  } else if (*type == "fatal") {
+    m.type = T::kFatal;
+    m.error = string_member(doc, "error").value_or("the driver failed");
+  } else if (*type == "started" || *type == "progress" || *type == "result") {
+    m.type = *type == "started" ? T::kStarted : (*type == "progress" ? T::kProgress : T::kResult);
+    m.statement_id = int_member(doc, "id", -1);
+    if (m.statement_id < 0) return Status::invalid_argument("driver message has no statement id");
+    if (const auto* p = member(doc, "progress"); p != nullptr && p->IsNumber()) m.progress = p->GetDouble();
+    if (const auto* c = member(doc, "cancelled"); c != nullptr && c->IsBool()) m.cancelled = c->GetBool();
+    if (m.type == T::kResult) {
+      const auto* out = member(doc, "output");
+      if (out == nullptr) return Status::invalid_argument("result without output");
+      auto output = codec::decode_output(*out);
+      if (!output) return output.status();
+      m.output = std::move(*output);
+    }
+  } else if (*type == "completion") {
+    m.type = T::kCompletion;
+    m.request_id = int_member(doc, "rid", -1);
+    if (const auto* c = member(doc, "candidates"); c != nullptr && c->IsArray()) {
+      for (const auto& item : c->GetArray()) {
+        if (item.IsString()) m.candidates.push_back(codec::to_std_string(item));
+      }
+    }
+  } else if (*type == "pong") {
+    m.type = T::kPong;
+  }
+  return m;
+}
+
+std::string welcome_message() {
+  return line([](Writer& w) {
+    str(w, "type", "welcome");
+    w.Key("version");
+    w.Int(kDriverProtocolVersion);
+  });
+}
+
+std::string execute_message(std::int64_t id, const std::string& code, SessionKind kind) {
+  return line([&](Writer& w) {
+    str(w, "type", "execute");
+    w.Key("id");
+    w.Int64(id);
+    str(w, "code", code);
+    str(w, "kind", to_string(kind));
+  });
+}
+
+std::string cancel_message(std::int64_t id) {
+  return line([&](Writer& w) {
+    str(w, "type", "cancel");
+    w.Key("id");
+    w.Int64(id);
+  });
+}
+
+std::string complete_message(std::int64_t rid, const std::string& code, SessionKind kind, std::int64_t cursor) {
+  return line([&](Writer& w) {
+    str(w, "type", "complete");
+    w.Key("rid");
+    w.Int64(rid);
+    str(w, "code", code);
+    str(w, "kind", to_string(kind));
+    w.Key("cursor");
+    w.Int64(cursor);
+  });
+}
+
+std::string shutdown_message() {
+  return line([](Writer& w) { str(w, "type", "shutdown"); });
+}
+
+}  // namespace livy

@@ -1,0 +1,48 @@
+// Messages between livyd and a session driver (docs/driver-protocol.md), as plain structs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "livy/session.h"
+#include "livy/status.h"
+
+namespace livy {
+
+inline constexpr int kDriverProtocolVersion = 1;
+
+// A message from a driver.
+struct DriverMessage {
+  enum class Type { kHello, kReady, kFatal, kStarted, kProgress, kResult, kCompletion, kPong, kUnknown };
+  Type type = Type::kUnknown;
+  // hello
+  int version = 0;
+  std::int64_t session_id = -1;
+  std::string secret;
+  // ready
+  std::optional<std::string> app_id;
+  std::optional<std::string> spark_ui_url;
+  // fatal
+  std::string error;
+  // started, progress, result
+  std::int64_t statement_id = -1;
+  double progress = 0.0;
+  std::optional<StatementOutput> output;
+  bool cancelled = false;
+  // completion
+  std::int64_t request_id = -1;
+  std::vector<std::string> candidates;
+};
+
+Result<DriverMessage> decode_driver_message(const std::string& line);
+
+// Messages to a driver, one JSON line each (newline included).
+std::string welcome_message();
+std::string execute_message(std::int64_t statement_id, const std::string& code, SessionKind kind);
+std::string cancel_message(std::int64_t statement_id);
+std::string complete_message(std::int64_t request_id, const std::string& code, SessionKind kind, std::int64_t cursor);
+std::string shutdown_message();
+
+}  // namespace livy

@@ -1,0 +1,62 @@
+// /batches: Livy's batch API over BatchManager.
+#include "codec/request_json.h"
+#include "http/route_util.h"
+
+namespace livy::http {
+
+void mount_batches(httplib::Server& server, Runtime& runtime) {
+  BatchManager& batches = runtime.batches();
+  const std::size_t body_limit = runtime.config().request_max_bytes;
+
+  server.Get(route("/batches"), [&batches](const httplib::Request& req, httplib::Response& res) {
+    const auto from = int_param(req, "from");
+    const auto size = int_param(req, "size");
+    if (!from) return fail(res, from.status());
+    if (!size) return fail(res, size.status());
+    const auto page = batches.list(from->value_or(0), size->value_or(100));
+    if (!page) return fail(res, page.status());
+    reply(res, 200, batch_list_json(*page));
+  });
+
+  server.Post(route("/batches"), [&batches, body_limit](const httplib::Request& req, httplib::Response& res,
+                                                       const httplib::ContentReader& reader) {
+    const auto body = read_body(req, reader, body_limit);
+    if (!body) return fail(res, body.status());
+    const auto request = codec::decode_batch_request(*body);
+    if (!request) return fail(res, request.status());
+    const auto batch = batches.submit(*request);
+    if (!batch) return fail(res, batch.status());
+    res.set_header("Location", "/batches/" + std::to_string(batch->id));
+    reply(res, 201, batch_json(*batch));
+  });
+
+  server.Get(route("/batches/{id}"), [&batches](const httplib::Request& req, httplib::Response& res) {
+    const auto batch = batches.get(req.matches[1].str());
+    if (!batch) return fail(res, batch.status());
+    reply(res, 200, batch_json(*batch));
+  });
+
+  server.Get(route("/batches/{id}/state"), [&batches](const httplib::Request& req, httplib::Response& res) {
+    const auto batch = batches.get(req.matches[1].str());
+    if (!batch) return fail(res, batch.status());
+    reply(res, 200, state_json(batch->id, to_string(batch->state)));
+  });
+
+  server.Get(route("/batches/{id}/log"), [&batches](const httplib::Request& req, httplib::Response& res) {
+    const auto from = int_param(req, "from");
+    const auto size = int_param(req, "size");
+    if (!from) return fail(res, from.status());
+    if (!size) return fail(res, size.status());
+    const auto page = batches.log(req.matches[1].str(), *from, size->value_or(100));
+    if (!page) return fail(res, page.status());
+    reply(res, 200, log_json(*page));
+  });
+
+  server.Delete(route("/batches/{id}"), [&batches](const httplib::Request& req, httplib::Response& res) {
+    const Status st = batches.kill(req.matches[1].str());
+    if (!st) return fail(res, st);
+    reply(res, 200, msg_json("deleted"));
+  });
+}
+
+}  // namespace livy::http

@@ -1,0 +1,84 @@
+// What every route file shares: path patterns, replies, query parameters, bodies.
+#pragma once
+
+#include <httplib.h>
+
+#include <optional>
+#include <string>
+
+#include "core/text_values.h"
+#include "http/wire.h"
+
+#include "livy/http.h"
+#include "livy/runtime.h"
+
+namespace livy::http {
+
+inline constexpr const char* kJson = "application/json";
+
+// "/batches/{id}/log" -> a regex that also takes "//batches/3/log/" (clients
+// add and double slashes). Each {x} captures one path segment.
+inline std::string route(const std::string& pattern) {
+  std::string out = "/+";
+  for (std::size_t i = 1; i < pattern.size(); ++i) {
+    if (pattern[i] == '{') {
+      out += "([^/]+)";
+      i = pattern.find('}', i);
+    } else if (pattern[i] == '/') {
+      out += "/+";
+    } else {
+      out += pattern[i];
+    }
+  }
+  return out + "/*";
+}
+
+inline void reply(httplib::Response& res, int status, std::string body) {
+  res.status = status;
+  res.set_content(std::move(body), kJson);
+}
+
+inline void fail(httplib::Response& res, const Status& st) { reply(res, http_status(st.code()), msg_json(st.message())); }
+
+// Reads the request body, stopping at `limit` bytes. cpp-httplib checks its own
+// limit only against Content-Length, so a chunked body is counted here.
+inline Result<std::string> read_body(const httplib::Request& req, const httplib::ContentReader& reader,
+                              std::size_t limit) {
+  const auto too_large_status = [limit] {
+    return Status::too_large("request body is larger than " + std::to_string(limit) + " bytes");
+  };
+  if (req.has_header("Content-Length")) {
+    const auto length = parse_int(req.get_header_value("Content-Length"));
+    if (!length || *length < 0) return Status::invalid_argument("invalid Content-Length");
+    if (static_cast<std::uint64_t>(*length) > limit) return too_large_status();
+  }
+  std::string body;
+  bool too_large = false;
+  const bool complete = reader([&](const char* data, std::size_t n) {
+    if (body.size() + n > limit) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  });
+  if (too_large) return too_large_status();
+  if (!complete) {
+    return Status::invalid_argument("the request body could not be read (a POST needs Content-Length, 0 for an empty body)");
+  }
+  return body;
+}
+
+// Query parameter as an integer: nullopt when absent, an error when not a number.
+inline Result<std::optional<std::int64_t>> int_param(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return std::optional<std::int64_t>();
+  const auto v = parse_int(req.get_param_value(name));
+  if (!v) return Status::invalid_argument(std::string("query parameter '") + name + "' must be an integer");
+  return std::optional<std::int64_t>(*v);
+}
+
+void mount_batches(httplib::Server& server, Runtime& runtime);
+void mount_sessions(httplib::Server& server, Runtime& runtime);
+void mount_statements(httplib::Server& server, Runtime& runtime);
+
+}  // namespace livy::http

@@ -1,0 +1,155 @@
+// /sessions and their statements: Livy's interactive API over SessionManager and StatementRunner.
+#include <algorithm>
+
+#include "codec/request_json.h"
+#include "core/id_or_name.h"
+#include "http/route_util.h"
+
+namespace livy::http {
+namespace {
+
+// A long poll (?wait=) holds a server thread; it is bounded.
+constexpr std::int64_t kMaxWaitSeconds = 30;
+
+}  // namespace
+
+void mount_sessions(httplib::Server& server, Runtime& runtime) {
+  SessionManager& sessions = runtime.sessions();
+  const std::size_t body_limit = runtime.config().request_max_bytes;
+
+  server.Get(route("/sessions"), [&sessions](const httplib::Request& req, httplib::Response& res) {
+    const auto from = int_param(req, "from");
+    const auto size = int_param(req, "size");
+    if (!from) return fail(res, from.status());
+    if (!size) return fail(res, size.status());
+    const auto page = sessions.list(from->value_or(0), size->value_or(100));
+    if (!page) return fail(res, page.status());
+    reply(res, 200, session_list_json(*page));
+  });
+
+  server.Post(route("/sessions"), [&sessions, body_limit](const httplib::Request& req, httplib::Response& res,
+                                                         const httplib::ContentReader& reader) {
+    const auto body = read_body(req, reader, body_limit);
+    if (!body) return fail(res, body.status());
+    // Livy's clients may post an empty body: every field is optional.
+    const auto request = codec::decode_session_request(body->empty() ? "{}" : *body);
+    if (!request) return fail(res, request.status());
+    const auto session = sessions.create(*request);
+    if (!session) return fail(res, session.status());
+    res.set_header("Location", "/sessions/" + std::to_string(session->id));
+    reply(res, 201, session_json(*session));
+  });
+
+  // A GET of the session is client activity: it renews the heartbeat (sparkmagic relies on it).
+  server.Get(route("/sessions/{id}"), [&sessions](const httplib::Request& req, httplib::Response& res) {
+    const auto session = sessions.touch(req.matches[1].str());
+    if (!session) return fail(res, session.status());
+    reply(res, 200, session_json(*session));
+  });
+
+  server.Get(route("/sessions/{id}/state"), [&sessions](const httplib::Request& req, httplib::Response& res) {
+    const auto session = sessions.get(req.matches[1].str());
+    if (!session) return fail(res, session.status());
+    reply(res, 200, state_json(session->id, to_string(session->state)));
+  });
+
+  server.Get(route("/sessions/{id}/log"), [&sessions](const httplib::Request& req, httplib::Response& res) {
+    const auto from = int_param(req, "from");
+    const auto size = int_param(req, "size");
+    if (!from) return fail(res, from.status());
+    if (!size) return fail(res, size.status());
+    const auto page = sessions.log(req.matches[1].str(), *from, size->value_or(100));
+    if (!page) return fail(res, page.status());
+    reply(res, 200, log_json(*page));
+  });
+
+  server.Delete(route("/sessions/{id}"), [&sessions](const httplib::Request& req, httplib::Response& res) {
+    const Status st = sessions.remove(req.matches[1].str());
+    if (!st) return fail(res, st);
+    reply(res, 200, msg_json("deleted"));
+  });
+
+  server.Post(route("/sessions/{id}/connect"), [&sessions](const httplib::Request& req, httplib::Response& res) {
+    const auto session = sessions.touch(req.matches[1].str());
+    if (!session) return fail(res, session.status());
+    reply(res, 200, session_json(*session));
+  });
+
+  server.Post(route("/sessions/{id}/stop"), [&sessions](const httplib::Request& req, httplib::Response& res) {
+    const Status st = sessions.stop(req.matches[1].str());
+    if (!st) return fail(res, st);
+    res.status = 204;
+  });
+
+  server.Post(route("/sessions/{id}/interrupt"), [&sessions](const httplib::Request& req, httplib::Response& res) {
+    const Status st = sessions.interrupt(req.matches[1].str());
+    if (!st) return fail(res, st);
+    reply(res, 200, msg_json("interrupted"));
+  });
+}
+
+void mount_statements(httplib::Server& server, Runtime& runtime) {
+  StatementRunner& statements = runtime.statements();
+  const std::size_t body_limit = runtime.config().request_max_bytes;
+
+  server.Get(route("/sessions/{id}/statements"), [&statements](const httplib::Request& req, httplib::Response& res) {
+    const auto from = int_param(req, "from");
+    const auto size = int_param(req, "size");
+    if (!from) return fail(res, from.status());
+    if (!size) return fail(res, size.status());
+    const std::string order = req.has_param("order") ? req.get_param_value("order") : "asc";
+    if (order != "asc" && order != "desc") return fail(res, Status::invalid_argument("order must be asc or desc"));
+    const auto page = statements.list(req.matches[1].str(), from->value_or(0), size->value_or(100), order == "desc");
+    if (!page) return fail(res, page.status());
+    reply(res, 200, statement_list_json(*page));
+  });
+
+  server.Post(route("/sessions/{id}/statements"), [&statements, body_limit](const httplib::Request& req,
+                                                                           httplib::Response& res,
+                                                                           const httplib::ContentReader& reader) {
+    const auto body = read_body(req, reader, body_limit);
+    if (!body) return fail(res, body.status());
+    const auto request = codec::decode_statement_request(*body);
+    if (!request) return fail(res, request.status());
+    const std::string session = req.matches[1].str();
+    const auto st = statements.submit(session, *request);
+    if (!st) return fail(res, st.status());
+    res.set_header("Location", "/sessions/" + session + "/statements/" + std::to_string(st->id));
+    reply(res, 201, statement_json(*st));
+  });
+
+  server.Get(route("/sessions/{id}/statements/{sid}"), [&statements](const httplib::Request& req,
+                                                                    httplib::Response& res) {
+    const auto id = as_id(req.matches[2].str());
+    if (!id) return fail(res, Status::not_found("Statement '" + req.matches[2].str() + "' not found."));
+    const auto wait = int_param(req, "wait");  // livyd extension: long poll, in seconds
+    if (!wait) return fail(res, wait.status());
+    const auto seconds = std::clamp<std::int64_t>(wait->value_or(0), 0, kMaxWaitSeconds);
+    const auto st = statements.get(req.matches[1].str(), *id, std::chrono::seconds(seconds));
+    if (!st) return fail(res, st.status());
+    reply(res, 200, statement_json(*st));
+  });
+
+  server.Post(route("/sessions/{id}/statements/{sid}/cancel"), [&statements](const httplib::Request& req,
+                                                                            httplib::Response& res) {
+    const auto id = as_id(req.matches[2].str());
+    if (!id) return fail(res, Status::not_found("Statement '" + req.matches[2].str() + "' not found."));
+    const Status st = statements.cancel(req.matches[1].str(), *id);
+    if (!st) return fail(res, st);
+    reply(res, 200, msg_json("canceled"));
+  });
+
+  server.Post(route("/sessions/{id}/completion"), [&statements, body_limit](const httplib::Request& req,
+                                                                          httplib::Response& res,
+                                                                          const httplib::ContentReader& reader) {
+    const auto body = read_body(req, reader, body_limit);
+    if (!body) return fail(res, body.status());
+    const auto request = codec::decode_completion_request(*body);
+    if (!request) return fail(res, request.status());
+    const auto candidates = statements.complete(req.matches[1].str(), request->code, request->kind, request->cursor);
+    if (!candidates) return fail(res, candidates.status());
+    reply(res, 200, completion_json(*candidates));
+  });
+}
+
+}  // namespace livy::http

@@ -1,0 +1,167 @@
+// The store's sessions and statements tables.
+#include "codec/output_json.h"
+#include "store/sqlite_stmt.h"
+#include "store/store.h"
+
+namespace livy {
+namespace {
+
+using sqlite::db_error;
+using sqlite::Stmt;
+
+std::optional<SessionState> session_state_from(const std::string& s) {
+  for (auto st : {SessionState::kNotStarted, SessionState::kStarting, SessionState::kRecovering, SessionState::kIdle,
+                  SessionState::kBusy, SessionState::kShuttingDown, SessionState::kError, SessionState::kDead,
+                  SessionState::kKilled, SessionState::kSuccess}) {
+    if (to_string(st) == s) return st;
+  }
+  return std::nullopt;
+}
+
+std::optional<StatementState> statement_state_from(const std::string& s) {
+  for (auto st : {StatementState::kWaiting, StatementState::kRunning, StatementState::kAvailable,
+                  StatementState::kError, StatementState::kCancelling, StatementState::kCancelled}) {
+    if (to_string(st) == s) return st;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> kind_text(const std::optional<SessionKind>& kind) {
+  if (!kind) return std::nullopt;
+  return std::string(to_string(*kind));
+}
+
+std::optional<SessionKind> kind_from(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  return parse_session_kind(*text);
+}
+
+}  // namespace
+
+Status Store::insert_session(const SessionRecord& r) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "INSERT INTO sessions(id, name, owner, proxy_user, kind, request, state, pid, app_id, spark_ui_url,"
+         " log_path, status_path, secret, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!s.ok()) return db_error(db_, "insert session");
+  s.bind(1, r.id);
+  s.bind(2, r.name);
+  s.bind(3, r.owner);
+  s.bind(4, r.proxy_user);
+  s.bind(5, kind_text(r.kind));
+  s.bind(6, r.request_json);
+  s.bind(7, std::string(to_string(r.state)));
+  s.bind(8, static_cast<std::int64_t>(r.pid));
+  s.bind(9, r.app_id);
+  s.bind(10, r.spark_ui_url);
+  s.bind(11, r.log_path);
+  s.bind(12, r.status_path);
+  s.bind(13, r.secret);
+  s.bind(14, r.created_ms);
+  s.bind(15, r.ended_ms);
+  s.bind(16, static_cast<std::int64_t>(r.forgotten));
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "insert session");
+  return Status::ok();
+}
+
+Status Store::update_session(const SessionRecord& r) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "UPDATE sessions SET state = ?, pid = ?, app_id = ?, spark_ui_url = ?, ended_ms = ?, forgotten = ?"
+         " WHERE id = ?");
+  if (!s.ok()) return db_error(db_, "update session");
+  s.bind(1, std::string(to_string(r.state)));
+  s.bind(2, static_cast<std::int64_t>(r.pid));
+  s.bind(3, r.app_id);
+  s.bind(4, r.spark_ui_url);
+  s.bind(5, r.ended_ms);
+  s.bind(6, static_cast<std::int64_t>(r.forgotten));
+  s.bind(7, r.id);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "update session");
+  return Status::ok();
+}
+
+Result<std::vector<SessionRecord>> Store::load_sessions() {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "SELECT id, name, owner, proxy_user, kind, request, state, pid, app_id, spark_ui_url, log_path,"
+         " status_path, secret, created_ms, ended_ms, forgotten FROM sessions ORDER BY id");
+  if (!s.ok()) return db_error(db_, "load sessions");
+  std::vector<SessionRecord> out;
+  int rc;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    SessionRecord r;
+    r.id = s.int_at(0);
+    r.name = s.opt_text_at(1);
+    r.owner = s.opt_text_at(2);
+    r.proxy_user = s.opt_text_at(3);
+    r.kind = kind_from(s.opt_text_at(4));
+    r.request_json = s.text_at(5);
+    const auto state = session_state_from(s.text_at(6));
+    if (!state) return Status::unavailable("store: session " + std::to_string(r.id) + " has an unknown state");
+    r.state = *state;
+    r.pid = static_cast<int>(s.int_at(7));
+    r.app_id = s.opt_text_at(8);
+    r.spark_ui_url = s.opt_text_at(9);
+    r.log_path = s.text_at(10);
+    r.status_path = s.text_at(11);
+    r.secret = s.text_at(12);
+    r.created_ms = s.int_at(13);
+    r.ended_ms = s.int_at(14);
+    r.forgotten = s.int_at(15) != 0;
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return db_error(db_, "load sessions");
+  return out;
+}
+
+Status Store::put_statement(std::int64_t session_id, const Statement& st) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "INSERT OR REPLACE INTO statements(session_id, id, code, kind, state, output, progress, started_ms,"
+         " completed_ms) VALUES (?,?,?,?,?,?,?,?,?)");
+  if (!s.ok()) return db_error(db_, "store statement");
+  s.bind(1, session_id);
+  s.bind(2, st.id);
+  s.bind(3, st.code);
+  s.bind(4, kind_text(st.kind));
+  s.bind(5, std::string(to_string(st.state)));
+  s.bind(6, st.output ? std::optional<std::string>(codec::encode_output(*st.output)) : std::nullopt);
+  sqlite3_bind_double(s.get(), 7, st.progress);
+  s.bind(8, st.started_ms);
+  s.bind(9, st.completed_ms);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "store statement");
+  return Status::ok();
+}
+
+Result<std::vector<Statement>> Store::load_statements(std::int64_t session_id) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "SELECT id, code, kind, state, output, progress, started_ms, completed_ms FROM statements"
+         " WHERE session_id = ? ORDER BY id");
+  if (!s.ok()) return db_error(db_, "load statements");
+  s.bind(1, session_id);
+  std::vector<Statement> out;
+  int rc;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    Statement st;
+    st.id = s.int_at(0);
+    st.code = s.text_at(1);
+    st.kind = kind_from(s.opt_text_at(2));
+    const auto state = statement_state_from(s.text_at(3));
+    if (!state) return Status::unavailable("store: a statement has an unknown state");
+    st.state = *state;
+    if (auto text = s.opt_text_at(4)) {
+      auto output = codec::decode_output(*text);
+      if (output) st.output = std::move(*output);
+    }
+    st.progress = sqlite3_column_double(s.get(), 5);
+    st.started_ms = s.int_at(6);
+    st.completed_ms = s.int_at(7);
+    out.push_back(std::move(st));
+  }
+  if (rc != SQLITE_DONE) return db_error(db_, "load statements");
+  return out;
+}
+
+}  // namespace livy
