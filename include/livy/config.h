@@ -20,9 +20,14 @@ struct Config {
   int port = 8998;                       // server.port / livy.server.port. 0 picks a free port.
   std::size_t request_max_bytes = 1 << 20;  // server.request-max-bytes: larger bodies get 413.
   int http_threads = 16;                 // server.threads: concurrent HTTP requests being served.
+  int keep_alive_requests = 1000;        // server.keep-alive-requests: requests on one connection before
+                                         // it is closed (clients reconnect; bounds a client's hold).
 
   // --- state ---
   std::string data_dir = "./var";        // store.data-dir: SQLite store, logs of batches and sessions.
+  bool sync_statements = true;           // store.sync-statements: fsync each new statement before the
+                                         // 201 (survives a power cut; costs one disk sync, ~ms, per
+                                         // statement). Off: written, survives a crash of livyd only.
 
   // --- spark ---
   std::string spark_home;    // spark.home / livy.server.spark-home. Empty: $SPARK_HOME, then ./.venv's pyspark.

@@ -188,7 +188,8 @@ Result<ServerVersion> decode_version(const std::string& body) {
 }
 
 Result<Batch> decode_batch(const std::string& body) {
-  return decode<Batch>(body, [](const rapidjson::Value& v, Status& st, Batch& out) { read_batch(v, "batch", st, out); });
+  return decode<Batch>(body,
+                       [](const rapidjson::Value& v, Status& st, Batch& out) { read_batch(v, "batch", st, out); });
 }
 
 Result<Page<Batch>> decode_batch_page(const std::string& body) {
@@ -201,8 +202,8 @@ Result<Page<Batch>> decode_batch_page(const std::string& body) {
 }
 
 Result<Session> decode_session(const std::string& body) {
-  return decode<Session>(body,
-                         [](const rapidjson::Value& v, Status& st, Session& out) { read_session(v, "session", st, out); });
+  return decode<Session>(
+      body, [](const rapidjson::Value& v, Status& st, Session& out) { read_session(v, "session", st, out); });
 }
 
 Result<Page<Session>> decode_session_page(const std::string& body) {

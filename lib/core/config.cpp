@@ -74,6 +74,18 @@ KeyDef duration_key(ConfigKey info, Duration Config::*field,
           }};
 }
 
+KeyDef bool_key(ConfigKey info, bool Config::*field) {
+  const std::string name = info.name;
+  return {std::move(info),
+          [=](Config& c, const std::string& v) {
+            const auto b = parse_bool(v);
+            if (!b) return bad_value(name, v, "true or false");
+            c.*field = *b;
+            return Status::ok();
+          },
+          [field](const Config& c) { return std::string(c.*field ? "true" : "false"); }};
+}
+
 KeyDef list_key(ConfigKey info, std::vector<std::string> Config::*field) {
   return {std::move(info),
           [field](Config& c, const std::string& v) {
@@ -102,9 +114,16 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(int_key({"server.threads", "", std::to_string(d.http_threads),
                          "HTTP requests served at once (worker threads)."},
                         &Config::http_threads, 1, 1024));
+    k.push_back(int_key({"server.keep-alive-requests", "", std::to_string(d.keep_alive_requests),
+                         "Requests served on one connection before it is closed."},
+                        &Config::keep_alive_requests, 1, 1'000'000));
     k.push_back(string_key({"store.data-dir", "", d.data_dir,
                             "Directory of the SQLite store and of batch and session logs."},
                            &Config::data_dir));
+    k.push_back(bool_key({"store.sync-statements", "", "true",
+                          "Sync each new statement to disk before answering 201 (survives a power cut, "
+                          "costs a disk sync per statement); false: survives a crash of livyd only."},
+                         &Config::sync_statements));
     k.push_back(string_key({"spark.home", "livy.server.spark-home", "",
                             "Spark distribution to use. Empty: $SPARK_HOME, then pyspark in ./.venv."},
                            &Config::spark_home));

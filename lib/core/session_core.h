@@ -78,7 +78,7 @@ struct SessionCore final : DriverEvents {
   void dispatch(Entry& e);                       // sends the next waiting statement
   void finish_statement(Entry& e, Statement& st, StatementState state, std::optional<StatementOutput> output);
   void end_session(Entry& e, SessionState state, const std::string& reason);
-  void put(const Entry& e, const Statement& st);
+  void put(const Entry& e, const Statement& st, Durability durability = Durability::kWritten);
   std::int64_t now_ms() const;
 
   void monitor_loop();

@@ -18,7 +18,9 @@ Status statement_not_found(std::int64_t id) {
 
 }  // namespace
 
-void SessionCore::put(const Entry& e, const Statement& st) { (void)store_.put_statement(e.rec.id, st); }
+void SessionCore::put(const Entry& e, const Statement& st, Durability durability) {
+  (void)store_.put_statement(e.rec.id, st, durability);
+}
 
 Result<Statement> SessionCore::submit(std::string_view session, const StatementRequest& request) {
   if (request.code.size() > config_.statement_max_code_bytes) {
@@ -41,7 +43,10 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
   st.id = static_cast<std::int64_t>(e->statements.size());
   st.code = request.code;
   st.kind = kind;
-  put(*e, st);  // durable before the client hears of it
+  // Written before the client hears of it; synced too unless store.sync-statements is off.
+  const Status stored = store_.put_statement(e->rec.id, st, config_.sync_statements ? Durability::kSynced
+                                                                                    : Durability::kWritten);
+  if (!stored) return stored;
   e->statements.push_back(st);
   e->queue.push_back(st.id);
   dispatch(*e);

@@ -25,6 +25,10 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   // Bodies are bounded where they are read (read_body), chunked or not; the
   // library's own limit stays as a backstop for handlers that do not stream.
   server.set_payload_max_length(runtime.config().request_max_bytes);
+  // Responses go out as header and body writes: without this, Nagle holds the
+  // body until the client's delayed ACK (~40 ms) on every small reply.
+  server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(static_cast<std::size_t>(runtime.config().keep_alive_requests));
 
   server.Get(route("/version"), [user = options.server_user](const httplib::Request&, httplib::Response& res) {
     reply(res, 200, version_json(user));

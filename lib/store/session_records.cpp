@@ -40,6 +40,7 @@ std::optional<SessionKind> kind_from(const std::optional<std::string>& text) {
 
 Status Store::insert_session(const SessionRecord& r) {
   std::lock_guard lock(mu_);
+  set_durability(Durability::kSynced);
   Stmt s(db_,
          "INSERT INTO sessions(id, name, owner, proxy_user, kind, request, state, pid, app_id, spark_ui_url,"
          " log_path, status_path, secret, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -66,6 +67,7 @@ Status Store::insert_session(const SessionRecord& r) {
 
 Status Store::update_session(const SessionRecord& r) {
   std::lock_guard lock(mu_);
+  set_durability(Durability::kWritten);
   Stmt s(db_,
          "UPDATE sessions SET state = ?, pid = ?, app_id = ?, spark_ui_url = ?, ended_ms = ?, forgotten = ?"
          " WHERE id = ?");
@@ -115,8 +117,9 @@ Result<std::vector<SessionRecord>> Store::load_sessions() {
   return out;
 }
 
-Status Store::put_statement(std::int64_t session_id, const Statement& st) {
+Status Store::put_statement(std::int64_t session_id, const Statement& st, Durability durability) {
   std::lock_guard lock(mu_);
+  set_durability(durability);
   Stmt s(db_,
          "INSERT OR REPLACE INTO statements(session_id, id, code, kind, state, output, progress, started_ms,"
          " completed_ms) VALUES (?,?,?,?,?,?,?,?,?)");

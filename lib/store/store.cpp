@@ -72,6 +72,13 @@ Status Store::exec(const char* sql) {
   return Status::ok();
 }
 
+void Store::set_durability(Durability d) {
+  if (d == durability_) return;
+  // In WAL mode, FULL syncs the WAL at each commit; NORMAL only at checkpoints.
+  (void)exec(d == Durability::kSynced ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  durability_ = d;
+}
+
 Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -113,6 +120,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
 
 Result<std::int64_t> Store::allocate_id(const std::string& kind) {
   std::lock_guard lock(mu_);
+  set_durability(Durability::kSynced);
   Stmt insert(db_, "INSERT OR IGNORE INTO counters(kind, next_id) VALUES (?, 0)");
   insert.bind(1, kind);
   if (!insert.ok() || sqlite3_step(insert.get()) != SQLITE_DONE) return db_error(db_, "allocate id");
@@ -126,6 +134,7 @@ Result<std::int64_t> Store::allocate_id(const std::string& kind) {
 
 Status Store::insert_batch(const BatchRecord& r) {
   std::lock_guard lock(mu_);
+  set_durability(Durability::kSynced);
   Stmt s(db_,
          "INSERT INTO batches(id, name, owner, proxy_user, request, state, pid, app_id, spark_ui_url, log_path,"
          " status_path, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -150,6 +159,7 @@ Status Store::insert_batch(const BatchRecord& r) {
 
 Status Store::update_batch(const BatchRecord& r) {
   std::lock_guard lock(mu_);
+  set_durability(Durability::kWritten);
   Stmt s(db_,
          "UPDATE batches SET state = ?, pid = ?, app_id = ?, spark_ui_url = ?, ended_ms = ?, forgotten = ?"
          " WHERE id = ?");

@@ -60,8 +60,14 @@ struct StatementRecord {
   Statement statement;
 };
 
-// One SQLite file in WAL mode with synchronous writes: a write has reached
-// the disk when the call returns. Thread-safe (one connection, one mutex).
+// How far a write has gone when the call returns.
+enum class Durability {
+  kSynced,    // on the disk (fsync): survives a power cut. For acknowledged creates.
+  kWritten,   // in the WAL, not yet synced: survives a crash of livyd, not of the machine.
+};
+
+// One SQLite file in WAL mode. Thread-safe (one connection, one mutex).
+// Creates (ids, batches, sessions) are synced; updates of state are written.
 class Store {
  public:
   // Opens or creates the database; refuses a newer schema or a damaged file.
@@ -82,7 +88,7 @@ class Store {
   Status update_session(const SessionRecord& record);
   Result<std::vector<SessionRecord>> load_sessions();
   // Inserts or rewrites a statement.
-  Status put_statement(std::int64_t session_id, const Statement& statement);
+  Status put_statement(std::int64_t session_id, const Statement& statement, Durability durability);
   Result<std::vector<Statement>> load_statements(std::int64_t session_id);
 
   static constexpr int kSchemaVersion = 2;
@@ -90,7 +96,9 @@ class Store {
  private:
   explicit Store(sqlite3* db);
   Status exec(const char* sql);
+  void set_durability(Durability d);  // requires mu_
 
+  Durability durability_ = Durability::kSynced;  // the connection's synchronous mode; guarded by mu_
   std::mutex mu_;  // guards db_ use
   sqlite3* db_;
 };

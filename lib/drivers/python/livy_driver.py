@@ -2,7 +2,10 @@
 connects back to livyd and runs the statements it is sent, one at a time.
 
 Protocol: docs/driver-protocol.md (newline-delimited JSON over TCP, version 1).
-Environment: LIVY_DRIVER_CALLBACK=host:port, LIVY_DRIVER_SECRET, LIVY_SESSION_ID.
+Environment: LIVY_DRIVER_CALLBACK=host:port, LIVY_DRIVER_SECRET, LIVY_SESSION_ID,
+optionally LIVY_DRIVER_CONNECT_TIMEOUT (seconds, default 60).
+Exit status: 0 after livyd's shutdown message, 1 otherwise (refused, unreachable,
+no SparkSession, connection lost).
 """
 import ast
 import base64
@@ -14,31 +17,59 @@ import os
 import queue
 import re
 import rlcompleter
+import signal
 import socket
 import sys
 import threading
 import time
 import traceback
-import _thread
 
 PROTOCOL_VERSION = 1
 USER_FILENAME = "<stdin>"
+PYTHON_KINDS = (None, "pyspark", "python")
+HANDSHAKE_TIMEOUT_S = 30.0   # how long livyd may take to answer the hello
+PROGRESS_INTERVAL_S = 0.25   # how often a running statement's Spark jobs are polled
+CANCEL_REPEAT_S = 1.0        # a cancelled statement is interrupted again this often until it ends
+EXIT_GRACE_S = 30.0          # after shutdown or a lost connection, the most a statement and spark.stop() may take
+
+
+def log(message):
+    """Driver diagnostics go to the process's own stderr (the session log), never into a statement's output."""
+    print("livy_driver: %s" % message, file=sys.__stderr__, flush=True)
+
+
+class Refused(Exception):
+    """livyd did not answer the hello with welcome. Not an OSError: connecting again would not help."""
 
 
 class Channel:
-    """The TCP connection to livyd; send() may be called from any thread."""
+    """The TCP connection to livyd, handshake done; send() may be called from any thread."""
 
     def __init__(self, address, secret, session_id):
         host, port = address.rsplit(":", 1)
-        self._sock = socket.create_connection((host, int(port)), timeout=30)
-        self._sock.settimeout(None)
-        self._reader = self._sock.makefile("r", encoding="utf-8", newline="\n")
-        self._lock = threading.Lock()
-        self.send({"type": "hello", "version": PROTOCOL_VERSION, "session": session_id, "secret": secret,
-                   "pid": os.getpid()})
-        reply = self.receive()
-        if not reply or reply.get("type") != "welcome":
-            raise ConnectionError("livyd refused the driver: %r" % (reply,))
+        self._sock = socket.create_connection((host.strip("[]"), int(port)), timeout=HANDSHAKE_TIMEOUT_S)
+        # Messages are small and come in bursts (started, then result): without this, Nagle holds
+        # the second until livyd's delayed ACK, ~40 ms on every statement.
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            self._reader = self._sock.makefile("rb")
+            self._lock = threading.Lock()
+            self.send({"type": "hello", "version": PROTOCOL_VERSION, "session": session_id, "secret": secret,
+                       "pid": os.getpid()})
+            try:
+                reply = self.receive()
+            except (ConnectionResetError, BrokenPipeError):
+                reply = None
+            except ValueError:
+                raise Refused("livyd answered the hello with something that is not JSON")
+            if reply is None:
+                raise Refused("livyd refused the driver: it closed the connection after the hello")
+            if not isinstance(reply, dict) or reply.get("type") != "welcome":
+                raise Refused("livyd refused the driver: %s" % json.dumps(reply)[:500])
+            self._sock.settimeout(None)
+        except BaseException:
+            self._sock.close()
+            raise
 
     def send(self, message):
         data = (json.dumps(message, separators=(",", ":"), default=str) + "\n").encode("utf-8")
@@ -46,13 +77,22 @@ class Channel:
             self._sock.sendall(data)
 
     def receive(self):
+        """The next message, or None at end of stream. ValueError: a line that is not UTF-8 JSON."""
         line = self._reader.readline()
         if not line:
             return None
-        return json.loads(line)
+        return json.loads(line.decode("utf-8"))
+
+    def close(self):
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
 
 
 def connect_with_retry(address, secret, session_id, deadline_s):
+    """Connects and says hello, retrying network errors until deadline_s; a refusal is final."""
     delay = 0.1
     deadline = time.monotonic() + deadline_s
     while True:
@@ -60,7 +100,7 @@ def connect_with_retry(address, secret, session_id, deadline_s):
             return Channel(address, secret, session_id)
         except OSError as e:
             if time.monotonic() + delay > deadline:
-                raise ConnectionError("cannot reach livyd at %s: %s" % (address, e))
+                raise ConnectionError("cannot reach livyd at %s within %g s: %s" % (address, deadline_s, e))
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
 
@@ -92,6 +132,11 @@ TABLE_TYPES = [(bool, "BOOLEAN_TYPE"), (int, "BIGINT_TYPE"), (float, "DOUBLE_TYP
                (decimal.Decimal, "DECIMAL_TYPE"), (datetime.datetime, "TIMESTAMP_TYPE"),
                (datetime.date, "DATE_TYPE"), (list, "ARRAY_TYPE"), (tuple, "ARRAY_TYPE"), (dict, "MAP_TYPE")]
 
+# Spark's DataType.typeName() -> the table type names Livy uses (Hive's); others become NAME_TYPE.
+SPARK_TABLE_TYPES = {"long": "BIGINT_TYPE", "integer": "INT_TYPE", "short": "SMALLINT_TYPE",
+                     "byte": "TINYINT_TYPE", "timestamp_ntz": "TIMESTAMP_TYPE", "void": "NULL_TYPE",
+                     "char": "STRING_TYPE", "varchar": "STRING_TYPE"}
+
 
 def table_type(value):
     if value is None:
@@ -102,27 +147,31 @@ def table_type(value):
     return "STRING_TYPE"
 
 
-def to_table(value):
+def spark_table_type(data_type):
+    name = data_type.typeName()
+    return SPARK_TABLE_TYPES.get(name, name.upper() + "_TYPE")
+
+
+def to_table(value, max_rows):
     """%table: rows (dicts, tuples, lists, Rows) or a DataFrame -> Livy's table MIME value."""
     if hasattr(value, "schema") and hasattr(value, "take"):
-        headers = [{"name": f.name, "type": f.dataType.typeName().upper() + "_TYPE"} for f in value.schema.fields]
-        return {"headers": headers, "data": [json_safe(list(r)) for r in value.take(1000)]}
-    rows = list(value)
+        headers = [{"name": f.name, "type": spark_table_type(f.dataType)} for f in value.schema.fields]
+        return {"headers": headers, "data": [json_safe(list(r)) for r in value.take(max_rows)]}
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise TypeError("%table needs a list of rows (dicts, tuples or lists) or a DataFrame")
+    rows = [r.asDict() if hasattr(r, "asDict") else r for r in value]
     if not rows:
         return {"headers": [], "data": []}
-    first = rows[0]
-    if hasattr(first, "asDict"):
-        rows = [r.asDict() for r in rows]
-        first = rows[0]
-    if isinstance(first, dict):
-        names = list(first.keys())
+    if all(isinstance(r, dict) for r in rows):
+        names = list(rows[0].keys())
         data = [[row.get(n) for n in names] for row in rows]
-    elif isinstance(first, (list, tuple)):
-        names = [str(i) for i in range(len(first))]
-        data = [list(row) for row in rows]
+    elif all(isinstance(r, (list, tuple)) for r in rows):
+        names = [str(i) for i in range(max(len(r) for r in rows))]
+        data = [list(row) + [None] * (len(names) - len(row)) for row in rows]
     else:
-        raise TypeError("%table needs a list of rows (dicts, tuples or lists) or a DataFrame")
-    headers = [{"name": n, "type": table_type(first_value)} for n, first_value in zip(names, data[0])]
+        raise TypeError("%table rows must be all dicts or all tuples/lists")
+    headers = [{"name": n, "type": table_type(next((row[i] for row in data if row[i] is not None), None))}
+               for i, n in enumerate(names)]
     return {"headers": headers, "data": json_safe(data)}
 
 
@@ -140,6 +189,11 @@ def user_traceback(exc):
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == USER_FILENAME]
     lines = ["Traceback (most recent call last):\n"] + traceback.format_list(frames)
     return lines + traceback.format_exception_only(type(exc), exc)
+
+
+def user_error(exc, tb):
+    evalue = str(exc) or ("interrupted" if isinstance(exc, KeyboardInterrupt) else "")
+    return UserError(type(exc).__name__, evalue, tb)
 
 
 class Interpreter:
@@ -170,8 +224,8 @@ class Interpreter:
     def _run_chunk(self, code):
         try:
             tree = ast.parse(code, filename=USER_FILENAME, mode="exec")
-        except SyntaxError as e:
-            raise UserError("SyntaxError", str(e), traceback.format_exception_only(type(e), e))
+        except (SyntaxError, ValueError) as e:  # ValueError: null bytes in the source
+            raise UserError(type(e).__name__, str(e), traceback.format_exception_only(type(e), e))
         last = None
         if tree.body and isinstance(tree.body[-1], ast.Expr):
             last = ast.Expression(tree.body.pop().value)
@@ -181,8 +235,8 @@ class Interpreter:
                 value = eval(compile(last, USER_FILENAME, "eval"), self.namespace)
                 if value is not None:
                     print(repr(value))
-        except (Exception, KeyboardInterrupt) as e:
-            raise UserError(type(e).__name__, str(e), user_traceback(e))
+        except (Exception, KeyboardInterrupt, SystemExit) as e:
+            raise user_error(e, user_traceback(e))
         return {}
 
     def _lookup(self, magic, name):
@@ -199,7 +253,8 @@ class Interpreter:
             return {"application/json": json_safe(self._lookup(magic, name))}
         if magic == "%table":
             try:
-                return {"application/vnd.livy.table.v1+json": to_table(self._lookup(magic, name))}
+                return {"application/vnd.livy.table.v1+json": to_table(self._lookup(magic, name),
+                                                                       self.max_sql_rows)}
             except TypeError as e:
                 raise UserError("TypeError", str(e), [])
         if magic == "%matplot":
@@ -217,7 +272,7 @@ class Interpreter:
             df = self.spark.sql(code)
             rows = df.take(self.max_sql_rows)
         except (Exception, KeyboardInterrupt) as e:
-            raise UserError(type(e).__name__, str(e), traceback.format_exception_only(type(e), e))
+            raise user_error(e, traceback.format_exception_only(type(e), e))
         return {"application/json": {"schema": json.loads(df.schema.json()),
                                      "data": [json_safe(list(r)) for r in rows]}}
 
@@ -237,58 +292,162 @@ class Interpreter:
         return sorted(set(out))
 
 
+def is_id(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 class Driver:
+    """Serves one livyd connection. The main thread runs statements; a reader thread takes
+    livyd's messages (cancel, complete and ping are answered at once); a progress thread
+    polls the running statement's Spark jobs."""
+
     def __init__(self, channel, spark, max_sql_rows):
         self.channel = channel
         self.spark = spark
         self.sc = spark.sparkContext
         self.interpreter = Interpreter(spark, max_sql_rows)
-        self.work = queue.Queue()
-        self.execution_count = 0
-        self.running = None          # id of the statement running now
-        self.cancelled = set()
-        self.lock = threading.Lock()  # guards running and cancelled
+        self.work = queue.Queue()      # execute messages for the main thread; None = stop
+        self.execution_count = 0       # main thread only
+        self.lock = threading.Lock()   # guards running, cancelled, clean_shutdown; held while sending
+        self.changed = threading.Condition(self.lock)  # notified when running changes
+        self.running = None            # id of the statement running now
+        self.cancelled = set()         # ids cancelled before their result was sent
+        self.clean_shutdown = False    # livyd sent shutdown (rather than the connection dropping)
+        self.closing = threading.Event()   # shutdown asked or connection lost
+        self.finished = threading.Event()  # run() is over
+        # The id of the statement whose user code is running, else None. Read by the SIGINT
+        # handler, which must not take self.lock (the main thread may hold it then).
+        self.interruptible = None
 
+    # -------- sending (any thread)
+    def send(self, message):
+        try:
+            self.channel.send(message)
+        except OSError as e:  # the reader sees the broken connection and stops the driver
+            log("cannot send %s to livyd: %s" % (message.get("type"), e))
+
+    # -------- the reader thread
     def reader(self):
-        """Reads livyd's messages; statements go to the main thread, cancels act at once."""
         while True:
             try:
                 msg = self.channel.receive()
-            except (OSError, ValueError):
+            except ValueError as e:
+                log("ignored a line from livyd that is not UTF-8 JSON: %s" % e)
+                continue
+            except OSError as e:
+                log("reading from livyd failed: %s" % e)
                 msg = None
-            if msg is None or msg.get("type") == "shutdown":
-                self.work.put(None)
+            if msg is None:
+                log("connection to livyd lost")
+                self.stop(clean=False)
                 return
+            if not isinstance(msg, dict):
+                log("ignored a message that is not a JSON object: %.200r" % (msg,))
+                continue
             kind = msg.get("type")
-            if kind == "execute":
-                self.work.put(msg)
-            elif kind == "cancel":
-                self.cancel(msg["id"])
-            elif kind == "complete":
-                candidates = self.interpreter.complete(msg.get("code", ""), int(msg.get("cursor", 0)))
-                self.channel.send({"type": "completion", "rid": msg.get("rid"), "candidates": candidates})
-            elif kind == "ping":
-                self.channel.send({"type": "pong"})
+            if kind == "shutdown":
+                self.stop(clean=True)
+                return
+            try:
+                self.handle(kind, msg)
+            except Exception as e:
+                log("ignored %s message %.200r: %s" % (kind, msg, e))
 
-    def cancel(self, statement_id):
-        with self.lock:
-            self.cancelled.add(statement_id)
-            running = self.running == statement_id
-        if running:
-            self.sc.cancelJobGroup(self.job_group(statement_id))
-            _thread.interrupt_main()
+    def handle(self, kind, msg):
+        if kind == "execute":
+            if not is_id(msg.get("id")) or not isinstance(msg.get("code"), str):
+                raise ValueError("execute needs an integer id and a string code")
+            self.work.put(msg)
+        elif kind == "cancel":
+            if not is_id(msg.get("id")):
+                raise ValueError("cancel needs an integer id")
+            self.cancel(msg["id"])
+        elif kind == "complete":
+            candidates = []
+            try:
+                if msg.get("kind") in PYTHON_KINDS:
+                    code = str(msg.get("code", ""))
+                    candidates = self.interpreter.complete(code, int(msg.get("cursor", len(code))))
+            except Exception as e:  # a bad cursor, or the namespace changing under the completer
+                log("completion failed: %s" % e)
+            self.send({"type": "completion", "rid": msg.get("rid"), "candidates": candidates})
+        elif kind == "ping":
+            self.send({"type": "pong"})
+        else:
+            raise ValueError("unknown message type")
 
+    # -------- cancel and stop
     @staticmethod
     def job_group(statement_id):
         return "livy-statement-%d" % statement_id
 
-    def progress(self, statement_id, done):
-        tracker = self.sc.statusTracker()
-        group = self.job_group(statement_id)
-        while not done.wait(0.25):
-            total = completed = 0
+    def cancel(self, statement_id):
+        with self.lock:
+            already = statement_id in self.cancelled
+            self.cancelled.add(statement_id)
+            running = self.running == statement_id
+        if running and not already:
+            self.start_stopper(statement_id)
+
+    def start_stopper(self, statement_id):
+        threading.Thread(target=self.stop_statement, args=(statement_id,), daemon=True,
+                         name="livy-cancel-%d" % statement_id).start()
+
+    def stop_statement(self, statement_id):
+        """Cancels the statement's job group and interrupts its Python code, again every
+        CANCEL_REPEAT_S until it is over (user code may catch the interrupt or start new jobs)."""
+        while True:
+            with self.lock:
+                if self.running != statement_id:
+                    return
             try:
-                for job_id in tracker.getJobIdsForGroup(group):
+                self.sc.cancelJobGroup(self.job_group(statement_id))
+            except Exception as e:
+                log("cancelJobGroup failed: %s" % e)
+            # A real signal, not _thread.interrupt_main(): only a signal wakes a main thread
+            # blocked in a system call (time.sleep, a socket read inside py4j).
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+            with self.changed:
+                self.changed.wait_for(lambda: self.running != statement_id, CANCEL_REPEAT_S)
+
+    def on_sigint(self, signum, frame):
+        # Interrupts only user code, and only of a cancelled statement: a late interrupt meant
+        # for the previous statement, or one landing between statements, is dropped.
+        statement_id = self.interruptible
+        if statement_id is not None and statement_id in self.cancelled:
+            raise KeyboardInterrupt
+
+    def stop(self, clean):
+        """Shutdown or lost connection: no new statement starts, the running one is cancelled."""
+        with self.lock:
+            self.clean_shutdown = clean
+            running = self.running
+            stopper_needed = running is not None and running not in self.cancelled
+            if running is not None:
+                self.cancelled.add(running)
+        self.closing.set()
+        self.work.put(None)
+        if stopper_needed:
+            self.start_stopper(running)
+        threading.Thread(target=self.exit_if_stuck, daemon=True, name="livy-exit-watchdog").start()
+
+    def exit_if_stuck(self):
+        if not self.finished.wait(EXIT_GRACE_S):
+            log("still running %g s after %s; exiting without stopping Spark"
+                % (EXIT_GRACE_S, "shutdown" if self.clean_shutdown else "losing livyd"))
+            os._exit(1)
+
+    # -------- progress thread
+    def report_progress(self):
+        tracker = self.sc.statusTracker()
+        last = None
+        while not self.closing.wait(PROGRESS_INTERVAL_S):
+            statement_id = self.running
+            if statement_id is None:
+                continue
+            try:
+                total = completed = 0
+                for job_id in tracker.getJobIdsForGroup(self.job_group(statement_id)):
                     job = tracker.getJobInfo(job_id)
                     for stage_id in (job.stageIds if job else []):
                         stage = tracker.getStageInfo(stage_id)
@@ -297,80 +456,148 @@ class Driver:
                             completed += stage.numCompletedTasks
             except Exception:
                 continue
-            if total:
-                self.channel.send({"type": "progress", "id": statement_id, "progress": completed / total})
+            if not total or (statement_id, completed / total) == last:
+                continue
+            with self.lock:  # the result is sent under this lock too: no progress after it
+                if self.running == statement_id:
+                    last = (statement_id, completed / total)
+                    self.send({"type": "progress", "id": statement_id, "progress": completed / total})
 
+    # -------- statements (main thread)
     def execute(self, msg):
         statement_id = msg["id"]
         with self.lock:
-            if statement_id in self.cancelled:
+            if statement_id in self.cancelled:  # cancelled before it started: it never runs
+                self.cancelled.discard(statement_id)
+                output = {"status": "error", "execution_count": self.execution_count, "ename": "KeyboardInterrupt",
+                          "evalue": "cancelled before it started", "traceback": []}
+                self.execution_count += 1
+                self.send({"type": "result", "id": statement_id, "output": output, "cancelled": True})
                 return
             self.running = statement_id
-        self.channel.send({"type": "started", "id": statement_id})
-        self.sc.setJobGroup(self.job_group(statement_id), "livy statement %d" % statement_id, True)
-        done = threading.Event()
-        watcher = threading.Thread(target=self.progress, args=(statement_id, done), daemon=True)
-        watcher.start()
-        captured = io.StringIO()
-        old_out, old_err = sys.stdout, sys.stderr
-        sys.stdout = sys.stderr = captured
+            self.changed.notify_all()
+            self.send({"type": "started", "id": statement_id})
         count = self.execution_count
         self.execution_count += 1
         try:
-            try:
-                if msg.get("kind") == "sql":
-                    data = self.interpreter.run_sql(msg["code"])
-                else:
-                    data = self.interpreter.run_python(msg["code"])
-                text = captured.getvalue().rstrip()
-                if text or not data:
-                    data = dict(data, **{"text/plain": text}) if "text/plain" not in data else data
-                output = {"status": "ok", "execution_count": count, "data": data}
-            except UserError as e:
-                output = {"status": "error", "execution_count": count, "ename": e.ename, "evalue": e.evalue,
-                          "traceback": e.traceback}
-            except KeyboardInterrupt:
-                output = {"status": "error", "execution_count": count, "ename": "KeyboardInterrupt",
-                          "evalue": "interrupted", "traceback": []}
-        finally:
-            sys.stdout, sys.stderr = old_out, old_err
-            done.set()
+            self.sc.setJobGroup(self.job_group(statement_id), "livy statement %d" % statement_id, True)
+        except Exception as e:
+            log("setJobGroup failed: %s" % e)
+        output = self.run_statement(msg, count)
         with self.lock:
             self.running = None
+            self.changed.notify_all()
             was_cancelled = statement_id in self.cancelled
-        self.channel.send({"type": "result", "id": statement_id, "output": output, "cancelled": was_cancelled})
+            self.cancelled.discard(statement_id)
+            self.send({"type": "result", "id": statement_id, "output": output, "cancelled": was_cancelled})
 
-    def serve(self):
-        threading.Thread(target=self.reader, daemon=True).start()
-        while True:
+    def run_statement(self, msg, count):
+        kind, code = msg.get("kind"), msg["code"]
+        captured = io.StringIO()
+        old_out, old_err = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = captured
+        try:
             try:
-                msg = self.work.get()
-                if msg is None:
-                    return
-                self.execute(msg)
-            except KeyboardInterrupt:
-                continue  # a cancel that arrived between statements
+                self.interruptible = msg["id"]
+                if kind == "sql":
+                    data = self.interpreter.run_sql(code)
+                elif kind in PYTHON_KINDS:
+                    data = self.interpreter.run_python(code)
+                else:
+                    raise UserError("UnsupportedKind", "statement kind %r is not supported by this driver" % kind, [])
+            finally:
+                self.interruptible = None
+            text = captured.getvalue().rstrip()
+            if "text/plain" not in data and (text or not data):
+                data = dict(data, **{"text/plain": text})
+            return {"status": "ok", "execution_count": count, "data": data}
+        except UserError as e:
+            return {"status": "error", "execution_count": count, "ename": e.ename, "evalue": e.evalue,
+                    "traceback": e.traceback}
+        except BaseException as e:  # a magic's conversion failing, an interrupt landing in a magic
+            e = user_error(e, traceback.format_exception_only(type(e), e))
+            return {"status": "error", "execution_count": count, "ename": e.ename, "evalue": e.evalue,
+                    "traceback": e.traceback}
+        finally:
+            sys.stdout, sys.stderr = old_out, old_err
+
+    def run(self):
+        """Serves livyd until shutdown or a lost connection, then stops Spark.
+        True after a shutdown message, False after a lost connection."""
+        signal.signal(signal.SIGINT, self.on_sigint)  # replaces pyspark's, which would interrupt anywhere
+        threading.Thread(target=self.reader, daemon=True, name="livy-reader").start()
+        threading.Thread(target=self.report_progress, daemon=True, name="livy-progress").start()
+        try:
+            while not self.closing.is_set():
+                try:
+                    msg = self.work.get()
+                    if msg is None or self.closing.is_set():
+                        break
+                    self.execute(msg)
+                except KeyboardInterrupt:
+                    continue  # a SIGINT that landed outside user code
+        finally:
+            self.channel.close()
+            try:
+                self.spark.stop()
+            except Exception as e:
+                log("stopping Spark failed: %s" % e)
+            self.finished.set()
+        return self.clean_shutdown
+
+
+def setting(name, default=None):
+    """An environment variable, removed from the environment so user code and its children never see it."""
+    value = os.environ.pop(name, None)
+    if value is None or value == "":
+        if default is None:
+            raise ValueError("environment variable %s is not set" % name)
+        return default
+    return value
+
+
+def fatal(channel, error, details=None):
+    """Tells livyd the session cannot start; the driver's exit status."""
+    try:
+        channel.send({"type": "fatal", "error": error})
+    except OSError:
+        pass
+    channel.close()
+    log(details or error)
+    return 1
 
 
 def main():
-    address = os.environ.pop("LIVY_DRIVER_CALLBACK")
-    secret = os.environ.pop("LIVY_DRIVER_SECRET")
-    session_id = int(os.environ.get("LIVY_SESSION_ID", "0"))
-    connect_timeout = float(os.environ.get("LIVY_DRIVER_CONNECT_TIMEOUT", "60"))
-    channel = connect_with_retry(address, secret, session_id, connect_timeout)
+    try:
+        address = setting("LIVY_DRIVER_CALLBACK")
+        secret = setting("LIVY_DRIVER_SECRET")
+        session_id = int(setting("LIVY_SESSION_ID", "0"))
+        connect_timeout = float(setting("LIVY_DRIVER_CONNECT_TIMEOUT", "60"))
+        if ":" not in address:
+            raise ValueError("LIVY_DRIVER_CALLBACK must be host:port, not %r" % address)
+    except ValueError as e:
+        log(str(e))
+        return 1
+    try:
+        channel = connect_with_retry(address, secret, session_id, connect_timeout)
+    except (Refused, ConnectionError, ValueError) as e:
+        log(str(e))
+        return 1
     try:
         from pyspark.sql import SparkSession
         spark = SparkSession.builder.getOrCreate()
     except Exception as e:
-        channel.send({"type": "fatal", "error": "cannot create the SparkSession: %s" % e})
-        raise
-    conf = spark.sparkContext.getConf()
-    max_rows = int(conf.get("spark.livy.sql.max-result", "1000"))
+        return fatal(channel, "cannot create the SparkSession: %s" % e, traceback.format_exc())
+    try:
+        max_rows = int(spark.sparkContext.getConf().get("spark.livy.sql.max-result", "1000"))
+    except ValueError as e:
+        spark.stop()
+        return fatal(channel, "spark.livy.sql.max-result is not an integer: %s" % e)
+    driver = Driver(channel, spark, max_rows)
     channel.send({"type": "ready", "appId": spark.sparkContext.applicationId,
                   "sparkUiUrl": spark.sparkContext.uiWebUrl, "sparkVersion": spark.version})
-    Driver(channel, spark, max_rows).serve()
-    spark.stop()
+    return 0 if driver.run() else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
