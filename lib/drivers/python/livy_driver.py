@@ -556,6 +556,13 @@ def setting(name, default=None):
     return value
 
 
+def number(kind, name, text):
+    try:
+        return kind(text)
+    except ValueError:
+        raise ValueError("%s must be a number, not %r" % (name, text)) from None
+
+
 def fatal(channel, error, details=None):
     """Tells livyd the session cannot start; the driver's exit status."""
     try:
@@ -571,8 +578,8 @@ def main():
     try:
         address = setting("LIVY_DRIVER_CALLBACK")
         secret = setting("LIVY_DRIVER_SECRET")
-        session_id = int(setting("LIVY_SESSION_ID", "0"))
-        connect_timeout = float(setting("LIVY_DRIVER_CONNECT_TIMEOUT", "60"))
+        session_id = number(int, "LIVY_SESSION_ID", setting("LIVY_SESSION_ID", "0"))
+        connect_timeout = number(float, "LIVY_DRIVER_CONNECT_TIMEOUT", setting("LIVY_DRIVER_CONNECT_TIMEOUT", "60"))
         if ":" not in address:
             raise ValueError("LIVY_DRIVER_CALLBACK must be host:port, not %r" % address)
     except ValueError as e:

@@ -1,0 +1,552 @@
+"""lib/drivers/python/livy_driver.py on its own: this file plays livyd's side of the
+driver channel (docs/driver-protocol.md) against a real spark-submit of the driver.
+
+One driver (local[2]) serves the whole module; a second one, started with
+spark.livy.sql.max-result=3, checks the row limit and then the loss of the
+connection. The handshake failures run the driver with plain Python: it connects
+to livyd before it imports pyspark, so no Spark is started for them.
+
+Tests run in file order and share the first driver: test_shutdown must stay last.
+"""
+from __future__ import annotations
+
+import re
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from fake_livyd import (EOF, FakeLivyd, group_members, kill_group, launch_driver, driver_env,
+                        log_tail)
+
+SECRET = "driver-test-secret-0123456789"
+SESSION_ID = 7
+READY_TIMEOUT = 90.0
+RESULT_TIMEOUT = 60.0
+DRIVER_FILE = "livy_driver.py"
+
+
+class DriverSession:
+    """One connected, ready driver and the statements sent to it."""
+
+    def __init__(self, proc, channel, log_path: Path, hello: dict, ready: dict):
+        self.proc, self.channel, self.log_path = proc, channel, log_path
+        self.hello, self.ready = hello, ready
+        self.next_id = 0
+        self.executed = 0  # statements that ran, i.e. the next expected execution_count
+        self.consumed: dict[int, list] = {}  # messages about a statement read by expect() before its result
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+    def submit(self, code: str, kind: str = "pyspark") -> int:
+        statement_id = self.new_id()
+        self.channel.send({"type": "execute", "id": statement_id, "code": code, "kind": kind})
+        return statement_id
+
+    def expect(self, statement_id: int, kind: str, timeout: float = 30.0) -> dict:
+        """Waits for a message of type kind about the statement (before its result)."""
+        msg, seen = self.channel.wait_for(
+            lambda m: m.get("type") in (kind, "result") and m.get("id") == statement_id, timeout,
+            "%s of statement %d" % (kind, statement_id))
+        assert msg["type"] == kind, "result came before any %s: %r" % (kind, msg)
+        self.consumed.setdefault(statement_id, []).extend(seen + [msg])
+        return msg
+
+    def result(self, statement_id: int, timeout: float = RESULT_TIMEOUT):
+        """Waits for the statement's result; returns (result message, messages before it)."""
+        msg, seen = self.channel.wait_for(
+            lambda m: m.get("type") == "result" and m.get("id") == statement_id, timeout,
+            "result of statement %d" % statement_id)
+        seen = self.consumed.pop(statement_id, []) + seen
+        assert set(msg) == {"type", "id", "output", "cancelled"}, msg
+        others = [m for m in seen if m.get("type") not in ("started", "progress")]
+        assert not others, "unexpected messages while statement %d ran: %r" % (statement_id, others)
+        for m in seen:
+            assert m.get("id") == statement_id, "message for another statement: %r" % (m,)
+        output = msg["output"]
+        assert isinstance(output, dict), msg
+        if seen:
+            assert seen[0]["type"] == "started", "started must come first: %r" % (seen,)
+            assert [m["type"] for m in seen].count("started") == 1, seen
+        else:  # only a statement cancelled before it started sends no started
+            assert msg["cancelled"] is True and output["evalue"] == "cancelled before it started", msg
+        expected, self.executed = self.executed, output["execution_count"] + 1
+        assert output["execution_count"] == expected, (output, expected)
+        if output["status"] == "ok":
+            assert set(output) == {"status", "execution_count", "data"}, output
+        else:
+            assert output["status"] == "error", output
+            assert set(output) == {"status", "execution_count", "ename", "evalue", "traceback"}, output
+            assert isinstance(output["traceback"], list), output
+        return msg, seen
+
+    def run(self, code: str, kind: str = "pyspark", timeout: float = RESULT_TIMEOUT) -> dict:
+        """Runs one statement to completion; returns its output."""
+        msg, _ = self.result(self.submit(code, kind), timeout)
+        assert msg["cancelled"] is False, msg
+        return msg["output"]
+
+    def ok(self, code: str, kind: str = "pyspark") -> dict:
+        """Runs a statement that must succeed; returns its data dict."""
+        output = self.run(code, kind)
+        assert output["status"] == "ok", "%r failed: %r\n%s" % (code, output, log_tail(self.log_path))
+        return output["data"]
+
+    def text(self, code: str) -> str:
+        data = self.ok(code)
+        assert set(data) == {"text/plain"}, data
+        return data["text/plain"]
+
+    def error(self, code: str, kind: str = "pyspark") -> dict:
+        output = self.run(code, kind)
+        assert output["status"] == "error", "%r should have failed: %r" % (code, output)
+        return output
+
+
+def start_driver(tmp_dir: Path, name: str, spark_conf: dict | None = None) -> DriverSession:
+    """spark-submits the driver against a fresh FakeLivyd and completes the handshake."""
+    server = FakeLivyd()
+    log_path = tmp_dir / ("%s.log" % name)
+    proc = launch_driver(driver_env(server.address, SECRET, SESSION_ID), log_path, spark_conf)
+    try:
+        channel = server.accept(READY_TIMEOUT, proc)
+        hello = channel.next(30)
+        assert hello is not EOF
+        assert hello == {"type": "hello", "version": 1, "session": SESSION_ID, "secret": SECRET,
+                         "pid": hello.get("pid")}, hello
+        assert isinstance(hello["pid"], int) and hello["pid"] > 0, hello
+        channel.send({"type": "welcome"})
+        ready = channel.next(READY_TIMEOUT)
+        assert ready is not EOF and ready.get("type") == "ready", ready
+        return DriverSession(proc, channel, log_path, hello, ready)
+    except BaseException as e:
+        leftover = kill_group(proc)
+        raise AssertionError("driver did not start: %s (left alive: %r)\n%s"
+                             % (e, leftover, log_tail(log_path))) from e
+    finally:
+        server.close()
+
+
+def stop_driver(session: DriverSession):
+    """Teardown: shuts the driver down if a test has not, kills its group, checks nothing is left."""
+    if session.proc.poll() is None:
+        try:
+            session.channel.send({"type": "shutdown"})
+            session.proc.wait(timeout=15)
+        except Exception:
+            pass
+    session.channel.close()
+    leftover = kill_group(session.proc)
+    assert not leftover, "processes of the driver's group still alive: %r" % leftover
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    session = start_driver(tmp_path_factory.mktemp("driver"), "driver")
+    yield session
+    stop_driver(session)
+
+
+@pytest.fixture(scope="module")
+def limited_driver(tmp_path_factory):
+    session = start_driver(tmp_path_factory.mktemp("limited"), "limited",
+                           {"spark.livy.sql.max-result": "3", "spark.ui.enabled": "false"})
+    yield session
+    stop_driver(session)
+
+
+# ---------------------------------------------------------------- handshake, basics
+
+def test_ready_reports_the_application(driver):
+    import pyspark
+    assert re.fullmatch(r"local-\d+", driver.ready["appId"]), driver.ready
+    assert driver.ready["sparkVersion"] == pyspark.__version__, driver.ready
+    assert re.fullmatch(r"http://[^/]+:\d+", driver.ready["sparkUiUrl"]), driver.ready
+    assert set(driver.ready) == {"type", "appId", "sparkUiUrl", "sparkVersion"}, driver.ready
+    assert driver.hello["pid"] != driver.proc.pid  # the Python process, not spark-submit's JVM
+
+
+def test_state_persists_between_statements(driver):
+    first = driver.executed
+    output = driver.run("x = 40")
+    assert output == {"status": "ok", "execution_count": first, "data": {"text/plain": ""}}
+    output = driver.run("x + 2")
+    assert output == {"status": "ok", "execution_count": first + 1, "data": {"text/plain": "42"}}
+    assert driver.text("def add(a, b):\n    return a + b + x\n\nadd(1, 1)") == "42"
+    assert driver.text("add(0, 0)") == "40"
+
+
+def test_spark_objects_are_predefined(driver):
+    assert driver.text("spark.range(1000).count()") == "1000"
+    assert driver.text("type(sc).__name__") == "'SparkContext'"
+    assert driver.text("sc.parallelize(range(10), 2).sum()") == "45"
+    assert driver.text("sqlContext.sql('SELECT 6 * 7 AS v').collect()[0].v") == "42"
+
+
+def test_driver_settings_are_hidden_from_user_code(driver):
+    assert driver.text("import os\nsorted(k for k in os.environ if k.startswith('LIVY_DRIVER'))") == "[]"
+
+
+def test_stdout_is_captured(driver):
+    assert driver.text('print("hello")') == "hello"
+    assert driver.text('print("hello")\nprint("world")\n6 * 7') == "hello\nworld\n42"
+    assert driver.text('print("trailing   \\n\\n")') == "trailing"
+    assert driver.text("None") == ""
+    assert driver.text("'a' * 3") == "'aaa'"
+
+
+def test_name_error(driver):
+    output = driver.error("y")
+    assert output["ename"] == "NameError"
+    assert output["evalue"] == "name 'y' is not defined"
+    tb = "".join(output["traceback"])
+    assert "<stdin>" in tb, output
+    assert DRIVER_FILE not in tb, output
+    assert output["traceback"][-1].startswith("NameError"), output
+
+
+def test_error_raised_in_user_function_keeps_user_frames_only(driver):
+    driver.ok("def inner():\n    raise ValueError('boom')\n\ndef outer():\n    inner()")
+    output = driver.error("outer()")
+    assert (output["ename"], output["evalue"]) == ("ValueError", "boom")
+    tb = "".join(output["traceback"])
+    assert tb.count('File "<stdin>"') == 3, tb  # <module>, outer, inner
+    assert "in inner" in tb and DRIVER_FILE not in tb, tb
+
+
+def test_syntax_error(driver):
+    output = driver.error("def broken(:\n    pass")
+    assert output["ename"] == "SyntaxError"
+    assert "<stdin>" in output["evalue"] or "<stdin>" in "".join(output["traceback"]), output
+    assert DRIVER_FILE not in "".join(output["traceback"]), output
+
+
+def test_system_exit_does_not_stop_the_driver(driver):
+    output = driver.error("import sys\nsys.exit(3)")
+    assert output["ename"] == "SystemExit", output
+    assert driver.text("1 + 1") == "2"
+
+
+# ---------------------------------------------------------------- magics
+
+def test_json_magic(driver):
+    driver.ok('d = {"a": 1, "b": [1, 2.5, None], "c": {"nested": True}, "s": "x"}')
+    data = driver.ok("%json d")
+    assert data == {"application/json": {"a": 1, "b": [1, 2.5, None], "c": {"nested": True}, "s": "x"}}
+    data = driver.ok("import datetime\nwhen = datetime.date(2024, 2, 29)\n%json when")
+    assert data == {"application/json": "2024-02-29"}
+
+
+def test_table_magic_with_dicts(driver):
+    driver.ok('rows = [{"name": "a", "n": 1, "w": 0.5}, {"name": "b", "n": 2, "w": 1.5}]')
+    data = driver.ok("%table rows")
+    assert data == {"application/vnd.livy.table.v1+json": {
+        "headers": [{"name": "name", "type": "STRING_TYPE"}, {"name": "n", "type": "BIGINT_TYPE"},
+                    {"name": "w", "type": "DOUBLE_TYPE"}],
+        "data": [["a", 1, 0.5], ["b", 2, 1.5]]}}
+
+
+def test_table_magic_with_tuples(driver):
+    driver.ok('pairs = [("x", 1, True), ("y", 2, False)]')
+    table = driver.ok("%table pairs")["application/vnd.livy.table.v1+json"]
+    assert [h["type"] for h in table["headers"]] == ["STRING_TYPE", "BIGINT_TYPE", "BOOLEAN_TYPE"]
+    assert len({h["name"] for h in table["headers"]}) == 3, table
+    assert table["data"] == [["x", 1, True], ["y", 2, False]]
+
+
+def test_table_magic_with_a_dataframe(driver):
+    driver.ok("frame = spark.range(3).selectExpr('id', 'cast(id AS string) AS s')")
+    table = driver.ok("%table frame")["application/vnd.livy.table.v1+json"]
+    assert table == {"headers": [{"name": "id", "type": "BIGINT_TYPE"}, {"name": "s", "type": "STRING_TYPE"}],
+                     "data": [[0, "0"], [1, "1"], [2, "2"]]}
+
+
+def test_magic_errors_are_statement_errors(driver):
+    assert driver.error("%json nosuch")["ename"] == "NameError"
+    assert driver.error("%nosuchmagic x")["ename"] == "UnknownMagic"
+    assert driver.error("number = 5\n%table number")["status"] == "error"
+    # values the magics cannot convert must give an error output, not kill the driver
+    assert driver.error("loop = []\nloop.append(loop)\n%json loop")["status"] == "error"
+    assert driver.error('mixed = [{"a": 1}, (1, 2)]\n%table mixed')["status"] == "error"
+    assert driver.text("1 + 1") == "2"
+
+
+# ---------------------------------------------------------------- sql
+
+def test_sql_select(driver):
+    data = driver.ok("SELECT 1 AS a", kind="sql")
+    assert set(data) == {"application/json"}, data
+    value = data["application/json"]
+    assert value["data"] == [[1]]
+    assert value["schema"]["type"] == "struct"
+    assert [(f["name"], f["type"], f["nullable"]) for f in value["schema"]["fields"]] == [("a", "integer", False)]
+
+
+def test_sql_sees_python_temp_views(driver):
+    driver.ok('spark.range(5).createOrReplaceTempView("t5")')
+    value = driver.ok("SELECT id, id * 2 AS twice FROM t5 ORDER BY id", kind="sql")["application/json"]
+    assert [f["name"] for f in value["schema"]["fields"]] == ["id", "twice"]
+    assert [f["type"] for f in value["schema"]["fields"]] == ["long", "long"]
+    assert value["data"] == [[i, 2 * i] for i in range(5)]
+
+
+def test_sql_ddl_gives_no_rows(driver):
+    value = driver.ok("CREATE TEMPORARY VIEW v AS SELECT 1 AS one", kind="sql")["application/json"]
+    assert value == {"schema": {"type": "struct", "fields": []}, "data": []}
+    assert driver.ok("SELECT * FROM v", kind="sql")["application/json"]["data"] == [[1]]
+    assert driver.text("spark.table('v').collect()[0].one") == "1"
+
+
+def test_sql_error(driver):
+    output = driver.error("SELEC 1", kind="sql")
+    assert "SELEC" in output["evalue"] or "syntax" in output["evalue"].lower(), output
+    output = driver.error("SELECT * FROM no_such_table_here", kind="sql")
+    assert "no_such_table_here" in output["evalue"], output
+
+
+def test_sql_result_limit_defaults_to_1000(driver):
+    value = driver.ok("SELECT id FROM range(1500)", kind="sql")["application/json"]
+    assert len(value["data"]) == 1000 and value["data"][-1] == [999]
+
+
+def test_unsupported_kind_is_an_error(driver):
+    output = driver.error('val x = 1', kind="spark")
+    assert output["ename"] == "UnsupportedKind", output
+    assert "spark" in output["evalue"], output
+
+
+# ---------------------------------------------------------------- cancel
+
+def test_cancel_running_python_loop(driver):
+    driver.ok("kept = 'still here'")
+    statement_id = driver.submit("while True:\n    pass")
+    driver.expect(statement_id, "started")
+    time.sleep(0.5)
+    sent = time.monotonic()
+    driver.channel.send({"type": "cancel", "id": statement_id})
+    msg, _ = driver.result(statement_id, timeout=5)
+    assert time.monotonic() - sent < 5
+    assert msg["cancelled"] is True, msg
+    assert msg["output"]["status"] == "error" and msg["output"]["ename"] == "KeyboardInterrupt", msg
+    assert driver.text("kept") == "'still here'"
+
+
+def test_cancel_running_spark_job(driver):
+    statement_id = driver.submit('spark.range(10**11).selectExpr("sum(id)").collect()')
+    # wait until the job runs: its first progress message
+    driver.expect(statement_id, "progress")
+    sent = time.monotonic()
+    driver.channel.send({"type": "cancel", "id": statement_id})
+    msg, _ = driver.result(statement_id, timeout=15)
+    took = time.monotonic() - sent
+    assert msg["cancelled"] is True, msg
+    assert msg["output"]["status"] == "error", msg
+    assert took < 10, "cancelled Spark job took %.1f s to finish" % took
+    # the job group was cancelled: its jobs end soon (the status tracker lags a little)
+    waited = float(driver.text(
+        "import time\nt0 = time.time()\n"
+        "while sc.statusTracker().getActiveJobsIds() and time.time() - t0 < 10:\n    time.sleep(0.05)\n"
+        "assert not sc.statusTracker().getActiveJobsIds()\ntime.time() - t0"))
+    print("cancelled job gone %.2f s after the result" % waited)
+    assert waited < 10, waited
+    assert driver.text("spark.range(10).count()") == "10"
+
+
+def test_cancel_racing_the_start_always_gets_a_result(driver):
+    """execute and cancel in one write: whether the cancel lands before or during the
+    statement, a cancelled result must come back and later statements must run normally."""
+    outcomes = set()
+    for _ in range(5):
+        statement_id = driver.new_id()
+        both = ('{"type":"execute","id":%d,"code":"import time\\ntime.sleep(30)","kind":"pyspark"}\n'
+                '{"type":"cancel","id":%d}\n' % (statement_id, statement_id))
+        driver.channel.send_raw(both.encode())
+        msg, _ = driver.result(statement_id, timeout=5)
+        assert msg["cancelled"] is True, msg
+        assert msg["output"]["ename"] == "KeyboardInterrupt", msg
+        outcomes.add(msg["output"]["evalue"])
+        for _ in range(3):
+            assert driver.text("1 + 1") == "2"
+
+
+def test_cancel_of_a_queued_statement(driver):
+    """livyd sends one statement at a time, but the driver queues what it gets: a statement
+    cancelled while queued never runs and still gets exactly one result."""
+    first = driver.submit("import time\ntime.sleep(1)\nqueued_ran = False")
+    second = driver.submit("queued_ran = True")
+    driver.channel.send({"type": "cancel", "id": second})
+    msg, _ = driver.result(first)
+    assert msg["cancelled"] is False and msg["output"]["status"] == "ok", msg
+    msg, seen = driver.result(second, timeout=5)
+    assert not seen and msg["cancelled"] is True, (msg, seen)
+    assert msg["output"]["evalue"] == "cancelled before it started", msg
+    assert driver.text("queued_ran") == "False"
+
+
+def test_cancel_of_finished_or_unknown_statement_changes_nothing(driver):
+    statement_id = driver.submit("done = 1")
+    driver.result(statement_id)
+    driver.channel.send({"type": "cancel", "id": statement_id})
+    driver.channel.send({"type": "cancel", "id": 987654})
+    assert driver.channel.drain(0.5) == []
+    assert driver.text("done") == "1"
+
+
+# ---------------------------------------------------------------- progress, completion, misc
+
+def test_progress_of_a_multi_task_job(driver):
+    statement_id = driver.submit(
+        "spark.range(0, 8, 1, 8).selectExpr(\"reflect('java.lang.Thread', 'sleep', cast(400 as bigint))\")"
+        ".collect()\nprint('done')")
+    msg, seen = driver.result(statement_id)
+    assert msg["output"]["data"] == {"text/plain": "done"}, msg
+    values = [m["progress"] for m in seen if m["type"] == "progress"]
+    assert values, "no progress message for an 8-task job of ~1.6 s: %r" % seen
+    assert all(isinstance(v, (int, float)) and 0.0 <= v <= 1.0 for v in values), values
+    assert values == sorted(values), values
+    assert max(values) > 0.0, values
+    # nothing about a statement after its result
+    assert driver.channel.drain(0.6) == []
+
+
+def test_completion(driver):
+    driver.ok("x = 40\ncompletion_target = 1")
+    driver.channel.send({"type": "complete", "rid": "r1", "code": "spark.rang", "cursor": 10, "kind": "pyspark"})
+    msg, seen = driver.channel.wait_for(lambda m: m.get("type") == "completion", 10, "completion")
+    assert not seen and msg["rid"] == "r1", (msg, seen)
+    assert "spark.range" in msg["candidates"], msg
+    assert all(c.startswith("spark.rang") for c in msg["candidates"]), msg
+
+    code = "y = 1\ncompletion_ta + 1"
+    driver.channel.send({"type": "complete", "rid": 2, "code": code, "cursor": code.index(" + 1"),
+                         "kind": "pyspark"})
+    msg, _ = driver.channel.wait_for(lambda m: m.get("type") == "completion", 10, "completion")
+    assert msg == {"type": "completion", "rid": 2, "candidates": ["completion_target"]}, msg
+
+    driver.channel.send({"type": "complete", "rid": 3, "code": "x", "cursor": 1, "kind": "pyspark"})
+    msg, _ = driver.channel.wait_for(lambda m: m.get("type") == "completion", 10, "completion")
+    assert msg["rid"] == 3 and "x" in msg["candidates"], msg
+
+    driver.channel.send({"type": "complete", "rid": 4, "code": "SELECT spark.ra", "cursor": 15, "kind": "sql"})
+    msg, _ = driver.channel.wait_for(lambda m: m.get("type") == "completion", 10, "completion")
+    assert msg == {"type": "completion", "rid": 4, "candidates": []}, msg
+
+
+def test_ping(driver):
+    driver.channel.send({"type": "ping"})
+    msg, seen = driver.channel.wait_for(lambda m: True, 10, "pong")
+    assert msg == {"type": "pong"}, msg
+
+
+def test_odd_messages_do_not_break_the_driver(driver):
+    driver.channel.send({"type": "no-such-type"})
+    driver.channel.send({"type": "cancel"})
+    driver.channel.send({"type": "cancel", "id": "seven"})
+    driver.channel.send({"type": "complete", "rid": 9, "code": "spark.", "cursor": "nope"})
+    msg, seen = driver.channel.wait_for(lambda m: m.get("type") == "completion", 10, "completion")
+    assert msg == {"type": "completion", "rid": 9, "candidates": []} and not seen, (msg, seen)
+    assert driver.text("'alive'") == "'alive'"
+
+
+# ---------------------------------------------------------------- second driver: max-result, lost connection
+
+def test_sql_max_result_from_spark_conf(limited_driver):
+    value = limited_driver.ok("SELECT id FROM range(10)", kind="sql")["application/json"]
+    assert value["data"] == [[0], [1], [2]]
+    assert limited_driver.ready["sparkUiUrl"] is None
+
+
+def test_lost_connection_stops_a_running_statement_and_exits(limited_driver):
+    statement_id = limited_driver.submit("while True:\n    pass")
+    limited_driver.expect(statement_id, "started")
+    limited_driver.channel.close()
+    try:
+        code = limited_driver.proc.wait(timeout=20)
+    except Exception:
+        pytest.fail("driver still running 20 s after losing its connection\n" + log_tail(limited_driver.log_path))
+    assert code != 0, "losing the connection is not a clean shutdown"
+    assert "connection to livyd lost" in limited_driver.log_path.read_text(errors="replace")
+
+
+# ---------------------------------------------------------------- handshake failures (plain Python, no Spark)
+
+def run_plain_driver(tmp_path, server_behaviour, **env_extra):
+    """Runs the driver without Spark against a server doing server_behaviour(channel)."""
+    server = FakeLivyd()
+    log_path = tmp_path / "plain.log"
+    env = driver_env(server.address, SECRET, SESSION_ID, LIVY_DRIVER_CONNECT_TIMEOUT=20, **env_extra)
+    started = time.monotonic()
+    proc = launch_driver(env, log_path, plain_python=True)
+    try:
+        channel = server.accept(15, proc)
+        hello = channel.next(10)
+        assert hello["type"] == "hello" and hello["secret"] == SECRET, hello
+        server_behaviour(channel)
+        code = proc.wait(timeout=10)
+        return code, log_path.read_text(errors="replace"), time.monotonic() - started
+    finally:
+        server.close()
+        kill_group(proc)
+
+
+def test_driver_exits_when_refused(tmp_path):
+    code, log, took = run_plain_driver(tmp_path, lambda ch: ch.send({"type": "refused", "error": "bad secret"}))
+    assert code != 0 and took < 10, (code, took, log)
+    assert "refused" in log and "Traceback" not in log, log
+
+
+def test_driver_exits_when_the_connection_closes_after_hello(tmp_path):
+    code, log, took = run_plain_driver(tmp_path, lambda ch: ch.close())
+    assert code != 0 and took < 10, (code, took, log)
+    assert "refused" in log and "Traceback" not in log, log
+
+
+def test_driver_exits_when_livyd_is_unreachable(tmp_path):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        address = "127.0.0.1:%d" % s.getsockname()[1]
+    env = driver_env(address, SECRET, SESSION_ID, LIVY_DRIVER_CONNECT_TIMEOUT=1)
+    proc = launch_driver(env, tmp_path / "unreachable.log", plain_python=True)
+    try:
+        code = proc.wait(timeout=15)
+    finally:
+        kill_group(proc)
+    log = (tmp_path / "unreachable.log").read_text()
+    assert code != 0 and "cannot reach livyd" in log and "Traceback" not in log, log
+
+
+@pytest.mark.parametrize("name, value", [("LIVY_DRIVER_CALLBACK", None), ("LIVY_DRIVER_SECRET", None),
+                                         ("LIVY_SESSION_ID", "seven"), ("LIVY_DRIVER_CALLBACK", "no-port")])
+def test_driver_exits_on_bad_environment(tmp_path, name, value):
+    env = driver_env("127.0.0.1:1", SECRET, SESSION_ID)
+    if value is None:
+        del env[name]
+    else:
+        env[name] = value
+    proc = launch_driver(env, tmp_path / "env.log", plain_python=True)
+    try:
+        code = proc.wait(timeout=15)
+    finally:
+        kill_group(proc)
+    log = (tmp_path / "env.log").read_text()
+    assert code == 1 and name in log and "Traceback" not in log, log
+
+
+# ---------------------------------------------------------------- last: shutdown of the shared driver
+
+def test_shutdown(driver):
+    pgid = driver.proc.pid
+    driver.channel.send({"type": "shutdown"})
+    try:
+        code = driver.proc.wait(timeout=15)
+    except Exception:
+        pytest.fail("driver still running 15 s after shutdown\n" + log_tail(driver.log_path))
+    assert code == 0, log_tail(driver.log_path)
+    assert driver.channel.next(5) is EOF
+    deadline = time.monotonic() + 5
+    while group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not group_members(pgid), group_members(pgid)
