@@ -9,6 +9,7 @@ install(TARGETS livy livy_http livy_client EXPORT livyTargets
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS livyd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY include/livy DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# Found at run time relative to liblivy: keep lib/ and share/ side by side.
 install(FILES lib/drivers/python/livy_driver.py DESTINATION ${CMAKE_INSTALL_DATADIR}/livy/drivers/python)
 install(EXPORT livyTargets NAMESPACE livy:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/livy)
 

@@ -33,9 +33,9 @@ int main(int argc, char** argv) {
   }
   std::printf("batch %lld submitted\n", static_cast<long long>(batch->id));
 
-  auto done = (*runtime)->batches().wait(std::to_string(batch->id), std::chrono::minutes(10));
+  auto done = (*runtime)->batches().wait(batch->id, std::chrono::minutes(10));
   if (!done) return 1;
-  const auto log = (*runtime)->batches().log(std::to_string(batch->id), std::nullopt, -1);
+  const auto log = (*runtime)->batches().log(batch->id, std::nullopt, -1);
   if (log) {
     for (const auto& line : log->lines) {
       if (line.find(" INFO ") == std::string::npos) std::printf("  | %s\n", line.c_str());

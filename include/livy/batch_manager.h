@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "livy/batch.h"
+#include "livy/ref.h"
 #include "livy/status.h"
 
 namespace livy {
@@ -29,20 +30,20 @@ class BatchManager {
   // (or `error` when spark-submit could not be started at all).
   Result<Batch> submit(const BatchRequest& request, const std::optional<std::string>& owner = std::nullopt);
 
-  Result<Batch> get(std::string_view id_or_name) const;
+  Result<Batch> get(const Ref& ref) const;
 
   // Live batches (finished ones stay for state-retain), oldest first.
   Result<Page<Batch>> list(std::int64_t from = 0, std::int64_t size = 100) const;
 
   // Kept output lines. Without `from`, the last `size` lines; size < 0: all.
-  Result<LogPage> log(std::string_view id_or_name, std::optional<std::int64_t> from, std::int64_t size = 100) const;
+  Result<LogPage> log(const Ref& ref, std::optional<std::int64_t> from, std::int64_t size = 100) const;
 
   // Kills the batch's process group (SIGTERM, then SIGKILL after the grace
   // period); the batch ends `killed`. A finished batch is forgotten instead.
-  Status kill(std::string_view id_or_name);
+  Status kill(const Ref& ref);
 
   // Blocks until the batch is in a final state or `timeout` passes; returns it either way.
-  Result<Batch> wait(std::string_view id_or_name, std::chrono::milliseconds timeout) const;
+  Result<Batch> wait(const Ref& ref, std::chrono::milliseconds timeout) const;
 
   struct Impl;
 

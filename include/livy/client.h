@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "livy/batch.h"
+#include "livy/ref.h"
 #include "livy/session.h"
 #include "livy/status.h"
 
@@ -66,11 +67,15 @@ struct ServerVersion {
 //
 // Every call is one or more blocking HTTP requests and returns the server's
 // answer as the plain types of livy/batch.h and livy/session.h, or a Status:
-// HTTP 400 -> invalid_argument, 403 -> forbidden, 404 -> not_found,
-// 409 -> conflict, 413 -> too_large, 429 -> resource_exhausted,
-// 502/503/504 and connection failures or timeouts -> unavailable, other
-// 5xx -> internal, each with the server's message; a reply that is not
-// what the API promises -> internal.
+// HTTP 400 (and other 4xx) -> invalid_argument, 401/403 -> forbidden,
+// 404 -> not_found, 409 -> conflict, 413 -> too_large, 429 ->
+// resource_exhausted, 408/502/503/504 and connection failures or timeouts ->
+// unavailable, other 5xx -> internal, each with the server's message (its
+// {"msg"}, a bare JSON string, or the raw body); a reply that is not what the
+// API promises -> internal, naming the field.
+//
+// Sessions and batches are named by id or by name (a livy::Ref: `7` or
+// "nightly-etl"), as in the REST paths; statements by their id.
 //
 // Thread-safe. The Client keeps one connection alive and calls from several
 // threads take turns on it (a long-poll holds it while it waits): use one
@@ -91,47 +96,46 @@ class Client {
 
   // Batches.
   Result<Batch> submit(const BatchRequest& request);
-  Result<Batch> get_batch(std::int64_t id);
+  Result<Batch> get_batch(const Ref& batch);
   Result<Page<Batch>> list_batches(std::int64_t from = 0, std::int64_t size = 100);
   // Without `from`, the last `size` lines; size < 0: all.
-  Result<LogPage> batch_log(std::int64_t id, std::optional<std::int64_t> from = std::nullopt,
+  Result<LogPage> batch_log(const Ref& batch, std::optional<std::int64_t> from = std::nullopt,
                             std::int64_t size = 100);
-  Status delete_batch(std::int64_t id);
+  Status delete_batch(const Ref& batch);
 
   // Interactive sessions.
   Result<Session> create_session(const SessionRequest& request);
   // Also renews the session's heartbeat.
-  Result<Session> get_session(std::int64_t id);
+  Result<Session> get_session(const Ref& session);
   Result<Page<Session>> list_sessions(std::int64_t from = 0, std::int64_t size = 100);
-  Result<SessionState> session_state(std::int64_t id);
-  Result<LogPage> session_log(std::int64_t id, std::optional<std::int64_t> from = std::nullopt,
+  Result<SessionState> session_state(const Ref& session);
+  Result<LogPage> session_log(const Ref& session, std::optional<std::int64_t> from = std::nullopt,
                               std::int64_t size = 100);
-  Status delete_session(std::int64_t id);
+  Status delete_session(const Ref& session);
   // Polls until the session is idle. A session that ends (error, dead,
   // killed, success) instead is `conflict`, naming its state and last log
   // line; still starting or busy after `timeout` is `unavailable`.
-  Result<Session> wait_session_idle(std::int64_t id, std::chrono::milliseconds timeout);
+  Result<Session> wait_session_idle(const Ref& session, std::chrono::milliseconds timeout);
 
   // Statements.
-  Result<Statement> submit_statement(std::int64_t session_id, const StatementRequest& request);
+  Result<Statement> submit_statement(const Ref& session, const StatementRequest& request);
   // With `wait`, asks the server to answer only once the statement is final
   // or `wait` has passed (`?wait=N`, a livyd extension; other servers ignore
   // it and answer at once).
-  Result<Statement> get_statement(std::int64_t session_id, std::int64_t statement_id,
+  Result<Statement> get_statement(const Ref& session, std::int64_t statement_id,
                                   std::optional<std::chrono::seconds> wait = std::nullopt);
-  Result<Page<Statement>> list_statements(std::int64_t session_id, std::int64_t from = 0,
-                                          std::int64_t size = 100);
-  Status cancel_statement(std::int64_t session_id, std::int64_t statement_id);
+  Result<Page<Statement>> list_statements(const Ref& session, std::int64_t from = 0, std::int64_t size = 100);
+  Status cancel_statement(const Ref& session, std::int64_t statement_id);
   // Completion candidates for `code` at byte offset `cursor`. Unset `kind`:
   // the session's (livyd; Apache Livy needs it given).
-  Result<std::vector<std::string>> complete(std::int64_t session_id, const std::string& code,
+  Result<std::vector<std::string>> complete(const Ref& session, const std::string& code,
                                             std::optional<SessionKind> kind, std::int64_t cursor);
   // Submits `code` and waits until the statement is final (available,
   // cancelled or error): long-polls where the server can, polls every
   // poll_interval where it cannot. Code that raised is still `available`,
   // with the error in its output. Not final after `timeout`: `unavailable`
   // (the statement keeps running; cancel it with cancel_statement).
-  Result<Statement> run(std::int64_t session_id, const std::string& code, std::optional<SessionKind> kind,
+  Result<Statement> run(const Ref& session, const std::string& code, std::optional<SessionKind> kind,
                         std::chrono::milliseconds timeout);
 
  private:

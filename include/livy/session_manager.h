@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "livy/session.h"
+#include "livy/ref.h"
 #include "livy/status.h"
 
 namespace livy {
@@ -28,21 +29,21 @@ class SessionManager {
 
   // Stores and starts the session; returns it in state `starting`.
   Result<Session> create(const SessionRequest& request, const std::optional<std::string>& owner = std::nullopt);
-  Result<Session> get(std::string_view id_or_name) const;
+  Result<Session> get(const Ref& ref) const;
   Result<Page<Session>> list(std::int64_t from = 0, std::int64_t size = 100) const;
-  Result<LogPage> log(std::string_view id_or_name, std::optional<std::int64_t> from, std::int64_t size = 100) const;
+  Result<LogPage> log(const Ref& ref, std::optional<std::int64_t> from, std::int64_t size = 100) const;
 
   // Records client activity (renews heartbeat and idle timers).
-  Result<Session> touch(std::string_view id_or_name);
+  Result<Session> touch(const Ref& ref);
   // Stops the driver; the session ends `killed` and stays listed.
-  Status stop(std::string_view id_or_name);
+  Status stop(const Ref& ref);
   // Stops the driver if needed and forgets the session.
-  Status remove(std::string_view id_or_name);
+  Status remove(const Ref& ref);
   // Cancels the running statement, if any.
-  Status interrupt(std::string_view id_or_name);
+  Status interrupt(const Ref& ref);
 
   // Blocks until the session is idle (or final), or the timeout passes; returns it either way.
-  Result<Session> wait_ready(std::string_view id_or_name, std::chrono::milliseconds timeout) const;
+  Result<Session> wait_ready(const Ref& ref, std::chrono::milliseconds timeout) const;
 
  private:
   friend class Runtime;
@@ -59,20 +60,20 @@ class StatementRunner {
   StatementRunner& operator=(const StatementRunner&) = delete;
 
   // Queues the code; returns the statement in state `waiting`.
-  Result<Statement> submit(std::string_view session, const StatementRequest& request);
+  Result<Statement> submit(const Ref& session, const StatementRequest& request);
   // With `wait` > 0, blocks until the statement is final or the time passes.
-  Result<Statement> get(std::string_view session, std::int64_t statement_id,
+  Result<Statement> get(const Ref& session, std::int64_t statement_id,
                         std::chrono::milliseconds wait = std::chrono::milliseconds(0)) const;
   // Statements of a session, oldest first (or newest first with `descending`).
-  Result<Page<Statement>> list(std::string_view session, std::int64_t from = 0, std::int64_t size = 100,
+  Result<Page<Statement>> list(const Ref& session, std::int64_t from = 0, std::int64_t size = 100,
                                bool descending = false) const;
-  Status cancel(std::string_view session, std::int64_t statement_id);
+  Status cancel(const Ref& session, std::int64_t statement_id);
   // Completion candidates for `code` at `cursor` (a byte offset).
-  Result<std::vector<std::string>> complete(std::string_view session, const std::string& code,
+  Result<std::vector<std::string>> complete(const Ref& session, const std::string& code,
                                             std::optional<SessionKind> kind, std::int64_t cursor);
 
   // Convenience: submit and wait until it is final; returns it either way.
-  Result<Statement> run(std::string_view session, const StatementRequest& request, std::chrono::milliseconds timeout);
+  Result<Statement> run(const Ref& session, const StatementRequest& request, std::chrono::milliseconds timeout);
 
  private:
   friend class Runtime;

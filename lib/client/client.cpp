@@ -44,50 +44,50 @@ Result<Batch> Client::submit(const BatchRequest& request) {
   return decoded(impl_->http.post("/batches", client::encode_batch_request(request)), client::decode_batch);
 }
 
-Result<Batch> Client::get_batch(std::int64_t id) {
-  return decoded(impl_->http.get(batch_path(id)), client::decode_batch);
+Result<Batch> Client::get_batch(const Ref& batch) {
+  return decoded(impl_->http.get(batch_path(batch)), client::decode_batch);
 }
 
 Result<Page<Batch>> Client::list_batches(std::int64_t from, std::int64_t size) {
   return decoded(impl_->http.get("/batches" + page_query(from, size)), client::decode_batch_page);
 }
 
-Result<LogPage> Client::batch_log(std::int64_t id, std::optional<std::int64_t> from, std::int64_t size) {
-  return decoded(impl_->http.get(batch_path(id) + "/log" + log_query(from, size)), client::decode_log);
+Result<LogPage> Client::batch_log(const Ref& batch, std::optional<std::int64_t> from, std::int64_t size) {
+  return decoded(impl_->http.get(batch_path(batch) + "/log" + log_query(from, size)), client::decode_log);
 }
 
-Status Client::delete_batch(std::int64_t id) { return impl_->http.del(batch_path(id)).status(); }
+Status Client::delete_batch(const Ref& batch) { return impl_->http.del(batch_path(batch)).status(); }
 
 Result<Session> Client::create_session(const SessionRequest& request) {
   return decoded(impl_->http.post("/sessions", client::encode_session_request(request)), client::decode_session);
 }
 
-Result<Session> Client::get_session(std::int64_t id) {
-  return decoded(impl_->http.get(session_path(id)), client::decode_session);
+Result<Session> Client::get_session(const Ref& session) {
+  return decoded(impl_->http.get(session_path(session)), client::decode_session);
 }
 
 Result<Page<Session>> Client::list_sessions(std::int64_t from, std::int64_t size) {
   return decoded(impl_->http.get("/sessions" + page_query(from, size)), client::decode_session_page);
 }
 
-Result<SessionState> Client::session_state(std::int64_t id) {
-  return decoded(impl_->http.get(session_path(id) + "/state"), client::decode_session_state);
+Result<SessionState> Client::session_state(const Ref& session) {
+  return decoded(impl_->http.get(session_path(session) + "/state"), client::decode_session_state);
 }
 
-Result<LogPage> Client::session_log(std::int64_t id, std::optional<std::int64_t> from, std::int64_t size) {
-  return decoded(impl_->http.get(session_path(id) + "/log" + log_query(from, size)), client::decode_log);
+Result<LogPage> Client::session_log(const Ref& session, std::optional<std::int64_t> from, std::int64_t size) {
+  return decoded(impl_->http.get(session_path(session) + "/log" + log_query(from, size)), client::decode_log);
 }
 
-Status Client::delete_session(std::int64_t id) { return impl_->http.del(session_path(id)).status(); }
+Status Client::delete_session(const Ref& session) { return impl_->http.del(session_path(session)).status(); }
 
-Result<Statement> Client::submit_statement(std::int64_t session_id, const StatementRequest& request) {
-  return decoded(impl_->http.post(session_path(session_id) + "/statements", client::encode_statement_request(request)),
+Result<Statement> Client::submit_statement(const Ref& session, const StatementRequest& request) {
+  return decoded(impl_->http.post(session_path(session) + "/statements", client::encode_statement_request(request)),
                  client::decode_statement);
 }
 
-Result<Statement> Client::get_statement(std::int64_t session_id, std::int64_t statement_id,
+Result<Statement> Client::get_statement(const Ref& session, std::int64_t statement_id,
                                         std::optional<std::chrono::seconds> wait) {
-  std::string path = session_path(session_id) + "/statements/" + std::to_string(statement_id);
+  std::string path = session_path(session) + "/statements/" + std::to_string(statement_id);
   std::chrono::milliseconds extra_wait(0);
   if (wait && wait->count() > 0) {
     path += "?wait=" + std::to_string(wait->count());
@@ -96,19 +96,19 @@ Result<Statement> Client::get_statement(std::int64_t session_id, std::int64_t st
   return decoded(impl_->http.get(path, extra_wait), client::decode_statement);
 }
 
-Result<Page<Statement>> Client::list_statements(std::int64_t session_id, std::int64_t from, std::int64_t size) {
-  return decoded(impl_->http.get(session_path(session_id) + "/statements" + page_query(from, size)),
+Result<Page<Statement>> Client::list_statements(const Ref& session, std::int64_t from, std::int64_t size) {
+  return decoded(impl_->http.get(session_path(session) + "/statements" + page_query(from, size)),
                  [from](const std::string& body) { return client::decode_statement_page(body, from); });
 }
 
-Status Client::cancel_statement(std::int64_t session_id, std::int64_t statement_id) {
-  return impl_->http.post(session_path(session_id) + "/statements/" + std::to_string(statement_id) + "/cancel", "")
+Status Client::cancel_statement(const Ref& session, std::int64_t statement_id) {
+  return impl_->http.post(session_path(session) + "/statements/" + std::to_string(statement_id) + "/cancel", "")
       .status();
 }
 
-Result<std::vector<std::string>> Client::complete(std::int64_t session_id, const std::string& code,
+Result<std::vector<std::string>> Client::complete(const Ref& session, const std::string& code,
                                                   std::optional<SessionKind> kind, std::int64_t cursor) {
-  return decoded(impl_->http.post(session_path(session_id) + "/completion",
+  return decoded(impl_->http.post(session_path(session) + "/completion",
                                   client::encode_completion_request(code, kind, cursor)),
                  client::decode_candidates);
 }

@@ -1,8 +1,8 @@
 // What a livy::Client holds: its options and its connection.
 #pragma once
 
-#include <cstdint>
 #include <string>
+#include <utility>
 
 #include "client/http_transport.h"
 #include "livy/client.h"
@@ -18,9 +18,9 @@ struct Client::Impl {
 
 namespace client {
 
-// "/sessions/3", "/batches/7".
-inline std::string session_path(std::int64_t id) { return "/sessions/" + std::to_string(id); }
-inline std::string batch_path(std::int64_t id) { return "/batches/" + std::to_string(id); }
+// "/sessions/3", "/batches/nightly%20etl".
+inline std::string session_path(const Ref& session) { return "/sessions/" + escape_path_segment(session.text()); }
+inline std::string batch_path(const Ref& batch) { return "/batches/" + escape_path_segment(batch.text()); }
 
 }  // namespace client
 }  // namespace livy

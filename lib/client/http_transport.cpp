@@ -100,6 +100,24 @@ Result<BaseUrl> parse_base_url(const std::string& url) {
   return base;
 }
 
+std::string escape_path_segment(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                            c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
 Status status_from_reply(int http_status, const std::string& body) {
   std::string msg = error_text(body);
   if (msg.empty()) msg = "HTTP " + std::to_string(http_status);
@@ -132,6 +150,7 @@ HttpTransport::HttpTransport(const std::string& base_url, const ClientOptions& o
   base_ = std::move(*base);
   http_ = std::make_unique<httplib::Client>(base_.origin);
   http_->set_keep_alive(true);
+  http_->set_url_encode(false);  // paths are escaped where they are made (escape_path_segment)
   // A request goes out in several writes (headers, then body): without this,
   // Nagle's algorithm meets the server's delayed ACK and each POST waits ~40 ms.
   http_->set_tcp_nodelay(true);

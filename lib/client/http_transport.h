@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "livy/client.h"
 #include "livy/status.h"
@@ -23,6 +24,9 @@ struct BaseUrl {
   std::string prefix;  // no trailing slash; "" for none
 };
 Result<BaseUrl> parse_base_url(const std::string& url);
+
+// `text` as one segment of a URL path: every byte but A-Z a-z 0-9 - . _ ~ percent-encoded.
+std::string escape_path_segment(std::string_view text);
 
 // The Status for a reply with HTTP status `http_status` (not 2xx) and body
 // `body`: Livy's {"msg": "..."} text, a bare JSON string, or the raw body.

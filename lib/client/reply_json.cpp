@@ -1,6 +1,6 @@
 #include "client/reply_json.h"
 
-#include <iterator>
+#include <cstddef>
 #include <string_view>
 #include <utility>
 
@@ -10,18 +10,20 @@
 namespace livy::client {
 namespace {
 
+// Every value of each state enum, to read a state by the name livy's to_string() gives it.
 constexpr BatchState kBatchStates[] = {BatchState::kNotStarted, BatchState::kStarting, BatchState::kRunning,
-                                       BatchState::kSuccess,    BatchState::kDead,     BatchState::kKilled,
+                                       BatchState::kSuccess, BatchState::kDead, BatchState::kKilled,
                                        BatchState::kError};
-constexpr SessionState kSessionStates[] = {
-    SessionState::kNotStarted,   SessionState::kStarting, SessionState::kRecovering, SessionState::kIdle,
-    SessionState::kBusy,         SessionState::kShuttingDown, SessionState::kError,  SessionState::kDead,
-    SessionState::kKilled,       SessionState::kSuccess};
-constexpr StatementState kStatementStates[] = {StatementState::kWaiting,   StatementState::kRunning,
+constexpr SessionState kSessionStates[] = {SessionState::kNotStarted, SessionState::kStarting,
+                                           SessionState::kRecovering, SessionState::kIdle,
+                                           SessionState::kBusy, SessionState::kShuttingDown,
+                                           SessionState::kError, SessionState::kDead,
+                                           SessionState::kKilled, SessionState::kSuccess};
+constexpr StatementState kStatementStates[] = {StatementState::kWaiting, StatementState::kRunning,
                                                StatementState::kAvailable, StatementState::kError,
                                                StatementState::kCancelling, StatementState::kCancelled};
 
-// Reads the required state `key` as one of `states`, named as livy's to_string() names them.
+// Reads the required state `key` as one of `states`.
 template <typename State, std::size_t N>
 void read_state(ReplyReader& r, const char* key, const State (&states)[N], State& out) {
   const rapidjson::Value* v = r.require(key);
@@ -115,7 +117,7 @@ void read_output(ReplyReader& parent, const rapidjson::Value& v, StatementOutput
   ReplyReader r = parent.child("output", v);
   std::string status = "ok";
   r.read("status", status);
-  out.ok = status == "ok";  // Livy also reports aborted code as "error"
+  out.ok = status == "ok";
   r.read("execution_count", out.execution_count);
   if (const rapidjson::Value* data = r.find("data")) {
     if (!data->IsObject()) {

@@ -45,8 +45,6 @@ class ReplyReader {
 
   // Records `problem` ("must be a string") about `key`, if nothing came first.
   void fail(const char* key, const std::string& problem);
-  const std::string& where() const { return where_; }
-  bool ok() const { return status_.is_ok(); }
 
  private:
   const rapidjson::Value& object_;

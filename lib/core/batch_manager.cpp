@@ -247,15 +247,15 @@ BatchManager::~BatchManager() = default;
 Result<Batch> BatchManager::submit(const BatchRequest& request, const std::optional<std::string>& owner) {
   return impl_->submit(request, owner);
 }
-Result<Batch> BatchManager::get(std::string_view id_or_name) const { return impl_->get(id_or_name); }
+Result<Batch> BatchManager::get(const Ref& ref) const { return impl_->get(ref.text()); }
 Result<Page<Batch>> BatchManager::list(std::int64_t from, std::int64_t size) const { return impl_->list(from, size); }
-Result<LogPage> BatchManager::log(std::string_view id_or_name, std::optional<std::int64_t> from,
+Result<LogPage> BatchManager::log(const Ref& ref, std::optional<std::int64_t> from,
                                   std::int64_t size) const {
-  return impl_->log(id_or_name, from, size);
+  return impl_->log(ref.text(), from, size);
 }
-Status BatchManager::kill(std::string_view id_or_name) { return impl_->kill(id_or_name); }
-Result<Batch> BatchManager::wait(std::string_view id_or_name, std::chrono::milliseconds timeout) const {
-  return impl_->wait(id_or_name, timeout);
+Status BatchManager::kill(const Ref& ref) { return impl_->kill(ref.text()); }
+Result<Batch> BatchManager::wait(const Ref& ref, std::chrono::milliseconds timeout) const {
+  return impl_->wait(ref.text(), timeout);
 }
 
 }  // namespace livy

@@ -1,6 +1,9 @@
 #include "livy/runtime.h"
 
+#include <dlfcn.h>
+
 #include <filesystem>
+#include <vector>
 
 #include "core/batch_manager_impl.h"
 #include "core/session_core.h"
@@ -10,12 +13,21 @@ namespace livy {
 
 namespace {
 
-// The session driver: configured, else installed next to the library, else in the source tree (a build tree).
+// The session driver: configured, else installed relative to this library
+// (<prefix>/lib/liblivy.so -> <prefix>/share/livy/drivers/...), so an installed
+// tree can move; else the source tree's, for a build tree.
 std::string find_driver_script(const Config& config) {
-  if (!config.driver_script.empty()) return std::filesystem::absolute(config.driver_script).string();
-  for (const char* candidate : {LIVY_DRIVER_INSTALLED, LIVY_DRIVER_SOURCE}) {
+  namespace fs = std::filesystem;
+  if (!config.driver_script.empty()) return fs::absolute(config.driver_script).string();
+  std::vector<fs::path> candidates;
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<const void*>(&find_driver_script), &info) != 0 && info.dli_fname != nullptr) {
+    candidates.push_back(fs::path(info.dli_fname).parent_path() / LIVY_DRIVER_FROM_LIB);
+  }
+  candidates.emplace_back(LIVY_DRIVER_SOURCE);
+  for (const auto& candidate : candidates) {
     std::error_code ec;
-    if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
+    if (fs::is_regular_file(candidate, ec)) return candidate.lexically_normal().string();
   }
   return "";
 }

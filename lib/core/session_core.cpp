@@ -214,6 +214,7 @@ void SessionCore::launch(Entry& e) {
   spec.env.emplace_back("PYTHONUNBUFFERED", "1");
   spec.working_dir = fs::path(e.rec.log_path).parent_path().string();
   e.start_deadline = std::chrono::steady_clock::now() + config_.session_start_timeout;
+  e.child->append_note("starting the session driver " + driver_script_);
   const Status st = e.child->start(spec);
   if (!st) {
     e.child->append_note("could not start spark-submit: " + st.message());

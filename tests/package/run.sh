@@ -19,4 +19,11 @@ out=$("$work/examples/submit_batch" "$src/examples/batches/pi.py" 2000)
 echo "$out"
 grep -q "Pi is roughly" <<<"$out"
 grep -Eq "batch 0: success \(appId local-[0-9]+\)" <<<"$out"
-echo "package test: installed package builds the examples and runs a real batch"
+# A session from the installed package: it must find its installed driver, not this source tree's.
+test -f "$work/prefix/share/livy/drivers/python/livy_driver.py"
+out=$("$work/examples/run_pyspark" "x = 21" "x * 2")
+echo "$out"
+grep -qx "42" <<<"$out"
+grep -q "starting the session driver $work/prefix/share/livy/drivers/python/livy_driver.py" \
+  "$work/var/run_pyspark/sessions/0/driver.log"
+echo "package test: the installed package builds the examples and runs a real batch and session"
