@@ -1,0 +1,174 @@
+// Statement round-trip benchmark: N statements `1 + 1`, each a POST and
+// long-poll GETs until available, against a running livyd or Livy.
+//   bench_statement_roundtrip BASE_URL [N] [--session ID] [--pid PID] [--warmup W] [--keep]
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <livy/client.h>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+const char* const kUsage =
+    "usage: bench_statement_roundtrip BASE_URL [N] [options]\n"
+    "  N               statements to time (default 1000)\n"
+    "  --session ID    use this existing session instead of creating a pyspark one\n"
+    "  --pid PID       print the VmRSS of process PID (livyd) before and after\n"
+    "  --warmup W      untimed statements first (default 5)\n"
+    "  --keep          do not delete the session this run created\n"
+    "  --help\n";
+
+struct Args {
+  std::string base_url;
+  long n = 1000;
+  std::optional<std::int64_t> session;
+  std::optional<long> pid;
+  long warmup = 5;
+  bool keep = false;
+};
+
+bool parse_number(const char* text, long& out) {
+  char* end = nullptr;
+  out = std::strtol(text, &end, 10);
+  return end != text && *end == '\0' && out >= 0;
+}
+
+// Fills `args`; false (after saying why) when the command line is wrong.
+bool parse_args(int argc, char** argv, Args& args) {
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool takes_value = arg == "--session" || arg == "--pid" || arg == "--warmup";
+    if (takes_value && i + 1 >= argc) return std::fprintf(stderr, "missing value after %s\n", arg.c_str()), false;
+    long value = 0;
+    if (takes_value && !parse_number(argv[i + 1], value)) {
+      return std::fprintf(stderr, "%s wants a number, not '%s'\n", arg.c_str(), argv[i + 1]), false;
+    }
+    if (arg == "--session") args.session = value, ++i;
+    else if (arg == "--pid") args.pid = value, ++i;
+    else if (arg == "--warmup") args.warmup = value, ++i;
+    else if (arg == "--keep") args.keep = true;
+    else if (arg.rfind("--", 0) == 0) return std::fprintf(stderr, "unknown option %s\n", arg.c_str()), false;
+    else positional.push_back(arg);
+  }
+  if (positional.empty() || positional.size() > 2) return std::fputs(kUsage, stderr), false;
+  args.base_url = positional[0];
+  if (positional.size() == 2 && (!parse_number(positional[1].c_str(), args.n) || args.n == 0)) {
+    return std::fprintf(stderr, "N must be a positive number, not '%s'\n", positional[1].c_str()), false;
+  }
+  return true;
+}
+
+// VmRSS of `pid` in kB, from /proc/PID/status; nullopt when unreadable.
+std::optional<long> rss_kb(long pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+  }
+  return std::nullopt;
+}
+
+void print_rss(const Args& args, const char* when) {
+  if (!args.pid) return;
+  if (const auto kb = rss_kb(*args.pid)) std::printf("rss %-6s %ld kB (%.1f MiB)\n", when, *kb, *kb / 1024.0);
+  else std::printf("rss %-6s unknown (cannot read /proc/%ld/status)\n", when, *args.pid);
+}
+
+// One statement, submitted and long-polled until final: what went wrong, or nullopt.
+std::optional<std::string> round_trip(livy::Client& client, std::int64_t session) {
+  auto statement = client.run(session, "1 + 1", std::nullopt, 5min);
+  if (!statement) return statement.status().message();
+  if (statement->state != livy::StatementState::kAvailable || !statement->output || !statement->output->ok) {
+    return "statement " + std::to_string(statement->id) + " ended " + std::string(livy::to_string(statement->state));
+  }
+  if (statement->output->text() != "2") return "unexpected result '" + statement->output->text() + "'";
+  return std::nullopt;
+}
+
+// Nearest-rank percentile `p` (0..100] of ascending `sorted`, which is not empty.
+double percentile(const std::vector<double>& sorted, double p) {
+  const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) return std::fputs(kUsage, stdout), 0;
+  }
+  Args args;
+  if (!parse_args(argc, argv, args)) return 2;
+
+  livy::ClientOptions options;
+  options.poll_interval = 2ms;  // only used if the server does not long-poll
+  livy::Client client(args.base_url, options);
+  const auto version = client.version();
+  if (!version) return std::fprintf(stderr, "%s: %s\n", args.base_url.c_str(), version.status().message().c_str()), 1;
+  std::printf("server %s: Livy API %s%s%s\n", args.base_url.c_str(), version->version.c_str(),
+              version->livyd_version ? ", livyd " : "", version->livyd_version.value_or("").c_str());
+  print_rss(args, "before");
+
+  std::int64_t session = 0;
+  if (args.session) {
+    session = *args.session;
+  } else {
+    const auto start = Clock::now();
+    auto created = client.create_session({.kind = livy::SessionKind::kPySpark});
+    if (!created) return std::fprintf(stderr, "create session: %s\n", created.status().message().c_str()), 1;
+    session = created->id;
+    const auto idle = client.wait_session_idle(session, 5min);
+    if (!idle) {
+      std::fprintf(stderr, "session %lld: %s\n", static_cast<long long>(session), idle.status().message().c_str());
+      return 1;
+    }
+    std::printf("session %lld idle after %.1f s\n", static_cast<long long>(session),
+                std::chrono::duration<double>(Clock::now() - start).count());
+  }
+
+  for (long i = 0; i < args.warmup; ++i) {
+    if (const auto error = round_trip(client, session)) {
+      std::fprintf(stderr, "warm-up: %s\n", error->c_str());
+      return 1;
+    }
+  }
+  std::vector<double> ms;
+  ms.reserve(static_cast<std::size_t>(args.n));
+  long failed = 0;
+  const auto start = Clock::now();
+  for (long i = 0; i < args.n; ++i) {
+    const auto t0 = Clock::now();
+    if (const auto error = round_trip(client, session)) {
+      if (++failed <= 5) std::fprintf(stderr, "statement %ld: %s\n", i, error->c_str());
+    } else {
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+
+  std::printf("statements %ld ok, %ld failed in %.2f s: %.1f statements/s\n", static_cast<long>(ms.size()), failed,
+              seconds, static_cast<double>(ms.size()) / seconds);
+  if (!ms.empty()) {
+    std::sort(ms.begin(), ms.end());
+    std::printf("latency ms p50 %.2f p90 %.2f p99 %.2f max %.2f\n", percentile(ms, 50), percentile(ms, 90),
+                percentile(ms, 99), ms.back());
+  }
+  print_rss(args, "after");
+
+  if (!args.session && !args.keep) {
+    if (const auto deleted = client.delete_session(session); !deleted) {
+      std::fprintf(stderr, "delete session %lld: %s\n", static_cast<long long>(session), deleted.message().c_str());
+    }
+  }
+  return failed == 0 ? 0 : 1;
+}
