@@ -1,12 +1,26 @@
 #include "codec/json_fields.h"
 
 #include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <limits>
 
 namespace livy::codec {
 
 std::string to_std_string(const rapidjson::Value& v) { return std::string(v.GetString(), v.GetStringLength()); }
+
+namespace {
+
+// The shortest text of a JSON number (0.5 -> "0.5"), as Livy's JSON layer would give Spark.
+std::string number_text(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  v.Accept(w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace
 
 Status parse_object(const std::string& text, rapidjson::Document& doc) {
   // Iterative parsing: deep nesting costs heap, never the stack.
@@ -65,6 +79,8 @@ Status read_string_map(const rapidjson::Value& v, const char* field, std::map<st
     if (m.value.IsString()) value = to_std_string(m.value);
     else if (m.value.IsBool()) value = m.value.GetBool() ? "true" : "false";
     else if (m.value.IsInt64()) value = std::to_string(m.value.GetInt64());
+    else if (m.value.IsUint64()) value = std::to_string(m.value.GetUint64());
+    else if (m.value.IsDouble()) value = number_text(m.value);
     else return Status::invalid_argument(std::string(field) + "." + to_std_string(m.name) + " must be a string");
     out[to_std_string(m.name)] = std::move(value);
   }
