@@ -229,7 +229,7 @@ void SessionCore::end_session(Entry& e, SessionState state, const std::string& r
   if (!reason.empty()) e.child->append_note(reason);
   if (e.driver) {
     e.driver->send(shutdown_message());
-    e.driver->close();
+    e.driver->close_when_sent();
     e.driver.reset();
   }
   e.ready = false;

@@ -23,33 +23,84 @@ timeval to_timeval(std::chrono::milliseconds d) {
 
 }  // namespace
 
-DriverConnection::DriverConnection(int fd, std::chrono::milliseconds send_timeout) : fd_(fd) {
+DriverConnection::DriverConnection(int fd, std::chrono::milliseconds send_timeout, std::size_t max_queued_bytes)
+    : fd_(fd), max_queued_bytes_(max_queued_bytes) {
   const timeval tv = to_timeval(send_timeout);
   ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   const int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  writer_ = std::thread([this] { write_loop(); });
 }
 
-DriverConnection::~DriverConnection() { ::close(fd_); }
+DriverConnection::~DriverConnection() {
+  close();
+  writer_.join();
+  ::close(fd_);
+}
 
-bool DriverConnection::send(const std::string& line) {
-  std::lock_guard lock(send_mu_);
-  if (closed_) return false;
-  std::size_t sent = 0;
-  while (sent < line.size()) {
-    const ssize_t n = ::send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      close();  // a driver too slow to read, or gone
-      return false;
+bool DriverConnection::send(std::string line) {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_ || draining_) return false;
+    if (queued_bytes_ + line.size() > max_queued_bytes_) {
+      closed_ = true;  // the driver stopped reading: drop it rather than hold memory
+    } else {
+      queued_bytes_ += line.size();
+      queue_.push_back(std::move(line));
     }
-    sent += static_cast<std::size_t>(n);
   }
+  if (closed_) {
+    close();
+    return false;
+  }
+  ready_.notify_one();
   return true;
 }
 
+void DriverConnection::write_loop() {
+  for (;;) {
+    std::string line;
+    {
+      std::unique_lock lock(mu_);
+      ready_.wait(lock, [this] { return closed_ || draining_ || !queue_.empty(); });
+      if (closed_) return;
+      if (queue_.empty()) {  // draining, and all is written
+        lock.unlock();
+        close();
+        return;
+      }
+      line = std::move(queue_.front());
+      queue_.pop_front();
+      queued_bytes_ -= line.size();
+    }
+    std::size_t sent = 0;
+    while (sent < line.size()) {
+      const ssize_t n = ::send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        close();  // a driver too slow to read, or gone
+        return;
+      }
+      sent += static_cast<std::size_t>(n);
+    }
+  }
+}
+
+void DriverConnection::close_when_sent() {
+  {
+    std::lock_guard lock(mu_);
+    draining_ = true;
+  }
+  ready_.notify_all();
+}
+
 void DriverConnection::close() {
-  if (!closed_.exchange(true)) ::shutdown(fd_, SHUT_RDWR);
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  ::shutdown(fd_, SHUT_RDWR);
+  ready_.notify_all();
 }
 
 Result<std::unique_ptr<DriverListener>> DriverListener::start(const DriverChannelOptions& options,
@@ -117,7 +168,7 @@ void DriverListener::accept_loop() {
     if (fds[1].revents != 0) return;
     const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
-    auto connection = std::make_shared<DriverConnection>(fd, options_.send_timeout);
+    auto connection = std::make_shared<DriverConnection>(fd, options_.send_timeout, options_.max_message_bytes);
     auto done = std::make_shared<std::atomic<bool>>(false);
     std::lock_guard lock(mu_);
     if (stopped_) return;

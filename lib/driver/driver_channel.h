@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -28,26 +30,39 @@ class DriverEvents {
   virtual void on_closed(std::int64_t session_id, const DriverConnection* connection) = 0;
 };
 
-// One driver's connection. send() is thread-safe and bounded in time: a
-// driver that does not read for `send_timeout` is disconnected.
+// One driver's connection. send() never blocks: it queues the line for the
+// connection's writer thread (owned, joined by the destructor). A driver that
+// does not read for `send_timeout`, or lets more than `max_queued_bytes` pile
+// up, is disconnected.
 class DriverConnection {
  public:
-  DriverConnection(int fd, std::chrono::milliseconds send_timeout);
+  DriverConnection(int fd, std::chrono::milliseconds send_timeout, std::size_t max_queued_bytes);
   ~DriverConnection();
   DriverConnection(const DriverConnection&) = delete;
   DriverConnection& operator=(const DriverConnection&) = delete;
 
-  bool send(const std::string& line);
+  // False when the connection is closed (or was just closed for being too slow).
+  bool send(std::string line);
   void close();
+  // Closes once what is queued has been written (a last `shutdown`, say).
+  void close_when_sent();
   bool closed() const { return closed_; }
   std::int64_t session_id() const { return session_id_; }
 
  private:
   friend class DriverListener;
-  int fd_;
+  void write_loop();
+
+  const int fd_;
+  const std::size_t max_queued_bytes_;
   std::atomic<bool> closed_{false};
   std::atomic<std::int64_t> session_id_{-1};
-  std::mutex send_mu_;  // one writer at a time on fd_
+  std::mutex mu_;               // guards queue_ and queued_bytes_
+  std::condition_variable ready_;  // a line was queued, or the connection closed
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool draining_ = false;       // close_when_sent() was called
+  std::thread writer_;          // owned; joined by the destructor
 };
 
 struct DriverChannelOptions {
