@@ -1,7 +1,5 @@
 // The batch table and its public operations; the monitor is in batch_monitor.cpp.
-#include <csignal>
 #include <filesystem>
-#include <fstream>
 
 #include "codec/request_json.h"
 #include "core/batch_manager_impl.h"
@@ -33,11 +31,11 @@ Status BatchManager::Impl::start() {
     for (auto& rec : *records) {
       if (rec.forgotten || (is_final(rec.state) && rec.ended_ms + retain_ms < now_ms)) continue;
       Entry e;
-      e.tail = std::make_unique<LogTail>(rec.log_path, config_.log_cache_lines);
-      e.tail->finish();
+      e.child = std::make_unique<ChildProcess>(launcher_, rec.log_path, rec.status_path, config_.log_cache_lines,
+                                               config_.batch_kill_grace);
       // A batch that was running when the last livyd stopped: its wrapper is
       // not our child any more, but its exit status file and process group tell its fate.
-      e.process_done = rec.pid == 0 || (is_final(rec.state) && !launcher_->group_alive(rec.pid));
+      e.child->adopt(rec.pid, !is_final(rec.state) || (rec.state == BatchState::kKilled && rec.ended_ms == 0));
       e.kill_requested = rec.state == BatchState::kKilled;
       e.rec = std::move(rec);
       if (e.rec.pid == 0 && !is_final(e.rec.state)) {
@@ -45,6 +43,8 @@ Status BatchManager::Impl::start() {
         e.rec.ended_ms = now_ms;
         persist(e);
       }
+      // A kill that was under way: its group gets SIGTERM again and SIGKILL after the grace period.
+      if (e.kill_requested && e.rec.pid > 0 && launcher_->group_alive(e.rec.pid)) e.child->terminate();
       entries_.emplace(e.rec.id, std::move(e));
     }
     stopping_ = false;
@@ -88,7 +88,7 @@ Batch BatchManager::Impl::to_batch(const Entry& e) const {
   b.state = e.rec.state;
   b.app_id = e.rec.app_id;
   b.app_info.spark_ui_url = e.rec.spark_ui_url;
-  b.log = e.tail->last(10);
+  b.log = e.child->log().last(10);
   return b;
 }
 
@@ -131,7 +131,8 @@ Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std:
   e.rec.log_path = (dir / "output.log").string();
   e.rec.status_path = (dir / "exit-status").string();
   e.rec.created_ms = to_epoch_ms(clock_->now());
-  e.tail = std::make_unique<LogTail>(e.rec.log_path, config_.log_cache_lines);
+  e.child = std::make_unique<ChildProcess>(launcher_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
+                                           config_.batch_kill_grace);
   st = store_.insert_batch(e.rec);  // durable before anyone hears of it
   if (!st) return st;
   launch(e, request);
@@ -146,19 +147,14 @@ void BatchManager::Impl::launch(Entry& e, const BatchRequest& request) {
   spec.argv = batch_submit_argv(spark_, request);
   spec.env = spark_.env;
   spec.working_dir = fs::path(e.rec.log_path).parent_path().string();
-  spec.output_path = e.rec.log_path;
-  spec.exit_status_path = e.rec.status_path;
-  auto pid = launcher_->launch(spec);
-  if (!pid) {
-    std::ofstream(e.rec.log_path, std::ios::app) << "livyd: could not start spark-submit: " << pid.status().message()
-                                                 << "\n";
-    e.tail->finish();
+  const Status st = e.child->start(spec);
+  if (!st) {
+    e.child->append_note("could not start spark-submit: " + st.message());
+    e.child->log().finish();
     e.rec.state = BatchState::kError;
     e.rec.ended_ms = to_epoch_ms(clock_->now());
   } else {
-    e.rec.pid = *pid;
-    e.our_child = true;
-    e.process_done = false;
+    e.rec.pid = e.child->pid();
   }
   persist(e);
 }
@@ -197,31 +193,34 @@ Result<LogPage> BatchManager::Impl::log(std::string_view id_or_name, std::option
   std::lock_guard lock(mu_);
   const Entry* e = find(id_or_name);
   if (e == nullptr) return not_found(id_or_name);
-  return page_of(*e->tail, e->rec.id, from, size);
+  return page_of(e->child->log(), e->rec.id, from, size);
 }
 
 Status BatchManager::Impl::kill(std::string_view id_or_name) {
   std::lock_guard lock(mu_);
   Entry* e = find(id_or_name);
   if (e == nullptr) return not_found(id_or_name);
-  if (e->kill_requested && (!e->process_done || e->sigkill_at)) return Status::ok();  // still being killed
+  if (e->kill_requested && (e->child->running() || e->child->cleanup_pending())) return Status::ok();  // being killed
   if (is_final(e->rec.state)) {
-    e->rec.forgotten = true;
-    persist(*e);
-    entries_.erase(e->rec.id);
-    changed_.notify_all();
+    forget(*e);
     return Status::ok();
   }
   e->kill_requested = true;
   e->rec.state = BatchState::kKilled;
-  if (e->process_done) e->rec.ended_ms = to_epoch_ms(clock_->now());
+  if (!e->child->running()) e->rec.ended_ms = to_epoch_ms(clock_->now());
   persist(*e);  // before the signal: a restart must not resurrect it
-  if (!e->process_done) {
-    launcher_->signal_group(e->rec.pid, SIGTERM);
-    e->sigkill_at = std::chrono::steady_clock::now() + config_.batch_kill_grace;
-  }
+  if (e->child->running()) e->child->terminate();
   changed_.notify_all();
   return Status::ok();
+}
+
+void BatchManager::Impl::forget(Entry& e) {
+  e.rec.forgotten = true;
+  persist(e);
+  // Forgotten by users, not by the monitor: a SIGKILL still due is still sent.
+  if (e.child->cleanup_pending()) orphans_.push_back(std::move(e.child));
+  entries_.erase(e.rec.id);
+  changed_.notify_all();
 }
 
 Result<Batch> BatchManager::Impl::wait(std::string_view id_or_name, std::chrono::milliseconds timeout) const {
@@ -230,7 +229,7 @@ Result<Batch> BatchManager::Impl::wait(std::string_view id_or_name, std::chrono:
   for (;;) {
     const Entry* e = find(id_or_name);
     if (e == nullptr) return not_found(id_or_name);
-    if ((is_final(e->rec.state) && e->process_done) || stopping_) return to_batch(*e);
+    if ((is_final(e->rec.state) && !e->child->running()) || stopping_) return to_batch(*e);
     if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
       e = find(id_or_name);
       if (e == nullptr) return not_found(id_or_name);

@@ -8,8 +8,9 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
-#include "core/log_tail.h"
+#include "core/child_process.h"
 #include "livy/batch_manager.h"
 #include "livy/clock.h"
 #include "livy/config.h"
@@ -23,14 +24,10 @@ struct BatchManager::Impl {
   // One batch this runtime knows, with what is needed to watch it.
   struct Entry {
     BatchRecord rec;
-    std::unique_ptr<LogTail> tail;
-    bool our_child = false;     // launched by this process: reaped with waitpid
-    bool process_done = true;   // the wrapper has ended (or there never was one)
+    std::unique_ptr<ChildProcess> child;  // the wrapper and spark-submit; its output
     std::optional<int> ui_port;
     std::chrono::steady_clock::time_point next_app_query{};
     bool kill_requested = false;
-    // Set once the batch ended or was killed while its group may live on.
-    std::optional<std::chrono::steady_clock::time_point> sigkill_at;
   };
 
   Impl(Config config, SparkEnvironment spark, Store& store, std::shared_ptr<ProcessLauncher> launcher,
@@ -60,8 +57,9 @@ struct BatchManager::Impl {
 
   void monitor_loop();
   void tick();
-  void watch(Entry& e, std::chrono::steady_clock::time_point now);
-  void finish(Entry& e, const std::optional<ProcessExit>& exit);
+  void watch(Entry& e);
+  void finish(Entry& e, const ChildProcess::Poll& poll);
+  void forget(Entry& e);  // requires mu_; erases e
   void query_app_ids();
 
   const Config config_;
@@ -73,6 +71,7 @@ struct BatchManager::Impl {
   mutable std::mutex mu_;                   // guards entries_ and stopping_
   mutable std::condition_variable changed_;  // a batch changed state, or stop
   std::map<std::int64_t, Entry> entries_;    // live batches by id
+  std::vector<std::unique_ptr<ChildProcess>> orphans_;  // forgotten, their SIGKILL still due
   bool stopping_ = false;
   std::thread monitor_;                     // owned; joined by stop()
 };

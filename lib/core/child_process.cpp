@@ -35,10 +35,10 @@ Status ChildProcess::start(ProcessSpec spec) {
   return Status::ok();
 }
 
-void ChildProcess::adopt(int pid) {
+void ChildProcess::adopt(int pid, bool running) {
   pid_ = pid;
   our_child_ = false;
-  running_ = pid > 0;
+  running_ = running && pid > 0;
   tail_.finish();  // what it printed before this run: history, not news
 }
 

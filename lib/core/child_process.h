@@ -22,8 +22,9 @@ class ChildProcess {
 
   // Launches `spec` with output and exit status going to this child's files.
   Status start(ProcessSpec spec);
-  // Watches a process group started by an earlier run (not our child).
-  void adopt(int pid);
+  // Takes over a process group started by an earlier run (not our child):
+  // watched while `running`, else only its history and a possible kill.
+  void adopt(int pid, bool running);
 
   // What one poll saw: new output lines, and whether the process ended.
   struct Poll {

@@ -18,6 +18,12 @@ constexpr int kMaxExecutors = 100'000;
 // Properties that would let a request escape the server's choice of cluster.
 const char* const kBlockedConf[] = {"spark.master", "spark.submit.deployMode"};
 
+// Properties that list files for Spark to ship, like the jars/pyFiles/files/archives
+// fields: their local entries obey the whitelist too.
+const char* const kFileListConf[] = {"spark.jars", "spark.files", "spark.submit.pyFiles", "spark.archives",
+                                     "spark.yarn.dist.jars", "spark.yarn.dist.files", "spark.yarn.dist.archives",
+                                     "spark.yarn.dist.pyFiles"};
+
 Status check_text(const std::string& field, const std::string& value) {
   if (value.size() > kMaxStringLength) return Status::invalid_argument(field + " is too long");
   if (value.find('\0') != std::string::npos) return Status::invalid_argument(field + " contains a NUL character");
@@ -60,6 +66,27 @@ std::string scheme_of(const std::string& uri) {
   return uri.substr(0, colon);
 }
 
+// %XX escapes of a URI path decoded, as Spark decodes file: and local: URIs;
+// nullopt for a malformed escape or an encoded NUL.
+std::optional<std::string> percent_decode(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      return std::nullopt;
+    }
+    const char c = static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+    if (c == '\0') return std::nullopt;
+    out.push_back(c);
+    i += 2;
+  }
+  return out;
+}
+
 bool inside(const fs::path& path, const fs::path& dir) {
   auto p = path.begin();
   for (auto d = dir.begin(); d != dir.end(); ++d, ++p) {
@@ -73,11 +100,26 @@ bool inside(const fs::path& path, const fs::path& dir) {
 
 Status check_local_path(const std::string& field, const std::string& uri, const std::vector<std::string>& whitelist) {
   const std::string scheme = scheme_of(uri);
+  // Spark opens what comes before a '#fragment' (the fragment only names a link):
+  // that part is what is checked, not a path that a fragment's ".." would bend.
+  const std::string target = uri.substr(0, uri.find('#'));
   std::string path;
   if (scheme.empty()) {
-    path = uri;
+    // A plain path with a fragment is read by Spark as a URI, escapes decoded.
+    if (uri.find('#') == std::string::npos) {
+      path = target;
+    } else {
+      const auto decoded = percent_decode(target);
+      if (!decoded) return Status::invalid_argument(field + ": '" + uri + "' is not a valid URI");
+      path = *decoded;
+    }
   } else if (scheme == "file" || scheme == "local") {
-    path = uri.substr(scheme.size() + 1);
+    // Spark reads these as URIs: their query is not part of the path and their
+    // escapes are decoded ("%2e%2e" is ".."), so the check does the same.
+    const std::string rest = target.substr(scheme.size() + 1);
+    const auto decoded = percent_decode(rest.substr(0, rest.find('?')));
+    if (!decoded) return Status::invalid_argument(field + ": '" + uri + "' is not a valid URI");
+    path = *decoded;
     // file:///x and file:/x both name /x; file://host/x is not local to us.
     if (path.rfind("//", 0) == 0) {
       path = path.substr(2);
@@ -136,6 +178,13 @@ Status validate_resources(const SparkResources& r, const std::vector<std::string
     }
     st = check_text("conf." + key, value);
     if (!st) return st;
+    for (const char* list_key : kFileListConf) {
+      if (key != list_key) continue;
+      for (const auto& entry : split_list(value)) {
+        st = check_local_path("conf " + key, entry, whitelist);
+        if (!st) return st;
+      }
+    }
   }
   return Status::ok();
 }

@@ -71,7 +71,7 @@ Status SessionCore::start() {
       if (statements) e.statements = std::move(*statements);
       e.child = std::make_unique<ChildProcess>(launcher_, rec.log_path, rec.status_path, config_.log_cache_lines,
                                                config_.batch_kill_grace);
-      e.child->adopt(0);
+      e.child->adopt(rec.pid, false);
       e.rec = std::move(rec);
       // Drivers do not reconnect to a new livyd yet: a session that was alive is lost.
       if (!is_final(e.rec.state)) {

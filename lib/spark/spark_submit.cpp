@@ -72,6 +72,7 @@ Result<SparkEnvironment> resolve_spark(const Config& config) {
   }
   std::error_code ec;
   home = fs::absolute(home, ec).lexically_normal();
+  if (!home.has_filename()) home = home.parent_path();  // "/x/pyspark/" names /x/pyspark
   const fs::path submit = home / "bin" / "spark-submit";
   if (!executable(submit)) return Status::unavailable("no executable bin/spark-submit under " + home.string());
 

@@ -56,8 +56,6 @@ class ScriptedLauncher final : public livy::ProcessLauncher {
     if (it == exits_.end()) return std::nullopt;
     const livy::ProcessExit exit = it->second;
     exits_.erase(it);  // like waitpid: a child is reaped once
-    reaped_.insert(pid);
-    changed_.notify_all();
     return exit;
   }
 
@@ -81,13 +79,14 @@ class ScriptedLauncher final : public livy::ProcessLauncher {
   }
 
   // The command ended normally: writes the exit-status file as the real
-  // wrapper would, the group is gone and try_reap reports the exit.
-  void exit(int pid, int code) {
+  // wrapper would and try_reap reports the exit. The group is gone, unless
+  // `leave_group_alive` (the program left children behind).
+  void exit(int pid, int code, bool leave_group_alive = false) {
     std::lock_guard lock(mu_);
     const livy::ProcessSpec& spec = by_pid_.at(pid);
     if (!spec.exit_status_path.empty()) std::ofstream(spec.exit_status_path) << code << "\n";
     exits_[pid] = livy::ProcessExit{true, code, 0};
-    alive_.erase(pid);
+    if (!leave_group_alive) alive_.erase(pid);
     changed_.notify_all();
   }
 
@@ -140,22 +139,15 @@ class ScriptedLauncher final : public livy::ProcessLauncher {
     });
   }
 
-  // Blocks until the runtime reaped `pid` through try_reap (true) or the timeout passed.
-  bool wait_for_reap(int pid, std::chrono::milliseconds timeout) const {
-    std::unique_lock lock(mu_);
-    return changed_.wait_for(lock, timeout, [&] { return reaped_.count(pid) != 0; });
-  }
-
  private:
   mutable std::mutex mu_;  // guards everything below
-  mutable std::condition_variable changed_;
+  mutable std::condition_variable changed_;  // signalled on every launch, end and signal
   int next_pid_;
   bool fail_launches_ = false;
   std::vector<livy::ProcessSpec> specs_;
   std::map<int, livy::ProcessSpec> by_pid_;
   std::set<int> alive_;
   std::map<int, livy::ProcessExit> exits_;  // ended, not reaped yet
-  std::set<int> reaped_;
   std::vector<Signal> signals_;
 };
 

@@ -15,7 +15,9 @@
 namespace livy_test {
 
 // Owns the fakes and the directories; config() may be changed before open().
-// Reopening keeps the data directory, so a test can check recovery.
+// Reopening keeps the data directory, so a test can check recovery. Timing is
+// test-sized: the monitor polls every 10 ms and a kill escalates after 50 ms.
+// The launcher's pids start at ScriptedLauncher::kFirstPid, one per launch.
 class TestRuntime {
  public:
   TestRuntime() {

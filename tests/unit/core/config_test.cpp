@@ -156,6 +156,16 @@ TEST_CASE("an invalid value is an error that names the key", "[config]") {
   }
 }
 
+TEST_CASE("monitor.interval has a floor of 10ms", "[config]") {
+  livy::Config c;
+  const auto st = livy::set_config_value(c, "monitor.interval", "5ms");
+  CHECK(st.code() == livy::ErrorCode::kInvalidArgument);
+  CHECK_THAT(st.message(), Contains("monitor.interval"));
+  CHECK(livy::set_config_value(c, "monitor.interval", "0").code() == livy::ErrorCode::kInvalidArgument);
+  REQUIRE(livy::set_config_value(c, "monitor.interval", "10ms").is_ok());
+  CHECK(c.monitor_interval == 10ms);
+}
+
 TEST_CASE("malformed or missing files are errors", "[config]") {
   TempDir dir;
   livy::Config c;
@@ -204,6 +214,11 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"log.cache-size", "50"},           {"sessions.max-creation", "3"},
       {"sessions.state-retain", "90s"},   {"batches.kill-grace", "1500ms"},
       {"monitor.interval", "10ms"},
+      {"server.keep-alive-requests", "7"}, {"store.sync-statements", "off"},
+      {"sessions.max-sessions", "5"},     {"sessions.start-timeout", "90s"},
+      {"sessions.driver-host", "10.0.0.5"}, {"sessions.driver-port", "7077"},
+      {"sessions.driver-script", "/opt/livyd/driver.py"}, {"statements.max-code-bytes", "64k"},
+      {"statements.max-output-bytes", "1m"}, {"statements.sql-max-result", "50"},
   };
 
   const livy::Config defaults;

@@ -96,6 +96,21 @@ TEST_CASE("flags override --config files whatever their order", "[flags]") {
   }
 }
 
+TEST_CASE("flags: a value that looks like --config is a value", "[flags]") {
+  TempDir dir;
+  livy_test::write_file(dir / "a.yaml", "server:\n  port: 8000\n");
+  const auto p = parse({"--port-file", "--config", "--port", "9001"});
+  REQUIRE(p.status.is_ok());
+  CHECK(p.flags.port_file == "--config");
+  CHECK(p.flags.config.port == 9001);
+
+  // --help takes no value: a --config after it is still read.
+  const auto h = parse({"--help", "--config", (dir / "a.yaml").string()});
+  REQUIRE(h.status.is_ok());
+  CHECK(h.flags.help);
+  CHECK(h.flags.config.port == 8000);
+}
+
 TEST_CASE("flags: bad command lines are errors", "[flags]") {
   SECTION("--set without '='") {
     const auto p = parse({"--set", "server.port"});

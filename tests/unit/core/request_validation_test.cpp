@@ -1,0 +1,341 @@
+#include "core/request_validation.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <limits>
+
+#include "support/temp_dir.h"
+
+using Catch::Matchers::Contains;
+using livy::ErrorCode;
+using livy_test::TempDir;
+using livy_test::write_file;
+
+namespace {
+
+// <tmp>/allowed (whitelisted) holding job.py and a symlink out; <tmp>/outside next to it.
+struct Dirs {
+  TempDir tmp;
+  std::filesystem::path allowed = tmp / "allowed";
+  std::filesystem::path outside = tmp / "outside";
+  std::vector<std::string> whitelist{allowed.string()};
+
+  Dirs() {
+    write_file(allowed / "job.py", "");
+    write_file(allowed / "sub" / "dep.py", "");
+    write_file(outside / "secret.py", "");
+    write_file(tmp / "allowed-evil" / "job.py", "");
+    std::filesystem::create_symlink(outside / "secret.py", allowed / "link.py");
+    std::filesystem::create_directory_symlink(outside, allowed / "dirlink");
+  }
+
+  livy::Status check(const std::string& uri) const { return livy::check_local_path("file", uri, whitelist); }
+  std::string in(const std::string& rel) const { return (allowed / rel).string(); }
+};
+
+livy::BatchRequest valid_request(const Dirs& d) {
+  livy::BatchRequest r;
+  r.file = d.in("job.py");
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("whitelist: local paths inside pass, outside fail", "[validation]") {
+  Dirs d;
+  CHECK(d.check(d.in("job.py")).is_ok());
+  CHECK(d.check(d.in("sub/dep.py")).is_ok());
+  CHECK(d.check(d.in("sub/../job.py")).is_ok());
+  CHECK(d.check(d.in("not-yet-there.py")).is_ok());  // existence is Spark's business
+
+  const auto out = d.check((d.outside / "secret.py").string());
+  CHECK(out.code() == ErrorCode::kInvalidArgument);
+  CHECK_THAT(out.message(), Contains("file"));
+
+  CHECK(d.check("/etc/passwd").code() == ErrorCode::kInvalidArgument);
+  // A sibling whose name merely starts with the whitelisted one.
+  CHECK(d.check((d.tmp / "allowed-evil" / "job.py").string()).code() == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("whitelist: '..' and symlinks cannot escape", "[validation]") {
+  Dirs d;
+  CHECK(d.check(d.in("../outside/secret.py")).code() == ErrorCode::kInvalidArgument);
+  CHECK(d.check(d.in("sub/../../outside/secret.py")).code() == ErrorCode::kInvalidArgument);
+  CHECK(d.check(d.in("link.py")).code() == ErrorCode::kInvalidArgument);
+  CHECK(d.check(d.in("dirlink/secret.py")).code() == ErrorCode::kInvalidArgument);
+  CHECK(d.check("file://" + d.in("../outside/secret.py")).code() == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("whitelist: file: and local: URIs are local paths", "[validation]") {
+  Dirs d;
+  CHECK(d.check("file://" + d.in("job.py")).is_ok());
+  CHECK(d.check("file:" + d.in("job.py")).is_ok());
+  CHECK(d.check("local:" + d.in("job.py")).is_ok());
+  CHECK(d.check("local://" + d.in("job.py")).is_ok());
+
+  CHECK(d.check("file://" + (d.outside / "secret.py").string()).code() == ErrorCode::kInvalidArgument);
+  CHECK(d.check("local:" + (d.outside / "secret.py").string()).code() == ErrorCode::kInvalidArgument);
+  CHECK(d.check("file:/etc/passwd").code() == ErrorCode::kInvalidArgument);
+  CHECK(d.check("file://otherhost/etc/passwd").code() == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("whitelist: remote URIs pass, relative paths fail", "[validation]") {
+  Dirs d;
+  const std::vector<std::string> none;
+  CHECK(livy::check_local_path("file", "hdfs://namenode:8020/jobs/app.jar", none).is_ok());
+  CHECK(livy::check_local_path("file", "s3a://bucket/jobs/app.py", none).is_ok());
+
+  for (const char* rel : {"job.py", "./job.py", "../job.py", "file:job.py", "local:job.py"}) {
+    INFO(rel);
+    const auto st = d.check(rel);
+    CHECK(st.code() == ErrorCode::kInvalidArgument);
+    CHECK_THAT(st.message(), Contains("absolute"));
+  }
+  // With no whitelist, no local path at all.
+  CHECK(livy::check_local_path("file", d.in("job.py"), none).code() == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("whitelist: a whitelisted directory may be written with a trailing slash", "[validation]") {
+  Dirs d;
+  const std::vector<std::string> slash{d.allowed.string() + "/"};
+  CHECK(livy::check_local_path("file", d.in("job.py"), slash).is_ok());
+  CHECK(livy::check_local_path("file", (d.outside / "secret.py").string(), slash).code() ==
+        ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("every file list field is checked against the whitelist, naming the field", "[validation]") {
+  Dirs d;
+  const std::string bad = (d.outside / "secret.py").string();
+  for (const char* field : {"jars", "pyFiles", "files", "archives"}) {
+    INFO(field);
+    auto r = valid_request(d);
+    const std::string f = field;
+    auto& list = f == "jars" ? r.resources.jars
+                 : f == "pyFiles" ? r.resources.py_files
+                 : f == "files" ? r.resources.files
+                                : r.resources.archives;
+    list = {d.in("sub/dep.py"), "hdfs://nn/x.zip"};
+    CHECK(livy::validate_batch_request(r, d.whitelist).is_ok());
+    list.push_back(bad);
+    auto st = livy::validate_batch_request(r, d.whitelist);
+    CHECK(st.code() == ErrorCode::kInvalidArgument);
+    CHECK_THAT(st.message(), Contains(field));
+    list = {""};
+    st = livy::validate_batch_request(r, d.whitelist);
+    CHECK(st.code() == ErrorCode::kInvalidArgument);
+    CHECK_THAT(st.message(), Contains(field));
+  }
+}
+
+TEST_CASE("file is required and checked", "[validation]") {
+  Dirs d;
+  livy::BatchRequest r;
+  CHECK_THAT(livy::validate_batch_request(r, d.whitelist).message(), Contains("file"));
+  r.file = (d.outside / "secret.py").string();
+  CHECK(livy::validate_batch_request(r, d.whitelist).code() == ErrorCode::kInvalidArgument);
+  r.file = "hdfs://nn/app.jar";
+  CHECK(livy::validate_batch_request(r, d.whitelist).is_ok());
+}
+
+TEST_CASE("memory strings are Spark's", "[validation]") {
+  Dirs d;
+  auto r = valid_request(d);
+  r.resources.driver_memory = "2g";
+  r.resources.executor_memory = "512m";
+  CHECK(livy::validate_batch_request(r, d.whitelist).is_ok());
+
+  r.resources.driver_memory = "1.5g";
+  auto st = livy::validate_batch_request(r, d.whitelist);
+  CHECK(st.code() == ErrorCode::kInvalidArgument);
+  CHECK_THAT(st.message(), Contains("driverMemory"));
+
+  r.resources.driver_memory = "1g";
+  r.resources.executor_memory = "lots";
+  st = livy::validate_batch_request(r, d.whitelist);
+  CHECK(st.code() == ErrorCode::kInvalidArgument);
+  CHECK_THAT(st.message(), Contains("executorMemory"));
+
+  r.resources.executor_memory = "0";
+  CHECK(livy::validate_batch_request(r, d.whitelist).code() == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("cores and executors must be positive and bounded", "[validation]") {
+  Dirs d;
+  struct Case {
+    const char* field;
+    std::optional<int> livy::SparkResources::*member;
+  };
+  for (const Case c : {Case{"driverCores", &livy::SparkResources::driver_cores},
+                       Case{"executorCores", &livy::SparkResources::executor_cores},
+                       Case{"numExecutors", &livy::SparkResources::num_executors}}) {
+    INFO(c.field);
+    auto r = valid_request(d);
+    r.resources.*c.member = 1;
+    CHECK(livy::validate_batch_request(r, d.whitelist).is_ok());
+    for (int bad : {0, -1, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()}) {
+      INFO(bad);
+      r.resources.*c.member = bad;
+      const auto st = livy::validate_batch_request(r, d.whitelist);
+      CHECK(st.code() == ErrorCode::kInvalidArgument);
+      CHECK_THAT(st.message(), Contains(c.field));
+    }
+  }
+}
+
+TEST_CASE("NUL characters are rejected wherever text goes to spark-submit", "[validation]") {
+  Dirs d;
+  const std::string nul("a\0b", 3);
+  SECTION("args") {
+    auto r = valid_request(d);
+    r.args = {"ok", nul};
+    const auto st = livy::validate_batch_request(r, d.whitelist);
+    CHECK(st.code() == ErrorCode::kInvalidArgument);
+    CHECK_THAT(st.message(), Contains("args") && Contains("NUL"));
+  }
+  SECTION("className") {
+    auto r = valid_request(d);
+    r.class_name = nul;
+    CHECK_THAT(livy::validate_batch_request(r, d.whitelist).message(), Contains("className"));
+  }
+  SECTION("proxyUser") {
+    auto r = valid_request(d);
+    r.proxy_user = nul;
+    CHECK_THAT(livy::validate_batch_request(r, d.whitelist).message(), Contains("proxyUser"));
+  }
+  SECTION("queue") {
+    auto r = valid_request(d);
+    r.resources.queue = nul;
+    CHECK_THAT(livy::validate_batch_request(r, d.whitelist).message(), Contains("queue"));
+  }
+  SECTION("a conf value") {
+    auto r = valid_request(d);
+    r.resources.conf["spark.foo"] = nul;
+    CHECK_THAT(livy::validate_batch_request(r, d.whitelist).message(), Contains("spark.foo"));
+  }
+  SECTION("file") {
+    auto r = valid_request(d);
+    r.file = d.in("job.py") + std::string(1, '\0') + "x";
+    CHECK(livy::validate_batch_request(r, d.whitelist).code() == ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST_CASE("names: printable, not all digits", "[validation]") {
+  CHECK(livy::validate_name("nightly-etl").is_ok());
+  CHECK(livy::validate_name("etl 2024").is_ok());
+  CHECK(livy::validate_name("7up").is_ok());
+  for (const std::string& bad : {std::string("123"), std::string("0"), std::string(""), std::string("a/b"),
+                                std::string("tab\there"), std::string(257, 'x')}) {
+    INFO(bad);
+    CHECK(livy::validate_name(bad).code() == ErrorCode::kInvalidArgument);
+  }
+  CHECK_THAT(livy::validate_name("42").message(), Contains("digits"));
+
+  Dirs d;
+  auto r = valid_request(d);
+  r.name = "12345";
+  CHECK(livy::validate_batch_request(r, d.whitelist).code() == ErrorCode::kInvalidArgument);
+  r.class_name = "";
+  r.name.reset();
+  CHECK_THAT(livy::validate_batch_request(r, d.whitelist).message(), Contains("className"));
+}
+
+TEST_CASE("conf: the server's own properties are blocked, names must be sane", "[validation]") {
+  Dirs d;
+  auto r = valid_request(d);
+  r.resources.conf = {{"spark.executor.memoryOverhead", "1g"}, {"spark.sql.shuffle.partitions", "8"}};
+  CHECK(livy::validate_batch_request(r, d.whitelist).is_ok());
+
+  for (const char* blocked : {"spark.master", "spark.submit.deployMode"}) {
+    INFO(blocked);
+    r.resources.conf = {{blocked, "local[1]"}};
+    const auto st = livy::validate_batch_request(r, d.whitelist);
+    CHECK(st.code() == ErrorCode::kInvalidArgument);
+    CHECK_THAT(st.message(), Contains(blocked));
+  }
+  for (const char* bad_name : {"", "a=b", "spark. x", "spark.x\n"}) {
+    INFO(bad_name);
+    r.resources.conf = {{bad_name, "v"}};
+    CHECK(livy::validate_batch_request(r, d.whitelist).code() == ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST_CASE("whitelist: percent-encoded names inside the whitelist are fine", "[validation]") {
+  Dirs d;
+  CHECK(d.check("file://" + d.in("my%20job.py")).is_ok());
+  CHECK(d.check("local:" + d.in("sub/dep%2Epy")).is_ok());
+}
+
+// Spark decodes file: and local: URIs ("%2e%2e" is ".."), so a URI that is inside the
+// whitelist as text could name a file outside it. Checked with spark-submit 4.0.1:
+// `file:///<allowed>/%2e%2e/outside/x.py` runs x.py, as primary file and in --py-files.
+TEST_CASE("whitelist: percent-encoded '..' in file: and local: URIs cannot escape", "[validation]") {
+  Dirs d;
+  for (const std::string& uri : {"file://" + d.in("%2e%2e/outside/secret.py"), "file:" + d.in("%2E%2E/outside/secret.py"),
+                                 "local:" + d.in("%2e%2e/outside/secret.py"), "file:" + d.in("..%2foutside/secret.py")}) {
+    INFO(uri);
+    CHECK(d.check(uri).code() == ErrorCode::kInvalidArgument);
+    auto r = valid_request(d);
+    r.resources.py_files = {uri};
+    CHECK(livy::validate_batch_request(r, d.whitelist).code() == ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST_CASE("whitelist: an archive may carry a '#alias' fragment", "[validation]") {
+  Dirs d;
+  auto r = valid_request(d);
+  r.resources.archives = {d.in("env.zip#env"), "file://" + d.in("deps.zip#deps")};
+  CHECK(livy::validate_batch_request(r, d.whitelist).is_ok());
+}
+
+// Spark drops a URI's '#fragment' before it opens the file: `<outside>/x.py#/../../allowed/y`
+// must not pass as a path that normalizes into the whitelist. Checked with spark-submit
+// 4.0.1 --py-files (plain path and file: URI): it reads <outside>/x.py.
+TEST_CASE("whitelist: a '#fragment' cannot smuggle a path outside", "[validation]") {
+  Dirs d;
+  const std::string sneaky = (d.outside / "secret.py").string() + "#/../../allowed/x";
+  for (const std::string& uri : {sneaky, "file://" + sneaky, "local:" + sneaky}) {
+    INFO(uri);
+    auto r = valid_request(d);
+    r.resources.py_files = {uri};
+    CHECK(livy::validate_batch_request(r, d.whitelist).code() == ErrorCode::kInvalidArgument);
+  }
+}
+
+// Spark's own list properties name files just like the request's jars/pyFiles/files/
+// archives fields, and Livy checks them against the whitelist (Session.prepareConf).
+// Checked with spark-submit 4.0.1: `--conf spark.submit.pyFiles=<outside>/x.py` makes
+// x.py importable by the job.
+TEST_CASE("whitelist: Spark's file-list properties in conf are checked too", "[validation]") {
+  Dirs d;
+  const std::string outside = (d.outside / "secret.py").string();
+  for (const char* key : {"spark.jars", "spark.files", "spark.submit.pyFiles", "spark.archives",
+                          "spark.yarn.dist.files", "spark.yarn.dist.archives"}) {
+    INFO(key);
+    auto r = valid_request(d);
+    r.resources.conf = {{key, "hdfs://nn/ok.zip," + outside}};
+    const auto st = livy::validate_batch_request(r, d.whitelist);
+    CHECK(st.code() == ErrorCode::kInvalidArgument);
+    CHECK_THAT(st.message(), Contains(key));
+  }
+}
+
+// Regression (was a bug): a plain path that carries a '#fragment' is read by Spark as a
+// URI (Utils.resolveURI uses URI.getPath when there is a fragment), so its escapes are
+// decoded too. Checked with spark-submit 4.0.1: `--py-files
+// '<allowed>/%2e%2e/outside/x.py#x.py'` makes <outside>/x.py importable. Without a
+// fragment the same path is taken literally.
+TEST_CASE("whitelist: a plain path with a '#fragment' is decoded as Spark does", "[validation]") {
+  Dirs d;
+  auto r = valid_request(d);
+  r.resources.py_files = {d.in("%2e%2e/outside/secret.py#secret.py")};
+  CHECK(livy::validate_batch_request(r, d.whitelist).code() == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("whitelist: Spark's file-list properties may name whitelisted and remote files", "[validation]") {
+  Dirs d;
+  auto r = valid_request(d);
+  r.resources.conf = {{"spark.submit.pyFiles", d.in("sub/dep.py") + ",hdfs://nn/x.py"},
+                      {"spark.jars", "s3a://bucket/a.jar"}};
+  CHECK(livy::validate_batch_request(r, d.whitelist).is_ok());
+}

@@ -1,0 +1,34 @@
+#include "spark/app_watch.h"
+
+#include <catch2/catch.hpp>
+
+using livy::find_app_id;
+using livy::find_ui_port;
+
+TEST_CASE("find_app_id recognises each cluster manager's ids", "[app_watch]") {
+  CHECK(find_app_id("INFO SparkContext: Submitted application: local-1700000000123") == "local-1700000000123");
+  CHECK(find_app_id("INFO Client: Submitting application application_1700000000123_0042 to ResourceManager") ==
+        "application_1700000000123_0042");
+  CHECK(find_app_id("INFO StandaloneSchedulerBackend: Connected to Spark cluster with app ID app-20240101120000-0007") ==
+        "app-20240101120000-0007");
+  CHECK(find_app_id("spark-0123456789abcdef0123456789abcdef is the id") == "spark-0123456789abcdef0123456789abcdef");
+  // The first id of a line wins.
+  CHECK(find_app_id("local-1700000000123 then application_1700000000123_0042") == "local-1700000000123");
+}
+
+TEST_CASE("find_app_id ignores lines without an id", "[app_watch]") {
+  for (const char* line : {"", "Pi is roughly 3.14", "INFO SparkContext: Running Spark version 4.0.1",
+                           "local-123", "application_123_1", "app-2024-1", "my-local-1700000000123x",
+                           "spark-submit --master local[*]", "spark-0123 short"}) {
+    INFO(line);
+    CHECK_FALSE(find_app_id(line));
+  }
+}
+
+TEST_CASE("find_ui_port reads Spark's UI announcement", "[app_watch]") {
+  CHECK(find_ui_port("24/01/01 12:00:00 INFO Utils: Successfully started service 'SparkUI' on port 4041.") == 4041);
+  CHECK(find_ui_port("Successfully started service 'SparkUI' on port 4040") == 4040);
+  CHECK_FALSE(find_ui_port("Successfully started service 'sparkDriver' on port 40123."));
+  CHECK_FALSE(find_ui_port("Bound SparkUI to 0.0.0.0, and started at http://host:4040"));
+  CHECK_FALSE(find_ui_port(""));
+}

@@ -1,0 +1,253 @@
+#include "spark/spark_submit.h"
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <optional>
+
+#include "support/fake_spark_home.h"
+
+using Catch::Matchers::Contains;
+using Argv = std::vector<std::string>;
+
+namespace {
+
+livy::SparkEnvironment spark_env(std::string master = "yarn", std::string deploy_mode = "") {
+  livy::SparkEnvironment s;
+  s.spark_home = "/opt/spark";
+  s.spark_submit = "/opt/spark/bin/spark-submit";
+  s.master = std::move(master);
+  s.deploy_mode = std::move(deploy_mode);
+  return s;
+}
+
+// Sets (or unsets, with nullopt) an environment variable for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value) ::setenv(name, value->c_str(), 1);
+    else ::unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (old_) ::setenv(name_, old_->c_str(), 1);
+    else ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+std::optional<std::string> env_value(const livy::SparkEnvironment& s, const std::string& key) {
+  std::optional<std::string> found;
+  for (const auto& [k, v] : s.env) {
+    if (k == key) {
+      CHECK_FALSE(found);  // each variable once
+      found = v;
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("batch_submit_argv: the minimal request", "[spark_submit]") {
+  livy::BatchRequest r;
+  r.file = "/jobs/pi.py";
+  CHECK(livy::batch_submit_argv(spark_env("local[*]"), r) ==
+        Argv{"/opt/spark/bin/spark-submit", "--master", "local[*]", "/jobs/pi.py"});
+}
+
+TEST_CASE("batch_submit_argv maps every field to its spark-submit option", "[spark_submit]") {
+  livy::BatchRequest r;
+  r.file = "/jobs/app.jar";
+  r.class_name = "com.example.Main";
+  r.args = {"--conf", "x y", ""};
+  r.name = "nightly";
+  r.proxy_user = "alice";
+  r.resources.jars = {"/j/a.jar", "hdfs://nn/b.jar"};
+  r.resources.py_files = {"/j/d.py"};
+  r.resources.files = {"/j/f.csv", "/j/g.csv"};
+  r.resources.archives = {"/j/env.zip#env"};
+  r.resources.driver_memory = "2g";
+  r.resources.driver_cores = 2;
+  r.resources.executor_memory = "3g";
+  r.resources.executor_cores = 4;
+  r.resources.num_executors = 5;
+  r.resources.queue = "etl";
+  r.resources.conf = {{"spark.b", "x=y"}, {"spark.a", "1"}};
+
+  CHECK(livy::batch_submit_argv(spark_env("yarn", "cluster"), r) ==
+        Argv{"/opt/spark/bin/spark-submit",
+             "--master", "yarn",
+             "--deploy-mode", "cluster",
+             "--name", "nightly",
+             "--class", "com.example.Main",
+             "--proxy-user", "alice",
+             "--jars", "/j/a.jar,hdfs://nn/b.jar",
+             "--py-files", "/j/d.py",
+             "--files", "/j/f.csv,/j/g.csv",
+             "--archives", "/j/env.zip#env",
+             "--driver-memory", "2g",
+             "--driver-cores", "2",
+             "--executor-memory", "3g",
+             "--executor-cores", "4",
+             "--num-executors", "5",
+             "--queue", "etl",
+             "--conf", "spark.a=1",
+             "--conf", "spark.b=x=y",
+             "/jobs/app.jar",
+             // The application's own arguments come last, verbatim, even when they look like options.
+             "--conf", "x y", ""});
+}
+
+TEST_CASE("batch_submit_argv: deploy mode only when configured", "[spark_submit]") {
+  livy::BatchRequest r;
+  r.file = "/jobs/pi.py";
+  CHECK(livy::batch_submit_argv(spark_env("yarn", ""), r) ==
+        Argv{"/opt/spark/bin/spark-submit", "--master", "yarn", "/jobs/pi.py"});
+  CHECK(livy::batch_submit_argv(spark_env("yarn", "client"), r) ==
+        Argv{"/opt/spark/bin/spark-submit", "--master", "yarn", "--deploy-mode", "client", "/jobs/pi.py"});
+}
+
+TEST_CASE("batch_submit_argv: conf properties in a stable, sorted order", "[spark_submit]") {
+  livy::BatchRequest r;
+  r.file = "/jobs/pi.py";
+  for (const char* k : {"spark.z", "spark.a", "spark.m"}) r.resources.conf[k] = "v";
+  CHECK(livy::batch_submit_argv(spark_env("local[2]"), r) ==
+        Argv{"/opt/spark/bin/spark-submit", "--master", "local[2]", "--conf", "spark.a=v", "--conf", "spark.m=v",
+             "--conf", "spark.z=v", "/jobs/pi.py"});
+}
+
+TEST_CASE("resolve_spark: a configured Spark home", "[spark_submit]") {
+  livy_test::FakeSparkHome home;
+  ScopedEnv no_local_ip("SPARK_LOCAL_IP", std::nullopt);
+  ScopedEnv no_python("PYSPARK_PYTHON", std::nullopt);
+  livy::Config c;
+  c.spark_home = home.str();
+  c.spark_master = "local[2]";
+  c.spark_deploy_mode = "client";
+  const auto s = livy::resolve_spark(c);
+  REQUIRE(s.has_value());
+  CHECK(s->spark_home == home.str());
+  CHECK(s->spark_submit == home.spark_submit());
+  CHECK(s->master == "local[2]");
+  CHECK(s->deploy_mode == "client");
+  CHECK(s->python.empty());
+  CHECK(env_value(*s, "SPARK_HOME") == home.str());
+  CHECK_FALSE(env_value(*s, "PYSPARK_PYTHON"));
+  CHECK(env_value(*s, "SPARK_LOCAL_IP") == "127.0.0.1");  // local master stays on loopback
+}
+
+TEST_CASE("resolve_spark: no loopback pinning for a cluster master", "[spark_submit]") {
+  livy_test::FakeSparkHome home;
+  ScopedEnv no_local_ip("SPARK_LOCAL_IP", std::nullopt);
+  livy::Config c;
+  c.spark_home = home.str();
+  c.spark_master = "yarn";
+  const auto s = livy::resolve_spark(c);
+  REQUIRE(s.has_value());
+  CHECK_FALSE(env_value(*s, "SPARK_LOCAL_IP"));
+  char host[256] = {};
+  REQUIRE(::gethostname(host, sizeof host - 1) == 0);
+  CHECK(s->ui_host == host);  // a client-mode driver's UI is on this host
+}
+
+TEST_CASE("resolve_spark: the Spark UI host follows SPARK_LOCAL_IP", "[spark_submit]") {
+  livy_test::FakeSparkHome home;
+  livy::Config c;
+  c.spark_home = home.str();
+  SECTION("local master, nothing set: loopback") {
+    ScopedEnv no_local_ip("SPARK_LOCAL_IP", std::nullopt);
+    const auto s = livy::resolve_spark(c);
+    REQUIRE(s.has_value());
+    CHECK(s->ui_host == "127.0.0.1");
+  }
+  SECTION("set by the environment: kept, and not overridden for children") {
+    ScopedEnv local_ip("SPARK_LOCAL_IP", "10.1.2.3");
+    const auto s = livy::resolve_spark(c);
+    REQUIRE(s.has_value());
+    CHECK(s->ui_host == "10.1.2.3");
+    CHECK_FALSE(env_value(*s, "SPARK_LOCAL_IP"));  // inherited as it is
+  }
+}
+
+TEST_CASE("resolve_spark: SPARK_HOME from the environment", "[spark_submit]") {
+  livy_test::FakeSparkHome home;
+  ScopedEnv spark_home("SPARK_HOME", home.str());
+  livy::Config c;
+  const auto s = livy::resolve_spark(c);
+  REQUIRE(s.has_value());
+  CHECK(s->spark_submit == home.spark_submit());
+}
+
+TEST_CASE("resolve_spark: no executable spark-submit is unavailable", "[spark_submit]") {
+  livy_test::TempDir empty;
+  livy::Config c;
+  c.spark_home = empty.str();
+  CHECK(livy::resolve_spark(c).status().code() == livy::ErrorCode::kUnavailable);
+
+  livy_test::write_file(empty / "bin" / "spark-submit", "#!/bin/sh\n");  // not executable
+  CHECK(livy::resolve_spark(c).status().code() == livy::ErrorCode::kUnavailable);
+}
+
+TEST_CASE("resolve_spark: pyspark in a venv runs with that venv's python", "[spark_submit]") {
+  livy_test::TempDir venv;
+  const auto home = livy_test::make_fake_venv_pyspark(venv.path());
+  ScopedEnv python("PYSPARK_PYTHON", "/usr/bin/some-other-python");
+  livy::Config c;
+  c.spark_home = home.string();
+
+  SECTION("found from the layout") {
+    const auto s = livy::resolve_spark(c);
+    REQUIRE(s.has_value());
+    const std::string venv_python = (venv / "bin" / "python").string();
+    CHECK(s->python == venv_python);
+    CHECK(env_value(*s, "PYSPARK_PYTHON") == venv_python);
+  }
+  SECTION("spark.python wins") {
+    c.python = "/opt/py/bin/python3";
+    const auto s = livy::resolve_spark(c);
+    REQUIRE(s.has_value());
+    CHECK(env_value(*s, "PYSPARK_PYTHON") == "/opt/py/bin/python3");
+  }
+  SECTION("without <venv>/bin/python, $PYSPARK_PYTHON") {
+    std::filesystem::remove(venv / "bin" / "python");
+    const auto s = livy::resolve_spark(c);
+    REQUIRE(s.has_value());
+    CHECK(env_value(*s, "PYSPARK_PYTHON") == "/usr/bin/some-other-python");
+  }
+}
+
+TEST_CASE("resolve_spark: a Spark home written with a trailing slash is the same Spark home",
+          "[spark_submit]") {
+  // Regression (was a bug): "<venv>/lib/python3.11/site-packages/pyspark/" is kept with its
+  // trailing slash, so SPARK_HOME ends in '/' and the venv's python is not recognised
+  // (parent_path() of ".../pyspark/" is ".../pyspark").
+  livy_test::TempDir venv;
+  const auto home = livy_test::make_fake_venv_pyspark(venv.path());
+  ScopedEnv no_python("PYSPARK_PYTHON", std::nullopt);
+  livy::Config c;
+  c.spark_home = home.string() + "/";
+  const auto s = livy::resolve_spark(c);
+  REQUIRE(s.has_value());
+  CHECK(s->spark_home == home.string());
+  CHECK(env_value(*s, "SPARK_HOME") == home.string());
+  CHECK(s->python == (venv / "bin" / "python").string());
+}
+
+TEST_CASE("resolve_spark: a Spark home that is not in site-packages does not guess a python", "[spark_submit]") {
+  livy_test::TempDir venv;
+  // <venv>/bin/python exists, but the Spark home is not <venv>/lib/pythonX/site-packages/pyspark.
+  livy_test::write_executable(venv / "bin" / "python", "#!/bin/sh\n");
+  const auto home = livy_test::make_fake_spark_home(venv / "lib" / "python3.11" / "spark");
+  ScopedEnv no_python("PYSPARK_PYTHON", std::nullopt);
+  livy::Config c;
+  c.spark_home = home.string();
+  const auto s = livy::resolve_spark(c);
+  REQUIRE(s.has_value());
+  CHECK(s->python.empty());
+}
