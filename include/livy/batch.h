@@ -10,7 +10,7 @@
 
 namespace livy {
 
-// Spark resources a batch (and later a session) asks for. Unset = Spark's default.
+// Spark resources a batch or a session asks for. Unset = Spark's default.
 struct SparkResources {
   std::vector<std::string> jars{};
   std::vector<std::string> py_files{};

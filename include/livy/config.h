@@ -48,7 +48,16 @@ struct Config {
   std::chrono::milliseconds batch_kill_grace{std::chrono::seconds(5)};  // batches.kill-grace: SIGTERM
                                        // to SIGKILL. Longer lets Spark clean up; shorter frees faster.
   std::chrono::seconds state_retain{600};  // sessions.state-retain / livy.server.session.state-retain.sec:
-                                       // how long a finished batch stays in the live list.
+                                       // how long a finished batch or session stays in the live list.
+  // --- session timeouts (Livy's semantics; `idleTimeout`, `ttl` of a request win) ---
+  bool session_timeout_check = true;   // sessions.timeout-check / livy.server.session.timeout-check
+  std::chrono::milliseconds session_idle_timeout{std::chrono::hours(1)};  // sessions.timeout /
+                                       // livy.server.session.timeout: no activity that long -> stopped.
+  bool session_timeout_skip_busy = false;  // sessions.timeout-check.skip-busy /
+                                       // livy.server.session.timeout-check.skip-busy: spare busy sessions.
+  std::chrono::milliseconds session_ttl{0};  // sessions.ttl / livy.server.session.ttl: stopped that long
+                                       // after the last activity even when busy; 0: no TTL.
+
   // --- sessions and statements ---
   int max_sessions = 100;              // sessions.max-sessions: live sessions at once; beyond it POST gets 400.
   std::chrono::milliseconds session_start_timeout{std::chrono::seconds(120)};  // sessions.start-timeout:

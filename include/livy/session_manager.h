@@ -33,7 +33,9 @@ class SessionManager {
   Result<Page<Session>> list(std::int64_t from = 0, std::int64_t size = 100) const;
   Result<LogPage> log(const Ref& ref, std::optional<std::int64_t> from, std::int64_t size = 100) const;
 
-  // Records client activity (renews heartbeat and idle timers).
+  // A client looked at the session: renews its heartbeat (GET /sessions/{id} does this).
+  Result<Session> heartbeat(const Ref& ref);
+  // Client activity (POST /connect): renews the heartbeat, the idle timeout and the TTL.
   Result<Session> touch(const Ref& ref);
   // Stops the driver; the session ends `killed` and stays listed.
   Status stop(const Ref& ref);
@@ -68,7 +70,7 @@ class StatementRunner {
   Result<Page<Statement>> list(const Ref& session, std::int64_t from = 0, std::int64_t size = 100,
                                bool descending = false) const;
   Status cancel(const Ref& session, std::int64_t statement_id);
-  // Completion candidates for `code` at `cursor` (a byte offset).
+  // Completion candidates for `code` at `cursor` (an offset in characters, as Livy's clients count).
   Result<std::vector<std::string>> complete(const Ref& session, const std::string& code,
                                             std::optional<SessionKind> kind, std::int64_t cursor);
 

@@ -172,6 +172,7 @@ Result<CompletionRequest> decode_completion_request(const std::string& json) {
   Status st = parse_object(json, doc);
   if (!st) return st;
   CompletionRequest req;
+  req.cursor = -1;  // absent: the end of the code
   bool has_code = false;
   for (const auto& m : doc.GetObject()) {
     const std::string name = to_std_string(m.name);
@@ -190,6 +191,7 @@ Result<CompletionRequest> decode_completion_request(const std::string& json) {
     if (!st) return st;
   }
   if (!has_code) return Status::invalid_argument("code is required");
+  if (req.cursor < 0) req.cursor = static_cast<std::int64_t>(req.code.size());
   return req;
 }
 

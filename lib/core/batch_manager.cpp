@@ -29,7 +29,7 @@ Status BatchManager::Impl::start() {
   {
     std::lock_guard lock(mu_);
     for (auto& rec : *records) {
-      if (rec.forgotten || (is_final(rec.state) && rec.ended_ms + retain_ms < now_ms)) continue;
+      if (rec.forgotten || (is_final(rec.state) && rec.ended_ms != 0 && rec.ended_ms + retain_ms < now_ms)) continue;
       Entry e;
       e.child = std::make_unique<ChildProcess>(launcher_, rec.log_path, rec.status_path, config_.log_cache_lines,
                                                config_.batch_kill_grace);

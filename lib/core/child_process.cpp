@@ -84,6 +84,7 @@ void ChildProcess::escalate() {
 
 void ChildProcess::append_note(const std::string& line) {
   std::ofstream(log_path_, std::ios::app) << "livyd: " << line << "\n";
+  if (!running_) tail_.finish();  // nobody polls an ended child: read the note now
 }
 
 }  // namespace livy

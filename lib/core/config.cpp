@@ -153,6 +153,19 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(duration_key({"batches.kill-grace", "", "5s",
                               "Time between SIGTERM and SIGKILL when a batch is killed."},
                              &Config::batch_kill_grace));
+    k.push_back(bool_key({"sessions.timeout-check", "livy.server.session.timeout-check", "true",
+                          "Stop sessions idle for longer than their idle timeout."},
+                         &Config::session_timeout_check));
+    k.push_back(duration_key({"sessions.timeout", "livy.server.session.timeout", "1h",
+                              "Idle timeout of a session without its own `idleTimeout`."},
+                             &Config::session_idle_timeout));
+    k.push_back(bool_key({"sessions.timeout-check.skip-busy", "livy.server.session.timeout-check.skip-busy", "false",
+                          "A busy session (running a statement) is not stopped for being idle."},
+                         &Config::session_timeout_skip_busy));
+    k.push_back(duration_key({"sessions.ttl", "livy.server.session.ttl", "0s",
+                              "TTL of a session without its own `ttl`: stopped that long after its last "
+                              "activity, busy or not. 0: none."},
+                             &Config::session_ttl));
     k.push_back(int_key({"sessions.max-sessions", "", std::to_string(d.max_sessions),
                          "Live (not finished) sessions at once; beyond it a create gets 400."},
                         &Config::max_sessions, 1, 100'000));

@@ -101,10 +101,12 @@ SessionCore::Entry* SessionCore::find(std::string_view id_or_name) {
     const auto it = entries_.find(*id);
     return it == entries_.end() ? nullptr : &it->second;
   }
+  // Names are unique among live sessions; a finished one may share its name with a newer one.
+  Entry* found = nullptr;
   for (auto& [id, e] : entries_) {
-    if (e.rec.name && *e.rec.name == id_or_name) return &e;
+    if (e.rec.name && *e.rec.name == id_or_name && (found == nullptr || !is_final(e.rec.state))) found = &e;
   }
-  return nullptr;
+  return found;
 }
 
 Session SessionCore::to_session(const Entry& e) const {
@@ -175,6 +177,7 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
   e.rec.status_path = (dir / "exit-status").string();
   e.rec.secret = random_secret();
   e.rec.created_ms = now_ms();
+  e.last_activity_ms = e.last_heartbeat_ms = e.rec.created_ms;
   if (e.rec.secret.empty()) return Status::internal("could not generate a session secret");
   e.child = std::make_unique<ChildProcess>(launcher_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
                                            config_.batch_kill_grace);
@@ -280,10 +283,12 @@ Result<LogPage> SessionCore::log(std::string_view id_or_name, std::optional<std:
   return page_of(e->child->log(), e->rec.id, from, size);
 }
 
-Result<Session> SessionCore::touch(std::string_view id_or_name) {
+Result<Session> SessionCore::touch(std::string_view id_or_name, bool activity) {
   std::lock_guard lock(mu_);
   Entry* e = find(id_or_name);
   if (e == nullptr) return not_found(id_or_name);
+  e->last_heartbeat_ms = now_ms();
+  if (activity) e->last_activity_ms = e->last_heartbeat_ms;
   return to_session(*e);
 }
 
@@ -295,8 +300,8 @@ Status SessionCore::stop_session(std::string_view id_or_name, bool forget) {
   if (forget) {
     e->rec.forgotten = true;
     (void)store_.update_session(e->rec);
-    // A group still shutting down is left to its SIGTERM; SIGKILL is due from the grace period.
-    if (e->child->cleanup_pending()) launcher_->signal_group(e->rec.pid, SIGKILL);
+    // A group still shutting down keeps its grace period; the monitor sends the SIGKILL.
+    if (e->child->cleanup_pending()) orphans_.push_back(std::move(e->child));
     entries_.erase(e->rec.id);
     changed_.notify_all();
   }

@@ -34,6 +34,8 @@ struct SessionCore final : DriverEvents {
     std::deque<std::int64_t> queue;            // waiting statement ids, in order
     std::optional<std::int64_t> running;       // sent to the driver, no result yet
     std::chrono::steady_clock::time_point start_deadline{};
+    std::int64_t last_activity_ms = 0;         // statements, /connect: idle timeout and TTL count from it
+    std::int64_t last_heartbeat_ms = 0;        // any client look at the session (GET): the heartbeat
     std::map<std::int64_t, std::optional<std::vector<std::string>>> completions;  // by request id
   };
 
@@ -52,7 +54,8 @@ struct SessionCore final : DriverEvents {
   Result<Session> get(std::string_view id_or_name);
   Result<Page<Session>> list(std::int64_t from, std::int64_t size);
   Result<LogPage> log(std::string_view id_or_name, std::optional<std::int64_t> from, std::int64_t size);
-  Result<Session> touch(std::string_view id_or_name);
+  // A client looked at the session (renews the heartbeat); `activity` also renews idle timeout and TTL.
+  Result<Session> touch(std::string_view id_or_name, bool activity);
   Status stop_session(std::string_view id_or_name, bool forget);
   Status interrupt(std::string_view id_or_name);
   Result<Session> wait_ready(std::string_view id_or_name, std::chrono::milliseconds timeout);
@@ -83,6 +86,8 @@ struct SessionCore final : DriverEvents {
 
   void monitor_loop();
   void tick();
+  // Why the session should be stopped now (idle, TTL, heartbeat), or "" when it should not.
+  std::string expiry(const Entry& e, std::int64_t now_ms) const;
 
   const Config config_;
   const SparkEnvironment spark_;
@@ -95,6 +100,7 @@ struct SessionCore final : DriverEvents {
   std::mutex mu_;                    // guards entries_, next_request_id_, stopping_
   std::condition_variable changed_;  // any session or statement changed, or stop
   std::map<std::int64_t, Entry> entries_;
+  std::vector<std::unique_ptr<ChildProcess>> orphans_;  // forgotten sessions whose SIGKILL is still due
   std::int64_t next_request_id_ = 0;
   bool stopping_ = false;
   std::atomic<int> starting_{0};     // sessions in `starting` (readable without mu_)

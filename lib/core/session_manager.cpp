@@ -19,7 +19,8 @@ Result<LogPage> SessionManager::log(const Ref& ref, std::optional<std::int64_t> 
                                     std::int64_t size) const {
   return core_->log(ref.text(), from, size);
 }
-Result<Session> SessionManager::touch(const Ref& ref) { return core_->touch(ref.text()); }
+Result<Session> SessionManager::heartbeat(const Ref& ref) { return core_->touch(ref.text(), false); }
+Result<Session> SessionManager::touch(const Ref& ref) { return core_->touch(ref.text(), true); }
 Status SessionManager::stop(const Ref& ref) { return core_->stop_session(ref.text(), false); }
 Status SessionManager::remove(const Ref& ref) { return core_->stop_session(ref.text(), true); }
 Status SessionManager::interrupt(const Ref& ref) { return core_->interrupt(ref.text()); }

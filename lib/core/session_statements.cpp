@@ -1,8 +1,10 @@
 // Statements: the queue of a session, what its driver reports, and the monitor.
+#include <algorithm>
 #include <csignal>
 
 #include "codec/output_json.h"
 #include "core/session_core.h"
+#include "core/text_values.h"
 
 namespace livy {
 
@@ -49,6 +51,7 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
   if (!stored) return stored;
   e->statements.push_back(st);
   e->queue.push_back(st.id);
+  e->last_activity_ms = e->last_heartbeat_ms = now_ms();
   dispatch(*e);
   changed_.notify_all();
   return e->statements[static_cast<std::size_t>(st.id)];
@@ -75,6 +78,7 @@ void SessionCore::finish_statement(Entry& e, Statement& st, StatementState state
   st.progress = 1.0;
   if (st.started_ms == 0 && state != StatementState::kCancelled) st.started_ms = now_ms();
   st.completed_ms = now_ms();
+  e.last_activity_ms = std::max(e.last_activity_ms, st.completed_ms);
   put(e, st);
   changed_.notify_all();
 }
@@ -117,7 +121,12 @@ Status SessionCore::cancel(std::string_view session, std::int64_t id) {
   if (is_final(st.state) || st.state == StatementState::kCancelling) return Status::ok();
   if (e->running != id) {
     std::erase(e->queue, id);
-    finish_statement(*e, st, StatementState::kCancelled, std::nullopt);
+    // Clients read the output of every final statement (pylivy fails on null): say what happened.
+    StatementOutput never_ran;
+    never_ran.ok = false;
+    never_ran.ename = "Cancelled";
+    never_ran.evalue = "the statement was cancelled before it started";
+    finish_statement(*e, st, StatementState::kCancelled, never_ran);
     return Status::ok();
   }
   st.state = StatementState::kCancelling;
@@ -218,6 +227,24 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
   }
 }
 
+std::string SessionCore::expiry(const Entry& e, std::int64_t now) const {
+  using std::chrono::milliseconds;
+  const auto ms = [](milliseconds d) { return d.count(); };
+  const std::int64_t idle_for = now - e.last_activity_ms;
+  const bool busy = e.rec.state == SessionState::kBusy;
+  if (e.request.heartbeat_timeout_s > 0 && now - e.last_heartbeat_ms > e.request.heartbeat_timeout_s * 1000LL) {
+    return "no client heartbeat for " + std::to_string(e.request.heartbeat_timeout_s) + " s";
+  }
+  const milliseconds ttl = e.request.ttl.value_or(config_.session_ttl);
+  if (ttl.count() > 0 && idle_for > ms(ttl)) return "ttl of " + format_duration(ttl) + " reached";
+  const milliseconds idle = e.request.idle_timeout.value_or(config_.session_idle_timeout);
+  if (config_.session_timeout_check && idle.count() > 0 && idle_for > ms(idle) &&
+      !(busy && config_.session_timeout_skip_busy)) {
+    return "idle for longer than " + format_duration(idle);
+  }
+  return "";
+}
+
 void SessionCore::monitor_loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
@@ -240,11 +267,15 @@ void SessionCore::tick() {
       end_session(e, e.ready ? SessionState::kDead : SessionState::kError, "the driver process ended (" + how + ")");
     } else if (e.rec.state == SessionState::kStarting && now >= e.start_deadline) {
       end_session(e, SessionState::kError, "the driver did not come up within sessions.start-timeout");
+    } else if (!is_final(e.rec.state)) {
+      if (const std::string why = expiry(e, now_ms()); !why.empty()) end_session(e, SessionState::kKilled, why);
     }
     const bool expired = is_final(e.rec.state) && !e.child->running() && !e.child->cleanup_pending() &&
                          e.rec.ended_ms + retain_ms < now_ms();
     it = expired ? entries_.erase(it) : std::next(it);
   }
+  for (auto& orphan : orphans_) orphan->poll();
+  std::erase_if(orphans_, [](const auto& orphan) { return !orphan->cleanup_pending(); });
 }
 
 }  // namespace livy

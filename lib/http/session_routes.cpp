@@ -42,7 +42,7 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
 
   // A GET of the session is client activity: it renews the heartbeat (sparkmagic relies on it).
   server.Get(route("/sessions/{id}"), [&sessions](const httplib::Request& req, httplib::Response& res) {
-    const auto session = sessions.touch(req.matches[1].str());
+    const auto session = sessions.heartbeat(req.matches[1].str());
     if (!session) return fail(res, session.status());
     reply(res, 200, session_json(*session));
   });

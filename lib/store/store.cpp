@@ -1,5 +1,7 @@
 #include "store/store.h"
 
+#include <sys/stat.h>
+
 #include <string_view>
 
 #include "store/sqlite_stmt.h"
@@ -88,6 +90,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
     return st;
   }
   std::unique_ptr<Store> store(new Store(db));
+  // It holds the sessions' driver secrets: for livyd's user only (SQLite gives -wal/-shm the same mode).
+  ::chmod(path.c_str(), 0600);
   sqlite3_busy_timeout(db, 5000);
   int version = 0;
   {

@@ -310,6 +310,15 @@ def test_state_persists_between_statements(livyd, shared):
     assert data == {"text/plain": "42"}, data
 
 
+def test_huge_output_is_truncated_with_a_note(livyd, shared):
+    # 5 MB of text: over statements.max-output-bytes (4 MiB by default).
+    data = livyd.run_ok(shared, "print('x' * (5 * 1024 * 1024))", timeout=60)
+    text = data["text/plain"]
+    assert "output truncated" in text and "statements.max-output-bytes" in text, text[-300:]
+    assert len(text.encode()) <= 4 * 1024 * 1024 + 1024, len(text)
+    assert livyd.run_ok(shared, "1 + 1") == {"text/plain": "2"}, "the session goes on after a huge output"
+
+
 def test_spark_job_runs(livyd, shared):
     data = livyd.run_ok(shared, "spark.range(1000).count()", timeout=90)
     assert data == {"text/plain": "1000"}, data
@@ -478,6 +487,7 @@ def test_cancel_waiting_statement(livyd, shared):
     cancel(livyd, shared, second["id"])
     st2 = livyd.statement(shared, second["id"])
     assert st2["state"] == "cancelled", f"a waiting statement is cancelled at once: {st2}"
+    assert st2["output"] and st2["output"]["status"] == "error", f"a final statement always has an output: {st2}"
     assert livyd.statement(shared, first["id"])["state"] == "running", "cancelling the queued one hit the running one"
     t0 = time.monotonic()
     cancel(livyd, shared, first["id"])

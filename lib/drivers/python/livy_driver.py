@@ -301,8 +301,9 @@ class Driver:
     livyd's messages (cancel, complete and ping are answered at once); a progress thread
     polls the running statement's Spark jobs."""
 
-    def __init__(self, channel, spark, max_sql_rows):
+    def __init__(self, channel, spark, max_sql_rows, max_output_bytes=4 << 20):
         self.channel = channel
+        self.max_output_bytes = max_output_bytes  # livyd's statements.max-output-bytes
         self.spark = spark
         self.sc = spark.sparkContext
         self.interpreter = Interpreter(spark, max_sql_rows)
@@ -510,7 +511,7 @@ class Driver:
             text = captured.getvalue().rstrip()
             if "text/plain" not in data and (text or not data):
                 data = dict(data, **{"text/plain": text})
-            return {"status": "ok", "execution_count": count, "data": data}
+            return {"status": "ok", "execution_count": count, "data": limit_output(data, self.max_output_bytes)}
         except UserError as e:
             return {"status": "error", "execution_count": count, "ename": e.ename, "evalue": e.evalue,
                     "traceback": e.traceback}
@@ -544,6 +545,19 @@ class Driver:
                 log("stopping Spark failed: %s" % e)
             self.finished.set()
         return self.clean_shutdown
+
+
+def limit_output(data, limit):
+    """An output over `limit` bytes of JSON is cut to its text, truncated with a note, so a
+    huge result never travels to livyd (which would apply the same limit)."""
+    size = len(json.dumps(data, default=str))
+    if size <= limit:
+        return data
+    text = data.get("text/plain")
+    text = text if isinstance(text, str) else ""
+    note = ("\n[livyd: output truncated: it was %d bytes, over the limit statements.max-output-bytes (%d)]"
+            % (size, limit))
+    return {"text/plain": text[:max(0, limit // 2)] + note}
 
 
 def setting(name, default=None):
@@ -580,6 +594,7 @@ def main():
         secret = setting("LIVY_DRIVER_SECRET")
         session_id = number(int, "LIVY_SESSION_ID", setting("LIVY_SESSION_ID", "0"))
         connect_timeout = number(float, "LIVY_DRIVER_CONNECT_TIMEOUT", setting("LIVY_DRIVER_CONNECT_TIMEOUT", "60"))
+        max_output = number(int, "LIVY_MAX_OUTPUT_BYTES", setting("LIVY_MAX_OUTPUT_BYTES", str(4 << 20)))
         if ":" not in address:
             raise ValueError("LIVY_DRIVER_CALLBACK must be host:port, not %r" % address)
     except ValueError as e:
@@ -600,7 +615,7 @@ def main():
     except ValueError as e:
         spark.stop()
         return fatal(channel, "spark.livy.sql.max-result is not an integer: %s" % e)
-    driver = Driver(channel, spark, max_rows)
+    driver = Driver(channel, spark, max_rows, max_output)
     channel.send({"type": "ready", "appId": spark.sparkContext.applicationId,
                   "sparkUiUrl": spark.sparkContext.uiWebUrl, "sparkVersion": spark.version})
     return 0 if driver.run() else 1

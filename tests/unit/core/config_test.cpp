@@ -219,6 +219,8 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"sessions.driver-host", "10.0.0.5"}, {"sessions.driver-port", "7077"},
       {"sessions.driver-script", "/opt/livyd/driver.py"}, {"statements.max-code-bytes", "64k"},
       {"statements.max-output-bytes", "1m"}, {"statements.sql-max-result", "50"},
+      {"sessions.timeout-check", "false"}, {"sessions.timeout", "30m"},
+      {"sessions.timeout-check.skip-busy", "true"}, {"sessions.ttl", "2h"},
   };
 
   const livy::Config defaults;
