@@ -5,6 +5,7 @@
 #include "core/batch_manager_impl.h"
 #include "core/id_or_name.h"
 #include "core/log_page.h"
+#include "core/paging.h"
 #include "core/request_validation.h"
 
 namespace livy {
@@ -174,17 +175,8 @@ Result<Batch> BatchManager::Impl::get(std::string_view id_or_name) const {
 }
 
 Result<Page<Batch>> BatchManager::Impl::list(std::int64_t from, std::int64_t size) const {
-  if (from < 0 || size < 0) return Status::invalid_argument("from and size must not be negative");
   std::lock_guard lock(mu_);
-  Page<Batch> page;
-  page.from = from;
-  page.total = static_cast<std::int64_t>(entries_.size());
-  std::int64_t index = 0;
-  for (const auto& [id, e] : entries_) {
-    if (index >= from && index - from < size) page.items.push_back(to_batch(e));
-    ++index;
-  }
-  return page;
+  return page_of_entries<Batch>(entries_, from, size, [this](const Entry& e) { return to_batch(e); });
 }
 
 Result<LogPage> BatchManager::Impl::log(std::string_view id_or_name, std::optional<std::int64_t> from,

@@ -10,6 +10,7 @@
 #include "codec/request_json.h"
 #include "core/id_or_name.h"
 #include "core/log_page.h"
+#include "core/paging.h"
 #include "core/request_validation.h"
 
 namespace livy {
@@ -262,17 +263,8 @@ Result<Session> SessionCore::get(std::string_view id_or_name) {
 }
 
 Result<Page<Session>> SessionCore::list(std::int64_t from, std::int64_t size) {
-  if (from < 0 || size < 0) return Status::invalid_argument("from and size must not be negative");
   std::lock_guard lock(mu_);
-  Page<Session> page;
-  page.from = from;
-  page.total = static_cast<std::int64_t>(entries_.size());
-  std::int64_t index = 0;
-  for (const auto& [id, e] : entries_) {
-    if (index >= from && index - from < size) page.items.push_back(to_session(e));
-    ++index;
-  }
-  return page;
+  return page_of_entries<Session>(entries_, from, size, [this](const Entry& e) { return to_session(e); });
 }
 
 Result<LogPage> SessionCore::log(std::string_view id_or_name, std::optional<std::int64_t> from, std::int64_t size) {

@@ -126,16 +126,9 @@ void write_statement(Writer& w, const Statement& st) {
 
 std::string done(const rapidjson::StringBuffer& buf) { return std::string(buf.GetString(), buf.GetSize()); }
 
-}  // namespace
-
-std::string batch_json(const Batch& batch) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  write_batch(w, batch);
-  return done(buf);
-}
-
-std::string batch_list_json(const Page<Batch>& page) {
+// {"from", "total", "sessions": [...]}: Livy's list shape, batches included.
+template <typename T>
+std::string list_json(const Page<T>& page, void (*write_item)(Writer&, const T&)) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
@@ -145,11 +138,22 @@ std::string batch_list_json(const Page<Batch>& page) {
   w.Int64(page.total);
   w.Key("sessions");
   w.StartArray();
-  for (const auto& b : page.items) write_batch(w, b);
+  for (const auto& item : page.items) write_item(w, item);
   w.EndArray();
   w.EndObject();
   return done(buf);
 }
+
+}  // namespace
+
+std::string batch_json(const Batch& batch) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  write_batch(w, batch);
+  return done(buf);
+}
+
+std::string batch_list_json(const Page<Batch>& page) { return list_json(page, write_batch); }
 
 std::string state_json(std::int64_t id, std::string_view state) {
   rapidjson::StringBuffer buf;
@@ -217,21 +221,7 @@ std::string session_json(const Session& session) {
   return done(buf);
 }
 
-std::string session_list_json(const Page<Session>& page) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  w.Key("from");
-  w.Int64(page.from);
-  w.Key("total");
-  w.Int64(page.total);
-  w.Key("sessions");
-  w.StartArray();
-  for (const auto& s : page.items) write_session(w, s);
-  w.EndArray();
-  w.EndObject();
-  return done(buf);
-}
+std::string session_list_json(const Page<Session>& page) { return list_json(page, write_session); }
 
 std::string statement_json(const Statement& statement) {
   rapidjson::StringBuffer buf;
