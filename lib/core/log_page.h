@@ -17,7 +17,8 @@ inline LogPage page_of(const LogTail& tail, std::int64_t id, std::optional<std::
   page.id = id;
   page.total = total;
   page.from = from ? *from : (size < 0 ? 0 : std::max<std::int64_t>(0, total - size));
-  const std::int64_t end = size < 0 ? total : std::min(total, page.from + size);
+  // Compared before adding: from + size may not fit in an int64.
+  const std::int64_t end = (size < 0 || size >= total - page.from) ? total : page.from + size;
   for (std::int64_t i = page.from; i < end; ++i) page.lines.push_back(lines[static_cast<std::size_t>(i)]);
   return page;
 }

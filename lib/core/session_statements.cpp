@@ -176,6 +176,8 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
   const auto it = entries_.find(session_id);
   if (it == entries_.end()) return;
   Entry& e = it->second;
+  // A message read after the session ended (its connection closing) changes nothing.
+  if (is_final(e.rec.state) || !e.driver) return;
   using T = DriverMessage::Type;
   const auto statement = [&]() -> Statement* {
     if (m.statement_id < 0 || m.statement_id >= static_cast<std::int64_t>(e.statements.size())) return nullptr;

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/text_values.h"
 #include "http/wire.h"
@@ -17,7 +18,8 @@ namespace livy::http {
 inline constexpr const char* kJson = "application/json";
 
 // "/batches/{id}/log" -> a regex that also takes "//batches/3/log/" (clients
-// add and double slashes). Each {x} captures one path segment.
+// add and double slashes). Each {x} captures one path segment; any other
+// character stands for itself (the '.' of "/openapi.yaml" is escaped).
 inline std::string route(const std::string& pattern) {
   std::string out = "/+";
   for (std::size_t i = 1; i < pattern.size(); ++i) {
@@ -27,10 +29,30 @@ inline std::string route(const std::string& pattern) {
     } else if (pattern[i] == '/') {
       out += "/+";
     } else {
+      if (std::string_view(".^$|()[]*+?\\").find(pattern[i]) != std::string_view::npos) out += '\\';
       out += pattern[i];
     }
   }
   return out + "/*";
+}
+
+// A path segment for a Location header: everything but RFC 3986's unreserved
+// characters is percent-encoded, so a name such as "q?x#y" stays one segment.
+inline std::string path_segment(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    }
+  }
+  return out;
 }
 
 inline void reply(httplib::Response& res, int status, std::string body) {

@@ -1,6 +1,7 @@
 // Livy's REST routes on cpp-httplib: decode at the edge, call the runtime, encode.
 #include <string>
 
+#include "http/openapi_spec.h"
 #include "http/route_util.h"
 #include "livy/http.h"
 
@@ -33,6 +34,11 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   server.Get(route("/version"), [user = options.server_user](const httplib::Request&, httplib::Response& res) {
     reply(res, 200, version_json(user));
   });
+  // The OpenAPI description of these routes (docs/openapi.yaml, compiled in).
+  server.Get(route("/openapi.yaml"), [](const httplib::Request&, httplib::Response& res) {
+    res.status = 200;
+    res.set_content(std::string(openapi_yaml()), "application/yaml");
+  });
   mount_batches(server, runtime);
   mount_sessions(server, runtime);
   mount_statements(server, runtime);
@@ -44,6 +50,7 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
     switch (res.status) {
       case 404: msg = "no such resource: " + req.method + " " + req.path; break;
       case 413: msg = "request body is too large"; break;
+      case 414: msg = "request URI is too long"; break;
       case 400: msg = "malformed request (a POST needs Content-Length, 0 for an empty body)"; break;
       default: msg = "request failed";
     }

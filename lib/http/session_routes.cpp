@@ -114,7 +114,7 @@ void mount_statements(httplib::Server& server, Runtime& runtime) {
     const std::string session = req.matches[1].str();
     const auto st = statements.submit(session, *request);
     if (!st) return fail(res, st.status());
-    res.set_header("Location", "/sessions/" + session + "/statements/" + std::to_string(st->id));
+    res.set_header("Location", "/sessions/" + path_segment(session) + "/statements/" + std::to_string(st->id));
     reply(res, 201, statement_json(*st));
   });
 
