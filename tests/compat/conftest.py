@@ -18,9 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from livyd_testlib import (  # noqa: E402  (needs the path above)
     SetupError,
     livyd_bin_from_env,
+    running_livyd,
     spark_home_from_env,
-    start_livyd,
-    stop_livyd,
 )
 
 
@@ -33,13 +32,5 @@ def livyd(tmp_path_factory):
     except SetupError as e:
         pytest.fail(str(e), pytrace=False)
     work = Path(os.path.realpath(tmp_path_factory.mktemp("livyd-compat")))
-    try:
-        client = start_livyd(livyd_bin, spark_home, work, {"spark.master": "local[2]"})
-    except SetupError as e:
-        pytest.fail(str(e), pytrace=False)
-    try:
+    with running_livyd(livyd_bin, spark_home, work, {"spark.master": "local[2]"}) as client:
         yield client
-    finally:
-        problems = stop_livyd(client)
-        if problems:
-            pytest.fail("livyd shutdown problems:\n- " + "\n- ".join(problems), pytrace=False)

@@ -26,9 +26,8 @@ from livyd_testlib import (
     SetupError,
     livyd_bin_from_env,
     new_marker,
+    running_livyd,
     spark_home_from_env,
-    start_livyd,
-    stop_livyd,
 )
 
 HELLO_CLASS = "livyd.test.HelloJob"
@@ -73,16 +72,8 @@ def livyd(livyd_bin, spark_home, whitelisted_dir, tmp_path_factory):
         "batches.kill-grace": "3s",
         "statements.max-code-bytes": str(MAX_CODE_BYTES),
     }
-    try:
-        client = start_livyd(livyd_bin, spark_home, work, settings)
-    except SetupError as e:
-        pytest.fail(str(e), pytrace=False)
-    try:
+    with running_livyd(livyd_bin, spark_home, work, settings) as client:
         yield client
-    finally:
-        problems = stop_livyd(client)
-        if problems:
-            pytest.fail("livyd shutdown problems:\n- " + "\n- ".join(problems), pytrace=False)
 
 
 # ---- test inputs ---------------------------------------------------------------------

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -619,3 +620,21 @@ def reap_marked_processes(markers: list[str]) -> list[str]:
             pass
     return [f"test process left behind after shutdown: pid {p.pid} pgid {p.pgid}: {p.cmdline[:200]}"
             for p in leftovers]
+
+
+@contextlib.contextmanager
+def running_livyd(livyd_bin: Path, spark_home: Path, work: Path, settings: dict[str, str]):
+    """A livyd for a test fixture: started (or the tests fail with why), and stopped at the
+    end, failing the tests if it did not shut down cleanly."""
+    import pytest  # only the fixtures that use this need pytest
+
+    try:
+        client = start_livyd(livyd_bin, spark_home, work, settings)
+    except SetupError as e:
+        pytest.fail(str(e), pytrace=False)
+    try:
+        yield client
+    finally:
+        problems = stop_livyd(client)
+        if problems:
+            pytest.fail("livyd shutdown problems:\n- " + "\n- ".join(problems), pytrace=False)

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from openapi_testlib import REPO_ROOT, SPEC_PATH, make_fake_spark_home
-from livyd_testlib import SetupError, start_livyd, stop_livyd
+from livyd_testlib import running_livyd
 
 HTTP_DIR = REPO_ROOT / "lib" / "http"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -252,16 +252,8 @@ def livyd(livyd_bin, tmp_path_factory):
     so a stand-in Spark home is enough."""
     work = Path(os.path.realpath(tmp_path_factory.mktemp("livyd-openapi")))
     spark_home = make_fake_spark_home(work / "fake-spark")
-    try:
-        client = start_livyd(livyd_bin, spark_home, work, {"spark.home": str(spark_home)})
-    except SetupError as e:
-        pytest.fail(str(e), pytrace=False)
-    try:
+    with running_livyd(livyd_bin, spark_home, work, {"spark.home": str(spark_home)}) as client:
         yield client
-    finally:
-        problems = stop_livyd(client)
-        if problems:
-            pytest.fail("livyd shutdown problems:\n- " + "\n- ".join(problems), pytrace=False)
 
 
 @pytest.mark.parametrize("path", ["/openapi.yaml", "//openapi.yaml/"])
