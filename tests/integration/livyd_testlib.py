@@ -152,31 +152,35 @@ class LivydClient:
             return "<no stderr file>"
         return "\n".join(lines[-n:])
 
-    def wait_state(self, batch_id, states, timeout: float = 150.0) -> str:
-        """Polls GET /batches/{id}/state every 0.5 s until the state is one of `states`.
-
-        Fails at once when the batch reaches a terminal state that is not wanted, and
-        after `timeout` seconds otherwise, with the batch's log in the message."""
+    def _wait_for(self, what, read_state, final_states, diagnostics, states, timeout, interval) -> str:
+        """Polls `read_state()` until it is one of `states`; fails at once when it reaches an
+        unwanted state of `final_states`, and after `timeout` seconds otherwise, with
+        `diagnostics()` in the message."""
         if isinstance(states, str):
             states = {states}
         states = set(states)
         deadline = time.monotonic() + timeout
         seen = []
         while True:
-            state = self.state(batch_id)
+            state = read_state()
             if not seen or seen[-1] != state:
                 seen.append(state)
             if state in states:
                 return state
-            if state in TERMINAL_STATES:
+            if state in final_states:
                 raise AssertionError(
-                    f"batch {batch_id} ended in {state!r} while waiting for {sorted(states)} "
-                    f"(states seen: {seen})\n{self.diagnostics(batch_id)}")
+                    f"{what} ended in {state!r} while waiting for {sorted(states)} "
+                    f"(states seen: {seen})\n{diagnostics()}")
             if time.monotonic() > deadline:
                 raise AssertionError(
-                    f"batch {batch_id} not in {sorted(states)} after {timeout:.0f} s "
-                    f"(states seen: {seen})\n{self.diagnostics(batch_id)}")
-            time.sleep(0.5)
+                    f"{what} not in {sorted(states)} after {timeout:.0f} s "
+                    f"(states seen: {seen})\n{diagnostics()}")
+            time.sleep(interval)
+
+    def wait_state(self, batch_id, states, timeout: float = 150.0) -> str:
+        """Polls GET /batches/{id}/state every 0.5 s until the state is one of `states`."""
+        return self._wait_for(f"batch {batch_id}", lambda: self.state(batch_id), TERMINAL_STATES,
+                              lambda: self.diagnostics(batch_id), states, timeout, 0.5)
 
     def wait_terminal(self, batch_id, timeout: float = 150.0) -> str:
         """Waits for any terminal state and returns it (does not judge which)."""
@@ -214,28 +218,10 @@ class LivydClient:
         return "\n".join(parts)
 
     def wait_session_state(self, session_id, states, timeout: float = 120.0) -> str:
-        """Polls GET /sessions/{id}/state until the state is one of `states`; fails at once on
-        an unwanted final state, and after `timeout` seconds otherwise."""
-        if isinstance(states, str):
-            states = {states}
-        states = set(states)
-        deadline = time.monotonic() + timeout
-        seen = []
-        while True:
-            state = self.session_state(session_id)
-            if not seen or seen[-1] != state:
-                seen.append(state)
-            if state in states:
-                return state
-            if state in SESSION_FINAL_STATES:
-                raise AssertionError(
-                    f"session {session_id} ended in {state!r} while waiting for {sorted(states)} "
-                    f"(states seen: {seen})\n{self.session_diagnostics(session_id)}")
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"session {session_id} not in {sorted(states)} after {timeout:.0f} s "
-                    f"(states seen: {seen})\n{self.session_diagnostics(session_id)}")
-            time.sleep(0.25)
+        """Polls GET /sessions/{id}/state every 0.25 s until the state is one of `states`."""
+        return self._wait_for(f"session {session_id}", lambda: self.session_state(session_id),
+                              SESSION_FINAL_STATES, lambda: self.session_diagnostics(session_id),
+                              states, timeout, 0.25)
 
     def post_statement(self, session_id, code, kind: str | None = None) -> dict:
         """POST /sessions/{id}/statements; asserts 201 and returns the Statement."""
