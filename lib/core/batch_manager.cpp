@@ -74,11 +74,6 @@ BatchManager::Impl::Entry* BatchManager::Impl::find(std::string_view id_or_name)
   return nullptr;
 }
 
-namespace {
-Status not_found(std::string_view id_or_name) {
-  return Status::not_found("Session '" + std::string(id_or_name) + "' not found.");
-}
-}  // namespace
 
 Batch BatchManager::Impl::to_batch(const Entry& e) const {
   Batch b;

@@ -3,9 +3,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/text_values.h"
+#include "livy/status.h"
 
 namespace livy {
 
@@ -15,6 +17,11 @@ inline std::optional<std::int64_t> as_id(std::string_view id_or_name) {
     if (c < '0' || c > '9') return std::nullopt;
   }
   return parse_int(id_or_name);
+}
+
+// Livy's answer for an unknown session or batch (it says "Session" for both).
+inline Status not_found(std::string_view id_or_name) {
+  return Status::not_found("Session '" + std::string(id_or_name) + "' not found.");
 }
 
 }  // namespace livy

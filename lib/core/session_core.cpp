@@ -19,10 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Status not_found(std::string_view id_or_name) {
-  return Status::not_found("Session '" + std::string(id_or_name) + "' not found.");
-}
-
 std::string random_secret() {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof bytes) != 1) return {};

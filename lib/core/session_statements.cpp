@@ -3,16 +3,13 @@
 #include <csignal>
 
 #include "codec/output_json.h"
+#include "core/id_or_name.h"
 #include "core/session_core.h"
 #include "core/text_values.h"
 
 namespace livy {
 
 namespace {
-
-Status not_found(std::string_view id_or_name) {
-  return Status::not_found("Session '" + std::string(id_or_name) + "' not found.");
-}
 
 Status statement_not_found(std::int64_t id) {
   return Status::not_found("Statement '" + std::to_string(id) + "' not found.");
