@@ -60,6 +60,13 @@ struct Config {
 
   // --- sessions and statements ---
   int max_sessions = 100;              // sessions.max-sessions: live sessions at once; beyond it POST gets 400.
+  int max_sessions_per_user = 0;       // sessions.max-sessions-per-user: live sessions of one user (proxyUser,
+                                       // else the authenticated owner); beyond it POST gets 400. 0: no limit.
+  std::chrono::milliseconds session_recovery_grace{std::chrono::minutes(5)};  // sessions.recovery-grace:
+                                       // after a restart, how long a live session's driver has to reconnect
+                                       // before the session is `dead`. Also how long drivers keep retrying.
+  bool stop_on_shutdown = false;       // server.stop-on-shutdown: on SIGTERM stop every session and batch
+                                       // (true) or leave them running for the next start (false).
   std::chrono::milliseconds session_start_timeout{std::chrono::seconds(120)};  // sessions.start-timeout:
                                        // a driver not ready by then fails the session (`error`).
   std::string driver_host = "127.0.0.1";  // sessions.driver-host: address drivers connect back to.

@@ -61,6 +61,34 @@ void BatchManager::Impl::stop() {
   }
   changed_.notify_all();
   if (monitor_.joinable()) monitor_.join();
+  if (config_.stop_on_shutdown) kill_all_for_shutdown();
+}
+
+void BatchManager::Impl::kill_all_for_shutdown() {
+  std::unique_lock lock(mu_);
+  for (auto& [id, e] : entries_) {
+    if (is_final(e.rec.state)) continue;
+    e.kill_requested = true;
+    e.rec.state = BatchState::kKilled;
+    e.child->append_note("livyd shut down (server.stop-on-shutdown)");
+    persist(e);
+    if (e.child->running()) e.child->terminate();
+  }
+  // The monitor is gone: wait here for the groups to go, escalating to SIGKILL after the grace.
+  const auto give_up = std::chrono::steady_clock::now() + config_.batch_kill_grace + std::chrono::seconds(5);
+  for (;;) {
+    bool pending = false;
+    for (auto& [id, e] : entries_) {
+      if (e.child->running() || e.child->cleanup_pending()) watch(e);
+      pending = pending || e.child->running() || e.child->cleanup_pending();
+    }
+    for (auto& orphan : orphans_) {
+      orphan->poll();
+      pending = pending || orphan->cleanup_pending();
+    }
+    if (!pending || std::chrono::steady_clock::now() >= give_up) return;
+    changed_.wait_for(lock, std::chrono::milliseconds(50));
+  }
 }
 
 BatchManager::Impl::Entry* BatchManager::Impl::find(std::string_view id_or_name) {

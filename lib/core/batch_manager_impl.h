@@ -36,7 +36,8 @@ struct BatchManager::Impl {
 
   // Loads batches from the store and starts the monitor.
   Status start();
-  void stop();
+  void stop();  // leaves running batches running, unless server.stop-on-shutdown
+  void kill_all_for_shutdown();
 
   Result<Batch> submit(const BatchRequest& request, const std::optional<std::string>& owner);
   Result<Batch> get(std::string_view id_or_name) const;

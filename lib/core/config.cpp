@@ -169,6 +169,18 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(int_key({"sessions.max-sessions", "", std::to_string(d.max_sessions),
                          "Live (not finished) sessions at once; beyond it a create gets 400."},
                         &Config::max_sessions, 1, 100'000));
+    k.push_back(int_key({"sessions.max-sessions-per-user", "", std::to_string(d.max_sessions_per_user),
+                         "Live sessions of one user (the request's `proxyUser`, else the authenticated owner; "
+                         "requests with neither count as one user); beyond it a create gets 400. 0: no limit."},
+                        &Config::max_sessions_per_user, 0, 100'000));
+    k.push_back(duration_key({"sessions.recovery-grace", "", "5m",
+                              "After a restart, how long a running session's driver has to reconnect before "
+                              "the session is `dead`; drivers retry for as long. 0: drivers do not reconnect."},
+                             &Config::session_recovery_grace));
+    k.push_back(bool_key({"server.stop-on-shutdown", "", "false",
+                          "On SIGTERM, stop every live session and batch (true) or leave them running for "
+                          "the next start (false)."},
+                         &Config::stop_on_shutdown));
     k.push_back(duration_key({"sessions.start-timeout", "", "2m",
                               "A session whose driver is not ready by then ends in `error`."},
                              &Config::session_start_timeout, std::chrono::seconds(1)));

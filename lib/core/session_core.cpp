@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 
 #include "codec/request_json.h"
@@ -12,6 +13,7 @@
 #include "core/log_page.h"
 #include "core/paging.h"
 #include "core/request_validation.h"
+#include "core/text_values.h"
 
 namespace livy {
 
@@ -49,15 +51,12 @@ std::int64_t SessionCore::now_ms() const { return to_epoch_ms(clock_->now()); }
 Status SessionCore::start() {
   auto records = store_.load_sessions();
   if (!records) return records.status();
-  DriverChannelOptions options;
-  options.host = config_.driver_host;
-  options.port = config_.driver_port;
-  options.max_message_bytes = config_.statement_max_output_bytes * 4 + (1 << 20);
-  auto listener = DriverListener::start(options, *this);
-  if (!listener) return listener.status();
-  listener_ = std::move(*listener);
   {
+    // Held while the listener opens: a driver reconnecting at once waits for its session to load.
     std::lock_guard lock(mu_);
+    auto listener = open_listener();
+    if (!listener) return listener.status();
+    listener_ = std::move(*listener);
     const auto retain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config_.state_retain).count();
     for (auto& rec : *records) {
       if (rec.forgotten || (is_final(rec.state) && rec.ended_ms + retain_ms < now_ms())) continue;
@@ -70,11 +69,8 @@ Status SessionCore::start() {
                                                config_.batch_kill_grace);
       e.child->adopt(rec.pid, false);
       e.rec = std::move(rec);
-      // Drivers do not reconnect to a new livyd yet: a session that was alive is lost.
-      if (!is_final(e.rec.state)) {
-        if (e.rec.pid > 0 && launcher_->group_alive(e.rec.pid)) launcher_->signal_group(e.rec.pid, SIGTERM);
-        end_session(e, SessionState::kDead, "livyd restarted; the session's driver was stopped");
-      }
+      if (e.rec.state == SessionState::kStarting) ++starting_;  // set_state counts it down when it leaves
+      if (!is_final(e.rec.state)) recover(e);
       entries_.emplace(e.rec.id, std::move(e));
     }
   }
@@ -90,6 +86,9 @@ void SessionCore::stop() {
   }
   changed_.notify_all();
   if (monitor_.joinable()) monitor_.join();
+  if (config_.stop_on_shutdown) stop_all_for_shutdown();
+  // Open connections close now: their drivers try to reconnect to the next livyd (on_closed
+  // leaves the sessions' states alone while stopping).
   if (listener_) listener_->stop();
 }
 
@@ -140,12 +139,24 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
   if (!st) return st;
   std::lock_guard lock(mu_);
   if (stopping_) return Status::unavailable("the server is shutting down");
+  // Per-user limits count by the user Spark runs as: the proxy user, else the authenticated owner.
+  const auto user_of = [](const std::optional<std::string>& proxy, const std::optional<std::string>& who) {
+    return proxy ? proxy : who;
+  };
+  const std::optional<std::string> user = user_of(request.proxy_user, owner);
   int live = 0;
+  int live_of_user = 0;
   for (const auto& [id, e] : entries_) {
     if (request.name && e.rec.name == request.name && !is_final(e.rec.state)) {
       return Status::invalid_argument("Duplicate session name: " + *request.name);
     }
     live += is_final(e.rec.state) ? 0 : 1;
+    live_of_user += !is_final(e.rec.state) && user_of(e.rec.proxy_user, e.rec.owner) == user ? 1 : 0;
+  }
+  if (config_.max_sessions_per_user > 0 && live_of_user >= config_.max_sessions_per_user) {
+    return Status::resource_exhausted("Rejected, " + (user ? "user '" + *user + "'" : std::string("the anonymous user")) +
+                                      " already runs " + std::to_string(live_of_user) +
+                                      " sessions (sessions.max-sessions-per-user)");
   }
   if (starting_ + (other_starting ? other_starting() : 0) >= config_.max_creation) {
     return Status::resource_exhausted("Rejected, too many sessions are being created!");
@@ -211,6 +222,9 @@ void SessionCore::launch(Entry& e) {
   spec.env.emplace_back("LIVY_DRIVER_SECRET", e.rec.secret);
   spec.env.emplace_back("LIVY_SESSION_ID", std::to_string(e.rec.id));
   spec.env.emplace_back("LIVY_MAX_OUTPUT_BYTES", std::to_string(config_.statement_max_output_bytes));
+  // How long the driver keeps trying to reach a restarted livyd (sessions.recovery-grace).
+  spec.env.emplace_back("LIVY_DRIVER_RECONNECT_TIMEOUT",
+                        std::to_string(std::chrono::duration<double>(config_.session_recovery_grace).count()));
   spec.env.emplace_back("PYTHONUNBUFFERED", "1");
   spec.working_dir = fs::path(e.rec.log_path).parent_path().string();
   e.start_deadline = std::chrono::steady_clock::now() + config_.session_start_timeout;
@@ -321,6 +335,12 @@ bool SessionCore::on_hello(const DriverMessage& hello, const std::shared_ptr<Dri
                      CRYPTO_memcmp(hello.secret.data(), secret.data(), secret.size()) == 0;
   if (!match || e.driver || is_final(e.rec.state)) return false;
   e.driver = connection;
+  if (e.rec.state == SessionState::kRecovering) {
+    e.child->append_note(hello.resume ? "the driver reconnected" : "the driver connected");
+    // It sends `ready` next (again, if it was ready before the restart): it gets the start timeout for that.
+    e.start_deadline = std::chrono::steady_clock::now() + config_.session_start_timeout;
+    if (hello.resume) resume(e, hello);
+  }
   return true;
 }
 
@@ -330,6 +350,10 @@ void SessionCore::on_closed(std::int64_t session_id, const DriverConnection* con
   if (it == entries_.end() || it->second.driver.get() != connection) return;
   Entry& e = it->second;
   e.driver.reset();
+  if (stopping_) {  // livyd is going away, not the driver: it reconnects to the next start
+    e.ready = false;
+    return;
+  }
   if (!is_final(e.rec.state)) {
     end_session(e, e.ready ? SessionState::kDead : SessionState::kError, "the driver's connection was lost");
   }

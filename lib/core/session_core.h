@@ -23,6 +23,9 @@
 
 namespace livy {
 
+// The output of a statement cancelled before the driver ran it.
+StatementOutput cancelled_before_start();
+
 struct SessionCore final : DriverEvents {
   struct Entry {
     SessionRecord rec;
@@ -34,6 +37,7 @@ struct SessionCore final : DriverEvents {
     std::deque<std::int64_t> queue;            // waiting statement ids, in order
     std::optional<std::int64_t> running;       // sent to the driver, no result yet
     std::chrono::steady_clock::time_point start_deadline{};
+    std::int64_t recover_deadline_ms = 0;      // `recovering` without a driver: dead after this (clock_ time)
     std::int64_t last_activity_ms = 0;         // statements, /connect: idle timeout and TTL count from it
     std::int64_t last_heartbeat_ms = 0;        // any client look at the session (GET): the heartbeat
     std::map<std::int64_t, std::optional<std::vector<std::string>>> completions;  // by request id
@@ -44,6 +48,8 @@ struct SessionCore final : DriverEvents {
   ~SessionCore() override;
 
   Status start();  // loads stored sessions, opens the driver channel, starts the monitor
+  // Closes the driver channel. Sessions keep running for the next start (their drivers try to
+  // reconnect), unless server.stop-on-shutdown.
   void stop();
 
   int starting_count() const { return starting_.load(); }
@@ -77,7 +83,11 @@ struct SessionCore final : DriverEvents {
   Entry* find(std::string_view id_or_name);  // requires mu_
   Session to_session(const Entry& e) const;
   void set_state(Entry& e, SessionState state);  // persists, counts, notifies
+  Result<std::unique_ptr<DriverListener>> open_listener();
   void launch(Entry& e);
+  void recover(Entry& e);                        // a live session found in the store at start
+  void resume(Entry& e, const DriverMessage& hello);  // a driver reconnected: agree on the running statement
+  void stop_all_for_shutdown();                  // server.stop-on-shutdown
   void dispatch(Entry& e);                       // sends the next waiting statement
   void finish_statement(Entry& e, Statement& st, StatementState state, std::optional<StatementOutput> output);
   void end_session(Entry& e, SessionState state, const std::string& reason);
@@ -102,6 +112,7 @@ struct SessionCore final : DriverEvents {
   std::map<std::int64_t, Entry> entries_;
   std::vector<std::unique_ptr<ChildProcess>> orphans_;  // forgotten sessions whose SIGKILL is still due
   std::int64_t next_request_id_ = 0;
+  std::string recovery_note_;        // why stored sessions cannot reconnect, if they cannot (set by start())
   bool stopping_ = false;
   std::atomic<int> starting_{0};     // sessions in `starting` (readable without mu_)
   std::thread monitor_;              // owned; joined by stop()

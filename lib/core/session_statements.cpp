@@ -17,6 +17,14 @@ Status statement_not_found(std::int64_t id) {
 
 }  // namespace
 
+StatementOutput cancelled_before_start() {
+  StatementOutput never_ran;
+  never_ran.ok = false;
+  never_ran.ename = "Cancelled";
+  never_ran.evalue = "the statement was cancelled before it started";
+  return never_ran;
+}
+
 void SessionCore::put(const Entry& e, const Statement& st, Durability durability) {
   (void)store_.put_statement(e.rec.id, st, durability);
 }
@@ -119,11 +127,7 @@ Status SessionCore::cancel(std::string_view session, std::int64_t id) {
   if (e->running != id) {
     std::erase(e->queue, id);
     // Clients read the output of every final statement (pylivy fails on null): say what happened.
-    StatementOutput never_ran;
-    never_ran.ok = false;
-    never_ran.ename = "Cancelled";
-    never_ran.evalue = "the statement was cancelled before it started";
-    finish_statement(*e, st, StatementState::kCancelled, never_ran);
+    finish_statement(*e, st, StatementState::kCancelled, cancelled_before_start());
     return Status::ok();
   }
   st.state = StatementState::kCancelling;
@@ -187,6 +191,10 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       e.rec.spark_ui_url = m.spark_ui_url;
       set_state(e, e.running ? SessionState::kBusy : SessionState::kIdle);
       (void)store_.update_session(e.rec);
+      // After a reconnect: a cancel the driver may have missed goes again (a repeat is harmless).
+      if (e.running && e.statements[static_cast<std::size_t>(*e.running)].state == StatementState::kCancelling) {
+        e.driver->send(cancel_message(*e.running));
+      }
       dispatch(e);
       break;
     case T::kFatal:
@@ -266,6 +274,10 @@ void SessionCore::tick() {
       end_session(e, e.ready ? SessionState::kDead : SessionState::kError, "the driver process ended (" + how + ")");
     } else if (e.rec.state == SessionState::kStarting && now >= e.start_deadline) {
       end_session(e, SessionState::kError, "the driver did not come up within sessions.start-timeout");
+    } else if (e.rec.state == SessionState::kRecovering && !e.driver && now_ms() >= e.recover_deadline_ms) {
+      end_session(e, SessionState::kDead, "the driver did not reconnect within sessions.recovery-grace");
+    } else if (e.rec.state == SessionState::kRecovering && e.driver && now >= e.start_deadline) {
+      end_session(e, SessionState::kDead, "the reconnected driver was not ready within sessions.start-timeout");
     } else if (!is_final(e.rec.state)) {
       if (const std::string why = expiry(e, now_ms()); !why.empty()) end_session(e, SessionState::kKilled, why);
     }

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace livy {
 namespace {
@@ -139,7 +140,6 @@ DriverListener::DriverListener(DriverChannelOptions options, DriverEvents& event
 
 DriverListener::~DriverListener() {
   stop();
-  ::close(listen_fd_);
   ::close(wake_fd_);
 }
 
@@ -154,6 +154,10 @@ void DriverListener::stop() {
   const std::uint64_t one = 1;
   (void)!::write(wake_fd_, &one, sizeof one);
   if (acceptor_.joinable()) acceptor_.join();
+  // No driver may connect to a livyd going away (it would wait for a welcome that never
+  // comes): the port closes before the connections, so reconnecting drivers get refused
+  // connections until the next livyd listens.
+  ::close(std::exchange(listen_fd_, -1));
   for (auto& r : readers) r.connection->close();
   for (auto& r : readers) r.thread.join();
 }
@@ -210,6 +214,10 @@ void DriverListener::serve(const std::shared_ptr<DriverConnection>& connection) 
         accepted = message && message->type == DriverMessage::Type::kHello &&
                    message->version == kDriverProtocolVersion && events_.on_hello(*message, connection);
         if (!accepted) {
+          // Said before closing, so a driver can tell a refusal from livyd going away.
+          const std::string refused = refused_message("the hello was refused: unknown session or version, wrong "
+                                                      "secret, or the session is not waiting for a driver");
+          (void)!::send(fd, refused.data(), refused.size(), MSG_NOSIGNAL);
           stop = true;
           break;
         }

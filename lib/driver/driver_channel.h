@@ -98,7 +98,7 @@ class DriverListener {
 
   const DriverChannelOptions options_;
   DriverEvents& events_;
-  const int listen_fd_;
+  int listen_fd_;  // closed by stop(); -1 then
   const int wake_fd_;  // eventfd that wakes the acceptor to stop
   const int port_;
   std::thread acceptor_;            // owned; joined by stop()

@@ -60,6 +60,16 @@ Result<DriverMessage> decode_driver_message(const std::string& text) {
     m.version = static_cast<int>(int_member(doc, "version", 0));
     m.session_id = int_member(doc, "session", -1);
     m.secret = string_member(doc, "secret").value_or("");
+    if (const auto* r = member(doc, "resume"); r != nullptr && r->IsObject()) {
+      m.resume = true;
+      const auto id = [&](const char* name) -> std::optional<std::int64_t> {
+        const auto* v = member(*r, name);
+        if (v == nullptr || !v->IsInt64() || v->GetInt64() < 0) return std::nullopt;
+        return v->GetInt64();
+      };
+      m.resume_running = id("running");
+      m.resume_last = id("last");
+    }
   } else if (*type == "ready") {
     m.type = T::kReady;
     m.app_id = string_member(doc, "appId");
@@ -92,6 +102,13 @@ Result<DriverMessage> decode_driver_message(const std::string& text) {
     m.type = T::kPong;
   }
   return m;
+}
+
+std::string refused_message(std::string_view error) {
+  return line([&](Writer& w) {
+    str(w, "type", "refused");
+    str(w, "error", error);
+  });
 }
 
 std::string welcome_message() {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "livy/session.h"
@@ -21,6 +22,11 @@ struct DriverMessage {
   int version = 0;
   std::int64_t session_id = -1;
   std::string secret;
+  // hello after a reconnect (`resume`): the statement the driver is running and the one whose
+  // result it sent last, as the driver sees them.
+  bool resume = false;
+  std::optional<std::int64_t> resume_running;
+  std::optional<std::int64_t> resume_last;
   // ready
   std::optional<std::string> app_id;
   std::optional<std::string> spark_ui_url;
@@ -40,6 +46,7 @@ Result<DriverMessage> decode_driver_message(const std::string& line);
 
 // Messages to a driver, one JSON line each (newline included).
 std::string welcome_message();
+std::string refused_message(std::string_view error);
 std::string execute_message(std::int64_t statement_id, const std::string& code, SessionKind kind);
 std::string cancel_message(std::int64_t statement_id);
 std::string complete_message(std::int64_t request_id, const std::string& code, SessionKind kind, std::int64_t cursor);

@@ -49,6 +49,9 @@ CREATE TABLE statements (
   started_ms INTEGER NOT NULL DEFAULT 0, completed_ms INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (session_id, id));
 )sql",
+    R"sql(
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+)sql",
 };
 
 std::optional<BatchState> batch_state_from(const std::string& s) {
@@ -134,6 +137,24 @@ Result<std::int64_t> Store::allocate_id(const std::string& kind) {
   const std::int64_t id = next.int_at(0);
   sqlite3_step(next.get());
   return id;
+}
+
+std::optional<std::string> Store::setting(const std::string& key) {
+  std::lock_guard lock(mu_);
+  Stmt q(db_, "SELECT value FROM settings WHERE key = ?");
+  q.bind(1, key);
+  if (!q.ok() || sqlite3_step(q.get()) != SQLITE_ROW) return std::nullopt;
+  return q.text_at(0);
+}
+
+Status Store::put_setting(const std::string& key, const std::string& value) {
+  std::lock_guard lock(mu_);
+  set_durability(Durability::kSynced);
+  Stmt s(db_, "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  s.bind(1, key);
+  s.bind(2, value);
+  if (!s.ok() || sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "put setting");
+  return Status::ok();
 }
 
 Status Store::insert_batch(const BatchRecord& r) {

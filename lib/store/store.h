@@ -91,7 +91,11 @@ class Store {
   Status put_statement(std::int64_t session_id, const Statement& statement, Durability durability);
   Result<std::vector<Statement>> load_statements(std::int64_t session_id);
 
-  static constexpr int kSchemaVersion = 2;
+  // Small values livyd keeps between runs (the driver channel's port, say); synced.
+  std::optional<std::string> setting(const std::string& key);
+  Status put_setting(const std::string& key, const std::string& value);
+
+  static constexpr int kSchemaVersion = 3;
 
  private:
   explicit Store(sqlite3* db);

@@ -480,10 +480,12 @@ def tail_file(path: Path, n: int = 40) -> str:
 def start_livyd(livyd_bin: Path, spark_home: Path, work: Path, settings: dict[str, str]) -> LivydClient:
     """Starts livyd on a free port with its data under `work` and the given `--set`
     settings (spark.master etc. are the caller's); returns a client once the port file
-    is written. The caller must call stop_livyd(client)."""
+    is written. The caller must call stop_livyd(client). An existing `work` is reused: a
+    restart on the same data directory."""
     data_dir = work / "data"
-    data_dir.mkdir()
+    data_dir.mkdir(exist_ok=True)
     port_file = work / "port"
+    port_file.unlink(missing_ok=True)
     stderr_path = work / "livyd.stderr"
     cmd = [str(livyd_bin), "--data-dir", str(data_dir), "--port", "0", "--port-file", str(port_file)]
     for key, value in settings.items():

@@ -90,7 +90,15 @@ class FakeDriver {
 
   // --- handshake ---
 
-  void hello(std::int64_t session_id, const std::string& secret, int version = 1) {
+  // What a reconnecting driver says in its hello: the statement it received and has not
+  // answered, and the one whose result it sent last (absent: null).
+  struct Resume {
+    std::optional<std::int64_t> running;
+    std::optional<std::int64_t> last;
+  };
+
+  void hello(std::int64_t session_id, const std::string& secret, int version = 1,
+             const std::optional<Resume>& resume = std::nullopt) {
     send_object([&](Writer& w) {
       field(w, "type", "hello");
       w.Key("version");
@@ -100,7 +108,24 @@ class FakeDriver {
       field(w, "secret", secret);
       w.Key("pid");
       w.Int(4242);
+      if (resume) {
+        w.Key("resume");
+        w.StartObject();
+        for (const auto& [key, id] : {std::pair{"running", resume->running}, std::pair{"last", resume->last}}) {
+          w.Key(key);
+          if (id) w.Int64(*id);
+          else w.Null();
+        }
+        w.EndObject();
+      }
     });
+  }
+
+  // A reconnect after a livyd restart: hello with `resume`; true on `welcome`.
+  bool resume(const Resume& resume, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    hello(env_.session_id, env_.secret, 1, resume);
+    const auto answer = next(timeout);
+    return answer && answer->type == "welcome";
   }
 
   // hello with the environment's session and secret; true when livyd answers `welcome`.

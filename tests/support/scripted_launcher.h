@@ -3,6 +3,7 @@
 // each "process" ends.
 #pragma once
 
+#include <csignal>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -67,7 +68,14 @@ class ScriptedLauncher final : public livy::ProcessLauncher {
   void signal_group(int pgid, int signal) override {
     std::lock_guard lock(mu_);
     signals_.push_back({pgid, signal});
+    if (signal == SIGKILL && obey_sigkill_) alive_.erase(pgid);
     changed_.notify_all();
+  }
+
+  // From now on SIGKILL ends a group at once, as it would for real.
+  void obey_sigkill(bool obey = true) {
+    std::lock_guard lock(mu_);
+    obey_sigkill_ = obey;
   }
 
   // --- scripting ---
@@ -144,6 +152,7 @@ class ScriptedLauncher final : public livy::ProcessLauncher {
   mutable std::condition_variable changed_;  // signalled on every launch, end and signal
   int next_pid_;
   bool fail_launches_ = false;
+  bool obey_sigkill_ = false;
   std::vector<livy::ProcessSpec> specs_;
   std::map<int, livy::ProcessSpec> by_pid_;
   std::set<int> alive_;

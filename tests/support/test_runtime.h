@@ -31,6 +31,7 @@ class TestRuntime {
 
   livy::Config& config() { return config_; }
   ScriptedLauncher& launcher() { return *launcher_; }
+  std::shared_ptr<ScriptedLauncher> shared_launcher() { return launcher_; }
   ManualClock& clock() { return *clock_; }
   const FakeSparkHome& spark() const { return spark_; }
   std::filesystem::path jobs_dir() const { return root_.path() / "jobs"; }

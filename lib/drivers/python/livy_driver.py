@@ -45,7 +45,7 @@ class Refused(Exception):
 class Channel:
     """The TCP connection to livyd, handshake done; send() may be called from any thread."""
 
-    def __init__(self, address, secret, session_id):
+    def __init__(self, address, secret, session_id, resume=None):
         host, port = address.rsplit(":", 1)
         self._sock = socket.create_connection((host.strip("[]"), int(port)), timeout=HANDSHAKE_TIMEOUT_S)
         # Messages are small and come in bursts (started, then result): without this, Nagle holds
@@ -54,14 +54,20 @@ class Channel:
         try:
             self._reader = self._sock.makefile("rb")
             self._lock = threading.Lock()
-            self.send({"type": "hello", "version": PROTOCOL_VERSION, "session": session_id, "secret": secret,
-                       "pid": os.getpid()})
+            hello = {"type": "hello", "version": PROTOCOL_VERSION, "session": session_id, "secret": secret,
+                     "pid": os.getpid()}
+            if resume is not None:
+                hello["resume"] = resume
+            self.send(hello)
             try:
                 reply = self.receive()
             except (ConnectionResetError, BrokenPipeError):
                 reply = None
             except ValueError:
                 raise Refused("livyd answered the hello with something that is not JSON")
+            if reply is None and resume is not None:
+                # livyd refuses with a `refused` line: a bare close is a livyd going away.
+                raise ConnectionResetError("livyd closed the connection after the hello")
             if reply is None:
                 raise Refused("livyd refused the driver: it closed the connection after the hello")
             if not isinstance(reply, dict) or reply.get("type") != "welcome":
@@ -103,6 +109,91 @@ def connect_with_retry(address, secret, session_id, deadline_s):
                 raise ConnectionError("cannot reach livyd at %s within %g s: %s" % (address, deadline_s, e))
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
+
+
+class Link:
+    """The driver's side of the channel across livyd restarts: a Channel that, when the
+    connection drops, is opened again with a `resume` hello for up to reconnect_s seconds.
+    While it is down, sends are dropped; `ready` and the last `result` are kept and sent
+    again after the reconnect, so livyd learns what it missed."""
+
+    def __init__(self, channel, address, secret, session_id, reconnect_s):
+        self._channel = channel
+        self._where = (address, secret, session_id)
+        self._reconnect_s = reconnect_s
+        self._lock = threading.Lock()  # guards _channel, _ready, _last_result; held while sending
+        self._ready = None
+        self._last_result = None
+        self.unanswered = lambda: None  # set by the Driver: the statement received and not yet answered
+        self.closing = False            # set when the driver stops: no reconnect then
+
+    def send(self, message):
+        """Sends without raising: a broken connection is the reader's to notice and mend."""
+        with self._lock:
+            if message.get("type") == "ready":
+                self._ready = message
+            elif message.get("type") == "result":
+                self._last_result = message
+            if self._channel is None:
+                return
+            try:
+                self._channel.send(message)
+            except OSError as e:
+                log("cannot send %s to livyd: %s" % (message.get("type"), e))
+
+    def receive(self):
+        """The next message; None when the connection is lost for good. ValueError: a bad line."""
+        while True:
+            channel = self._channel
+            if channel is None:  # closed by the driver stopping
+                return None
+            try:
+                msg = channel.receive()
+            except OSError as e:
+                log("reading from livyd failed: %s" % e)
+                msg = None
+            if msg is not None:
+                return msg
+            if not self._reconnect():
+                return None
+
+    def _reconnect(self):
+        with self._lock:
+            broken, self._channel = self._channel, None
+        broken.close()
+        if self._reconnect_s <= 0 or self.closing:
+            return False
+        log("connection to livyd lost; trying to reconnect for up to %g s" % self._reconnect_s)
+        delay = 0.1
+        deadline = time.monotonic() + self._reconnect_s
+        while not self.closing:
+            try:
+                with self._lock:
+                    last = self._last_result["id"] if self._last_result else None
+                    channel = Channel(*self._where, resume={"running": self.unanswered(), "last": last})
+                    for message in (self._ready, self._last_result):
+                        if message is not None:
+                            channel.send(message)
+                    self._channel = channel
+                log("reconnected to livyd")
+                return True
+            except Refused as e:
+                log(str(e))
+                return False
+            except OSError as e:
+                if time.monotonic() + delay > deadline:
+                    log("cannot reach livyd again within %g s: %s" % (self._reconnect_s, e))
+                    return False
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        return False
+
+    def close(self):
+        self.closing = True
+        with self._lock:
+            channel, self._channel = self._channel, None
+        if channel is not None:
+            channel.close()
 
 
 # ---------------------------------------------------------------- values to JSON
@@ -312,6 +403,8 @@ class Driver:
         self.lock = threading.Lock()   # guards running, cancelled, clean_shutdown; held while sending
         self.changed = threading.Condition(self.lock)  # notified when running changes
         self.running = None            # id of the statement running now
+        self.unanswered = []           # ids received and not yet answered with a result, in order
+        channel.unanswered = lambda: self.unanswered[0] if self.unanswered else None
         self.cancelled = set()         # ids cancelled before their result was sent
         self.clean_shutdown = False    # livyd sent shutdown (rather than the connection dropping)
         self.closing = threading.Event()   # shutdown asked or connection lost
@@ -322,10 +415,7 @@ class Driver:
 
     # -------- sending (any thread)
     def send(self, message):
-        try:
-            self.channel.send(message)
-        except OSError as e:  # the reader sees the broken connection and stops the driver
-            log("cannot send %s to livyd: %s" % (message.get("type"), e))
+        self.channel.send(message)  # never raises: the reader notices a broken connection
 
     # -------- the reader thread
     def reader(self):
@@ -335,9 +425,6 @@ class Driver:
             except ValueError as e:
                 log("ignored a line from livyd that is not UTF-8 JSON: %s" % e)
                 continue
-            except OSError as e:
-                log("reading from livyd failed: %s" % e)
-                msg = None
             if msg is None:
                 log("connection to livyd lost")
                 self.stop(clean=False)
@@ -358,6 +445,8 @@ class Driver:
         if kind == "execute":
             if not is_id(msg.get("id")) or not isinstance(msg.get("code"), str):
                 raise ValueError("execute needs an integer id and a string code")
+            with self.lock:
+                self.unanswered.append(msg["id"])
             self.work.put(msg)
         elif kind == "cancel":
             if not is_id(msg.get("id")):
@@ -473,6 +562,7 @@ class Driver:
                 output = {"status": "error", "execution_count": self.execution_count, "ename": "KeyboardInterrupt",
                           "evalue": "cancelled before it started", "traceback": []}
                 self.execution_count += 1
+                self.answered(statement_id)
                 self.send({"type": "result", "id": statement_id, "output": output, "cancelled": True})
                 return
             self.running = statement_id
@@ -490,7 +580,12 @@ class Driver:
             self.changed.notify_all()
             was_cancelled = statement_id in self.cancelled
             self.cancelled.discard(statement_id)
+            self.answered(statement_id)
             self.send({"type": "result", "id": statement_id, "output": output, "cancelled": was_cancelled})
+
+    def answered(self, statement_id):  # requires self.lock
+        if statement_id in self.unanswered:
+            self.unanswered.remove(statement_id)
 
     def run_statement(self, msg, count):
         kind, code = msg.get("kind"), msg["code"]
@@ -579,10 +674,7 @@ def number(kind, name, text):
 
 def fatal(channel, error, details=None):
     """Tells livyd the session cannot start; the driver's exit status."""
-    try:
-        channel.send({"type": "fatal", "error": error})
-    except OSError:
-        pass
+    channel.send({"type": "fatal", "error": error})
     channel.close()
     log(details or error)
     return 1
@@ -594,6 +686,8 @@ def main():
         secret = setting("LIVY_DRIVER_SECRET")
         session_id = number(int, "LIVY_SESSION_ID", setting("LIVY_SESSION_ID", "0"))
         connect_timeout = number(float, "LIVY_DRIVER_CONNECT_TIMEOUT", setting("LIVY_DRIVER_CONNECT_TIMEOUT", "60"))
+        reconnect_timeout = number(float, "LIVY_DRIVER_RECONNECT_TIMEOUT",
+                                   setting("LIVY_DRIVER_RECONNECT_TIMEOUT", "0"))
         max_output = number(int, "LIVY_MAX_OUTPUT_BYTES", setting("LIVY_MAX_OUTPUT_BYTES", str(4 << 20)))
         if ":" not in address:
             raise ValueError("LIVY_DRIVER_CALLBACK must be host:port, not %r" % address)
@@ -601,7 +695,8 @@ def main():
         log(str(e))
         return 1
     try:
-        channel = connect_with_retry(address, secret, session_id, connect_timeout)
+        channel = Link(connect_with_retry(address, secret, session_id, connect_timeout), address, secret,
+                       session_id, reconnect_timeout)
     except (Refused, ConnectionError, ValueError) as e:
         log(str(e))
         return 1

@@ -1,143 +1,17 @@
 // Interactive sessions through a Runtime wired to the scripted launcher, the
 // manual clock and a fake Spark home. No process starts: each test plays the
 // session's driver itself with a FakeDriver on the real driver channel
-// (docs/driver-protocol.md), so the handshake, statements, cancel, completion,
-// the lifecycle, the timeouts and recovery are checked without Spark.
-#include <algorithm>
-#include <csignal>
+// (docs/driver-protocol.md), so the handshake, statements, cancel, completion
+// and the lifecycle are checked without Spark. Timeouts: session_timeout_test.cpp;
+// restarts: session_recovery_test.cpp.
 #include <future>
 
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
-#include "livy/livy.h"
-#include "support/eventually.h"
-#include "support/fake_driver.h"
-#include "support/http_harness.h"
-#include "support/test_runtime.h"
+#include "unit/core/session_test_util.h"
 
-using namespace std::chrono_literals;
+using namespace session_test;
 using Catch::Matchers::Contains;
-using livy::ErrorCode;
-using livy::SessionKind;
-using livy::SessionState;
-using livy::StatementState;
-using livy_test::DriverCommand;
-using livy_test::eventually;
-using livy_test::FakeDriver;
-using livy_test::ScriptedLauncher;
-using livy_test::TestRuntime;
-
-namespace {
-
-constexpr auto kWait = 5s;       // upper bound only: every wait below ends as soon as its condition holds
-constexpr auto kQuiet = 100ms;   // how long "nothing happens" is watched: ten monitor ticks
-
-livy::SessionRequest pyspark(std::optional<std::string> name = std::nullopt) {
-  livy::SessionRequest r;
-  r.kind = SessionKind::kPySpark;
-  r.name = std::move(name);
-  return r;
-}
-
-livy::Session create_ok(TestRuntime& t, const livy::SessionRequest& request = pyspark()) {
-  auto s = t.runtime().sessions().create(request);
-  if (!s) FAIL("create: " << s.status().message());
-  return *s;
-}
-
-livy::Statement submit_ok(TestRuntime& t, const livy::Ref& session, const std::string& code,
-                          std::optional<SessionKind> kind = std::nullopt) {
-  auto st = t.runtime().statements().submit(session, {code, kind});
-  if (!st) FAIL("submit: " << st.status().message());
-  return *st;
-}
-
-SessionState state_of(TestRuntime& t, const livy::Ref& session) {
-  auto s = t.runtime().sessions().get(session);
-  REQUIRE(s.has_value());
-  return s->state;
-}
-
-livy::Statement statement_of(TestRuntime& t, const livy::Ref& session, std::int64_t id) {
-  auto st = t.runtime().statements().get(session, id);
-  REQUIRE(st.has_value());
-  return *st;
-}
-
-// Waits (long-polls) until the statement is final and returns it.
-livy::Statement final_statement(TestRuntime& t, const livy::Ref& session, std::int64_t id) {
-  auto st = t.runtime().statements().get(session, id, kWait);
-  REQUIRE(st.has_value());
-  return *st;
-}
-
-bool log_has(TestRuntime& t, const livy::Ref& session, const std::string& text) {
-  const auto log = t.runtime().sessions().log(session, std::nullopt, -1);
-  if (!log) return false;
-  return std::any_of(log->lines.begin(), log->lines.end(),
-                     [&](const std::string& line) { return line.find(text) != std::string::npos; });
-}
-
-// The launch of session `id`: the spec livyd handed to the launcher and the pid it got back.
-struct Launch {
-  livy::ProcessSpec spec;
-  int pid = 0;
-};
-
-Launch launch_of(TestRuntime& t, std::int64_t id) {
-  const int launches = static_cast<int>(t.launcher().launched().size());
-  for (int pid = ScriptedLauncher::kFirstPid; pid < ScriptedLauncher::kFirstPid + launches; ++pid) {
-    const auto spec = t.launcher().spec_of(pid);
-    const auto env = livy_test::driver_env(spec);
-    if (env && env->session_id == id) return {spec, pid};
-  }
-  FAIL("session " << id << " was never launched");
-  return {};
-}
-
-livy_test::DriverEnv env_of(TestRuntime& t, std::int64_t id) {
-  const auto env = livy_test::driver_env(launch_of(t, id).spec);
-  REQUIRE(env.has_value());
-  return *env;
-}
-
-// A driver of session `id` that is connected and has said nothing yet.
-std::unique_ptr<FakeDriver> connect_driver(TestRuntime& t, std::int64_t id) {
-  return std::make_unique<FakeDriver>(env_of(t, id));
-}
-
-// A driver of session `id` that said hello and ready; returns once the session has left `starting`.
-std::unique_ptr<FakeDriver> attach(TestRuntime& t, std::int64_t id, const std::string& app_id = "local-1700000000000") {
-  auto driver = connect_driver(t, id);
-  REQUIRE(driver->attach(app_id));
-  REQUIRE(eventually([&] { return state_of(t, id) != SessionState::kStarting; }));
-  return driver;
-}
-
-// The next message livyd sends the driver, which must be of `type`.
-DriverCommand expect(FakeDriver& driver, const std::string& type) {
-  const auto command = driver.next(kWait);
-  REQUIRE(command.has_value());
-  REQUIRE(command->type == type);
-  return *command;
-}
-
-bool has_arg_pair(const std::vector<std::string>& argv, const std::string& flag, const std::string& value) {
-  for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
-    if (argv[i] == flag && argv[i + 1] == value) return true;
-  }
-  return false;
-}
-
-std::optional<std::string> env_value(const livy::ProcessSpec& spec, const std::string& key) {
-  for (const auto& [k, v] : spec.env) {
-    if (k == key) return v;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 // --- creation and the handshake ---
 
@@ -196,6 +70,16 @@ TEST_CASE("create returns the session `starting` and launches the driver's spark
   CHECK(env_value(second, "LIVY_DRIVER_SECRET") != secret);
 }
 
+namespace {
+
+// livyd answered `refused`, then closed the connection.
+bool refused(FakeDriver& driver) {
+  const auto answer = driver.next(kWait);
+  return answer && answer->type == "refused" && !driver.next(kWait) && driver.closed();
+}
+
+}  // namespace
+
 TEST_CASE("hello: a wrong secret, an unknown session or version is refused; the right one attaches", "[session]") {
   TestRuntime t;
   t.open();
@@ -205,26 +89,22 @@ TEST_CASE("hello: a wrong secret, an unknown session or version is refused; the 
   SECTION("a wrong secret") {
     FakeDriver bad(env);
     bad.hello(env.session_id, "not-the-secret");
-    CHECK_FALSE(bad.next(kWait));
-    CHECK(bad.closed());
+    CHECK(refused(bad));
   }
   SECTION("an unknown session id, with a real secret") {
     FakeDriver bad(env);
     bad.hello(99, env.secret);
-    CHECK_FALSE(bad.next(kWait));
-    CHECK(bad.closed());
+    CHECK(refused(bad));
   }
   SECTION("a protocol version livyd does not speak") {
     FakeDriver bad(env);
     bad.hello(env.session_id, env.secret, 2);
-    CHECK_FALSE(bad.next(kWait));
-    CHECK(bad.closed());
+    CHECK(refused(bad));
   }
   SECTION("a first line that is not a hello") {
     FakeDriver bad(env);
     bad.ready("local-1");
-    CHECK_FALSE(bad.next(kWait));
-    CHECK(bad.closed());
+    CHECK(refused(bad));
   }
   // A refused driver attaches nothing: the session still waits for its real driver.
   CHECK(state_of(t, 0) == SessionState::kStarting);
@@ -237,8 +117,7 @@ TEST_CASE("hello: a wrong secret, an unknown session or version is refused; the 
   // The session has its driver now: a second one is turned away.
   FakeDriver second(env);
   second.hello(env.session_id, env.secret);
-  CHECK_FALSE(second.next(kWait));
-  CHECK(second.closed());
+  CHECK(refused(second));
   CHECK(state_of(t, 0) == SessionState::kIdle);
 }
 
@@ -645,7 +524,7 @@ TEST_CASE("a driver not ready within sessions.start-timeout: `error`, and its gr
   // Its driver comes too late.
   FakeDriver late(env_of(t, 0));
   late.hello(0, env_of(t, 0).secret);
-  CHECK_FALSE(late.next(kWait));
+  CHECK(refused(late));
 }
 
 TEST_CASE("stop: the session ends `killed` and stays listed", "[session]") {
@@ -751,235 +630,4 @@ TEST_CASE("sessions.max-creation: sessions and batches starting at once are coun
 
   auto driver = attach(t, 0);  // no longer starting: room again
   CHECK(create_ok(t).id == 1);
-}
-
-// --- timeouts (manual clock; the monitor looks every 10 ms) ---
-
-namespace {
-
-bool killed_soon(TestRuntime& t, std::int64_t id) {
-  return eventually([&] { return state_of(t, id) == SessionState::kKilled; });
-}
-
-// Watches several monitor ticks; true if the session is still not killed after them.
-bool not_killed(TestRuntime& t, std::int64_t id) {
-  return !eventually([&] { return state_of(t, id) == SessionState::kKilled; }, kQuiet);
-}
-
-}  // namespace
-
-TEST_CASE("idle timeout: sessions.timeout, or the session's idleTimeout, stops an idle session", "[session][timeout]") {
-  TestRuntime t;
-  t.config().session_idle_timeout = 60s;
-  t.open();
-
-  SECTION("the configured timeout") {
-    create_ok(t);
-    auto driver = attach(t, 0);
-    t.clock().advance(59s);
-    CHECK(not_killed(t, 0));
-    t.clock().advance(2s);
-    REQUIRE(killed_soon(t, 0));
-    CHECK(eventually([&] { return log_has(t, 0, "idle for longer than 1m"); }));
-    CHECK(expect(*driver, "shutdown").type == "shutdown");
-    CHECK(t.launcher().wait_for_signal(launch_of(t, 0).pid, SIGTERM, kWait));
-  }
-  SECTION("the session's own idleTimeout wins") {
-    auto r = pyspark();
-    r.idle_timeout = 90s;
-    create_ok(t, r);
-    auto driver = attach(t, 0);
-    t.clock().advance(80s);
-    CHECK(not_killed(t, 0));
-    t.clock().advance(11s);
-    REQUIRE(killed_soon(t, 0));
-    CHECK(eventually([&] { return log_has(t, 0, "idle for longer than 90s"); }));
-  }
-  CHECK(t.runtime().sessions().list()->total == 1);  // killed, still listed
-}
-
-TEST_CASE("idle timeout: activity postpones it", "[session][timeout]") {
-  TestRuntime t;
-  t.config().session_idle_timeout = 60s;
-  t.open();
-  create_ok(t);
-  auto driver = attach(t, 0);
-  t.clock().advance(10s);
-
-  SECTION("touch (POST /connect)") {
-    t.clock().advance(40s);
-    REQUIRE(t.runtime().sessions().touch(0).has_value());
-  }
-  SECTION("a statement submitted and finished at once") {
-    t.clock().advance(40s);
-    submit_ok(t, 0, "1");
-    expect(*driver, "execute");
-    driver->result_ok(0, 0, "1");
-    final_statement(t, 0, 0);
-  }
-  SECTION("a statement finishing, long after it was submitted") {
-    submit_ok(t, 0, "slow()");  // at 10 s
-    expect(*driver, "execute");
-    t.clock().advance(40s);
-    driver->result_ok(0, 0, "");  // at 50 s
-    final_statement(t, 0, 0);
-  }
-  t.clock().advance(50s);  // 100 s after creation, 50 s after the last activity
-  CHECK(not_killed(t, 0));
-  t.clock().advance(11s);
-  CHECK(killed_soon(t, 0));
-}
-
-TEST_CASE("heartbeat renews the heartbeat only, not the idle timeout", "[session][timeout]") {
-  TestRuntime t;
-  t.config().session_idle_timeout = 60s;
-  t.open();
-  auto r = pyspark();
-  r.heartbeat_timeout_s = 30;
-  create_ok(t, r);
-  auto driver = attach(t, 0);
-  for (int i = 0; i < 3; ++i) {  // at 20 s, 40 s, 55 s
-    t.clock().advance(i < 2 ? 20s : 15s);
-    REQUIRE(t.runtime().sessions().heartbeat(0).has_value());
-  }
-  CHECK(not_killed(t, 0));
-  t.clock().advance(6s);  // 61 s without activity, 6 s after the last heartbeat
-  REQUIRE(killed_soon(t, 0));
-  CHECK(eventually([&] { return log_has(t, 0, "idle for longer than 1m"); }));
-}
-
-TEST_CASE("heartbeatTimeoutInSecond: a session nobody looks at is stopped", "[session][timeout]") {
-  TestRuntime t;
-  t.open();  // the idle timeout (1 h) is far away
-  auto r = pyspark();
-  r.heartbeat_timeout_s = 30;
-  create_ok(t, r);
-  auto driver = attach(t, 0);
-  livy_test::HttpHarness http(t.runtime());
-  t.clock().advance(20s);
-
-  SECTION("heartbeat()") { REQUIRE(t.runtime().sessions().heartbeat(0).has_value()); }
-  SECTION("GET /sessions/{id}") {
-    const auto res = http.client().Get("/sessions/0");
-    REQUIRE(res);
-    CHECK(res->status == 200);
-  }
-  t.clock().advance(20s);  // 40 s after creation, 20 s after the heartbeat
-  CHECK(not_killed(t, 0));
-  t.clock().advance(11s);
-  REQUIRE(killed_soon(t, 0));
-  CHECK(eventually([&] { return log_has(t, 0, "no client heartbeat for 30 s"); }));
-}
-
-TEST_CASE("skip-busy spares a busy session from the idle timeout; the TTL does not", "[session][timeout]") {
-  TestRuntime t;
-  t.config().session_idle_timeout = 60s;
-  t.config().session_timeout_skip_busy = true;
-  t.open();
-  auto r = pyspark();
-  r.ttl = 10min;
-  create_ok(t, r);
-  auto driver = attach(t, 0);
-  submit_ok(t, 0, "slow()");
-  expect(*driver, "execute");
-  driver->started(0);
-  REQUIRE(eventually([&] { return statement_of(t, 0, 0).state == StatementState::kRunning; }));
-
-  t.clock().advance(5min);  // far past the idle timeout, but busy
-  CHECK(not_killed(t, 0));
-  CHECK(state_of(t, 0) == SessionState::kBusy);
-  t.clock().advance(5min + 1s);  // past the TTL: stopped even though busy
-  REQUIRE(killed_soon(t, 0));
-  CHECK(eventually([&] { return log_has(t, 0, "ttl of 10m reached"); }));
-  CHECK(final_statement(t, 0, 0).state == StatementState::kError);
-}
-
-TEST_CASE("without skip-busy, a busy session is stopped by the idle timeout", "[session][timeout]") {
-  TestRuntime t;
-  t.config().session_idle_timeout = 60s;
-  t.open();
-  create_ok(t);
-  auto driver = attach(t, 0);
-  submit_ok(t, 0, "slow()");
-  expect(*driver, "execute");
-  t.clock().advance(61s);
-  REQUIRE(killed_soon(t, 0));
-  CHECK(eventually([&] { return log_has(t, 0, "idle for longer than 1m"); }));
-}
-
-TEST_CASE("sessions.ttl from the configuration", "[session][timeout]") {
-  TestRuntime t;
-  t.config().session_ttl = 2min;
-  t.open();
-  create_ok(t);
-  auto driver = attach(t, 0);
-  t.clock().advance(119s);
-  CHECK(not_killed(t, 0));
-  t.clock().advance(2s);
-  REQUIRE(killed_soon(t, 0));
-  CHECK(eventually([&] { return log_has(t, 0, "ttl of 2m reached"); }));
-}
-
-TEST_CASE("sessions.timeout-check=false: no idle timeout", "[session][timeout]") {
-  TestRuntime t;
-  t.config().session_idle_timeout = 60s;
-  t.config().session_timeout_check = false;
-  t.open();
-  create_ok(t);
-  auto driver = attach(t, 0);
-  t.clock().advance(2h);
-  CHECK(not_killed(t, 0));
-  CHECK(state_of(t, 0) == SessionState::kIdle);
-}
-
-// --- restart ---
-
-TEST_CASE("after a restart, old sessions are `dead`, their statements readable, ids go on", "[session]") {
-  TestRuntime t;
-  t.open();
-  create_ok(t, pyspark("nb"));
-  {
-    auto driver = attach(t, 0);
-    submit_ok(t, 0, "1 + 1");
-    expect(*driver, "execute");
-    driver->started(0);
-    driver->result_ok(0, 0, "2");
-    REQUIRE(final_statement(t, 0, 0).state == StatementState::kAvailable);
-    submit_ok(t, 0, "running()");
-    expect(*driver, "execute");
-    driver->started(1);
-    REQUIRE(eventually([&] { return statement_of(t, 0, 1).state == StatementState::kRunning; }));
-    create_ok(t);  // session 1: never gets a driver
-    t.close_and_forget_children();
-  }
-  t.launcher().set_group_alive(ScriptedLauncher::kFirstPid + 1, true);  // session 1's group survived
-  t.open();
-
-  CHECK(state_of(t, "nb") == SessionState::kDead);
-  CHECK(state_of(t, 1) == SessionState::kDead);
-  CHECK(log_has(t, 1, "livyd restarted"));
-  CHECK(t.launcher().wait_for_signal(ScriptedLauncher::kFirstPid + 1, SIGTERM, kWait));
-
-  const auto done = statement_of(t, 0, 0);
-  CHECK(done.state == StatementState::kAvailable);
-  REQUIRE(done.output);
-  CHECK(done.output->text() == "2");
-  CHECK(statement_of(t, 0, 1).state == StatementState::kError);
-
-  livy_test::HttpHarness http(t.runtime());
-  const auto res = http.client().Get("/sessions/nb/statements");
-  REQUIRE(res);
-  CHECK(res->status == 200);
-  rapidjson::Document doc;
-  doc.Parse(res->body.c_str());
-  REQUIRE(doc.IsObject());
-  CHECK(doc["total_statements"].GetInt() == 2);
-  REQUIRE(doc["statements"].IsArray());
-  REQUIRE(doc["statements"].Size() == 2);
-  CHECK(std::string(doc["statements"][0]["output"]["data"]["text/plain"].GetString()) == "2");
-  CHECK(std::string(doc["statements"][1]["state"].GetString()) == "error");
-
-  CHECK(t.runtime().statements().submit(0, {"1", std::nullopt}).status().code() == ErrorCode::kInvalidArgument);
-  CHECK(create_ok(t, pyspark("nb")).id == 2);  // a new live "nb"
-  CHECK(t.runtime().sessions().get("nb")->id == 2);
 }

@@ -1,0 +1,98 @@
+"""Recovery on real Spark: livyd is killed with SIGKILL, then stopped with SIGTERM, while a
+batch runs and a session holds Python variables and runs a statement, and each time
+started again on the same data directory. The batch keeps its state, log and real exit
+status; the session comes back (`recovering`, then `idle`) with its variables, its
+statement history and ids, and the statement that ran across the restart finishes.
+
+This module runs its own livyd (the shared one must not be killed).
+"""
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from livyd_testlib import (
+    BATCH_FIXTURES,
+    FIXTURES_DIR,
+    new_marker,
+    start_livyd,
+    stop_livyd,
+    wait_until,
+)
+
+START_TIMEOUT = 120.0
+SETTINGS = {
+    "spark.master": "local[1]",
+    "files.local-dir-whitelist": os.path.realpath(FIXTURES_DIR),
+    "sessions.recovery-grace": "120s",
+    "batches.kill-grace": "3s",
+}
+
+
+def text_of(data: dict) -> str:
+    return data.get("text/plain", "")
+
+
+def restart(livyd_bin, spark_home, work, old, how: signal.Signals):
+    """Stops livyd `old` with `how` (its children live on) and starts it again on the same data."""
+    old.process.send_signal(how)
+    rc = old.process.wait(timeout=30)
+    if how == signal.SIGTERM:
+        assert rc == 0, f"livyd exited {rc} on SIGTERM"
+    new = start_livyd(livyd_bin, spark_home, work, SETTINGS)
+    new.markers.extend(old.markers)
+    return new
+
+
+def test_a_session_and_a_batch_survive_sigkill_and_sigterm_of_livyd(livyd_bin, spark_home, tmp_path_factory):
+    work = Path(os.path.realpath(tmp_path_factory.mktemp("recovery")))
+    marker = new_marker("recovery")
+    client = start_livyd(livyd_bin, spark_home, work, SETTINGS)
+    client.markers.append(marker)
+    try:
+        sid = client.post_json("/sessions", {"kind": "pyspark", "name": marker,
+                                             "conf": {"spark.ui.enabled": "false"}})["id"]
+        client.wait_session_state(sid, "idle", START_TIMEOUT)
+        assert text_of(client.run_ok(sid, "x = 41\nx")) == "41"
+
+        batch = client.post_json("/batches", {"file": str(BATCH_FIXTURES / "nap.py"),
+                                              "args": ["12", "3", marker]})
+        wait_until(lambda: any("napping" in line for line in client.full_log(batch["id"])), 60,
+                   what="the batch to start napping")
+        running = client.post_statement(sid, "import time\ntime.sleep(6)\ny = x + 1\ny")
+        client.wait_statement(sid, running["id"], "running", 30)
+
+        # 1. SIGKILL: nothing is written on the way out.
+        client = restart(livyd_bin, spark_home, work, client, signal.SIGKILL)
+        assert client.session_state(sid) in {"recovering", "busy", "idle"}
+        assert client.state(batch["id"]) == "running"
+        done = client.wait_statement(sid, running["id"], timeout=60)
+        assert done["state"] == "available", done
+        assert text_of(done["output"]["data"]) == "42"
+        client.wait_session_state(sid, "idle", 60)
+        # The variables live on, and the ids go on after the stored ones.
+        after = client.post_statement(sid, "x + y")
+        assert after["id"] == running["id"] + 1
+        data = client.wait_statement(sid, after["id"])["output"]["data"]
+        assert text_of(data) == "83"
+        log = client.get_json(f"/sessions/{sid}/log", params={"size": 1000})["log"]
+        assert any("the driver reconnected" in line for line in log), log[-20:]
+
+        # The batch was adopted: its real exit status (3) makes it `dead`, its log is whole.
+        assert client.wait_terminal(batch["id"], 60) == "dead"
+        log = client.full_log(batch["id"])
+        assert any("napping" in line for line in log) and any("exiting with 3" in line for line in log), log
+
+        # 2. SIGTERM: a clean stop leaves the session running for the next start.
+        client = restart(livyd_bin, spark_home, work, client, signal.SIGTERM)
+        client.wait_session_state(sid, "idle", 60)
+        assert text_of(client.run_ok(sid, "x * 2")) == "82"
+        statements = client.get_json(f"/sessions/{sid}/statements")
+        assert statements["total_statements"] == 4
+        assert [s["state"] for s in statements["statements"]] == ["available"] * 4
+    finally:
+        problems = stop_livyd(client)
+        assert not problems, problems
