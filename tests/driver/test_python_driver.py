@@ -2,8 +2,8 @@
 driver channel (docs/driver-protocol.md) against a real spark-submit of the driver.
 
 One driver (local[2]) serves the whole module; a second one, started with
-spark.livy.sql.max-result=3, checks the row limit and then the loss of the
-connection. The handshake failures run the driver with plain Python: it connects
+spark.livy.sql.max-result=3 and a reconnect timeout, checks the row limit, then
+reconnecting to a livyd that comes back, then the loss of the connection for good. The handshake failures run the driver with plain Python: it connects
 to livyd before it imports pyspark, so no Spark is started for them.
 
 Tests run in file order and share the first driver: test_shutdown must stay last.
@@ -24,14 +24,16 @@ SECRET = "driver-test-secret-0123456789"
 SESSION_ID = 7
 READY_TIMEOUT = 90.0
 RESULT_TIMEOUT = 60.0
+RECONNECT_TIMEOUT = 6.0  # the limited driver's LIVY_DRIVER_RECONNECT_TIMEOUT
 DRIVER_FILE = "livy_driver.py"
 
 
 class DriverSession:
     """One connected, ready driver and the statements sent to it."""
 
-    def __init__(self, proc, channel, log_path: Path, hello: dict, ready: dict):
+    def __init__(self, proc, channel, log_path: Path, hello: dict, ready: dict, server=None):
         self.proc, self.channel, self.log_path = proc, channel, log_path
+        self.server = server  # the FakeLivyd, kept listening for a driver that reconnects
         self.hello, self.ready = hello, ready
         self.next_id = 0
         self.executed = 0  # statements that ran, i.e. the next expected execution_count
@@ -106,11 +108,14 @@ class DriverSession:
         return output
 
 
-def start_driver(tmp_dir: Path, name: str, spark_conf: dict | None = None) -> DriverSession:
-    """spark-submits the driver against a fresh FakeLivyd and completes the handshake."""
+def start_driver(tmp_dir: Path, name: str, spark_conf: dict | None = None,
+                 reconnect_timeout: float = 0) -> DriverSession:
+    """spark-submits the driver against a fresh FakeLivyd and completes the handshake. With a
+    reconnect timeout the FakeLivyd keeps listening (the session's `server`)."""
     server = FakeLivyd()
     log_path = tmp_dir / ("%s.log" % name)
-    proc = launch_driver(driver_env(server.address, SECRET, SESSION_ID), log_path, spark_conf)
+    env = driver_env(server.address, SECRET, SESSION_ID, LIVY_DRIVER_RECONNECT_TIMEOUT=reconnect_timeout)
+    proc = launch_driver(env, log_path, spark_conf)
     try:
         channel = server.accept(READY_TIMEOUT, proc)
         hello = channel.next(30)
@@ -121,13 +126,15 @@ def start_driver(tmp_dir: Path, name: str, spark_conf: dict | None = None) -> Dr
         channel.send({"type": "welcome"})
         ready = channel.next(READY_TIMEOUT)
         assert ready is not EOF and ready.get("type") == "ready", ready
-        return DriverSession(proc, channel, log_path, hello, ready)
+        return DriverSession(proc, channel, log_path, hello, ready, server if reconnect_timeout else None)
     except BaseException as e:
         leftover = kill_group(proc)
+        server.close()
         raise AssertionError("driver did not start: %s (left alive: %r)\n%s"
                              % (e, leftover, log_tail(log_path))) from e
     finally:
-        server.close()
+        if not reconnect_timeout:
+            server.close()
 
 
 def stop_driver(session: DriverSession):
@@ -139,6 +146,8 @@ def stop_driver(session: DriverSession):
         except Exception:
             pass
     session.channel.close()
+    if session.server is not None:
+        session.server.close()
     leftover = kill_group(session.proc)
     assert not leftover, "processes of the driver's group still alive: %r" % leftover
 
@@ -153,7 +162,8 @@ def driver(tmp_path_factory):
 @pytest.fixture(scope="module")
 def limited_driver(tmp_path_factory):
     session = start_driver(tmp_path_factory.mktemp("limited"), "limited",
-                           {"spark.livy.sql.max-result": "3", "spark.ui.enabled": "false"})
+                           {"spark.livy.sql.max-result": "3", "spark.ui.enabled": "false"},
+                           reconnect_timeout=RECONNECT_TIMEOUT)
     yield session
     stop_driver(session)
 
@@ -459,14 +469,59 @@ def test_sql_max_result_from_spark_conf(limited_driver):
     assert limited_driver.ready["sparkUiUrl"] is None
 
 
+def reconnected(session: DriverSession) -> dict:
+    """Drops the connection like a dying livyd, accepts the driver's reconnect, answers its
+    hello with welcome and returns the hello. The session's channel is the new one after."""
+    session.channel.close()
+    channel = session.server.accept(RECONNECT_TIMEOUT, session.proc)
+    hello = channel.next(10)
+    assert hello is not EOF and hello.get("type") == "hello", hello
+    channel.send({"type": "welcome"})
+    session.channel = channel
+    session.consumed.clear()
+    return hello
+
+
+def test_reconnect_during_a_statement_resumes_it(limited_driver):
+    before = limited_driver.ok("before = 1")  # a result the reconnect replays
+    assert before == {"text/plain": ""}
+    last = limited_driver.next_id - 1
+    statement_id = limited_driver.submit("import time\ntime.sleep(3)\nx = 5")
+    limited_driver.expect(statement_id, "started")
+    hello = reconnected(limited_driver)
+    assert hello["resume"] == {"running": statement_id, "last": last}, hello
+    assert {k: hello[k] for k in ("version", "session", "secret")} == {
+        "version": 1, "session": SESSION_ID, "secret": SECRET}, hello
+    assert limited_driver.channel.next(10) == limited_driver.ready  # ready, again
+    replay = limited_driver.channel.next(10)
+    assert replay["type"] == "result" and replay["id"] == last, replay
+    msg, _ = limited_driver.channel.wait_for(lambda m: m.get("type") == "result", RESULT_TIMEOUT, "result")
+    assert msg["id"] == statement_id and msg["output"]["status"] == "ok" and not msg["cancelled"], msg
+    limited_driver.executed = msg["output"]["execution_count"] + 1
+    assert limited_driver.text("x + before") == "6"  # the namespace survived
+    assert "reconnected to livyd" in limited_driver.log_path.read_text(errors="replace")
+
+
+def test_reconnect_replays_a_result_that_may_have_been_lost(limited_driver):
+    statement_id = limited_driver.submit("y = 6\ny")
+    msg, _ = limited_driver.result(statement_id)
+    hello = reconnected(limited_driver)
+    assert hello["resume"] == {"running": None, "last": statement_id}, hello
+    assert limited_driver.channel.next(10)["type"] == "ready"
+    assert limited_driver.channel.next(10) == msg
+    assert limited_driver.text("y") == "6"
+
+
 def test_lost_connection_stops_a_running_statement_and_exits(limited_driver):
     statement_id = limited_driver.submit("while True:\n    pass")
     limited_driver.expect(statement_id, "started")
+    limited_driver.server.close()  # livyd does not come back: reconnecting fails
     limited_driver.channel.close()
     try:
-        code = limited_driver.proc.wait(timeout=20)
+        code = limited_driver.proc.wait(timeout=20 + RECONNECT_TIMEOUT)
     except Exception:
-        pytest.fail("driver still running 20 s after losing its connection\n" + log_tail(limited_driver.log_path))
+        pytest.fail("driver still running after losing its connection for good\n" +
+                    log_tail(limited_driver.log_path))
     assert code != 0, "losing the connection is not a clean shutdown"
     assert "connection to livyd lost" in limited_driver.log_path.read_text(errors="replace")
 
