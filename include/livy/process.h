@@ -48,6 +48,15 @@ class ProcessLauncher {
 
   // Sends `signal` to every process of the group; harmless when it is gone.
   virtual void signal_group(int pgid, int signal) = 0;
+
+  // Who `pid` is: a text that differs between two processes that had the same pid (the
+  // boot and the start time, say), or "" when no such process exists or it cannot be
+  // told. Stored with a batch or session, it keeps livyd from adopting or signalling an
+  // unrelated process that got the pid after a reboot. The default knows nobody.
+  virtual std::string process_identity(int pid) {
+    (void)pid;
+    return {};
+  }
 };
 
 // posix_spawn-based launcher for real processes.

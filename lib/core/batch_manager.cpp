@@ -36,7 +36,8 @@ Status BatchManager::Impl::start() {
                                                config_.batch_kill_grace);
       // A batch that was running when the last livyd stopped: its wrapper is
       // not our child any more, but its exit status file and process group tell its fate.
-      e.child->adopt(rec.pid, !is_final(rec.state) || (rec.state == BatchState::kKilled && rec.ended_ms == 0));
+      e.child->adopt(rec.pid, !is_final(rec.state) || (rec.state == BatchState::kKilled && rec.ended_ms == 0),
+                     rec.pid_identity);
       e.kill_requested = rec.state == BatchState::kKilled;
       e.rec = std::move(rec);
       if (e.rec.pid == 0 && !is_final(e.rec.state)) {
@@ -45,7 +46,7 @@ Status BatchManager::Impl::start() {
         persist(e);
       }
       // A kill that was under way: its group gets SIGTERM again and SIGKILL after the grace period.
-      if (e.kill_requested && e.rec.pid > 0 && launcher_->group_alive(e.rec.pid)) e.child->terminate();
+      if (e.kill_requested && e.child->pid() > 0 && launcher_->group_alive(e.child->pid())) e.child->terminate();
       entries_.emplace(e.rec.id, std::move(e));
     }
     stopping_ = false;
@@ -179,6 +180,7 @@ void BatchManager::Impl::launch(Entry& e, const BatchRequest& request) {
     e.rec.ended_ms = to_epoch_ms(clock_->now());
   } else {
     e.rec.pid = e.child->pid();
+    e.rec.pid_identity = e.child->identity();
   }
   persist(e);
 }

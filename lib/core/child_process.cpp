@@ -30,16 +30,26 @@ Status ChildProcess::start(ProcessSpec spec) {
   auto pid = launcher_->launch(spec);
   if (!pid) return pid.status();
   pid_ = *pid;
+  identity_ = launcher_->process_identity(pid_);
   our_child_ = true;
   running_ = true;
   return Status::ok();
 }
 
-void ChildProcess::adopt(int pid, bool running) {
+void ChildProcess::adopt(int pid, bool running, const std::string& identity) {
   pid_ = pid;
+  identity_ = identity;
   our_child_ = false;
   running_ = running && pid > 0;
   tail_.finish();  // what it printed before this run: history, not news
+  if (pid <= 0 || identity.empty()) return;
+  const std::string now = launcher_->process_identity(pid);
+  if (now.empty() || now == identity) return;  // gone (the group may live on), or the same process
+  if (running_) {
+    append_note("process " + std::to_string(pid) + " is another program now (its pid was reused, after a "
+                "reboot?): it is not watched or signalled");
+  }
+  pid_ = 0;  // a running child then ends at its next poll
 }
 
 ChildProcess::Poll ChildProcess::poll() {

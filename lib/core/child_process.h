@@ -24,7 +24,10 @@ class ChildProcess {
   Status start(ProcessSpec spec);
   // Takes over a process group started by an earlier run (not our child):
   // watched while `running`, else only its history and a possible kill.
-  void adopt(int pid, bool running);
+  // `identity` is the process_identity stored at launch: when `pid` now names
+  // another process (reused after a reboot), the group is taken as gone and
+  // never signalled, and pid() is 0.
+  void adopt(int pid, bool running, const std::string& identity = {});
 
   // What one poll saw: new output lines, and whether the process ended.
   struct Poll {
@@ -40,6 +43,7 @@ class ChildProcess {
   void terminate();
 
   int pid() const { return pid_; }
+  const std::string& identity() const { return identity_; }  // of the process started, "" if unknown
   bool running() const { return running_; }
   // True while a SIGKILL is still due for a group that outlived its end or a kill.
   bool cleanup_pending() const { return sigkill_at_.has_value(); }
@@ -56,6 +60,7 @@ class ChildProcess {
   std::string status_path_;
   LogTail tail_;
   int pid_ = 0;
+  std::string identity_;
   bool our_child_ = false;
   bool running_ = false;
   const std::chrono::milliseconds grace_;

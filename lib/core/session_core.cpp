@@ -67,7 +67,7 @@ Status SessionCore::start() {
       if (statements) e.statements = std::move(*statements);
       e.child = std::make_unique<ChildProcess>(launcher_, rec.log_path, rec.status_path, config_.log_cache_lines,
                                                config_.batch_kill_grace);
-      e.child->adopt(rec.pid, false);
+      e.child->adopt(rec.pid, false, rec.pid_identity);
       e.rec = std::move(rec);
       if (e.rec.state == SessionState::kStarting) ++starting_;  // set_state counts it down when it leaves
       if (!is_final(e.rec.state)) recover(e);
@@ -236,6 +236,7 @@ void SessionCore::launch(Entry& e) {
     return;
   }
   e.rec.pid = e.child->pid();
+  e.rec.pid_identity = e.child->identity();
   (void)store_.update_session(e.rec);
 }
 

@@ -32,8 +32,9 @@ Result<std::unique_ptr<DriverListener>> SessionCore::open_listener() {
 }
 
 void SessionCore::recover(Entry& e) {
-  const bool alive = e.rec.pid > 0 && launcher_->group_alive(e.rec.pid);
-  if (alive) e.child->adopt(e.rec.pid, true);
+  const int pid = e.child->pid();  // 0 when the stored pid now names another process
+  const bool alive = pid > 0 && launcher_->group_alive(pid);
+  if (alive) e.child->adopt(pid, true, e.rec.pid_identity);
   if (!alive) {
     end_session(e, SessionState::kDead, "the session's driver ended while livyd was down");
     return;

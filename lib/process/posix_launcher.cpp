@@ -7,6 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -109,6 +112,32 @@ class PosixLauncher final : public ProcessLauncher {
 
   void signal_group(int pgid, int signal) override {
     if (pgid > 1) ::kill(-pgid, signal);
+  }
+
+  // The boot id and the start time (clock ticks after boot) of the process.
+  std::string process_identity(int pid) override {
+    if (pid <= 0) return {};
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');  // the command name may hold spaces and parentheses
+    if (close == std::string::npos) return {};
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && fields >> field; ++i) {
+      if (i == 22) return boot_id() + ":" + field;  // field 22: starttime
+    }
+    return {};
+  }
+
+ private:
+  static std::string boot_id() {
+    static const std::string id = [] {
+      std::ifstream in("/proc/sys/kernel/random/boot_id");
+      std::string line;
+      std::getline(in, line);
+      return line;
+    }();
+    return id;
   }
 };
 

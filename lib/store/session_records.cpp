@@ -69,8 +69,8 @@ Status Store::update_session(const SessionRecord& r) {
   std::lock_guard lock(mu_);
   set_durability(Durability::kWritten);
   Stmt s(db_,
-         "UPDATE sessions SET state = ?, pid = ?, app_id = ?, spark_ui_url = ?, ended_ms = ?, forgotten = ?"
-         " WHERE id = ?");
+         "UPDATE sessions SET state = ?, pid = ?, app_id = ?, spark_ui_url = ?, ended_ms = ?, forgotten = ?,"
+         " pid_identity = ? WHERE id = ?");
   if (!s.ok()) return db_error(db_, "update session");
   s.bind(1, std::string(to_string(r.state)));
   s.bind(2, static_cast<std::int64_t>(r.pid));
@@ -78,7 +78,8 @@ Status Store::update_session(const SessionRecord& r) {
   s.bind(4, r.spark_ui_url);
   s.bind(5, r.ended_ms);
   s.bind(6, static_cast<std::int64_t>(r.forgotten));
-  s.bind(7, r.id);
+  s.bind(7, r.pid_identity);
+  s.bind(8, r.id);
   if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "update session");
   return Status::ok();
 }
@@ -87,7 +88,7 @@ Result<std::vector<SessionRecord>> Store::load_sessions() {
   std::lock_guard lock(mu_);
   Stmt s(db_,
          "SELECT id, name, owner, proxy_user, kind, request, state, pid, app_id, spark_ui_url, log_path,"
-         " status_path, secret, created_ms, ended_ms, forgotten FROM sessions ORDER BY id");
+         " status_path, secret, created_ms, ended_ms, forgotten, pid_identity FROM sessions ORDER BY id");
   if (!s.ok()) return db_error(db_, "load sessions");
   std::vector<SessionRecord> out;
   int rc;
@@ -111,6 +112,7 @@ Result<std::vector<SessionRecord>> Store::load_sessions() {
     r.created_ms = s.int_at(13);
     r.ended_ms = s.int_at(14);
     r.forgotten = s.int_at(15) != 0;
+    r.pid_identity = s.text_at(16);
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return db_error(db_, "load sessions");

@@ -51,6 +51,8 @@ CREATE TABLE statements (
 )sql",
     R"sql(
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+ALTER TABLE batches ADD COLUMN pid_identity TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN pid_identity TEXT NOT NULL DEFAULT '';
 )sql",
 };
 
@@ -186,8 +188,8 @@ Status Store::update_batch(const BatchRecord& r) {
   std::lock_guard lock(mu_);
   set_durability(Durability::kWritten);
   Stmt s(db_,
-         "UPDATE batches SET state = ?, pid = ?, app_id = ?, spark_ui_url = ?, ended_ms = ?, forgotten = ?"
-         " WHERE id = ?");
+         "UPDATE batches SET state = ?, pid = ?, app_id = ?, spark_ui_url = ?, ended_ms = ?, forgotten = ?,"
+         " pid_identity = ? WHERE id = ?");
   if (!s.ok()) return db_error(db_, "update batch");
   s.bind(1, std::string(to_string(r.state)));
   s.bind(2, static_cast<std::int64_t>(r.pid));
@@ -195,7 +197,8 @@ Status Store::update_batch(const BatchRecord& r) {
   s.bind(4, r.spark_ui_url);
   s.bind(5, r.ended_ms);
   s.bind(6, static_cast<std::int64_t>(r.forgotten));
-  s.bind(7, r.id);
+  s.bind(7, r.pid_identity);
+  s.bind(8, r.id);
   if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "update batch");
   return Status::ok();
 }
@@ -204,7 +207,7 @@ Result<std::vector<BatchRecord>> Store::load_batches() {
   std::lock_guard lock(mu_);
   Stmt s(db_,
          "SELECT id, name, owner, proxy_user, request, state, pid, app_id, spark_ui_url, log_path, status_path,"
-         " created_ms, ended_ms, forgotten FROM batches ORDER BY id");
+         " created_ms, ended_ms, forgotten, pid_identity FROM batches ORDER BY id");
   if (!s.ok()) return db_error(db_, "load batches");
   std::vector<BatchRecord> out;
   int rc;
@@ -226,6 +229,7 @@ Result<std::vector<BatchRecord>> Store::load_batches() {
     r.created_ms = s.int_at(11);
     r.ended_ms = s.int_at(12);
     r.forgotten = s.int_at(13) != 0;
+    r.pid_identity = s.text_at(14);
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return db_error(db_, "load batches");

@@ -25,6 +25,7 @@ struct BatchRecord {
   std::string request_json;  // the request, as codec::encode_batch_request wrote it
   BatchState state = BatchState::kStarting;
   int pid = 0;               // the wrapper's pid = process group id; 0 before launch
+  std::string pid_identity;  // ProcessLauncher::process_identity(pid) at launch; "" if unknown
   std::optional<std::string> app_id;
   std::optional<std::string> spark_ui_url;
   std::string log_path;
@@ -44,6 +45,7 @@ struct SessionRecord {
   std::string request_json;  // as codec::encode_session_request wrote it
   SessionState state = SessionState::kStarting;
   int pid = 0;
+  std::string pid_identity;  // ProcessLauncher::process_identity(pid) at launch; "" if unknown
   std::optional<std::string> app_id;
   std::optional<std::string> spark_ui_url;
   std::string log_path;

@@ -72,6 +72,20 @@ class ScriptedLauncher final : public livy::ProcessLauncher {
     changed_.notify_all();
   }
 
+  // Launched pids are "launched:<pid>" (the same across a restart's new launcher);
+  // any other pid is unknown ("") unless a test names it with set_identity.
+  std::string process_identity(int pid) override {
+    std::lock_guard lock(mu_);
+    if (const auto it = identities_.find(pid); it != identities_.end()) return it->second;
+    return by_pid_.count(pid) != 0 ? "launched:" + std::to_string(pid) : std::string();
+  }
+
+  // `pid` is now the process `identity` (another program, after a pid was reused, say).
+  void set_identity(int pid, std::string identity) {
+    std::lock_guard lock(mu_);
+    identities_[pid] = std::move(identity);
+  }
+
   // From now on SIGKILL ends a group at once, as it would for real.
   void obey_sigkill(bool obey = true) {
     std::lock_guard lock(mu_);
@@ -153,6 +167,7 @@ class ScriptedLauncher final : public livy::ProcessLauncher {
   int next_pid_;
   bool fail_launches_ = false;
   bool obey_sigkill_ = false;
+  std::map<int, std::string> identities_;
   std::vector<livy::ProcessSpec> specs_;
   std::map<int, livy::ProcessSpec> by_pid_;
   std::set<int> alive_;

@@ -520,6 +520,20 @@ TEST_CASE("recovery: a batch that ran while livyd was down ends as its exit stat
     // Its group outlived the batch: it is told to stop.
     CHECK(t.launcher().wait_for_signal(pid, SIGTERM, kWait));
   }
+  SECTION("its pid belongs to another program now (a reboot): dead, and never signalled") {
+    t.launcher().set_group_alive(pid, true);
+    t.launcher().set_identity(pid, "another-boot:1");
+    t.open();
+    CHECK(t.batches().wait("0", kWait)->state == BatchState::kDead);
+    REQUIRE(eventually([&] {
+      const auto log = t.batches().log("0", std::nullopt, -1);
+      return log && std::any_of(log->lines.begin(), log->lines.end(), [](const std::string& line) {
+               return line.find("pid was reused") != std::string::npos;
+             });
+    }));
+    std::this_thread::sleep_for(50ms);
+    CHECK(t.launcher().signals().empty());
+  }
 }
 
 TEST_CASE("shutdown refuses new batches", "[batch_manager]") {

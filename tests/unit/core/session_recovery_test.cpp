@@ -233,6 +233,22 @@ TEST_CASE("after a restart, a session whose driver died meanwhile is `dead`; his
   CHECK(t.runtime().sessions().get("nb")->id == 1);
 }
 
+TEST_CASE("recovery: a stored pid that names another program now (a reboot): `dead`, never signalled",
+          "[session][recovery]") {
+  TestRuntime t;
+  t.open();
+  create_ok(t);
+  auto a = attached(t, 0);
+  t.close_and_forget_children();
+  t.launcher().set_group_alive(ScriptedLauncher::kFirstPid, true);
+  t.launcher().set_identity(ScriptedLauncher::kFirstPid, "another-boot:1");
+  t.open();
+  CHECK(state_of(t, 0) == SessionState::kDead);
+  CHECK(eventually([&] { return log_has(t, 0, "ended while livyd was down"); }));
+  std::this_thread::sleep_for(kQuiet);
+  CHECK(t.launcher().signals().empty());
+}
+
 TEST_CASE("sessions.recovery-grace=0: a restart stops live sessions instead", "[session][recovery]") {
   TestRuntime t;
   t.config().session_recovery_grace = 0s;

@@ -139,6 +139,25 @@ TEST_CASE("launch: the process leads its own process group", "[process]") {
   CHECK(exit->signal == SIGKILL);
 }
 
+TEST_CASE("process_identity tells processes apart and knows no gone process", "[process]") {
+  TempDir dir;
+  auto l = livy::posix_process_launcher();
+  const std::string self = l->process_identity(::getpid());
+  CHECK_FALSE(self.empty());
+  CHECK(self == l->process_identity(::getpid()));  // stable
+  const auto pid = l->launch(shell("exec sleep 60", dir, false));
+  REQUIRE(pid.has_value());
+  const std::string child = l->process_identity(*pid);
+  CHECK_FALSE(child.empty());
+  CHECK(child != self);
+  CHECK(child.substr(0, child.find(':')) == self.substr(0, self.find(':')));  // same boot
+  l->signal_group(*pid, SIGKILL);
+  REQUIRE(reap(*l, *pid).has_value());
+  CHECK(l->process_identity(*pid).empty());
+  CHECK(l->process_identity(0).empty());
+  CHECK(l->process_identity(-1).empty());
+}
+
 TEST_CASE("signal_group stops the whole group, children included", "[process]") {
   TempDir dir;
   auto l = livy::posix_process_launcher();

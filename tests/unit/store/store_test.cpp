@@ -83,6 +83,7 @@ TEST_CASE("insert, update and load round-trip every column", "[store]") {
   full.proxy_user = "bob";
   full.state = livy::BatchState::kRunning;
   full.pid = 4242;
+  full.pid_identity = "boot-1:12345";
   full.app_id = "local-1700000000000";
   full.spark_ui_url = "http://127.0.0.1:4040";
   const auto sparse = record(0);  // optional fields unset: NULL, not ""
@@ -126,6 +127,7 @@ TEST_CASE("insert, update and load round-trip every column", "[store]") {
     auto changed = full;
     changed.state = livy::BatchState::kKilled;
     changed.pid = 99;
+    changed.pid_identity = "boot-1:777";
     changed.app_id = "application_1700000000000_0001";
     changed.spark_ui_url.reset();
     changed.ended_ms = 1'700'000'000'999;
@@ -136,6 +138,7 @@ TEST_CASE("insert, update and load round-trip every column", "[store]") {
     const auto& c = (*after)[1];
     CHECK(c.state == livy::BatchState::kKilled);
     CHECK(c.pid == 99);
+    CHECK(c.pid_identity == "boot-1:777");
     CHECK(c.app_id == "application_1700000000000_0001");
     CHECK_FALSE(c.spark_ui_url);
     CHECK(c.ended_ms == 1'700'000'000'999);
