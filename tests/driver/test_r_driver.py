@@ -1,10 +1,17 @@
 """R statements (kind sparkr) through a real spark-submit of livy_driver.py, with this
 file playing livyd's side of the driver channel: the driver's dispatch to livy_r.py,
-cancel and completion messages, the session log, and the R process stopping with the
-driver. test_shutdown_during_an_r_statement must stay last.
+cancel and completion messages, SparkR's attachment, and the R process stopping with
+the driver. test_shutdown_during_an_r_statement must stay last.
+
+pyspark from PyPI has no SparkR, so the driver here gets a stand-in: a tiny R package
+named SparkR (installed at test time, found through SPARKR_PACKAGE_DIR) whose
+sparkR.session() connects to the backend the driver started and reports what it got.
+The path without SparkR is covered by tests/integration/test_sparkr.py.
 """
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 
 import pytest
@@ -12,10 +19,45 @@ import pytest
 from fake_livyd import group_members, log_tail
 from test_python_driver import start_driver, stop_driver
 
+FAKE_SPARKR = {
+    "DESCRIPTION": "Package: SparkR\nVersion: 0.0.1\nTitle: Stand-in\nDescription: Stand-in for tests.\n"
+                   "License: Apache License (== 2.0)\nAuthor: livyd tests\nMaintainer: livyd <x@example.org>\n",
+    "NAMESPACE": "export(sparkR.session)\n",
+    "R/session.R": """
+sparkR.session <- function(...) {
+  port <- as.integer(Sys.getenv("EXISTING_SPARKR_BACKEND_PORT"))
+  backend <- socketConnection(port = port, open = "r+b", blocking = TRUE, timeout = 10)
+  close(backend)
+  structure(list(port = port, secret_chars = nchar(Sys.getenv("SPARKR_BACKEND_AUTH_SECRET"))),
+            class = "fake_sparkr_session")
+}
+""",
+}
+
 
 @pytest.fixture(scope="module")
-def driver(tmp_path_factory):
-    session = start_driver(tmp_path_factory.mktemp("r-driver"), "r-driver", {"spark.ui.enabled": "false"})
+def sparkr_lib(tmp_path_factory) -> str:
+    source = tmp_path_factory.mktemp("fake-sparkr") / "SparkR"
+    for name, text in FAKE_SPARKR.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text)
+    lib = tmp_path_factory.mktemp("r-lib")
+    subprocess.run(["R", "CMD", "INSTALL", "--no-test-load", "-l", str(lib), str(source)],
+                   check=True, capture_output=True)
+    return str(lib)
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory, sparkr_lib):
+    old = os.environ.get("SPARKR_PACKAGE_DIR")
+    os.environ["SPARKR_PACKAGE_DIR"] = sparkr_lib
+    try:
+        session = start_driver(tmp_path_factory.mktemp("r-driver"), "r-driver", {"spark.ui.enabled": "false"})
+    finally:
+        if old is None:
+            os.environ.pop("SPARKR_PACKAGE_DIR")
+        else:
+            os.environ["SPARKR_PACKAGE_DIR"] = old
     yield session
     stop_driver(session)
 
@@ -53,10 +95,12 @@ def test_cancel_of_a_running_r_statement(driver):
     assert driver.ok("x", kind="sparkr") == {"text/plain": "[1] 20"}
 
 
-def test_log_says_sparkr_is_unavailable(driver):
+def test_sparkr_is_attached_to_the_drivers_backend(driver):
+    assert driver.ok('class(spark)', kind="sparkr") == {"text/plain": '[1] "fake_sparkr_session"'}
+    assert driver.ok("spark$secret_chars > 0", kind="sparkr") == {"text/plain": "[1] TRUE"}
     log = driver.log_path.read_text(errors="replace")
-    assert "SparkR is unavailable" in log, log_tail(driver.log_path)
-    assert "started R" in log
+    assert "SparkR attached" in log and "started R" in log, log_tail(driver.log_path)
+    assert "SparkR is unavailable" not in log
 
 
 def test_shutdown_during_an_r_statement(driver):

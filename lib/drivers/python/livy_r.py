@@ -2,11 +2,10 @@
 
 The driver imports this module on a session's first R statement. RInterpreter then
 starts one R process (livy_r.R) for the rest of the session, so R variables persist
-between statements, and Python-only sessions never start R. When the Spark
-distribution ships SparkR ($SPARK_HOME/R/lib/SparkR), the R process attaches it to the
-session's own SparkContext through a SparkR backend (org.apache.spark.api.r.RBackend)
-started in the driver's JVM; otherwise R statements run as plain R and the session
-log says so.
+between statements, and Python-only sessions never start R. When SparkR is installed
+($SPARK_HOME/R/lib/SparkR, or under SPARKR_PACKAGE_DIR), the R process attaches it to
+the session's own SparkContext through a SparkR backend (RBackend) started in the
+driver's JVM; otherwise R statements run as plain R and the session log says so.
 
 The R binary is the Spark property spark.r.shell.command, else the environment
 variable SPARKR_DRIVER_R, else "R" (the same lookup as Spark's sparkR shell).
@@ -58,6 +57,13 @@ def _read_reply(fd):
             return None
         fields.append(data.decode("utf-8", errors="replace"))
     return status, fields
+
+
+def sparkr_library():
+    """The R library holding SparkR: SPARKR_PACKAGE_DIR (the first of its comma-separated
+    list, as Spark's own R runner sets it), else $SPARK_HOME/R/lib."""
+    listed = os.environ.get("SPARKR_PACKAGE_DIR", "").split(",")[0]
+    return listed or os.path.join(os.environ.get("SPARK_HOME", ""), "R", "lib")
 
 
 class SparkRBackend:
@@ -113,8 +119,7 @@ class RInterpreter:
 
     def _sparkr_env(self):
         """The environment that lets R attach SparkR to this session's JVM, if SparkR is there."""
-        spark_home = os.environ.get("SPARK_HOME", "")
-        lib = os.path.join(spark_home, "R", "lib")
+        lib = sparkr_library()
         if not os.path.isdir(os.path.join(lib, "SparkR")):
             if not self._sparkr_checked:
                 log("SparkR is unavailable (%s not found): R statements run as plain R, without Spark"
