@@ -164,6 +164,16 @@ def test_completion_while_a_statement_runs_is_empty(r):
     assert answers == [[]]
 
 
+def test_a_late_completion_answer_is_not_taken_for_the_next_reply(r):
+    text(r, 'slow <- structure(list(abc = 1), class = "slow")\n'
+            'names.slow <- function(x) { Sys.sleep(4); "abc" }')
+    t0 = time.monotonic()
+    assert r.complete("slow$", 5) == []
+    assert time.monotonic() - t0 < livy_r.COMPLETION_TIMEOUT_S + 1
+    assert text(r, "1 + 1") == "[1] 2"
+    assert r.complete("Sys.ti", 6) == ["Sys.time", "Sys.timezone"]
+
+
 def test_cancel_interrupts_r_and_keeps_variables(r, cancellable):
     pid = r_pid(r)
     done, thread = cancel_after(0.5, cancellable)

@@ -108,6 +108,7 @@ class RInterpreter:
         self._reply_thread = None
         self._backend = None
         self._sparkr_checked = False
+        self._late_completions = 0     # completion answers given up on, still to come from R
 
     # -------- the R process
     def _r_binary(self):
@@ -159,6 +160,7 @@ class RInterpreter:
                 os.close(reply_write)
         log("started R (%s, pid %d) for sparkr statements" % (binary, self._process.pid))
         self._request_fd = request_write
+        self._late_completions = 0
         self._replies = queue.Queue()
         self._reply_thread = threading.Thread(target=self._read_replies, args=(reply_read,), daemon=True,
                                               name="livy-r-replies")
@@ -209,6 +211,16 @@ class RInterpreter:
         except OSError as e:
             raise RProcessLost("cannot write to R: %s" % e)
 
+    def _next_reply(self, timeout=None):
+        """R's next reply, skipping the completion answers given up on (R answers in order).
+        None: R is gone. queue.Empty after timeout; KeyboardInterrupt passes through."""
+        while True:
+            reply = self._replies.get(timeout=timeout)
+            if reply is not None and reply[0] == "comp" and self._late_completions:
+                self._late_completions -= 1
+                continue
+            return reply
+
     def _lost(self):
         process = self._process
         self._stop_process()
@@ -227,7 +239,7 @@ class RInterpreter:
                 reply = None
                 while reply is None:
                     try:
-                        reply = self._replies.get()
+                        reply = self._next_reply()
                     except KeyboardInterrupt:  # the statement was cancelled: interrupt R, keep waiting
                         self._process.send_signal(signal.SIGINT)
                         continue
@@ -257,13 +269,13 @@ class RInterpreter:
                 return []
             self._send(b"comp", code[:max(0, min(cursor, len(code)))])
             try:
-                reply = self._replies.get(timeout=COMPLETION_TIMEOUT_S)
+                reply = self._next_reply(COMPLETION_TIMEOUT_S)
             except queue.Empty:
-                reply = None
-            if reply is None or reply[0] != "comp":
-                log("R did not answer a completion in time; stopping it")
-                self._stop_process()
+                self._late_completions += 1
+                log("R did not answer a completion within %g s" % COMPLETION_TIMEOUT_S)
                 return []
+            if reply is None or reply[0] != "comp":
+                raise RProcessLost("no completion answer from R")
             return sorted(set(reply[1]))
         except RProcessLost:
             self._stop_process()
