@@ -217,6 +217,16 @@ def test_quit_ends_r_and_the_next_statement_starts_a_new_one(r):
     assert livy_r_gone(pid)
 
 
+def test_r_ending_is_noticed_while_its_child_holds_the_pipe(r):
+    pid = r_pid(r)
+    text(r, 'system("sleep 6 &")')
+    t0 = time.monotonic()
+    e = error(r, "quit()")
+    assert e.ename == "RProcessExited" and time.monotonic() - t0 < 5, (e.ename, time.monotonic() - t0)
+    assert r_pid(r) != pid
+    assert livy_r_gone(pid)
+
+
 def livy_r_gone(pid, timeout=5.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

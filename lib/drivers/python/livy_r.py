@@ -22,6 +22,7 @@ R_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "livy_r.R")
 HEADER_BYTES = 16            # 4-letter command or status, 11 digits, "\n"
 COMPLETION_TIMEOUT_S = 3.0   # R must answer a completion before livyd gives up on it (5 s)
 STOP_GRACE_S = 5.0           # after "quit" (and then SIGTERM), how long R has to exit
+EXIT_CHECK_S = 1.0           # while waiting for R's reply, how often to check that R still runs
 
 
 def log(message):
@@ -162,11 +163,11 @@ class RInterpreter:
         self._request_fd = request_write
         self._late_completions = 0
         self._replies = queue.Queue()
-        self._reply_thread = threading.Thread(target=self._read_replies, args=(reply_read,), daemon=True,
-                                              name="livy-r-replies")
+        self._reply_thread = threading.Thread(target=self._read_replies, args=(reply_read, self._replies),
+                                              daemon=True, name="livy-r-replies")
         self._reply_thread.start()
 
-    def _read_replies(self, fd):
+    def _read_replies(self, fd, replies):
         try:
             while True:
                 try:
@@ -174,7 +175,7 @@ class RInterpreter:
                 except (OSError, ValueError, UnicodeDecodeError) as e:
                     log("bad reply from R: %s" % e)
                     frame = None
-                self._replies.put(frame)
+                replies.put(frame)
                 if frame is None:
                     return
         finally:
@@ -199,7 +200,9 @@ class RInterpreter:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        self._reply_thread.join()
+        # Not waited for longer: a process R started may hold the reply pipe open, and
+        # the thread then ends only when that process does (into its own, dropped queue).
+        self._reply_thread.join(EXIT_CHECK_S)
 
     def _send(self, command, payload):
         data = payload.encode("utf-8", errors="surrogatepass")
@@ -239,10 +242,19 @@ class RInterpreter:
                 reply = None
                 while reply is None:
                     try:
-                        reply = self._next_reply()
+                        reply = self._next_reply(timeout=EXIT_CHECK_S)
                     except KeyboardInterrupt:  # the statement was cancelled: interrupt R, keep waiting
                         self._process.send_signal(signal.SIGINT)
                         continue
+                    except queue.Empty:
+                        # A process R started may hold the reply pipe open after R is gone,
+                        # so its end is not always seen on the pipe.
+                        if self._process.poll() is None:
+                            continue
+                        try:
+                            reply = self._next_reply(timeout=EXIT_CHECK_S)
+                        except queue.Empty:
+                            reply = None
                     if reply is None:
                         raise RProcessLost("R closed its pipe")
             except RProcessLost:
