@@ -108,7 +108,7 @@ class RInterpreter:
         self._replies = None           # frames read by the reply thread; None = R is gone
         self._reply_thread = None
         self._backend = None
-        self._sparkr_checked = False
+        self._sparkr_missing_logged = False
         self._late_completions = 0     # completion answers given up on, still to come from R
 
     # -------- the R process
@@ -123,12 +123,11 @@ class RInterpreter:
         """The environment that lets R attach SparkR to this session's JVM, if SparkR is there."""
         lib = sparkr_library()
         if not os.path.isdir(os.path.join(lib, "SparkR")):
-            if not self._sparkr_checked:
+            if not self._sparkr_missing_logged:  # once per session, not at every R restart
                 log("SparkR is unavailable (%s not found): R statements run as plain R, without Spark"
                     % os.path.join(lib, "SparkR"))
-            self._sparkr_checked = True
+                self._sparkr_missing_logged = True
             return {}
-        self._sparkr_checked = True
         try:
             if self._backend is None:
                 self._backend = SparkRBackend(self._spark.sparkContext)
@@ -151,14 +150,13 @@ class RInterpreter:
                 stdin=subprocess.DEVNULL, stdout=sys.__stderr__.fileno(), stderr=sys.__stderr__.fileno(),
                 pass_fds=(request_read, reply_write), env=env)
         except OSError as e:
-            for fd in (request_read, request_write, reply_read, reply_write):
+            for fd in (request_write, reply_read):
                 os.close(fd)
             raise self._error("RUnavailable", "cannot start R (%s): %s; install R or set spark.r.shell.command"
                               % (binary, e), [])
         finally:
-            if self._process is not None:
-                os.close(request_read)
-                os.close(reply_write)
+            os.close(request_read)  # R's ends
+            os.close(reply_write)
         log("started R (%s, pid %d) for sparkr statements" % (binary, self._process.pid))
         self._request_fd = request_write
         self._late_completions = 0
@@ -216,7 +214,7 @@ class RInterpreter:
 
     def _next_reply(self, timeout=None):
         """R's next reply, skipping the completion answers given up on (R answers in order).
-        None: R is gone. queue.Empty after timeout; KeyboardInterrupt passes through."""
+        None: R is gone. queue.Empty after timeout."""
         while True:
             reply = self._replies.get(timeout=timeout)
             if reply is not None and reply[0] == "comp" and self._late_completions:
@@ -232,6 +230,41 @@ class RInterpreter:
                            "(R variables are lost)" % ("" if code is None else " with status %d" % code), [])
 
     # -------- statements (main thread)
+    def _wait_for_reply(self):
+        """The reply to a statement. The driver cancels a statement with a SIGINT to the main
+        thread, whose handler raises KeyboardInterrupt; while this waits, that becomes a
+        SIGINT for R instead, so it can never land between R's reply and its use."""
+        previous = signal.getsignal(signal.SIGINT)
+
+        def forward_to_r(signum, frame):
+            try:
+                if callable(previous):
+                    previous(signum, frame)
+            except KeyboardInterrupt:
+                self._process.send_signal(signal.SIGINT)
+        on_main_thread = threading.current_thread() is threading.main_thread()
+        if on_main_thread:
+            signal.signal(signal.SIGINT, forward_to_r)
+        try:
+            while True:
+                try:
+                    reply = self._next_reply(timeout=EXIT_CHECK_S)
+                except queue.Empty:
+                    # A process R started may hold the reply pipe open after R is gone,
+                    # so R's end is not always seen on the pipe.
+                    if self._process.poll() is None:
+                        continue
+                    try:
+                        reply = self._next_reply(timeout=EXIT_CHECK_S)
+                    except queue.Empty:
+                        reply = None
+                if reply is None:
+                    raise RProcessLost("R closed its pipe")
+                return reply
+        finally:
+            if on_main_thread:
+                signal.signal(signal.SIGINT, previous)
+
     def run(self, code):
         """Runs R code; the statement's data ({"text/plain": ...}), or raises the driver's UserError."""
         with self._lock:
@@ -239,24 +272,7 @@ class RInterpreter:
                 if self._process is None:
                     self._start()
                 self._send(b"eval", code)
-                reply = None
-                while reply is None:
-                    try:
-                        reply = self._next_reply(timeout=EXIT_CHECK_S)
-                    except KeyboardInterrupt:  # the statement was cancelled: interrupt R, keep waiting
-                        self._process.send_signal(signal.SIGINT)
-                        continue
-                    except queue.Empty:
-                        # A process R started may hold the reply pipe open after R is gone,
-                        # so its end is not always seen on the pipe.
-                        if self._process.poll() is None:
-                            continue
-                        try:
-                            reply = self._next_reply(timeout=EXIT_CHECK_S)
-                        except queue.Empty:
-                            reply = None
-                    if reply is None:
-                        raise RProcessLost("R closed its pipe")
+                reply = self._wait_for_reply()
             except RProcessLost:
                 raise self._lost()
             except KeyboardInterrupt:
