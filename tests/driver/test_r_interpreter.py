@@ -145,6 +145,9 @@ def test_user_code_cannot_break_the_framing(r):
     assert text(r, 'sink(tempfile()); sink(file(tempfile(), "wt"), type = "message"); print("lost")') == ""
     assert text(r, 'message("back"); print("again")') == 'back\n[1] "again"'
     assert text(r, 'cat("header 00000000001\\n"); print("seen")') == 'header 00000000001\n[1] "seen"'
+    assert text(r, "closeAllConnections(); 1") == ""  # its own output sink is closed too
+    assert text(r, "x") == "[1] 40"
+    assert text(r, "for (i in 1:3) cat(i, '\\n')") == "1 \n2 \n3"
     big = text(r, 'cat(strrep("y", 3e6))')
     assert big == "y" * 3000000
 

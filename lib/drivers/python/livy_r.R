@@ -17,9 +17,20 @@
 # cancelled) are only let through while user code runs.
 
 local({
-  request <- file(sprintf("/dev/fd/%s", Sys.getenv("LIVY_R_REQUEST_FD")), open = "rb", raw = TRUE)
-  reply <- file(sprintf("/dev/fd/%s", Sys.getenv("LIVY_R_REPLY_FD")), open = "wb", raw = TRUE)
+  request_fd <- Sys.getenv("LIVY_R_REQUEST_FD")
+  reply_fd <- Sys.getenv("LIVY_R_REPLY_FD")
   Sys.unsetenv(c("LIVY_R_REQUEST_FD", "LIVY_R_REPLY_FD"))
+  open_pipe <- function(fd, mode) file(sprintf("/dev/fd/%s", fd), open = mode, raw = TRUE)
+  request <- open_pipe(request_fd, "rb")
+  reply <- open_pipe(reply_fd, "wb")
+
+  # closeAllConnections() in a statement closes these two as well; the descriptors
+  # they were opened from stay open, so they can be opened again.
+  reopen_pipes <- function() {
+    is_open <- function(con) isTRUE(tryCatch(isOpen(con), error = function(e) FALSE))
+    if (!is_open(request)) request <<- open_pipe(request_fd, "rb")
+    if (!is_open(reply)) reply <<- open_pipe(reply_fd, "wb")
+  }
   if (!isTRUE(l10n_info()[["UTF-8"]])) suppressWarnings(Sys.setlocale("LC_CTYPE", "C.UTF-8"))
 
   read_exactly <- function(n) {
@@ -79,6 +90,10 @@ local({
 
   error_calls <- character(0)  # set by evaluate's error handler, read by run_statement
 
+  # A statement's output goes to this file, then back to livy_r.py. (A textConnection
+  # would keep it in memory, but costs milliseconds per cat().)
+  capture_path <- tempfile("livy-statement-output-")
+
   # Runs the expressions one by one in the global environment, printing visible values
   # as R's top level does; warnings are printed at once (R would defer them).
   evaluate <- function(exprs) {
@@ -102,8 +117,7 @@ local({
       message <- conditionMessage(exprs)
       return(list("err", c("Error", message, paste("Error:", message))))
     }
-    output <- character(0)
-    capture <- textConnection("output", open = "w", local = TRUE)
+    capture <- file(capture_path, open = "w")
     depth <- sink.number()
     sink(capture)
     sink(capture, type = "message")
@@ -122,8 +136,12 @@ local({
     # The user's own sinks too: a statement cannot leave the console diverted.
     sink(type = "message")
     while (sink.number() > depth) sink()
-    close(capture)
-    if (is.null(failure)) list("ok", paste(output, collapse = "\n")) else list("err", failure)
+    try(close(capture), silent = TRUE)  # the statement may have closed it itself
+    if (!is.null(failure)) return(list("err", failure))
+    size <- file.size(capture_path)
+    output <- if (isTRUE(size > 0)) readChar(capture_path, size, useBytes = TRUE) else ""
+    Encoding(output) <- "UTF-8"
+    list("ok", output)
   }
 
   # Completion candidates for the text before the cursor, from R's own completer
@@ -168,6 +186,7 @@ local({
       tryCatch(allowInterrupts(Sys.sleep(0)), interrupt = function(i) NULL)
       if (command == "eval") {
         r <- run_statement(utf8(payload))
+        reopen_pipes()
         send(r[[1L]], r[[2L]])
       } else if (command == "comp") {
         send("comp", tryCatch(complete(utf8(payload)), error = function(e) character(0)))
