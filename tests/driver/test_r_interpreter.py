@@ -6,6 +6,7 @@ tests also check that it survives errors, interrupts and odd user code.
 """
 from __future__ import annotations
 
+import base64
 import importlib.util
 import os
 import signal
@@ -132,6 +133,16 @@ def test_errors(r):
     assert e.ename == "Error" and "unexpected end of input" in e.evalue, e.evalue
     assert all(line.endswith("\n") and "\n" not in line[:-1] for line in e.traceback), e.traceback
     assert text(r, "x") == "[1] 40"
+
+
+def test_a_plot_is_an_image(r):
+    data = r.run('plot(1:10)\ncat("drawn\\n")')
+    assert set(data) == {"text/plain", "image/png"} and data["text/plain"] == "drawn", data
+    assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG\r\n\x1a\n")
+    assert set(r.run("hist(c(1, 2, 2, 3)); plot(3:1)")) == {"text/plain", "image/png"}
+    assert r.run("y <- 1") == {"text/plain": ""}, "a statement that draws nothing has no image"
+    error(r, 'plot(1); stop("after the plot")')
+    assert r.run("y") == {"text/plain": "[1] 1"}
 
 
 def test_unicode_both_ways(r):

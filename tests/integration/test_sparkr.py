@@ -10,6 +10,7 @@ ships no SparkR, so these tests normally see the "SparkR is unavailable" path.
 """
 from __future__ import annotations
 
+import base64
 import re
 import time
 from pathlib import Path
@@ -85,6 +86,12 @@ def test_output_capture(livyd, session):
     assert r_text(livyd, session, "invisible(7)") == ""
     assert r_text(livyd, session, 'data.frame(a = 1:2, b = c("u", "v"))') == "  a b\n1 1 u\n2 2 v"
     assert r_text(livyd, session, 'paste0("caf", "\u00e9")') == '[1] "caf\u00e9"'
+
+
+def test_a_plot_is_an_image(livyd, session):
+    out = run_r(livyd, session, "plot(1:10)")
+    assert out["status"] == "ok" and set(out["data"]) == {"text/plain", "image/png"}, out
+    assert base64.b64decode(out["data"]["image/png"]).startswith(b"\x89PNG"), out
 
 
 def test_python_and_r_share_the_session_not_variables(livyd, session):

@@ -8,7 +8,8 @@
 #   replies   on fd LIVY_R_REPLY_FD: a 16-byte header, a 4-letter status ("ok  ",
 #             "err ", "comp") and an 11-digit field count, then each field as an
 #             11-digit byte count, "\n", and that many bytes of UTF-8.
-#     ok:   the captured text (stdout, messages, warnings, printed values)
+#     ok:   the captured text (stdout, messages, warnings, printed values), then the
+#           path of the PNG file of the statement's plot, or ""
 #     err:  ename, evalue, then the traceback lines
 #     comp: the completion candidates
 # The R process's own stdout and stderr are the driver's stderr (the session log).
@@ -94,6 +95,26 @@ local({
   # would keep it in memory, but costs milliseconds per cat().)
   capture_path <- tempfile("livy-statement-output-")
 
+  # Plots: R's default graphics device, opened by the first plotting call of a
+  # statement, is a PNG file, closed when the statement ends and sent as image/png
+  # (the last page, when there are several).
+  plot_path <- tempfile("livy-statement-plot-", fileext = ".png")
+  plot_device <- NULL  # the device the statement's plotting opened, if any
+  bitmap_type <- if (isTRUE(capabilities("cairo"))) "cairo" else getOption("bitmapType")
+  options(device = function(...) {
+    grDevices::png(plot_path, type = bitmap_type)
+    plot_device <<- grDevices::dev.cur()
+  })
+
+  # The statement's plot as a PNG file's path, "" if it drew none.
+  finish_plot <- function() {
+    if (!is.null(plot_device) && plot_device %in% grDevices::dev.list()) {
+      try(grDevices::dev.off(plot_device), silent = TRUE)
+    }
+    plot_device <<- NULL
+    if (isTRUE(file.size(plot_path) > 0)) plot_path else ""
+  }
+
   # Runs the expressions one by one in the global environment, printing visible values
   # as R's top level does; warnings are printed at once (R would defer them).
   evaluate <- function(exprs) {
@@ -117,6 +138,7 @@ local({
       message <- conditionMessage(exprs)
       return(list("err", c("Error", message, paste("Error:", message))))
     }
+    unlink(plot_path)  # livy_r.py removes it too, after reading it
     capture <- file(capture_path, open = "w")
     depth <- sink.number()
     sink(capture)
@@ -137,11 +159,12 @@ local({
     sink(type = "message")
     while (sink.number() > depth) sink()
     try(close(capture), silent = TRUE)  # the statement may have closed it itself
+    plot <- finish_plot()
     if (!is.null(failure)) return(list("err", failure))
     size <- file.size(capture_path)
     output <- if (isTRUE(size > 0)) readChar(capture_path, size, useBytes = TRUE) else ""
     Encoding(output) <- "UTF-8"
-    list("ok", output)
+    list("ok", c(output, plot))
   }
 
   # Completion candidates for the text before the cursor, from R's own completer

@@ -11,6 +11,7 @@ The R binary is the Spark property spark.r.shell.command, else the environment
 variable SPARKR_DRIVER_R, else "R" (the same lookup as Spark's sparkR shell).
 The framing between this module and R is described at the top of livy_r.R.
 """
+import base64
 import os
 import queue
 import signal
@@ -282,10 +283,27 @@ class RInterpreter:
                 raise
         status, fields = reply
         if status == "ok":
-            return {"text/plain": fields[0].rstrip() if fields else ""}
+            data = {"text/plain": fields[0].rstrip() if fields else ""}
+            if len(fields) > 1 and fields[1]:
+                data.update(self._plot(fields[1]))
+            return data
         if status == "err" and len(fields) >= 2:
             raise self._error(fields[0], fields[1], [line + "\n" for field in fields[2:] for line in field.split("\n")])
         raise self._error("RProtocolError", "unexpected reply from R: %s" % status, [])
+
+    def _plot(self, path):
+        """{"image/png": base64} of the PNG file R drew the statement's plot in; the file is removed."""
+        try:
+            with open(path, "rb") as f:
+                return {"image/png": base64.b64encode(f.read()).decode("ascii")}
+        except OSError as e:
+            log("cannot read the plot R drew: %s" % e)
+            return {}
+        finally:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
     # -------- completion (reader thread)
     def complete(self, code, cursor):
