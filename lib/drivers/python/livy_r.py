@@ -106,7 +106,7 @@ class RInterpreter:
         self._lock = threading.Lock()  # held while a request is out to R: one at a time
         self._process = None
         self._request_fd = None
-        self._replies = None           # frames read by the reply thread; None = R is gone
+        self._replies = None           # R's reply frames, from the reply thread; None at R's end
         self._reply_thread = None
         self._backend = None
         self._sparkr_missing_logged = False
