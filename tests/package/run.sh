@@ -21,6 +21,8 @@ grep -q "Pi is roughly" <<<"$out"
 grep -Eq "batch 0: success \(appId local-[0-9]+\)" <<<"$out"
 # A session from the installed package: it must find its installed driver, not this source tree's.
 test -f "$work/prefix/share/livy/drivers/python/livy_driver.py"
+test -f "$work/prefix/share/livy/drivers/python/livy_r.py"
+test -f "$work/prefix/share/livy/drivers/python/livy_r.R"
 out=$("$work/examples/run_pyspark" "x = 21" "x * 2")
 echo "$out"
 grep -qx "42" <<<"$out"

@@ -27,6 +27,7 @@ import traceback
 PROTOCOL_VERSION = 1
 USER_FILENAME = "<stdin>"
 PYTHON_KINDS = (None, "pyspark", "python")
+R_KINDS = ("sparkr", "r")    # run by livy_r.py, next to this file
 HANDSHAKE_TIMEOUT_S = 30.0   # how long livyd may take to answer the hello
 PROGRESS_INTERVAL_S = 0.25   # how often a running statement's Spark jobs are polled
 CANCEL_REPEAT_S = 1.0        # a cancelled statement is interrupted again this often until it ends
@@ -398,6 +399,7 @@ class Driver:
         self.spark = spark
         self.sc = spark.sparkContext
         self.interpreter = Interpreter(spark, max_sql_rows)
+        self.r = None                  # livy_r.RInterpreter, made by the first R statement
         self.work = queue.Queue()      # execute messages for the main thread; None = stop
         self.execution_count = 0       # main thread only
         self.lock = threading.Lock()   # guards running, cancelled, clean_shutdown; held while sending
@@ -458,6 +460,9 @@ class Driver:
                 if msg.get("kind") in PYTHON_KINDS:
                     code = str(msg.get("code", ""))
                     candidates = self.interpreter.complete(code, int(msg.get("cursor", len(code))))
+                elif msg.get("kind") in R_KINDS and self.r is not None:
+                    code = str(msg.get("code", ""))
+                    candidates = self.r.complete(code, int(msg.get("cursor", len(code))))
             except Exception as e:  # a bad cursor, or the namespace changing under the completer
                 log("completion failed: %s" % e)
             self.send({"type": "completion", "rid": msg.get("rid"), "candidates": candidates})
@@ -599,6 +604,8 @@ class Driver:
                     data = self.interpreter.run_sql(code)
                 elif kind in PYTHON_KINDS:
                     data = self.interpreter.run_python(code)
+                elif kind in R_KINDS:
+                    data = self.r_interpreter().run(code)
                 else:
                     raise UserError("UnsupportedKind", "statement kind %r is not supported by this driver" % kind, [])
             finally:
@@ -617,6 +624,20 @@ class Driver:
         finally:
             sys.stdout, sys.stderr = old_out, old_err
 
+    def r_interpreter(self):
+        """The session's R interpreter; the first R statement loads livy_r.py from this file's directory."""
+        if self.r is None:
+            import importlib.util
+            path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "livy_r.py")
+            spec = importlib.util.spec_from_file_location("livy_r", path)
+            livy_r = importlib.util.module_from_spec(spec)
+            try:
+                spec.loader.exec_module(livy_r)
+            except OSError as e:
+                raise UserError("RUnavailable", "the driver's R support (%s) is missing: %s" % (path, e), [])
+            self.r = livy_r.RInterpreter(self.spark, UserError)
+        return self.r
+
     def run(self):
         """Serves livyd until shutdown or a lost connection, then stops Spark.
         True after a shutdown message, False after a lost connection."""
@@ -634,6 +655,11 @@ class Driver:
                     continue  # a SIGINT that landed outside user code
         finally:
             self.channel.close()
+            if self.r is not None:
+                try:
+                    self.r.close()
+                except Exception as e:
+                    log("stopping R failed: %s" % e)
             try:
                 self.spark.stop()
             except Exception as e:

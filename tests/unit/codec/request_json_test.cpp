@@ -248,3 +248,15 @@ TEST_CASE("encode_batch_request and decode_batch_request round-trip", "[codec]")
     CHECK_FALSE(out->name);
   }
 }
+
+TEST_CASE("decode_statement_request and decode_session_request: r is sparkr", "[codec]") {
+  for (const char* kind : {"sparkr", "r"}) {
+    const std::string body = std::string(R"({"code": "x <- 1", "kind": ")") + kind + "\"}";
+    const auto statement = livy::codec::decode_statement_request(body);
+    REQUIRE(statement.has_value());
+    CHECK(statement->kind == livy::SessionKind::kSparkR);
+    const auto session = livy::codec::decode_session_request(std::string(R"({"kind": ")") + kind + "\"}");
+    REQUIRE(session.has_value());
+    CHECK(session->kind == livy::SessionKind::kSparkR);
+  }
+}

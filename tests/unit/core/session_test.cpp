@@ -210,7 +210,7 @@ TEST_CASE("statements run one at a time, in order: started, progress, result", "
   CHECK(t.runtime().statements().list(0, 0, 1, /*descending=*/true)->items.at(0).id == 2);
 }
 
-TEST_CASE("a statement's kind: its own, else the session's; spark and sparkr are refused", "[session]") {
+TEST_CASE("a statement's kind: its own, else the session's; spark is refused", "[session]") {
   TestRuntime t;
   t.open();
 
@@ -234,13 +234,22 @@ TEST_CASE("a statement's kind: its own, else the session's; spark and sparkr are
       CHECK(submit_ok(t, id, "1 + 1", SessionKind::kPySpark).kind == SessionKind::kPySpark);
     }
   }
-  SECTION("spark and sparkr, asked by the statement or inherited from the session") {
+  SECTION("sparkr goes to the driver, asked by the statement or inherited from the session") {
+    livy::SessionRequest r;
+    r.kind = SessionKind::kSparkR;
+    create_ok(t, r);
+    auto driver = attach(t, 0);
+    CHECK(submit_ok(t, 0, "x <- 1", SessionKind::kSparkR).kind == SessionKind::kSparkR);
+    CHECK(expect(*driver, "execute").kind == "sparkr");
+    const auto inherited = t.runtime().statements().submit(0, {"x + 1", std::nullopt});
+    REQUIRE(inherited.has_value());
+    CHECK(inherited->kind == SessionKind::kSparkR);
+  }
+  SECTION("spark, asked by the statement or inherited from the session") {
     create_ok(t);
-    for (const auto kind : {SessionKind::kSpark, SessionKind::kSparkR}) {
-      const auto st = t.runtime().statements().submit(0, {"1", kind});
-      CHECK(st.status().code() == ErrorCode::kInvalidArgument);
-      CHECK_THAT(st.status().message(), Contains(std::string(livy::to_string(kind))));
-    }
+    const auto st = t.runtime().statements().submit(0, {"1", SessionKind::kSpark});
+    CHECK(st.status().code() == ErrorCode::kInvalidArgument);
+    CHECK_THAT(st.status().message(), Contains("spark"));
     livy::SessionRequest scala;
     scala.kind = SessionKind::kSpark;
     create_ok(t, scala);
@@ -373,7 +382,18 @@ TEST_CASE("completion: a round trip to the driver, even while a statement runs",
   REQUIRE(candidates.has_value());
   CHECK(*candidates == std::vector<std::string>{"spark.range"});
 
-  // Only Python completes: a sql completion asks nobody.
+  // R completes too.
+  auto r_answer = std::async(std::launch::async, [&] {
+    return t.runtime().statements().complete(0, "Sys.ti", SessionKind::kSparkR, 6);
+  });
+  const auto r_request = expect(*driver, "complete");
+  CHECK(r_request.kind == "sparkr");
+  driver->completion(r_request.rid, {"Sys.time"});
+  const auto r_candidates = r_answer.get();
+  REQUIRE(r_candidates.has_value());
+  CHECK(*r_candidates == std::vector<std::string>{"Sys.time"});
+
+  // Only Python and R complete: a sql completion asks nobody.
   const auto sql = t.runtime().statements().complete(0, "SEL", SessionKind::kSql, 3);
   REQUIRE(sql.has_value());
   CHECK(sql->empty());
