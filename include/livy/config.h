@@ -47,6 +47,9 @@ struct Config {
                                        // sessions and batches starting at once; beyond it POST gets 400.
   std::chrono::milliseconds batch_kill_grace{std::chrono::seconds(5)};  // batches.kill-grace: SIGTERM
                                        // to SIGKILL. Longer lets Spark clean up; shorter frees faster.
+  std::chrono::milliseconds batch_start_timeout{std::chrono::minutes(5)};  // batches.start-timeout: a
+                                       // batch whose spark-submit prints nothing that long ends `error`
+                                       // and is stopped. 0: no limit.
   std::chrono::seconds state_retain{600};  // sessions.state-retain / livy.server.session.state-retain.sec:
                                        // how long a finished batch or session stays in the live list.
   // --- session timeouts (Livy's semantics; `idleTimeout`, `ttl` of a request win) ---

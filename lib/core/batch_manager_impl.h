@@ -28,6 +28,7 @@ struct BatchManager::Impl {
     std::optional<int> ui_port;
     std::chrono::steady_clock::time_point next_app_query{};
     bool kill_requested = false;
+    bool start_timed_out = false;  // stopped for printing nothing within batches.start-timeout
   };
 
   Impl(Config config, SparkEnvironment spark, Store& store, std::shared_ptr<ProcessLauncher> launcher,

@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "core/batch_manager_impl.h"
+#include "core/text_values.h"
 #include "spark/app_watch.h"
 
 namespace livy {
@@ -57,6 +58,14 @@ void BatchManager::Impl::watch(Entry& e) {
       changed = true;
     }
   }
+  const auto starting_for = std::chrono::milliseconds(to_epoch_ms(clock_->now()) - e.rec.created_ms);
+  if (e.rec.state == BatchState::kStarting && !poll.ended && !e.start_timed_out && !e.kill_requested &&
+      config_.batch_start_timeout.count() > 0 && starting_for >= config_.batch_start_timeout) {
+    e.start_timed_out = true;
+    e.child->append_note("spark-submit printed nothing within batches.start-timeout (" +
+                         format_duration(config_.batch_start_timeout) + "): stopping it");
+    e.child->terminate();
+  }
   if (poll.ended) {
     finish(e, poll);
     changed = true;
@@ -70,6 +79,8 @@ void BatchManager::Impl::watch(Entry& e) {
 void BatchManager::Impl::finish(Entry& e, const ChildProcess::Poll& poll) {
   if (e.kill_requested) {
     e.rec.state = BatchState::kKilled;
+  } else if (e.start_timed_out) {
+    e.rec.state = BatchState::kError;
   } else if (poll.exit_status) {
     e.rec.state = *poll.exit_status == 0 ? BatchState::kSuccess : BatchState::kDead;
   } else {

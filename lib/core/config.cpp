@@ -150,6 +150,10 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(duration_key({"sessions.state-retain", "livy.server.session.state-retain.sec", "10m",
                               "How long a finished batch stays in the live list."},
                              &Config::state_retain));
+    k.push_back(duration_key({"batches.start-timeout", "", "5m",
+                              "A batch whose spark-submit prints nothing for that long after its launch ends "
+                              "in `error` and is stopped. 0: no limit."},
+                             &Config::batch_start_timeout));
     k.push_back(duration_key({"batches.kill-grace", "", "5s",
                               "Time between SIGTERM and SIGKILL when a batch is killed."},
                              &Config::batch_kill_grace));

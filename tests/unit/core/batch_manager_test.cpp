@@ -536,6 +536,41 @@ TEST_CASE("recovery: a batch that ran while livyd was down ends as its exit stat
   }
 }
 
+TEST_CASE("batches.start-timeout: a spark-submit that prints nothing is stopped, the batch `error`",
+          "[batch_manager]") {
+  TestRuntime t;
+  t.config().batch_start_timeout = 2min;
+  t.open();
+  const auto b = submit_ok(t, "silent");
+  const int pid = ScriptedLauncher::kFirstPid;
+  t.clock().advance(119s);
+  std::this_thread::sleep_for(50ms);
+  CHECK(state_of(t, b.id) == BatchState::kStarting);
+  CHECK(t.launcher().signals().empty());
+  t.clock().advance(2s);
+  REQUIRE(t.launcher().wait_for_signal(pid, SIGTERM, kWait));
+  t.launcher().die(pid, SIGTERM);
+  CHECK(t.batches().wait("silent", kWait)->state == BatchState::kError);
+  const auto log = t.batches().log("silent", std::nullopt, -1);
+  REQUIRE(log.has_value());
+  CHECK(std::any_of(log->lines.begin(), log->lines.end(), [](const std::string& line) {
+    return line.find("batches.start-timeout") != std::string::npos;
+  }));
+}
+
+TEST_CASE("a batch that prints is running: no start timeout", "[batch_manager]") {
+  TestRuntime t;
+  t.config().batch_start_timeout = 1min;
+  t.open();
+  const auto b = submit_ok(t);
+  t.launcher().print(ScriptedLauncher::kFirstPid, "hello\n");
+  REQUIRE(eventually([&] { return state_of(t, b.id) == BatchState::kRunning; }));
+  t.clock().advance(1h);
+  std::this_thread::sleep_for(50ms);
+  CHECK(state_of(t, b.id) == BatchState::kRunning);
+  CHECK(t.launcher().signals().empty());
+}
+
 TEST_CASE("shutdown refuses new batches", "[batch_manager]") {
   TestRuntime t;
   t.open();

@@ -222,7 +222,7 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"sessions.timeout-check", "false"}, {"sessions.timeout", "30m"},
       {"sessions.timeout-check.skip-busy", "true"}, {"sessions.ttl", "2h"},
       {"sessions.max-sessions-per-user", "2"}, {"sessions.recovery-grace", "30s"},
-      {"server.stop-on-shutdown", "true"},
+      {"server.stop-on-shutdown", "true"},     {"batches.start-timeout", "90s"},
   };
 
   const livy::Config defaults;
