@@ -55,7 +55,7 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
 }
 
 void SessionCore::dispatch(Entry& e) {
-  if (!e.ready || !e.driver || e.running || e.queue.empty()) return;
+  if (!e.ready || !e.driver || e.running || e.jobs.running || dispatch_job(e) || e.queue.empty()) return;
   Statement& st = e.statements[static_cast<std::size_t>(e.queue.front())];
   e.queue.pop_front();
   e.running = st.id;
@@ -187,6 +187,7 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       e.rec.spark_ui_url = m.spark_ui_url;
       set_state(e, e.running ? SessionState::kBusy : SessionState::kIdle);
       (void)store_.update_session(e.rec);
+      send_pending_resources(e);
       dispatch(e);
       break;
     case T::kFatal:
@@ -222,6 +223,7 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       }
       break;
     default:
+      on_job_message(e, m);
       break;
   }
 }

@@ -221,6 +221,7 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"statements.max-output-bytes", "1m"}, {"statements.sql-max-result", "50"},
       {"sessions.timeout-check", "false"}, {"sessions.timeout", "30m"},
       {"sessions.timeout-check.skip-busy", "true"}, {"sessions.ttl", "2h"},
+      {"sessions.max-upload-bytes", "10m"},
   };
 
   const livy::Config defaults;
