@@ -76,23 +76,23 @@ void mount_jobs(httplib::Server& server, Runtime& runtime) {
   const std::size_t upload_limit = runtime.config().upload_max_bytes;
 
   // submit-job and run-job answer alike: Livy's clients expect SENT from the POST (and only from it).
-  for (const bool run_now : {false, true}) {
-    server.Post(route(run_now ? "/sessions/{id}/run-job" : "/sessions/{id}/submit-job"),
-                [&jobs, body_limit, run_now](const httplib::Request& req, httplib::Response& res,
-                                             const httplib::ContentReader& reader) {
-                  const auto body = read_body(req, reader, body_limit);
-                  if (!body) return fail(res, body.status());
-                  auto request = codec::decode_job_request(*body);
-                  if (!request) return fail(res, request.status());
-                  request->run_now = run_now;
-                  const std::string session = req.matches[1].str();
-                  auto job = jobs.submit(session, *request);
-                  if (!job) return fail(res, job.status());
-                  res.set_header("Location",
-                                 "/sessions/" + path_segment(session) + "/jobs/" + std::to_string(job->id));
-                  reply(res, 201, job_json(Job{job->id, JobState::kSent, std::nullopt, std::nullopt}));
-                });
-  }
+  const auto submit = [&jobs, body_limit](bool run_now) {
+    return [&jobs, body_limit, run_now](const httplib::Request& req, httplib::Response& res,
+                                        const httplib::ContentReader& reader) {
+      const auto body = read_body(req, reader, body_limit);
+      if (!body) return fail(res, body.status());
+      auto request = codec::decode_job_request(*body);
+      if (!request) return fail(res, request.status());
+      request->run_now = run_now;
+      const std::string session = req.matches[1].str();
+      const auto job = jobs.submit(session, *request);
+      if (!job) return fail(res, job.status());
+      res.set_header("Location", "/sessions/" + path_segment(session) + "/jobs/" + std::to_string(job->id));
+      reply(res, 201, job_json(Job{job->id, JobState::kSent, std::nullopt, std::nullopt}));
+    };
+  };
+  server.Post(route("/sessions/{id}/submit-job"), submit(false));
+  server.Post(route("/sessions/{id}/run-job"), submit(true));
 
   server.Get(route("/sessions/{id}/jobs/{jobid}"), [&jobs](const httplib::Request& req, httplib::Response& res) {
     const auto id = as_id(req.matches[2].str());
@@ -111,13 +111,9 @@ void mount_jobs(httplib::Server& server, Runtime& runtime) {
     reply(res, 200, msg_json("canceled"));
   });
 
-  const std::pair<const char*, ResourceKind> adds[] = {
-      {"/sessions/{id}/add-jar", ResourceKind::kJar},
-      {"/sessions/{id}/add-pyfile", ResourceKind::kPyFile},
-      {"/sessions/{id}/add-file", ResourceKind::kFile}};
-  for (const auto& [path, kind] : adds) {
-    server.Post(route(path), [&jobs, body_limit, kind = kind](const httplib::Request& req, httplib::Response& res,
-                                                              const httplib::ContentReader& reader) {
+  const auto add = [&jobs, body_limit](ResourceKind kind) {
+    return [&jobs, body_limit, kind](const httplib::Request& req, httplib::Response& res,
+                                     const httplib::ContentReader& reader) {
       const auto body = read_body(req, reader, body_limit);
       if (!body) return fail(res, body.status());
       const auto uri = codec::decode_resource_request(*body);
@@ -125,21 +121,22 @@ void mount_jobs(httplib::Server& server, Runtime& runtime) {
       const Status st = jobs.add(req.matches[1].str(), kind, *uri);
       if (!st) return fail(res, st);
       reply(res, 200, msg_json("added"));
-    });
-  }
+    };
+  };
+  server.Post(route("/sessions/{id}/add-jar"), add(ResourceKind::kJar));
+  server.Post(route("/sessions/{id}/add-pyfile"), add(ResourceKind::kPyFile));
+  server.Post(route("/sessions/{id}/add-file"), add(ResourceKind::kFile));
 
   // Livy's part names: `jar` for upload-jar, `file` for the other two.
-  const std::tuple<const char*, ResourceKind, const char*> uploads[] = {
-      {"/sessions/{id}/upload-jar", ResourceKind::kJar, "jar"},
-      {"/sessions/{id}/upload-pyfile", ResourceKind::kPyFile, "file"},
-      {"/sessions/{id}/upload-file", ResourceKind::kFile, "file"}};
-  for (const auto& [path, kind, field] : uploads) {
-    server.Post(route(path), [&jobs, upload_limit, kind = kind, field = field](
-                                 const httplib::Request& req, httplib::Response& res,
-                                 const httplib::ContentReader& reader) {
+  const auto uploader = [&jobs, upload_limit](ResourceKind kind, const char* field) {
+    return [&jobs, upload_limit, kind, field](const httplib::Request& req, httplib::Response& res,
+                                              const httplib::ContentReader& reader) {
       upload(jobs, upload_limit, kind, field, req, res, reader);
-    });
-  }
+    };
+  };
+  server.Post(route("/sessions/{id}/upload-jar"), uploader(ResourceKind::kJar, "jar"));
+  server.Post(route("/sessions/{id}/upload-pyfile"), uploader(ResourceKind::kPyFile, "file"));
+  server.Post(route("/sessions/{id}/upload-file"), uploader(ResourceKind::kFile, "file"));
 }
 
 }  // namespace livy::http
