@@ -33,7 +33,7 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   server.set_payload_max_length(std::max(body_limit, runtime.config().upload_max_bytes + kMultipartOverhead));
   server.set_pre_routing_handler([body_limit, upload = std::regex(route("/sessions/{id}/upload-{kind}"))](
                                      const httplib::Request& req, httplib::Response& res) {
-    if (!req.has_header("Content-Length") || std::regex_match(req.path, upload)) {
+    if (!req.has_header("Content-Length") || (req.method == "POST" && std::regex_match(req.path, upload))) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
     const auto length = parse_int(req.get_header_value("Content-Length"));
