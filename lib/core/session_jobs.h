@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "livy/job.h"
+#include "store/store.h"
 
 namespace livy {
 
@@ -36,5 +37,13 @@ struct SessionJobs {
   std::map<std::int64_t, Reply> replies;      // add-resource requests awaiting an answer, by request id
   std::set<std::string> upload_names;         // file names uploaded to the session, or being uploaded
 };
+
+// Whether a session takes new jobs, statements and files, and the refusal when it does not.
+inline bool accepts_work(const SessionRecord& rec) {
+  return !is_final(rec.state) && rec.state != SessionState::kShuttingDown;
+}
+inline Status session_not_accepting(const SessionRecord& rec) {
+  return Status::invalid_argument("Session is in state " + std::string(to_string(rec.state)));
+}
 
 }  // namespace livy

@@ -1,5 +1,8 @@
 // Livy's programmatic job API under /sessions/{id}: jobs, and files added to
 // the session's Spark context (by URI, or uploaded as multipart/form-data).
+#include <algorithm>
+#include <cstdint>
+
 #include "codec/job_json.h"
 #include "core/id_or_name.h"
 #include "http/route_util.h"
@@ -19,7 +22,7 @@ void upload(JobRunner& jobs, std::size_t limit, ResourceKind kind, const char* f
     return fail(res, Status::invalid_argument(std::string("the body must be multipart/form-data with a part named '") +
                                               field + "'"));
   }
-  const std::size_t total_limit = limit + kMultipartOverhead;
+  const std::size_t total_limit = limit + std::min(kMultipartOverhead, SIZE_MAX - limit);
   if (req.has_header("Content-Length")) {
     const auto length = parse_int(req.get_header_value("Content-Length"));
     if (!length || *length < 0) return fail(res, Status::invalid_argument("invalid Content-Length"));

@@ -30,7 +30,8 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   // upload limit, and a declared Content-Length over a route's own limit is
   // refused here, before anything is read.
   const std::size_t body_limit = runtime.config().request_max_bytes;
-  server.set_payload_max_length(std::max(body_limit, runtime.config().upload_max_bytes + kMultipartOverhead));
+  const std::size_t upload_limit = runtime.config().upload_max_bytes;
+  server.set_payload_max_length(std::max(body_limit, upload_limit + std::min(kMultipartOverhead, SIZE_MAX - upload_limit)));
   server.set_pre_routing_handler([body_limit, upload = std::regex(route("/sessions/{id}/upload-{kind}"))](
                                      const httplib::Request& req, httplib::Response& res) {
     if (!req.has_header("Content-Length") || (req.method == "POST" && std::regex_match(req.path, upload))) {
