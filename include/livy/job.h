@@ -35,7 +35,7 @@ struct Job {
   // base64 of the pickled value, as Livy's driver produces it (the wire
   // encodes these bytes in base64 once more, and Livy's client decodes twice).
   std::optional<std::string> result;
-  std::optional<std::string> error;  // kFailed (and kCancelled): why
+  std::optional<std::string> error;  // kFailed: why (for a pyspark job, its Python traceback)
 };
 
 // What a file added to a session becomes in its Spark context.

@@ -13,8 +13,6 @@ Status job_not_found(std::int64_t id) { return Status::not_found("Job '" + std::
 
 }  // namespace
 
-// ---------------------------------------------------------------- jobs
-
 Result<Job> SessionCore::submit_job(std::string_view session, const JobRequest& request) {
   if (request.type == JobType::kSpark) {
     return Status::invalid_argument(

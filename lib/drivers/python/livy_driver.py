@@ -321,7 +321,7 @@ class JobContext:
         self.sc = spark.sparkContext
         self.sql_ctx = spark          # the SparkSession has the SQLContext methods
         self.local_tmp_dir_path = tmp_dir
-        self.streaming_ctx_ = None
+        self._streaming_ctx = None
         self._shared = {}
         self._lock = threading.Lock()
 
@@ -333,23 +333,23 @@ class JobContext:
     @property
     def streaming_ctx(self):
         with self._lock:
-            if self.streaming_ctx_ is None:
+            if self._streaming_ctx is None:
                 raise ValueError("create_streaming_ctx must be called first")
-            return self.streaming_ctx_
+            return self._streaming_ctx
 
     def create_streaming_ctx(self, batch_duration):
         from pyspark.streaming import StreamingContext
         with self._lock:
-            if self.streaming_ctx_ is not None:
+            if self._streaming_ctx is not None:
                 raise ValueError("the streaming context already exists")
-            self.streaming_ctx_ = StreamingContext(self.sc, batch_duration)
+            self._streaming_ctx = StreamingContext(self.sc, batch_duration)
 
     def stop_streaming_ctx(self):
         with self._lock:
-            if self.streaming_ctx_ is None:
+            if self._streaming_ctx is None:
                 raise ValueError("there is no streaming context to stop")
-            self.streaming_ctx_.stop(stopSparkContext=False)
-            self.streaming_ctx_ = None
+            self._streaming_ctx.stop(stopSparkContext=False)
+            self._streaming_ctx = None
 
     # Objects jobs share with later jobs of the session (Livy keeps the last 100).
     def get_shared_object(self, name):
