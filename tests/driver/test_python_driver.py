@@ -495,6 +495,24 @@ def test_job_runs_with_a_job_context(driver):
     assert driver.text("1 + 1") == "2"
 
 
+def test_job_context_streaming_and_tmp_dir(driver):
+    scope = {}
+    exec("def job(ctx):\n"
+         "    import os\n"
+         "    ctx.create_streaming_ctx(1)\n"
+         "    made = type(ctx.streaming_ctx).__name__\n"
+         "    try:\n"
+         "        ctx.create_streaming_ctx(1)\n"
+         "        twice = 'no error'\n"
+         "    except ValueError as e:\n"
+         "        twice = 'ValueError'\n"
+         "    ctx.stop_streaming_ctx()\n"
+         "    return made, twice, os.path.isdir(ctx.local_tmp_dir_path), ctx.sc.parallelize([1]).count()\n",
+         scope)
+    msg, _ = job_result(driver, send_job(driver, scope["job"]))
+    assert unpickled(msg) == ("StreamingContext", "ValueError", True, 1)
+
+
 def test_job_error_is_its_traceback(driver):
     scope = {}
     exec("def job(ctx):\n    raise ValueError('job boom')\n", scope)
