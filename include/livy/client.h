@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "livy/batch.h"
+#include "livy/job.h"
 #include "livy/ref.h"
 #include "livy/session.h"
 #include "livy/status.h"
@@ -137,6 +138,19 @@ class Client {
   // (the statement keeps running; cancel it with cancel_statement).
   Result<Statement> run(const Ref& session, const std::string& code, std::optional<SessionKind> kind,
                         std::chrono::milliseconds timeout);
+
+  // The job API. submit_job posts to submit-job, or to run-job when
+  // `request.run_now`; the reply is the server's (state kSent). A job's
+  // `result` is the bytes the server encodes (for a pyspark job: base64 of
+  // the pickled value).
+  Result<Job> submit_job(const Ref& session, const JobRequest& request);
+  Result<Job> get_job(const Ref& session, std::int64_t job_id);
+  Status cancel_job(const Ref& session, std::int64_t job_id);
+  // add-jar, add-pyfile, add-file.
+  Status add_resource(const Ref& session, ResourceKind kind, const std::string& uri);
+  // upload-jar, upload-pyfile, upload-file: `content` as a multipart file named `file_name`.
+  Status upload_resource(const Ref& session, ResourceKind kind, const std::string& file_name,
+                         const std::string& content);
 
  private:
   struct Impl;

@@ -80,6 +80,8 @@ struct Config {
                                        // truncated, with a note in text/plain.
   int sql_max_result = 1000;           // statements.sql-max-result / spark.livy.sql.max-result: rows a
                                        // `sql` statement returns.
+  std::size_t upload_max_bytes = 100 << 20;  // sessions.max-upload-bytes / livy.file.upload.max.size:
+                                       // largest file upload-jar/-pyfile/-file accept; larger gets 413.
   std::chrono::milliseconds monitor_interval{200};  // monitor.interval: how often processes and logs are
                                        // polled. Shorter notices ends sooner and costs more wake-ups.
 };

@@ -5,6 +5,8 @@
 #include "livy/batch_manager.h"
 #include "livy/clock.h"
 #include "livy/config.h"
+#include "livy/job.h"
+#include "livy/job_runner.h"
 #include "livy/process.h"
 #include "livy/ref.h"
 #include "livy/session.h"

@@ -6,6 +6,7 @@
 #include "livy/batch_manager.h"
 #include "livy/clock.h"
 #include "livy/config.h"
+#include "livy/job_runner.h"
 #include "livy/process.h"
 #include "livy/session_manager.h"
 #include "livy/status.h"
@@ -34,6 +35,7 @@ class Runtime {
   BatchManager& batches();
   SessionManager& sessions();
   StatementRunner& statements();
+  JobRunner& jobs();
   const Config& config() const;
 
   // Stops background work; idempotent, also done by the destructor.

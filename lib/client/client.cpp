@@ -113,4 +113,44 @@ Result<std::vector<std::string>> Client::complete(const Ref& session, const std:
                  client::decode_candidates);
 }
 
+namespace {
+
+const char* resource_endpoint(ResourceKind kind, bool upload) {
+  switch (kind) {
+    case ResourceKind::kJar: return upload ? "/upload-jar" : "/add-jar";
+    case ResourceKind::kPyFile: return upload ? "/upload-pyfile" : "/add-pyfile";
+    case ResourceKind::kFile: break;
+  }
+  return upload ? "/upload-file" : "/add-file";
+}
+
+}  // namespace
+
+Result<Job> Client::submit_job(const Ref& session, const JobRequest& request) {
+  return decoded(impl_->http.post(session_path(session) + (request.run_now ? "/run-job" : "/submit-job"),
+                                  client::encode_job_request(request)),
+                 client::decode_job);
+}
+
+Result<Job> Client::get_job(const Ref& session, std::int64_t job_id) {
+  return decoded(impl_->http.get(session_path(session) + "/jobs/" + std::to_string(job_id)), client::decode_job);
+}
+
+Status Client::cancel_job(const Ref& session, std::int64_t job_id) {
+  return impl_->http.post(session_path(session) + "/jobs/" + std::to_string(job_id) + "/cancel", "").status();
+}
+
+Status Client::add_resource(const Ref& session, ResourceKind kind, const std::string& uri) {
+  return impl_->http.post(session_path(session) + resource_endpoint(kind, false), client::encode_resource_request(uri))
+      .status();
+}
+
+Status Client::upload_resource(const Ref& session, ResourceKind kind, const std::string& file_name,
+                               const std::string& content) {
+  return impl_->http
+      .post_file(session_path(session) + resource_endpoint(kind, true), kind == ResourceKind::kJar ? "jar" : "file",
+                 file_name, content)
+      .status();
+}
+
 }  // namespace livy

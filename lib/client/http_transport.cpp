@@ -178,8 +178,14 @@ Result<std::string> HttpTransport::del(const std::string& path) {
   return send(Method::kDelete, path, nullptr, std::chrono::milliseconds(0));
 }
 
+Result<std::string> HttpTransport::post_file(const std::string& path, const std::string& field,
+                                             const std::string& file_name, const std::string& content) {
+  const FilePart file{field, file_name, &content};
+  return send(Method::kPostFile, path, nullptr, std::chrono::milliseconds(0), &file);
+}
+
 Result<std::string> HttpTransport::send(Method method, const std::string& path, const std::string* body,
-                                        std::chrono::milliseconds extra_wait) {
+                                        std::chrono::milliseconds extra_wait, const FilePart* file) {
   if (!url_status_) return url_status_;
   const std::string target = base_.prefix + path;
   httplib::Result reply = [&] {
@@ -187,10 +193,15 @@ Result<std::string> HttpTransport::send(Method method, const std::string& path, 
     http_->set_read_timeout(request_timeout_ + extra_wait);
     if (method == Method::kGet) return http_->Get(target);
     if (method == Method::kPost) return http_->Post(target, *body, "application/json");
+    if (method == Method::kPostFile) {
+      const httplib::MultipartFormDataItems items{
+          {file->field, *file->content, file->file_name, "application/octet-stream"}};
+      return http_->Post(target, items);
+    }
     return http_->Delete(target);
   }();
   if (!reply) {
-    const char* verb = method == Method::kGet ? "GET " : method == Method::kPost ? "POST " : "DELETE ";
+    const char* verb = method == Method::kGet ? "GET " : method == Method::kDelete ? "DELETE " : "POST ";
     return Status::unavailable(verb + base_.origin + target + ": " + describe(reply.error()));
   }
   if (reply->status < 200 || reply->status > 299) return status_from_reply(reply->status, reply->body);

@@ -17,6 +17,12 @@ class Client;
 
 namespace livy::client {
 
+// One file part of a multipart POST.
+struct FilePart {
+  std::string field, file_name;
+  const std::string* content = nullptr;
+};
+
 // The parts of a base URL: "https://host:8998/prefix" -> origin
 // "https://host:8998", prefix "/prefix".
 struct BaseUrl {
@@ -47,11 +53,14 @@ class HttpTransport {
                           std::chrono::milliseconds extra_wait = std::chrono::milliseconds(0));
   Result<std::string> post(const std::string& path, const std::string& json_body);
   Result<std::string> del(const std::string& path);
+  // A multipart/form-data POST of one file part.
+  Result<std::string> post_file(const std::string& path, const std::string& field, const std::string& file_name,
+                                const std::string& content);
 
  private:
-  enum class Method { kGet, kPost, kDelete };
+  enum class Method { kGet, kPost, kDelete, kPostFile };
   Result<std::string> send(Method method, const std::string& path, const std::string* body,
-                           std::chrono::milliseconds extra_wait);
+                           std::chrono::milliseconds extra_wait, const FilePart* file = nullptr);
 
   Status url_status_;  // not ok when the base URL was malformed
   BaseUrl base_;

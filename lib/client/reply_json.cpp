@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "client/reply_reader.h"
+#include "core/base64.h"
 #include "core/text_values.h"
 
 namespace livy::client {
@@ -254,6 +255,23 @@ Result<std::vector<std::string>> decode_candidates(const std::string& body) {
         ReplyReader r(v, "completion", st);
         if (r.require("candidates") != nullptr) r.read("candidates", out);
       });
+}
+
+Result<Job> decode_job(const std::string& body) {
+  static constexpr JobState kJobStates[] = {JobState::kSent,      JobState::kQueued, JobState::kStarted,
+                                            JobState::kCancelled, JobState::kFailed, JobState::kSucceeded};
+  return decode<Job>(body, [](const rapidjson::Value& v, Status& st, Job& out) {
+    ReplyReader r(v, "job", st);
+    r.read("id", out.id);
+    read_state(r, "state", kJobStates, out.state);
+    std::optional<std::string> result;
+    r.read("result", result);
+    if (result) {
+      out.result = base64_decode(*result);
+      if (!out.result) r.fail("result", "must be base64");
+    }
+    r.read("error", out.error);
+  });
 }
 
 }  // namespace livy::client

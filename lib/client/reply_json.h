@@ -10,6 +10,7 @@
 
 #include "livy/batch.h"
 #include "livy/client.h"
+#include "livy/job.h"
 #include "livy/session.h"
 #include "livy/status.h"
 
@@ -31,5 +32,7 @@ Result<Statement> decode_statement(const std::string& body);
 Result<Page<Statement>> decode_statement_page(const std::string& body, std::int64_t from);
 
 Result<std::vector<std::string>> decode_candidates(const std::string& body);  // {"candidates"}
+
+Result<Job> decode_job(const std::string& body);  // {"id","state","result" (base64),"error"}
 
 }  // namespace livy::client

@@ -5,6 +5,7 @@
 
 #include <string_view>
 
+#include "core/base64.h"
 #include "core/text_values.h"
 
 namespace livy::client {
@@ -108,6 +109,19 @@ std::string encode_statement_request(const StatementRequest& request) {
   ObjectWriter w;
   w.string("code", request.code);
   w.kind("kind", request.kind);
+  return w.finish();
+}
+
+std::string encode_job_request(const JobRequest& request) {
+  ObjectWriter w;
+  w.string("job", base64_encode(request.job));
+  w.string("jobType", std::string(to_string(request.type)));
+  return w.finish();
+}
+
+std::string encode_resource_request(const std::string& uri) {
+  ObjectWriter w;
+  w.string("uri", uri);
   return w.finish();
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "livy/batch.h"
+#include "livy/job.h"
 #include "livy/session.h"
 
 namespace livy::client {
@@ -14,6 +15,8 @@ namespace livy::client {
 std::string encode_batch_request(const BatchRequest& request);
 std::string encode_session_request(const SessionRequest& request);
 std::string encode_statement_request(const StatementRequest& request);
+std::string encode_job_request(const JobRequest& request);  // {"job": base64, "jobType"}
+std::string encode_resource_request(const std::string& uri);  // {"uri"}
 std::string encode_completion_request(const std::string& code, std::optional<SessionKind> kind,
                                       std::int64_t cursor);
 

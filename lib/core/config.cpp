@@ -206,6 +206,10 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(int_key({"statements.sql-max-result", "spark.livy.sql.max-result", std::to_string(d.sql_max_result),
                          "Rows a `sql` statement returns at most."},
                         &Config::sql_max_result, 1, 10'000'000));
+    k.push_back(bytes_key({"sessions.max-upload-bytes", "livy.file.upload.max.size",
+                           std::to_string(d.upload_max_bytes),
+                           "Largest file accepted by upload-jar, upload-pyfile and upload-file; larger gets 413."},
+                          &Config::upload_max_bytes));
     k.push_back(duration_key({"monitor.interval", "", "200ms",
                               "How often child processes and their logs are checked (at least 10ms)."},
                              &Config::monitor_interval, std::chrono::milliseconds(10)));

@@ -41,6 +41,7 @@ struct Runtime::Impl {
   std::shared_ptr<SessionCore> session_core;
   std::unique_ptr<SessionManager> sessions;
   std::unique_ptr<StatementRunner> statements;
+  std::unique_ptr<JobRunner> jobs;
 };
 
 Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptions options) {
@@ -78,6 +79,7 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptio
   if (!st) return st;
   impl->sessions.reset(new SessionManager(impl->session_core));
   impl->statements.reset(new StatementRunner(impl->session_core));
+  impl->jobs.reset(new JobRunner(impl->session_core));
   return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
 }
 
@@ -87,6 +89,7 @@ Runtime::~Runtime() { shutdown(); }
 BatchManager& Runtime::batches() { return *impl_->batches; }
 SessionManager& Runtime::sessions() { return *impl_->sessions; }
 StatementRunner& Runtime::statements() { return *impl_->statements; }
+JobRunner& Runtime::jobs() { return *impl_->jobs; }
 const Config& Runtime::config() const { return impl_->config; }
 
 void Runtime::shutdown() {

@@ -260,6 +260,7 @@ void SessionCore::end_session(Entry& e, SessionState state, const std::string& r
   }
   e.queue.clear();
   e.running.reset();
+  end_jobs(e, reason);
   for (auto& [rid, result] : e.completions) {
     if (!result) result = std::vector<std::string>();
   }

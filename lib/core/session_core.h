@@ -14,9 +14,11 @@
 #include <vector>
 
 #include "core/child_process.h"
+#include "core/session_jobs.h"
 #include "driver/driver_channel.h"
 #include "livy/clock.h"
 #include "livy/config.h"
+#include "livy/job_runner.h"
 #include "livy/session_manager.h"
 #include "spark/spark_submit.h"
 #include "store/store.h"
@@ -41,6 +43,7 @@ struct SessionCore final : DriverEvents {
     std::int64_t last_activity_ms = 0;         // statements, /connect: idle timeout and TTL count from it
     std::int64_t last_heartbeat_ms = 0;        // any client look at the session (GET): the heartbeat
     std::map<std::int64_t, std::optional<std::vector<std::string>>> completions;  // by request id
+    SessionJobs jobs;                          // the job API's jobs and files (session_jobs.cpp)
   };
 
   SessionCore(Config config, SparkEnvironment spark, std::string driver_script, Store& store,
@@ -74,6 +77,16 @@ struct SessionCore final : DriverEvents {
   Result<std::vector<std::string>> complete(std::string_view session, const std::string& code,
                                             std::optional<SessionKind> kind, std::int64_t cursor);
 
+  // JobRunner (session_jobs.cpp)
+  Result<Job> submit_job(std::string_view session, const JobRequest& request);
+  Result<Job> job(std::string_view session, std::int64_t id);
+  Status cancel_job(std::string_view session, std::int64_t id);
+  Status add_resource(std::string_view session, ResourceKind kind, const std::string& uri);
+  Result<std::unique_ptr<Upload>> begin_upload(const std::shared_ptr<SessionCore>& self, std::string_view session,
+                                               ResourceKind kind, const std::string& file_name);
+  Status finish_upload(std::int64_t session_id, ResourceKind kind, const std::string& name, const std::string& part_path);
+  void release_upload(std::int64_t session_id, const std::string& name);
+
   // DriverEvents
   bool on_hello(const DriverMessage& hello, const std::shared_ptr<DriverConnection>& connection) override;
   void on_message(std::int64_t session_id, const DriverMessage& message) override;
@@ -88,7 +101,14 @@ struct SessionCore final : DriverEvents {
   void recover(Entry& e);                        // a live session found in the store at start
   void resume(Entry& e, const DriverMessage& hello);  // a driver reconnected: agree on the running statement
   void stop_all_for_shutdown();                  // server.stop-on-shutdown
-  void dispatch(Entry& e);                       // sends the next waiting statement
+  void dispatch(Entry& e);                       // sends the next waiting job or statement
+  bool dispatch_job(Entry& e);                   // sends the next queued job; true if it did
+  void on_job_message(Entry& e, const DriverMessage& message);
+  void send_pending_resources(Entry& e);
+  void end_jobs(Entry& e, const std::string& reason);
+  // Sends add-resource to a ready driver and waits for its answer; `lock` holds mu_.
+  Status add_to_driver(std::unique_lock<std::mutex>& lock, std::int64_t session_id, ResourceKind kind,
+                       const std::string& uri);
   void finish_statement(Entry& e, Statement& st, StatementState state, std::optional<StatementOutput> output);
   void end_session(Entry& e, SessionState state, const std::string& reason);
   void put(const Entry& e, const Statement& st, Durability durability = Durability::kWritten);

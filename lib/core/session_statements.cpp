@@ -63,7 +63,7 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
 }
 
 void SessionCore::dispatch(Entry& e) {
-  if (!e.ready || !e.driver || e.running || e.queue.empty()) return;
+  if (!e.ready || !e.driver || e.running || e.jobs.running || dispatch_job(e) || e.queue.empty()) return;
   Statement& st = e.statements[static_cast<std::size_t>(e.queue.front())];
   e.queue.pop_front();
   e.running = st.id;
@@ -196,6 +196,7 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       if (e.running && e.statements[static_cast<std::size_t>(*e.running)].state == StatementState::kCancelling) {
         e.driver->send(cancel_message(*e.running));
       }
+      send_pending_resources(e);
       dispatch(e);
       break;
     case T::kFatal:
@@ -231,6 +232,7 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       }
       break;
     default:
+      on_job_message(e, m);
       break;
   }
 }

@@ -6,6 +6,7 @@
 
 #include "codec/json_fields.h"
 #include "codec/output_json.h"
+#include "core/base64.h"
 
 namespace livy {
 namespace {
@@ -100,6 +101,17 @@ Result<DriverMessage> decode_driver_message(const std::string& text) {
     }
   } else if (*type == "pong") {
     m.type = T::kPong;
+  } else if (*type == "job-started" || *type == "job-result") {
+    m.type = *type == "job-started" ? T::kJobStarted : T::kJobResult;
+    m.job_id = int_member(doc, "id", -1);
+    if (m.job_id < 0) return Status::invalid_argument("driver message has no job id");
+    m.job_result = string_member(doc, "result");
+    m.job_error = string_member(doc, "error");
+    if (const auto* c = member(doc, "cancelled"); c != nullptr && c->IsBool()) m.cancelled = c->GetBool();
+  } else if (*type == "resource-added") {
+    m.type = T::kResourceAdded;
+    m.request_id = int_member(doc, "rid", -1);
+    m.job_error = string_member(doc, "error");
   }
   return m;
 }
@@ -151,6 +163,34 @@ std::string complete_message(std::int64_t rid, const std::string& code, SessionK
 
 std::string shutdown_message() {
   return line([](Writer& w) { str(w, "type", "shutdown"); });
+}
+
+std::string job_message(std::int64_t id, const std::string& job, JobType type) {
+  return line([&](Writer& w) {
+    str(w, "type", "job");
+    w.Key("id");
+    w.Int64(id);
+    str(w, "job", base64_encode(job));
+    str(w, "jobType", to_string(type));
+  });
+}
+
+std::string job_cancel_message(std::int64_t id) {
+  return line([&](Writer& w) {
+    str(w, "type", "job-cancel");
+    w.Key("id");
+    w.Int64(id);
+  });
+}
+
+std::string add_resource_message(std::int64_t rid, ResourceKind kind, const std::string& uri) {
+  return line([&](Writer& w) {
+    str(w, "type", "add-resource");
+    w.Key("rid");
+    w.Int64(rid);
+    str(w, "kind", to_string(kind));
+    str(w, "uri", uri);
+  });
 }
 
 }  // namespace livy

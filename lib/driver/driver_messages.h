@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "livy/job.h"
 #include "livy/session.h"
 #include "livy/status.h"
 
@@ -16,7 +17,11 @@ inline constexpr int kDriverProtocolVersion = 1;
 
 // A message from a driver.
 struct DriverMessage {
-  enum class Type { kHello, kReady, kFatal, kStarted, kProgress, kResult, kCompletion, kPong, kUnknown };
+  enum class Type {
+    kHello, kReady, kFatal, kStarted, kProgress, kResult, kCompletion, kPong,
+    kJobStarted, kJobResult, kResourceAdded,  // the job API (session_jobs.cpp)
+    kUnknown
+  };
   Type type = Type::kUnknown;
   // hello
   int version = 0;
@@ -40,6 +45,11 @@ struct DriverMessage {
   // completion
   std::int64_t request_id = -1;
   std::vector<std::string> candidates;
+  // job-started, job-result (job-result also uses `cancelled`)
+  std::int64_t job_id = -1;
+  std::optional<std::string> job_result;  // the result's bytes (for pyspark: base64 of the pickle)
+  std::optional<std::string> job_error;
+  // resource-added: `request_id`, and `job_error` when the driver could not add it
 };
 
 Result<DriverMessage> decode_driver_message(const std::string& line);
@@ -51,5 +61,9 @@ std::string execute_message(std::int64_t statement_id, const std::string& code, 
 std::string cancel_message(std::int64_t statement_id);
 std::string complete_message(std::int64_t request_id, const std::string& code, SessionKind kind, std::int64_t cursor);
 std::string shutdown_message();
+// The job API: `job` carries the job's bytes in base64.
+std::string job_message(std::int64_t job_id, const std::string& job, JobType type);
+std::string job_cancel_message(std::int64_t job_id);
+std::string add_resource_message(std::int64_t request_id, ResourceKind kind, const std::string& uri);
 
 }  // namespace livy

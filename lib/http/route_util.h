@@ -16,6 +16,9 @@
 namespace livy::http {
 
 inline constexpr const char* kJson = "application/json";
+// An upload's body is the file plus boundaries and part headers; other parts a
+// client sends along are read and dropped, up to this much more in all.
+inline constexpr std::size_t kMultipartOverhead = 1 << 20;
 
 // "/batches/{id}/log" -> a regex that also takes "//batches/3/log/" (clients
 // add and double slashes). Each {x} captures one path segment; any other
@@ -102,5 +105,6 @@ inline Result<std::optional<std::int64_t>> int_param(const httplib::Request& req
 void mount_batches(httplib::Server& server, Runtime& runtime);
 void mount_sessions(httplib::Server& server, Runtime& runtime);
 void mount_statements(httplib::Server& server, Runtime& runtime);
+void mount_jobs(httplib::Server& server, Runtime& runtime);
 
 }  // namespace livy::http

@@ -1,4 +1,6 @@
 // Livy's REST routes on cpp-httplib: decode at the edge, call the runtime, encode.
+#include <algorithm>
+#include <regex>
 #include <string>
 
 #include "http/openapi_spec.h"
@@ -23,9 +25,29 @@ int http_status(ErrorCode code) {
 }
 
 void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions options) {
-  // Bodies are bounded where they are read (read_body), chunked or not; the
-  // library's own limit stays as a backstop for handlers that do not stream.
-  server.set_payload_max_length(runtime.config().request_max_bytes);
+  // Bodies are bounded where they are read (read_body, uploads), chunked or
+  // not. The library has one limit for every route: it is set to the larger
+  // upload limit, and a declared Content-Length over a route's own limit is
+  // refused here, before anything is read.
+  const std::size_t body_limit = runtime.config().request_max_bytes;
+  const std::size_t upload_limit = runtime.config().upload_max_bytes;
+  server.set_payload_max_length(std::max(body_limit, upload_limit + std::min(kMultipartOverhead, SIZE_MAX - upload_limit)));
+  server.set_pre_routing_handler([body_limit, upload = std::regex(route("/sessions/{id}/upload-{kind}"))](
+                                     const httplib::Request& req, httplib::Response& res) {
+    if (!req.has_header("Content-Length") || (req.method == "POST" && std::regex_match(req.path, upload))) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    const auto length = parse_int(req.get_header_value("Content-Length"));
+    if (length && *length >= 0 && static_cast<std::uint64_t>(*length) <= body_limit) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    // The body stays unread: the connection cannot serve another request.
+    res.set_header("Connection", "close");
+    fail(res, length && *length >= 0
+                  ? Status::too_large("request body is larger than " + std::to_string(body_limit) + " bytes")
+                  : Status::invalid_argument("invalid Content-Length"));
+    return httplib::Server::HandlerResponse::Handled;
+  });
   // Responses go out as header and body writes: without this, Nagle holds the
   // body until the client's delayed ACK (~40 ms) on every small reply.
   server.set_tcp_nodelay(true);
@@ -42,6 +64,7 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   mount_batches(server, runtime);
   mount_sessions(server, runtime);
   mount_statements(server, runtime);
+  mount_jobs(server, runtime);
 
   // Every answer is JSON, also those cpp-httplib makes itself (404, 413, 400).
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

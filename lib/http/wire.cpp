@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include "codec/output_json.h"
+#include "core/base64.h"
 #include "core/text_values.h"
 #include "livy/version.h"
 
@@ -251,6 +252,20 @@ std::string completion_json(const std::vector<std::string>& candidates) {
   lines(w, "candidates", candidates);
   w.EndObject();
   return done(buf);
+}
+
+std::string job_json(const Job& job) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("id");
+  w.Int64(job.id);
+  w.Key("state");
+  str(w, to_string(job.state));
+  opt(w, "result", job.result ? std::optional<std::string>(base64_encode(*job.result)) : std::nullopt);
+  opt(w, "error", job.error);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
 }
 
 }  // namespace livy::http

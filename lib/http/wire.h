@@ -4,6 +4,7 @@
 #include <string>
 
 #include "livy/batch.h"
+#include "livy/job.h"
 #include "livy/session.h"
 
 namespace livy::http {
@@ -20,5 +21,7 @@ std::string session_list_json(const Page<Session>& page);  // {"from","total","s
 std::string statement_json(const Statement& statement);
 std::string statement_list_json(const Page<Statement>& page);  // {"total_statements","statements":[...]}
 std::string completion_json(const std::vector<std::string>& candidates);
+// Livy's JobStatus: exactly {"id","state","result","error"}; result is base64 of the job's result bytes.
+std::string job_json(const Job& job);
 
 }  // namespace livy::http

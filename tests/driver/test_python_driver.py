@@ -463,6 +463,124 @@ def test_odd_messages_do_not_break_the_driver(driver):
 
 # ---------------------------------------------------------------- second driver: max-result, lost connection
 
+# ---------------------------------------------------------------- the job API
+
+def send_job(driver, fn, job_type="pyspark") -> int:
+    import base64
+    import cloudpickle
+    job_id = driver.new_id()
+    driver.channel.send({"type": "job", "id": job_id, "jobType": job_type,
+                         "job": base64.b64encode(cloudpickle.dumps(fn)).decode("ascii")})
+    return job_id
+
+
+def job_result(driver, job_id, timeout=RESULT_TIMEOUT):
+    """The job's job-result; returns (message, messages before it about the job)."""
+    msg, seen = driver.channel.wait_for(
+        lambda m: m.get("type") == "job-result" and m.get("id") == job_id, timeout, "job-result of %d" % job_id)
+    assert set(msg) == {"type", "id", "result", "error", "cancelled"}, msg
+    assert [m["type"] for m in seen] in ([], ["job-started"]), seen
+    return msg, seen
+
+
+def unpickled(msg):
+    import base64
+    import cloudpickle
+    assert msg["error"] is None and msg["cancelled"] is False, msg
+    return cloudpickle.loads(base64.b64decode(msg["result"]))
+
+
+def test_job_runs_with_a_job_context(driver):
+    # Built from code so cloudpickle pickles it by value (this module is not importable in the driver).
+    scope = {}
+    exec("def job(ctx):\n"
+         "    ctx.set_shared_object('k', 41)\n"
+         "    return ctx.sc.parallelize(range(5), 2).sum(), ctx.get_shared_object('k') + 1, "
+         "type(ctx.spark_session).__name__\n", scope)
+    job_id = send_job(driver, scope["job"])
+    msg, seen = job_result(driver, job_id)
+    assert [m["type"] for m in seen] == ["job-started"], seen
+    assert unpickled(msg) == (10, 42, "SparkSession")
+    # Jobs do not count as statements: execution_count goes on where it was.
+    assert driver.text("1 + 1") == "2"
+
+
+def test_job_context_streaming_and_tmp_dir(driver):
+    scope = {}
+    exec("def job(ctx):\n"
+         "    import os\n"
+         "    ctx.create_streaming_ctx(1)\n"
+         "    made = type(ctx.streaming_ctx).__name__\n"
+         "    try:\n"
+         "        ctx.create_streaming_ctx(1)\n"
+         "        twice = 'no error'\n"
+         "    except ValueError as e:\n"
+         "        twice = 'ValueError'\n"
+         "    ctx.stop_streaming_ctx()\n"
+         "    return made, twice, os.path.isdir(ctx.local_tmp_dir_path), ctx.sc.parallelize([1]).count()\n",
+         scope)
+    msg, _ = job_result(driver, send_job(driver, scope["job"]))
+    assert unpickled(msg) == ("StreamingContext", "ValueError", True, 1)
+
+
+def test_job_error_is_its_traceback(driver):
+    scope = {}
+    exec("def job(ctx):\n    raise ValueError('job boom')\n", scope)
+    msg, _ = job_result(driver, send_job(driver, scope["job"]))
+    assert msg["result"] is None and msg["cancelled"] is False, msg
+    assert msg["error"].startswith("Traceback (most recent call last):"), msg["error"]
+    assert msg["error"].endswith("ValueError: job boom"), msg["error"]
+    assert "livy_driver" not in msg["error"], msg["error"]
+
+
+def test_job_that_cannot_be_unpickled_fails(driver):
+    job_id = driver.new_id()
+    driver.channel.send({"type": "job", "id": job_id, "jobType": "pyspark", "job": "bm90IGEgcGlja2xl"})
+    msg, _ = job_result(driver, job_id)
+    assert msg["result"] is None and msg["error"], msg
+
+
+def test_job_cancelled_before_it_started_never_runs(driver):
+    scope = {}
+    exec("def job(ctx):\n    import builtins\n    builtins.livy_job_ran = True\n", scope)
+    job_id = driver.new_id()
+    driver.channel.send({"type": "job-cancel", "id": job_id})
+    import base64
+    import cloudpickle
+    driver.channel.send({"type": "job", "id": job_id, "jobType": "pyspark",
+                         "job": base64.b64encode(cloudpickle.dumps(scope["job"])).decode("ascii")})
+    msg, seen = job_result(driver, job_id, timeout=10)
+    assert not seen and msg["cancelled"] is True and msg["result"] is None and msg["error"] is None, (msg, seen)
+    assert driver.text("import builtins\ngetattr(builtins, 'livy_job_ran', False)") == "False"
+
+
+def test_cancel_of_a_running_job(driver):
+    scope = {}
+    exec("def job(ctx):\n    import time\n"
+         "    return ctx.sc.parallelize([1, 2], 2).map(lambda x: time.sleep(120) or x).collect()\n", scope)
+    job_id = send_job(driver, scope["job"])
+    driver.channel.wait_for(lambda m: m.get("type") == "job-started" and m.get("id") == job_id, 30, "job-started")
+    time.sleep(1.0)
+    sent = time.monotonic()
+    driver.channel.send({"type": "job-cancel", "id": job_id})
+    msg, _ = job_result(driver, job_id, timeout=30)
+    assert msg["cancelled"] is True and msg["result"] is None, msg
+    assert time.monotonic() - sent < 20
+    assert driver.text("spark.range(10).count()") == "10"
+
+
+def test_add_resource(driver, tmp_path):
+    module = tmp_path / "livy_driver_added.py"
+    module.write_text("VALUE = 'from an added file'\n")
+    driver.channel.send({"type": "add-resource", "rid": 11, "kind": "pyfile", "uri": str(module)})
+    msg, _ = driver.channel.wait_for(lambda m: m.get("type") == "resource-added", 30, "resource-added")
+    assert msg == {"type": "resource-added", "rid": 11, "error": None}, msg
+    assert driver.text("import livy_driver_added\nlivy_driver_added.VALUE") == "'from an added file'"
+    driver.channel.send({"type": "add-resource", "rid": 12, "kind": "file", "uri": str(tmp_path / "missing")})
+    msg, _ = driver.channel.wait_for(lambda m: m.get("type") == "resource-added", 30, "resource-added")
+    assert msg["rid"] == 12 and msg["error"], msg
+
+
 def test_sql_max_result_from_spark_conf(limited_driver):
     value = limited_driver.ok("SELECT id FROM range(10)", kind="sql")["application/json"]
     assert value["data"] == [[0], [1], [2]]

@@ -22,6 +22,7 @@ from livyd_testlib import (
     BATCH_FIXTURES,
     FIXTURES_DIR,
     MAX_CODE_BYTES,
+    MAX_UPLOAD_BYTES,
     LivydClient,
     SetupError,
     livyd_bin_from_env,
@@ -71,6 +72,7 @@ def livyd(livyd_bin, spark_home, whitelisted_dir, tmp_path_factory):
         "spark.master": "local[2]",
         "batches.kill-grace": "3s",
         "statements.max-code-bytes": str(MAX_CODE_BYTES),
+        "sessions.max-upload-bytes": str(MAX_UPLOAD_BYTES),
     }
     with running_livyd(livyd_bin, spark_home, work, settings) as client:
         yield client

@@ -43,6 +43,8 @@ SESSION_FINAL_STATES = frozenset({"error", "dead", "killed", "success"})
 STATEMENT_FINAL_STATES = frozenset({"available", "error", "cancelled"})
 # statements.max-code-bytes of the test servers: small, so a 413 is cheap to provoke.
 MAX_CODE_BYTES = 64 * 1024
+# sessions.max-upload-bytes of the test servers: small, so a 413 is cheap to provoke.
+MAX_UPLOAD_BYTES = 1024 * 1024
 
 
 def new_marker(prefix: str) -> str:

@@ -62,6 +62,9 @@ struct DriverCommand {
   std::string kind;           // execute, complete
   std::int64_t rid = -1;      // complete
   std::int64_t cursor = -1;   // complete
+  std::string job;            // job: the job's bytes in base64
+  std::string job_type;       // job: jobType
+  std::string uri;            // add-resource (its kind is in `kind`, its request id in `rid`)
 };
 
 // One driver connection. Not thread-safe: one test thread drives it. Every
@@ -218,6 +221,45 @@ class FakeDriver {
     });
   }
 
+  // --- the job API ---
+
+  void job_started(std::int64_t id) {
+    send_object([&](Writer& w) {
+      field(w, "type", "job-started");
+      w.Key("id");
+      w.Int64(id);
+    });
+  }
+
+  // A job's end: its result (base64 text), or an error, or cancelled.
+  void job_result(std::int64_t id, const std::optional<std::string>& result, const std::optional<std::string>& error,
+                  bool cancelled = false) {
+    send_object([&](Writer& w) {
+      field(w, "type", "job-result");
+      w.Key("id");
+      w.Int64(id);
+      w.Key("result");
+      if (result) w.String(result->c_str(), static_cast<rapidjson::SizeType>(result->size()));
+      else w.Null();
+      w.Key("error");
+      if (error) w.String(error->c_str(), static_cast<rapidjson::SizeType>(error->size()));
+      else w.Null();
+      w.Key("cancelled");
+      w.Bool(cancelled);
+    });
+  }
+
+  void resource_added(std::int64_t rid, const std::optional<std::string>& error = std::nullopt) {
+    send_object([&](Writer& w) {
+      field(w, "type", "resource-added");
+      w.Key("rid");
+      w.Int64(rid);
+      w.Key("error");
+      if (error) w.String(error->c_str());
+      else w.Null();
+    });
+  }
+
   void fatal(const std::string& error) {
     send_object([&](Writer& w) {
       field(w, "type", "fatal");
@@ -329,6 +371,9 @@ class FakeDriver {
     c.kind = text("kind");
     c.rid = number("rid");
     c.cursor = number("cursor");
+    c.job = text("job");
+    c.job_type = text("jobType");
+    c.uri = text("uri");
     return c;
   }
 

@@ -14,12 +14,14 @@ import decimal
 import io
 import json
 import os
+import pickle
 import queue
 import re
 import rlcompleter
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -384,6 +386,142 @@ class Interpreter:
         return sorted(set(out))
 
 
+def job_key(job_id):
+    """Jobs and statements share the running/cancelled bookkeeping; a job's key is a tuple."""
+    return ("job", job_id)
+
+
+def cloudpickle_module():
+    """The cloudpickle that reads clients' jobs: the package if installed (it must match the
+    client's major version), else the copy inside pyspark, registered under the package's name
+    so that pickles which name `cloudpickle.cloudpickle` find it."""
+    try:
+        import cloudpickle
+        return cloudpickle
+    except ImportError:
+        from pyspark import cloudpickle
+        sys.modules.setdefault("cloudpickle", cloudpickle)
+        sys.modules.setdefault("cloudpickle.cloudpickle", cloudpickle.cloudpickle)
+        return cloudpickle
+
+
+class JobContext:
+    """What a job is called with, as Livy's Python JobContext offers it."""
+
+    def __init__(self, spark, tmp_dir):
+        self.spark_session = spark
+        self.sc = spark.sparkContext
+        self.sql_ctx = spark          # the SparkSession has the SQLContext methods
+        self.local_tmp_dir_path = tmp_dir
+        self._streaming_ctx = None
+        self._shared = {}
+        self._lock = threading.Lock()
+
+    @property
+    def hive_ctx(self):
+        """Spark has no HiveContext any more: the SparkSession (with Hive when it was built with it)."""
+        return self.spark_session
+
+    @property
+    def streaming_ctx(self):
+        with self._lock:
+            if self._streaming_ctx is None:
+                raise ValueError("create_streaming_ctx must be called first")
+            return self._streaming_ctx
+
+    def create_streaming_ctx(self, batch_duration):
+        from pyspark.streaming import StreamingContext
+        with self._lock:
+            if self._streaming_ctx is not None:
+                raise ValueError("the streaming context already exists")
+            self._streaming_ctx = StreamingContext(self.sc, batch_duration)
+
+    def stop_streaming_ctx(self):
+        with self._lock:
+            if self._streaming_ctx is None:
+                raise ValueError("there is no streaming context to stop")
+            self._streaming_ctx.stop(stopSparkContext=False)
+            self._streaming_ctx = None
+
+    # Objects jobs share with later jobs of the session (Livy keeps the last 100).
+    def get_shared_object(self, name):
+        with self._lock:
+            return self._shared.get(name)
+
+    def set_shared_object(self, name, value):
+        with self._lock:
+            self._shared.pop(name, None)
+            self._shared[name] = value
+            while len(self._shared) > 100:
+                del self._shared[next(iter(self._shared))]
+
+    def remove_shared_object(self, name):
+        with self._lock:
+            self._shared.pop(name, None)
+
+
+class JobRunner:
+    """Runs pickled jobs and adds files to the SparkContext."""
+
+    def __init__(self, spark, max_result_bytes):
+        self.spark = spark
+        self.sc = spark.sparkContext
+        self.max_result_bytes = max_result_bytes
+        self._context = None
+
+    def context(self):
+        if self._context is None:
+            self._context = JobContext(self.spark, tempfile.mkdtemp(prefix="livy-jobs-"))
+        return self._context
+
+    def run(self, msg):
+        """(result, error): the base64 text of the pickled result, or an error text."""
+        if msg.get("jobType", "pyspark") != "pyspark":
+            return None, "jobType %r is not supported by this driver" % msg.get("jobType")
+        try:
+            cloudpickle = cloudpickle_module()
+            job = pickle.loads(base64.b64decode(msg["job"]))
+            try:
+                value = job(self.context())
+            except (Exception, KeyboardInterrupt, SystemExit) as e:
+                # The traceback without the driver's own frame.
+                tb = e.__traceback__.tb_next if e.__traceback__ is not None else None
+                return None, "".join(traceback.format_exception(type(e), e, tb)).rstrip()
+            result = base64.b64encode(cloudpickle.dumps(value)).decode("ascii")
+        except (Exception, KeyboardInterrupt, SystemExit) as e:
+            return None, "".join(traceback.format_exception_only(type(e), e)).rstrip()
+        if len(result) > self.max_result_bytes:
+            return None, ("the job's pickled result is %d bytes in base64, over the limit "
+                          "statements.max-output-bytes (%d)" % (len(result), self.max_result_bytes))
+        return result, None
+
+    def add(self, msg):
+        """add-resource: None when added, else the error text."""
+        kind, uri = msg.get("kind"), msg.get("uri")
+        try:
+            if not isinstance(uri, str) or not uri:
+                raise ValueError("add-resource needs a uri")
+            if kind == "jar":
+                self.sc._jsc.sc().addJar(uri)
+            elif kind == "pyfile":
+                self.sc.addPyFile(uri)
+                importlib_invalidate()
+            elif kind == "file":
+                self.sc.addFile(uri)
+            else:
+                raise ValueError("unknown resource kind %r" % (kind,))
+        except Exception as e:
+            log("could not add %s %s: %s" % (kind, uri, e))
+            return "".join(traceback.format_exception_only(type(e), e)).strip()
+        return None
+
+
+def importlib_invalidate():
+    """A module added to sys.path is importable at once, even if its directory was cached as empty."""
+    import importlib
+    importlib.invalidate_caches()
+
+
 def is_id(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -400,6 +538,7 @@ class Driver:
         self.sc = spark.sparkContext
         self.interpreter = Interpreter(spark, max_sql_rows)
         self.r = None                  # livy_r.RInterpreter, made by the first R statement
+        self.jobs = JobRunner(spark, max_output_bytes)
         self.work = queue.Queue()      # execute messages for the main thread; None = stop
         self.execution_count = 0       # main thread only
         self.lock = threading.Lock()   # guards running, cancelled, clean_shutdown; held while sending
@@ -468,13 +607,26 @@ class Driver:
             self.send({"type": "completion", "rid": msg.get("rid"), "candidates": candidates})
         elif kind == "ping":
             self.send({"type": "pong"})
+        elif kind == "job":
+            if not is_id(msg.get("id")) or not isinstance(msg.get("job"), str):
+                raise ValueError("job needs an integer id and a string job")
+            self.work.put(msg)
+        elif kind == "job-cancel":
+            if not is_id(msg.get("id")):
+                raise ValueError("job-cancel needs an integer id")
+            self.cancel(job_key(msg["id"]))
+        elif kind == "add-resource":
+            self.send({"type": "resource-added", "rid": msg.get("rid"), "error": self.jobs.add(msg)})
         else:
             raise ValueError("unknown message type")
 
     # -------- cancel and stop
     @staticmethod
-    def job_group(statement_id):
-        return "livy-statement-%d" % statement_id
+    def job_group(key):
+        """A statement's id, or a job's job_key()."""
+        if isinstance(key, tuple):
+            return "livy-job-%d" % key[1]
+        return "livy-statement-%d" % key
 
     def cancel(self, statement_id):
         with self.lock:
@@ -486,7 +638,7 @@ class Driver:
 
     def start_stopper(self, statement_id):
         threading.Thread(target=self.stop_statement, args=(statement_id,), daemon=True,
-                         name="livy-cancel-%d" % statement_id).start()
+                         name="livy-cancel-%s" % (statement_id,)).start()
 
     def stop_statement(self, statement_id):
         """Cancels the statement's job group and interrupts its Python code, again every
@@ -538,7 +690,7 @@ class Driver:
         last = None
         while not self.closing.wait(PROGRESS_INTERVAL_S):
             statement_id = self.running
-            if statement_id is None:
+            if not is_id(statement_id):  # nothing running, or a job (jobs report no progress)
                 continue
             try:
                 total = completed = 0
@@ -591,6 +743,34 @@ class Driver:
     def answered(self, statement_id):  # requires self.lock
         if statement_id in self.unanswered:
             self.unanswered.remove(statement_id)
+
+    def run_job(self, msg):
+        """A job on the main thread, like a statement: job-started, then one job-result."""
+        key = job_key(msg["id"])
+        with self.lock:
+            if key in self.cancelled:  # cancelled before it started: it never runs
+                self.cancelled.discard(key)
+                self.send({"type": "job-result", "id": msg["id"], "result": None, "error": None, "cancelled": True})
+                return
+            self.running = key
+            self.changed.notify_all()
+            self.send({"type": "job-started", "id": msg["id"]})
+        try:
+            self.sc.setJobGroup(self.job_group(key), "livy job %d" % msg["id"], True)
+        except Exception as e:
+            log("setJobGroup failed: %s" % e)
+        try:
+            self.interruptible = key
+            result, error = self.jobs.run(msg)
+        finally:
+            self.interruptible = None
+        with self.lock:
+            self.running = None
+            self.changed.notify_all()
+            was_cancelled = key in self.cancelled
+            self.cancelled.discard(key)
+            self.send({"type": "job-result", "id": msg["id"], "result": None if was_cancelled else result,
+                       "error": None if was_cancelled else error, "cancelled": was_cancelled})
 
     def run_statement(self, msg, count):
         kind, code = msg.get("kind"), msg["code"]
@@ -650,7 +830,10 @@ class Driver:
                     msg = self.work.get()
                     if msg is None or self.closing.is_set():
                         break
-                    self.execute(msg)
+                    if msg.get("type") == "job":
+                        self.run_job(msg)
+                    else:
+                        self.execute(msg)
                 except KeyboardInterrupt:
                     continue  # a SIGINT that landed outside user code
         finally:

@@ -1,0 +1,51 @@
+// JobRunner, the job API's public face of SessionCore, and the names of its types.
+#include "livy/job_runner.h"
+
+#include "core/session_core.h"
+
+namespace livy {
+
+std::string_view to_string(JobType type) { return type == JobType::kSpark ? "spark" : "pyspark"; }
+
+std::string_view to_string(JobState state) {
+  switch (state) {
+    case JobState::kSent: return "SENT";
+    case JobState::kQueued: return "QUEUED";
+    case JobState::kStarted: return "STARTED";
+    case JobState::kCancelled: return "CANCELLED";
+    case JobState::kFailed: return "FAILED";
+    case JobState::kSucceeded: return "SUCCEEDED";
+  }
+  return "FAILED";
+}
+
+bool is_final(JobState state) {
+  return state == JobState::kCancelled || state == JobState::kFailed || state == JobState::kSucceeded;
+}
+
+std::string_view to_string(ResourceKind kind) {
+  switch (kind) {
+    case ResourceKind::kJar: return "jar";
+    case ResourceKind::kPyFile: return "pyfile";
+    case ResourceKind::kFile: return "file";
+  }
+  return "file";
+}
+
+JobRunner::JobRunner(std::shared_ptr<SessionCore> core) : core_(std::move(core)) {}
+JobRunner::~JobRunner() = default;
+
+Result<Job> JobRunner::submit(const Ref& session, const JobRequest& request) {
+  return core_->submit_job(session.text(), request);
+}
+Result<Job> JobRunner::get(const Ref& session, std::int64_t job_id) const { return core_->job(session.text(), job_id); }
+Status JobRunner::cancel(const Ref& session, std::int64_t job_id) { return core_->cancel_job(session.text(), job_id); }
+Status JobRunner::add(const Ref& session, ResourceKind kind, const std::string& uri) {
+  return core_->add_resource(session.text(), kind, uri);
+}
+Result<std::unique_ptr<Upload>> JobRunner::begin_upload(const Ref& session, ResourceKind kind,
+                                                        const std::string& file_name) {
+  return core_->begin_upload(core_, session.text(), kind, file_name);
+}
+
+}  // namespace livy
