@@ -313,9 +313,9 @@ def test_sql_result_limit_defaults_to_1000(driver):
 
 
 def test_unsupported_kind_is_an_error(driver):
-    output = driver.error('val x = 1', kind="spark")
+    output = driver.error('PROGRAM-ID. HELLO.', kind="cobol")
     assert output["ename"] == "UnsupportedKind", output
-    assert "spark" in output["evalue"], output
+    assert "cobol" in output["evalue"], output
 
 
 # ---------------------------------------------------------------- cancel
