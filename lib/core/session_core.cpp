@@ -211,6 +211,8 @@ void SessionCore::launch(Entry& e) {
   spec.env.emplace_back("LIVY_DRIVER_SECRET", e.rec.secret);
   spec.env.emplace_back("LIVY_SESSION_ID", std::to_string(e.rec.id));
   spec.env.emplace_back("LIVY_MAX_OUTPUT_BYTES", std::to_string(config_.statement_max_output_bytes));
+  // Shared by all sessions: the Scala interpreter is compiled once per Spark version.
+  spec.env.emplace_back("LIVY_DRIVER_CACHE_DIR", (fs::path(config_.data_dir) / "driver-cache").string());
   spec.env.emplace_back("PYTHONUNBUFFERED", "1");
   spec.working_dir = fs::path(e.rec.log_path).parent_path().string();
   e.start_deadline = std::chrono::steady_clock::now() + config_.session_start_timeout;

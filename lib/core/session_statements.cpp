@@ -35,7 +35,7 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
   std::optional<SessionKind> kind = request.kind ? request.kind : e->rec.kind;
   if (kind == SessionKind::kShared) kind.reset();
   if (!kind) return Status::invalid_argument("the statement has no kind and its session has none: set \"kind\"");
-  if (*kind == SessionKind::kSpark || *kind == SessionKind::kSparkR) {
+  if (*kind == SessionKind::kSparkR) {
     return Status::invalid_argument("kind '" + std::string(to_string(*kind)) + "' is not available yet in livyd");
   }
   Statement st;
@@ -150,7 +150,10 @@ Result<std::vector<std::string>> SessionCore::complete(std::string_view session,
   Entry* e = find(session);
   if (e == nullptr) return not_found(session);
   if (!kind) kind = e->rec.kind;
-  if (kind != SessionKind::kPySpark || !e->driver || !e->ready) return std::vector<std::string>();
+  // The driver completes Python and Scala; other kinds have no candidates.
+  if ((kind != SessionKind::kPySpark && kind != SessionKind::kSpark) || !e->driver || !e->ready) {
+    return std::vector<std::string>();
+  }
   const std::int64_t id = e->rec.id;
   const std::int64_t rid = next_request_id_++;
   e->completions[rid];

@@ -331,7 +331,7 @@ TEST_CASE("statements run one at a time, in order: started, progress, result", "
   CHECK(t.runtime().statements().list(0, 0, 1, /*descending=*/true)->items.at(0).id == 2);
 }
 
-TEST_CASE("a statement's kind: its own, else the session's; spark and sparkr are refused", "[session]") {
+TEST_CASE("a statement's kind: its own, else the session's; sparkr is refused", "[session]") {
   TestRuntime t;
   t.open();
 
@@ -355,16 +355,22 @@ TEST_CASE("a statement's kind: its own, else the session's; spark and sparkr are
       CHECK(submit_ok(t, id, "1 + 1", SessionKind::kPySpark).kind == SessionKind::kPySpark);
     }
   }
-  SECTION("spark and sparkr, asked by the statement or inherited from the session") {
-    create_ok(t);
-    for (const auto kind : {SessionKind::kSpark, SessionKind::kSparkR}) {
-      const auto st = t.runtime().statements().submit(0, {"1", kind});
-      CHECK(st.status().code() == ErrorCode::kInvalidArgument);
-      CHECK_THAT(st.status().message(), Contains(std::string(livy::to_string(kind))));
-    }
+  SECTION("spark (Scala) goes to the driver, inherited from the session too") {
     livy::SessionRequest scala;
     scala.kind = SessionKind::kSpark;
     create_ok(t, scala);
+    auto driver = attach(t, 0);
+    CHECK(submit_ok(t, 0, "1 + 1").kind == SessionKind::kSpark);
+    CHECK(expect(*driver, "execute").kind == "spark");
+  }
+  SECTION("sparkr, asked by the statement or inherited from the session") {
+    create_ok(t);
+    const auto st = t.runtime().statements().submit(0, {"1", SessionKind::kSparkR});
+    CHECK(st.status().code() == ErrorCode::kInvalidArgument);
+    CHECK_THAT(st.status().message(), Contains("sparkr"));
+    livy::SessionRequest r;
+    r.kind = SessionKind::kSparkR;
+    create_ok(t, r);
     CHECK(t.runtime().statements().submit(1, {"1", std::nullopt}).status().code() == ErrorCode::kInvalidArgument);
     CHECK(t.runtime().statements().list(0)->total == 0);  // refused statements use no id
   }
@@ -494,7 +500,16 @@ TEST_CASE("completion: a round trip to the driver, even while a statement runs",
   REQUIRE(candidates.has_value());
   CHECK(*candidates == std::vector<std::string>{"spark.range"});
 
-  // Only Python completes: a sql completion asks nobody.
+  // Scala completes in the driver too.
+  auto scala = std::async(std::launch::async, [&] {
+    return t.runtime().statements().complete(0, "spark.rang", SessionKind::kSpark, 10);
+  });
+  const auto scala_request = expect(*driver, "complete");
+  CHECK(scala_request.kind == "spark");
+  driver->completion(scala_request.rid, {"range"});
+  REQUIRE(scala.get().has_value());
+
+  // Only Python and Scala complete: a sql completion asks nobody.
   const auto sql = t.runtime().statements().complete(0, "SEL", SessionKind::kSql, 3);
   REQUIRE(sql.has_value());
   CHECK(sql->empty());
