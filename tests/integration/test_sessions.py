@@ -229,7 +229,7 @@ def test_statement_unknown_kind_is_400(livyd, started):
     assert_msg(resp, 400, livyd)
 
 
-@pytest.mark.parametrize("kind", ["spark", "sparkr"])
+@pytest.mark.parametrize("kind", ["sparkr"])
 def test_statement_kind_without_interpreter_is_400(livyd, started, kind):
     resp = livyd.post(f"/sessions/{started['shared'].id}/statements", {"code": "1 + 1", "kind": kind})
     msg = assert_msg(resp, 400, livyd)
