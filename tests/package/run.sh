@@ -21,6 +21,11 @@ grep -q "Pi is roughly" <<<"$out"
 grep -Eq "batch 0: success \(appId local-[0-9]+\)" <<<"$out"
 # A session from the installed package: it must find its installed driver, not this source tree's.
 test -f "$work/prefix/share/livy/drivers/python/livy_driver.py"
+# Scala statements: the driver's module and the REPL's sources for both Scala versions.
+test -f "$work/prefix/share/livy/drivers/python/livy_scala.py"
+for f in ScalaRepl.scala scala-2.12/ReplCompat.scala scala-2.13/ReplCompat.scala; do
+  test -f "$work/prefix/share/livy/drivers/scala/$f"
+done
 out=$("$work/examples/run_pyspark" "x = 21" "x * 2")
 echo "$out"
 grep -qx "42" <<<"$out"
