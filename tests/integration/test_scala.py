@@ -21,9 +21,11 @@ CANCEL_DEADLINE = 20.0       # seconds from cancel to `cancelled`
 
 
 @pytest.fixture(scope="module")
-def scala(livyd: LivydClient):
-    """The id of an idle session created with kind `scala` (Livy's alias of `spark`)."""
-    body = {"kind": "scala", "name": new_marker("scala"), "conf": {"spark.ui.showConsoleProgress": "false"}}
+def scala(livyd: LivydClient, hello_jar):
+    """The id of an idle session created with kind `scala` (Livy's alias of `spark`), with
+    the test jar of conftest.py in `jars`."""
+    body = {"kind": "scala", "name": new_marker("scala"), "conf": {"spark.ui.showConsoleProgress": "false"},
+            "jars": [str(hello_jar)]}
     livyd.markers.append(body["name"])
     created = livyd.post_json("/sessions", body)
     sid = created["id"]
@@ -68,6 +70,15 @@ def test_first_statement_defines_a_variable_then_it_persists(livyd, scala):
 def test_spark_is_predefined(livyd, scala):
     assert "Long = 10" in text_of(livyd, scala, "spark.range(10).count()")
     assert "String = local" in text_of(livyd, scala, "sc.master")
+
+
+def test_the_session_jars_are_visible(livyd, scala):
+    assert "String = livyd.test.HelloJob" in text_of(livyd, scala, "classOf[livyd.test.HelloJob].getName")
+
+
+def test_long_values_are_not_cut(livyd, scala):
+    text = text_of(livyd, scala, '"x" * 3000')
+    assert "x" * 3000 in text, text[-100:]
 
 
 def test_println_and_multiple_lines(livyd, scala):

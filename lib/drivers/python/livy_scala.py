@@ -56,6 +56,7 @@ class Scala:
         self.loader = None          # reads class_dir; the parent of the REPL's own class loader
         self.spark = None
         self.repl = None            # the JVM ScalaRepl, once started
+        self.broken = None          # why a REPL cannot be started again in this session
 
     def configure(self, builder):
         """The SparkSession builder, set up to serve the REPL's classes to executors. Call it on
@@ -105,6 +106,8 @@ class Scala:
             return self.repl
         if self.spark is None or self.class_dir is None:
             raise ScalaError("ScalaUnavailable", "the Scala interpreter was not set up with the SparkSession", [])
+        if self.broken:
+            raise ScalaError("ScalaUnavailable", self.broken, [])
         jvm = self.spark._jvm
         gateway = self.spark.sparkContext._gateway
         jar = self._helper_jar(jvm)
@@ -115,9 +118,15 @@ class Scala:
         cls = jvm.java.lang.Class.forName(CLASS_NAME, True, loader)
         repl = cls.getDeclaredConstructor(gateway.new_array(jvm.java.lang.Class, 0)).newInstance(
             gateway.new_array(jvm.java.lang.Object, 0))
-        problem = repl.start(self.class_dir, self._session_jars(), self.loader, self.spark._jsparkSession,
-                             self.spark.sparkContext._jsc.sc())
+        try:
+            problem = repl.start(self.class_dir, self._session_jars(), self.loader, self.spark._jsparkSession,
+                                 self.spark.sparkContext._jsc.sc())
+        except Exception as e:
+            problem = "the Scala interpreter did not start: %s" % e
         if problem:
+            # Its first classes ($line1...) may be loaded already, from the class directory that
+            # cannot change now: a second REPL would write classes of the same names.
+            self.broken = problem
             raise ScalaError("ScalaUnavailable", problem, [])
         self.repl = repl
         return repl

@@ -116,8 +116,9 @@ final class ScalaRepl {
 
   /** The names that complete the identifier before `cursor`; none while a statement runs. */
   def complete(code: String, cursor: Int): Array[String] = {
-    if (intp == null || !busy.tryLock()) return Array.empty[String]
+    if (!busy.tryLock()) return Array.empty[String]
     try {
+      if (intp == null) return Array.empty[String]
       val at = math.max(0, math.min(cursor, code.length))
       ReplCompat.complete(intp, code, at).filter(_.nonEmpty).distinct.sorted.toArray
     } catch {

@@ -9,6 +9,7 @@ import scala.tools.nsc.interpreter.{IMain, PresentationCompilerCompleter}
 private[repl] object ReplCompat {
   def interpreter(settings: Settings, out: PrintWriter): IMain = {
     val intp = new IMain(settings, out)
+    intp.isettings.maxPrintString = 0 // whole values, as pyspark prints them: livyd limits outputs
     intp.initializeSynchronous()
     intp
   }

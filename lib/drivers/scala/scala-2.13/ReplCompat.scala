@@ -8,8 +8,11 @@ import scala.tools.nsc.interpreter.IMain
 import scala.tools.nsc.interpreter.shell.{ReplCompletion, ReplReporterImpl}
 
 private[repl] object ReplCompat {
-  def interpreter(settings: Settings, out: PrintWriter): IMain =
-    new IMain(settings, new ReplReporterImpl(settings, out))
+  def interpreter(settings: Settings, out: PrintWriter): IMain = {
+    val reporter = new ReplReporterImpl(settings, out)
+    reporter.maxPrintString = 0 // whole values, as pyspark prints them: livyd limits outputs
+    new IMain(settings, reporter)
+  }
 
   def complete(intp: IMain, code: String, cursor: Int): Seq[String] =
     new ReplCompletion(intp).complete(code, cursor, filter = true).candidates.map(_.name)
