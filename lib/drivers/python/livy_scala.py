@@ -16,6 +16,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import urllib.parse
 import urllib.request
@@ -60,22 +61,28 @@ class Scala:
 
     def configure(self, builder):
         """The SparkSession builder, set up to serve the REPL's classes to executors. Call it on
-        the main thread, right before getOrCreate()."""
-        self.class_dir = tempfile.mkdtemp(prefix="livy-repl-classes-")
-        atexit.register(shutil.rmtree, self.class_dir, True)
-        # Spark's threads (and a local executor's class loader) inherit the context class loader
-        # of the thread that creates the SparkContext. Giving them one that reads the REPL's
-        # class directory makes every part of the driver JVM load a REPL class (a case class of
-        # a statement, say) as the same class; otherwise task results deserialized on the driver
-        # are instances of another copy of it (ArrayStoreException, ClassCastException).
-        from pyspark import SparkContext
-        SparkContext._ensure_initialized()
-        jvm = SparkContext._jvm
-        thread = jvm.java.lang.Thread.currentThread()
-        urls = SparkContext._gateway.new_array(jvm.java.net.URL, 1)
-        urls[0] = jvm.java.io.File(self.class_dir).toURI().toURL()
-        self.loader = jvm.java.net.URLClassLoader(urls, thread.getContextClassLoader())
-        thread.setContextClassLoader(self.loader)
+        the main thread, right before getOrCreate(). A failure here costs Scala, not the session."""
+        try:
+            class_dir = tempfile.mkdtemp(prefix="livy-repl-classes-")
+            atexit.register(shutil.rmtree, class_dir, True)
+            # Spark's threads (and a local executor's class loader) inherit the context class
+            # loader of the thread that creates the SparkContext. Giving them one that reads the
+            # REPL's class directory makes every part of the driver JVM load a REPL class (a case
+            # class of a statement, say) as the same class; otherwise task results deserialized
+            # on the driver are instances of another copy of it (ArrayStoreException).
+            from pyspark import SparkContext
+            SparkContext._ensure_initialized()  # the JVM, which spark-submit started already
+            jvm = SparkContext._jvm
+            thread = jvm.java.lang.Thread.currentThread()
+            urls = SparkContext._gateway.new_array(jvm.java.net.URL, 1)
+            urls[0] = jvm.java.io.File(class_dir).toURI().toURL()
+            self.loader = jvm.java.net.URLClassLoader(urls, thread.getContextClassLoader())
+            thread.setContextClassLoader(self.loader)
+        except Exception as e:
+            self.broken = "the driver could not prepare Spark for Scala statements: %s" % e
+            print("livy_driver: %s" % self.broken, file=sys.__stderr__, flush=True)
+            return builder
+        self.class_dir = class_dir
         return builder.config("spark.repl.class.outputDir", self.class_dir)
 
     def attach(self, spark):
@@ -104,10 +111,10 @@ class Scala:
     def _started(self):
         if self.repl is not None:
             return self.repl
-        if self.spark is None or self.class_dir is None:
-            raise ScalaError("ScalaUnavailable", "the Scala interpreter was not set up with the SparkSession", [])
         if self.broken:
             raise ScalaError("ScalaUnavailable", self.broken, [])
+        if self.spark is None or self.class_dir is None:
+            raise ScalaError("ScalaUnavailable", "the Scala interpreter was not set up with the SparkSession", [])
         jvm = self.spark._jvm
         gateway = self.spark.sparkContext._gateway
         jar = self._helper_jar(jvm)

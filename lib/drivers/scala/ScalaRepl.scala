@@ -11,8 +11,8 @@ import java.util.concurrent.locks.ReentrantLock
 import scala.tools.nsc.Settings
 import scala.tools.nsc.interpreter.{IMain, Results}
 
-/** What one statement gave. ok: `text` is the REPL's output. Otherwise the error
-  * fields are set and `text` is what the statement printed before it failed. */
+/** What one statement gave: if ok, `text` is the REPL's output; else the error fields
+  * are set (and `text` holds everything printed, for diagnostics). */
 final class Outcome(val ok: Boolean, val text: String, val ename: String, val evalue: String,
                     val traceback: Array[String])
 
@@ -31,7 +31,7 @@ final class ScalaRepl {
   // The thread running a statement's code, and whether it was interrupted; guarded by runnerLock.
   private val runnerLock = new Object
   private var runner: Thread = null
-  private var interrupted = false
+  private var interruptSent = false
 
   /** Creates the interpreter: classes go to outputDir (served to executors through
     * spark.repl.class.uri); `spark` and `sc` are bound. classpath: extra entries for the
@@ -73,7 +73,7 @@ final class ScalaRepl {
       val result = withContextLoader {
         runnerLock.synchronized {
           runner = Thread.currentThread()
-          interrupted = false
+          interruptSent = false
         }
         try Console.withOut(console) { Console.withErr(console) { intp.interpret(code) } }
         finally runnerLock.synchronized {
@@ -83,7 +83,7 @@ final class ScalaRepl {
       }
       writer.flush()
       val text = takeText()
-      val wasInterrupted = runnerLock.synchronized(interrupted)
+      val wasInterrupted = runnerLock.synchronized(interruptSent)
       result match {
         case Results.Success => new Outcome(true, text, null, null, null)
         case Results.Incomplete => error("Error", "incomplete statement", text)
@@ -107,8 +107,8 @@ final class ScalaRepl {
       case Thread.State.WAITING | Thread.State.TIMED_WAITING => true
       case _ => false
     })
-    if (waiting && !interrupted) {
-      interrupted = true
+    if (waiting && !interruptSent) {
+      interruptSent = true
       runner.interrupt()
     }
     waiting
@@ -152,12 +152,11 @@ final class ScalaRepl {
     new Outcome(false, text, ename, evalue, lines(text))
 
   private def thrown(t: Throwable, text: String): Outcome = {
-    // The statement's own output before the failure stays in text; the REPL's stack
-    // trace of the exception becomes the traceback.
+    // The traceback is the REPL's stack trace of the exception, without what the
+    // statement printed before it.
     val trace = lines(text)
     val start = trace.indexWhere(_.startsWith(t.getClass.getName))
-    val printed = if (start > 0) trace.take(start).mkString else ""
-    new Outcome(false, printed.trim, t.getClass.getName, String.valueOf(t.getMessage),
+    new Outcome(false, text, t.getClass.getName, Option(t.getMessage).getOrElse(""),
                 if (start >= 0) trace.drop(start) else trace)
   }
 
@@ -168,6 +167,6 @@ final class ScalaRepl {
     val first = all.find(_.contains("error:")).orElse(all.headOption).getOrElse("the statement failed")
     val at = first.indexOf("error:")
     val evalue = if (at >= 0) first.substring(at + 6).trim else first.trim
-    new Outcome(false, "", "Error", if (evalue.isEmpty) first.trim else evalue, all)
+    new Outcome(false, text, "Error", if (evalue.isEmpty) first.trim else evalue, all)
   }
 }
