@@ -434,6 +434,11 @@ def test_completion(driver):
     msg, _ = driver.channel.wait_for(lambda m: m.get("type") == "completion", 10, "completion")
     assert msg == {"type": "completion", "rid": 4, "candidates": []}, msg
 
+    # Scala completion never starts the Scala REPL: before a Scala statement has, it is empty.
+    driver.channel.send({"type": "complete", "rid": 5, "code": "spark.ra", "cursor": 8, "kind": "spark"})
+    msg, _ = driver.channel.wait_for(lambda m: m.get("type") == "completion", 10, "completion")
+    assert msg == {"type": "completion", "rid": 5, "candidates": []}, msg
+
 
 def test_ping(driver):
     driver.channel.send({"type": "ping"})

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 import urllib.request
 
@@ -28,6 +29,11 @@ CLASS_NAME = "livyd.repl.ScalaRepl"
 COMPILE_TIMEOUT_S = 600
 # The helper is small: a JVM that stays at the first JIT tier compiles it about twice as fast.
 COMPILER_JVM_OPTIONS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+
+
+def log(message):
+    """Like livy_driver's log: to the session's log, never into a statement's output."""
+    print("livy_driver: %s" % message, file=sys.__stderr__, flush=True)
 
 
 class ScalaError(Exception):
@@ -80,7 +86,7 @@ class Scala:
             thread.setContextClassLoader(self.loader)
         except Exception as e:
             self.broken = "the driver could not prepare Spark for Scala statements: %s" % e
-            print("livy_driver: %s" % self.broken, file=sys.__stderr__, flush=True)
+            log(self.broken)
             return builder
         self.class_dir = class_dir
         return builder.config("spark.repl.class.outputDir", self.class_dir)
@@ -117,6 +123,7 @@ class Scala:
             raise ScalaError("ScalaUnavailable", "the Scala interpreter was not set up with the SparkSession", [])
         jvm = self.spark._jvm
         gateway = self.spark.sparkContext._gateway
+        started = time.monotonic()
         jar = self._helper_jar(jvm)
         urls = gateway.new_array(jvm.java.net.URL, 1)
         urls[0] = jvm.java.io.File(jar).toURI().toURL()
@@ -136,6 +143,7 @@ class Scala:
             self.broken = problem
             raise ScalaError("ScalaUnavailable", problem, [])
         self.repl = repl
+        log("the Scala interpreter started in %.1f s" % (time.monotonic() - started))
         return repl
 
     def _session_jars(self):
@@ -169,6 +177,7 @@ class Scala:
         if os.path.isfile(jar):
             return jar
         os.makedirs(cache, exist_ok=True)
+        started = time.monotonic()
         java = os.path.join(system.getProperty("java.home"), "bin", "java")
         work = tempfile.mkdtemp(prefix="compile-", dir=cache)
         try:
@@ -184,6 +193,8 @@ class Scala:
                 raise ScalaError("ScalaUnavailable", "compiling the Scala interpreter for Scala %s failed"
                                  % scala_version, lines[-50:])
             os.replace(out, jar)
+            log("compiled the Scala interpreter for Spark %s, Scala %s in %.1f s"
+                % (self.spark.version, scala_version, time.monotonic() - started))
         except subprocess.TimeoutExpired:
             raise ScalaError("ScalaUnavailable", "compiling the Scala interpreter took over %d s"
                              % COMPILE_TIMEOUT_S, [])

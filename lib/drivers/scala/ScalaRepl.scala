@@ -51,10 +51,9 @@ final class ScalaRepl {
       val setup = Seq(
         () => intp.bind("spark", "org.apache.spark.sql.SparkSession", spark, List("@transient")),
         () => intp.bind("sc", "org.apache.spark.SparkContext", sc, List("@transient")),
-        () => intp.interpret("import org.apache.spark.SparkContext._"),
-        () => intp.interpret("import spark.implicits._"),
-        () => intp.interpret("import spark.sql"),
-        () => intp.interpret("import org.apache.spark.sql.functions._"))
+        // One line: each REPL line costs a compiler run.
+        () => intp.interpret("import org.apache.spark.SparkContext._; import spark.implicits._; " +
+                             "import spark.sql; import org.apache.spark.sql.functions._"))
       val failed = withContextLoader {
         Console.withOut(console) { Console.withErr(console) { setup.exists(step => step() != Results.Success) } }
       }
