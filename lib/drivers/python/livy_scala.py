@@ -11,7 +11,6 @@ Executors load the classes the REPL generates (closures such as `rdd.map(_ + 1)`
 the driver: Spark serves `spark.repl.class.outputDir` when that is set before the
 SparkContext exists, so `configure` must be applied to the session's builder.
 """
-import atexit
 import hashlib
 import os
 import shutil
@@ -69,16 +68,18 @@ class Scala:
         """The SparkSession builder, set up to serve the REPL's classes to executors. Call it on
         the main thread, right before getOrCreate(). A failure here costs Scala, not the session."""
         try:
-            class_dir = tempfile.mkdtemp(prefix="livy-repl-classes-")
-            atexit.register(shutil.rmtree, class_dir, True)
+            from pyspark import SparkContext
+            SparkContext._ensure_initialized()  # the JVM, which spark-submit started already
+            jvm = SparkContext._jvm
+            # Made by the JVM, which deletes it when it exits, SIGTERM included (Python's
+            # atexit would not run when livyd stops the session's process group).
+            class_dir = jvm.org.apache.spark.util.Utils.createTempDir(
+                jvm.java.lang.System.getProperty("java.io.tmpdir"), "livy-repl-classes").getAbsolutePath()
             # Spark's threads (and a local executor's class loader) inherit the context class
             # loader of the thread that creates the SparkContext. Giving them one that reads the
             # REPL's class directory makes every part of the driver JVM load a REPL class (a case
             # class of a statement, say) as the same class; otherwise task results deserialized
             # on the driver are instances of another copy of it (ArrayStoreException).
-            from pyspark import SparkContext
-            SparkContext._ensure_initialized()  # the JVM, which spark-submit started already
-            jvm = SparkContext._jvm
             thread = jvm.java.lang.Thread.currentThread()
             urls = SparkContext._gateway.new_array(jvm.java.net.URL, 1)
             urls[0] = jvm.java.io.File(class_dir).toURI().toURL()
