@@ -185,6 +185,9 @@ TEST_CASE("create returns the session `starting` and launches the driver's spark
   CHECK(secret->size() >= 32);
   for (const auto& arg : spec.argv) CHECK(arg.find(*secret) == std::string::npos);
 
+  // Shared by every session: the driver compiles its Scala helper there once.
+  CHECK(env_value(spec, "LIVY_DRIVER_CACHE_DIR") == (t.data_dir() / "driver-cache").string());
+
   const auto dir = t.data_dir() / "sessions" / "0";
   CHECK(std::filesystem::path(spec.output_path).parent_path() == dir);
   CHECK(spec.working_dir == dir.string());
