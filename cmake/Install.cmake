@@ -11,7 +11,11 @@ install(TARGETS livyd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY include/livy DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 # Found at run time relative to liblivy: keep lib/ and share/ side by side.
 install(FILES lib/drivers/python/livy_driver.py lib/drivers/python/livy_r.py lib/drivers/python/livy_r.R
+              lib/drivers/python/livy_scala.py
         DESTINATION ${CMAKE_INSTALL_DATADIR}/livy/drivers/python)
+# The Scala REPL's sources: livy_scala.py compiles them on first use, from ../scala.
+install(DIRECTORY lib/drivers/scala DESTINATION ${CMAKE_INSTALL_DATADIR}/livy/drivers
+        FILES_MATCHING PATTERN "*.scala")
 install(EXPORT livyTargets NAMESPACE livy:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/livy)
 
 configure_package_config_file(cmake/livyConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/livyConfig.cmake

@@ -225,6 +225,8 @@ void SessionCore::launch(Entry& e) {
   // How long the driver keeps trying to reach a restarted livyd (sessions.recovery-grace).
   spec.env.emplace_back("LIVY_DRIVER_RECONNECT_TIMEOUT",
                         std::to_string(std::chrono::duration<double>(config_.session_recovery_grace).count()));
+  // Shared by all sessions: the Scala interpreter is compiled once per Spark version.
+  spec.env.emplace_back("LIVY_DRIVER_CACHE_DIR", (fs::path(config_.data_dir) / "driver-cache").string());
   spec.env.emplace_back("PYTHONUNBUFFERED", "1");
   spec.working_dir = fs::path(e.rec.log_path).parent_path().string();
   e.start_deadline = std::chrono::steady_clock::now() + config_.session_start_timeout;

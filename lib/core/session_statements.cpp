@@ -43,9 +43,6 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
   std::optional<SessionKind> kind = request.kind ? request.kind : e->rec.kind;
   if (kind == SessionKind::kShared) kind.reset();
   if (!kind) return Status::invalid_argument("the statement has no kind and its session has none: set \"kind\"");
-  if (*kind == SessionKind::kSpark) {
-    return Status::invalid_argument("kind '" + std::string(to_string(*kind)) + "' is not available yet in livyd");
-  }
   Statement st;
   st.id = static_cast<std::int64_t>(e->statements.size());
   st.code = request.code;
@@ -154,7 +151,9 @@ Result<std::vector<std::string>> SessionCore::complete(std::string_view session,
   Entry* e = find(session);
   if (e == nullptr) return not_found(session);
   if (!kind) kind = e->rec.kind;
-  const bool driver_completes = kind == SessionKind::kPySpark || kind == SessionKind::kSparkR;
+  // The driver completes Python, Scala and R; other kinds (sql) have no candidates.
+  const bool driver_completes =
+      kind == SessionKind::kPySpark || kind == SessionKind::kSpark || kind == SessionKind::kSparkR;
   if (!driver_completes || !e->driver || !e->ready) return std::vector<std::string>();
   const std::int64_t id = e->rec.id;
   const std::int64_t rid = next_request_id_++;

@@ -323,9 +323,9 @@ def test_sql_result_limit_defaults_to_1000(driver):
 
 
 def test_unsupported_kind_is_an_error(driver):
-    output = driver.error('val x = 1', kind="spark")
+    output = driver.error('PROGRAM-ID. HELLO.', kind="cobol")
     assert output["ename"] == "UnsupportedKind", output
-    assert "spark" in output["evalue"], output
+    assert "cobol" in output["evalue"], output
 
 
 # ---------------------------------------------------------------- cancel
@@ -443,6 +443,11 @@ def test_completion(driver):
     driver.channel.send({"type": "complete", "rid": 4, "code": "SELECT spark.ra", "cursor": 15, "kind": "sql"})
     msg, _ = driver.channel.wait_for(lambda m: m.get("type") == "completion", 10, "completion")
     assert msg == {"type": "completion", "rid": 4, "candidates": []}, msg
+
+    # Scala completion never starts the Scala REPL: before a Scala statement has, it is empty.
+    driver.channel.send({"type": "complete", "rid": 5, "code": "spark.ra", "cursor": 8, "kind": "spark"})
+    msg, _ = driver.channel.wait_for(lambda m: m.get("type") == "completion", 10, "completion")
+    assert msg == {"type": "completion", "rid": 5, "candidates": []}, msg
 
 
 def test_ping(driver):

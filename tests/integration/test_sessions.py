@@ -229,13 +229,6 @@ def test_statement_unknown_kind_is_400(livyd, started):
     assert_msg(resp, 400, livyd)
 
 
-@pytest.mark.parametrize("kind", ["spark"])
-def test_statement_kind_without_interpreter_is_400(livyd, started, kind):
-    resp = livyd.post(f"/sessions/{started['shared'].id}/statements", {"code": "1 + 1", "kind": kind})
-    msg = assert_msg(resp, 400, livyd)
-    assert "not available" in msg, f"the message should say {kind!r} is not available: {msg!r}"
-
-
 @pytest.mark.parametrize("body", [{}, {"kind": "pyspark"}, {"code": 123}, {"code": None}, {"code": ["x"]},
                                   {"code": "1", "bogus": True}],
                          ids=["empty", "kind-only", "int-code", "null-code", "list-code", "unknown-field"])

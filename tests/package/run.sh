@@ -23,6 +23,11 @@ grep -Eq "batch 0: success \(appId local-[0-9]+\)" <<<"$out"
 test -f "$work/prefix/share/livy/drivers/python/livy_driver.py"
 test -f "$work/prefix/share/livy/drivers/python/livy_r.py"
 test -f "$work/prefix/share/livy/drivers/python/livy_r.R"
+# Scala statements: the driver's module and the REPL's sources for both Scala versions.
+test -f "$work/prefix/share/livy/drivers/python/livy_scala.py"
+for f in ScalaRepl.scala scala-2.12/ReplCompat.scala scala-2.13/ReplCompat.scala; do
+  test -f "$work/prefix/share/livy/drivers/scala/$f"
+done
 out=$("$work/examples/run_pyspark" "x = 21" "x * 2")
 echo "$out"
 grep -qx "42" <<<"$out"

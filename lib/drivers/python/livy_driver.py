@@ -3,7 +3,8 @@ connects back to livyd and runs the statements it is sent, one at a time.
 
 Protocol: docs/driver-protocol.md (newline-delimited JSON over TCP, version 1).
 Environment: LIVY_DRIVER_CALLBACK=host:port, LIVY_DRIVER_SECRET, LIVY_SESSION_ID,
-optionally LIVY_DRIVER_CONNECT_TIMEOUT (seconds, default 60).
+optionally LIVY_DRIVER_CONNECT_TIMEOUT (seconds, default 60), LIVY_MAX_OUTPUT_BYTES and
+LIVY_DRIVER_CACHE_DIR (where compiled helpers are kept).
 Exit status: 0 after livyd's shutdown message, 1 otherwise (refused, unreachable,
 no SparkSession, connection lost).
 """
@@ -25,6 +26,11 @@ import tempfile
 import threading
 import time
 import traceback
+
+try:
+    import livy_scala  # Scala statements; found next to this file, with its sources in ../scala
+except ImportError:    # the driver was shipped alone: no Scala statements
+    livy_scala = None
 
 PROTOCOL_VERSION = 1
 USER_FILENAME = "<stdin>"
@@ -531,8 +537,9 @@ class Driver:
     livyd's messages (cancel, complete and ping are answered at once); a progress thread
     polls the running statement's Spark jobs."""
 
-    def __init__(self, channel, spark, max_sql_rows, max_output_bytes=4 << 20):
+    def __init__(self, channel, spark, max_sql_rows, max_output_bytes=4 << 20, scala=None):
         self.channel = channel
+        self.scala = scala             # livy_scala.Scala, or None without Scala support
         self.max_output_bytes = max_output_bytes  # livyd's statements.max-output-bytes
         self.spark = spark
         self.sc = spark.sparkContext
@@ -602,6 +609,9 @@ class Driver:
                 elif msg.get("kind") in R_KINDS and self.r is not None:
                     code = str(msg.get("code", ""))
                     candidates = self.r.complete(code, int(msg.get("cursor", len(code))))
+                elif self.scala and msg.get("kind") in livy_scala.KINDS:
+                    code = str(msg.get("code", ""))
+                    candidates = sorted(set(self.scala.complete(code, int(msg.get("cursor", len(code))))))
             except Exception as e:  # a bad cursor, or the namespace changing under the completer
                 log("completion failed: %s" % e)
             self.send({"type": "completion", "rid": msg.get("rid"), "candidates": candidates})
@@ -651,6 +661,11 @@ class Driver:
                 self.sc.cancelJobGroup(self.job_group(statement_id))
             except Exception as e:
                 log("cancelJobGroup failed: %s" % e)
+            if self.scala:
+                try:
+                    self.scala.interrupt()  # Scala code runs in the JVM, where SIGINT does not reach
+                except Exception as e:
+                    log("interrupting the Scala statement failed: %s" % e)
             # A real signal, not _thread.interrupt_main(): only a signal wakes a main thread
             # blocked in a system call (time.sleep, a socket read inside py4j).
             signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
@@ -779,13 +794,18 @@ class Driver:
         sys.stdout = sys.stderr = captured
         try:
             try:
-                self.interruptible = msg["id"]
+                scala = self.scala is not None and kind in livy_scala.KINDS
+                # Scala code is stopped in the JVM (stop_statement): a KeyboardInterrupt would only
+                # abandon the py4j call and leave the code running after its result.
+                self.interruptible = None if scala else msg["id"]
                 if kind == "sql":
                     data = self.interpreter.run_sql(code)
                 elif kind in PYTHON_KINDS:
                     data = self.interpreter.run_python(code)
                 elif kind in R_KINDS:
                     data = self.r_interpreter().run(code)
+                elif scala:
+                    data = self.run_scala(code)
                 else:
                     raise UserError("UnsupportedKind", "statement kind %r is not supported by this driver" % kind, [])
             finally:
@@ -817,6 +837,12 @@ class Driver:
                 raise UserError("RUnavailable", "the driver's R support (%s) is missing: %s" % (path, e), [])
             self.r = livy_r.RInterpreter(self.spark, UserError)
         return self.r
+
+    def run_scala(self, code):
+        try:
+            return self.scala.execute(code)
+        except livy_scala.ScalaError as e:
+            raise UserError(e.ename, e.evalue, e.traceback)
 
     def run(self):
         """Serves livyd until shutdown or a lost connection, then stops Spark.
@@ -898,6 +924,7 @@ def main():
         reconnect_timeout = number(float, "LIVY_DRIVER_RECONNECT_TIMEOUT",
                                    setting("LIVY_DRIVER_RECONNECT_TIMEOUT", "0"))
         max_output = number(int, "LIVY_MAX_OUTPUT_BYTES", setting("LIVY_MAX_OUTPUT_BYTES", str(4 << 20)))
+        cache_dir = setting("LIVY_DRIVER_CACHE_DIR", "") or None
         if ":" not in address:
             raise ValueError("LIVY_DRIVER_CALLBACK must be host:port, not %r" % address)
     except ValueError as e:
@@ -911,7 +938,11 @@ def main():
         return 1
     try:
         from pyspark.sql import SparkSession
-        spark = SparkSession.builder.getOrCreate()
+        scala = livy_scala.Scala(cache_dir) if livy_scala else None
+        builder = scala.configure(SparkSession.builder) if scala else SparkSession.builder
+        spark = builder.getOrCreate()
+        if scala:
+            scala.attach(spark)
     except Exception as e:
         return fatal(channel, "cannot create the SparkSession: %s" % e, traceback.format_exc())
     try:
@@ -919,7 +950,7 @@ def main():
     except ValueError as e:
         spark.stop()
         return fatal(channel, "spark.livy.sql.max-result is not an integer: %s" % e)
-    driver = Driver(channel, spark, max_rows, max_output)
+    driver = Driver(channel, spark, max_rows, max_output, scala)
     channel.send({"type": "ready", "appId": spark.sparkContext.applicationId,
                   "sparkUiUrl": spark.sparkContext.uiWebUrl, "sparkVersion": spark.version})
     return 0 if driver.run() else 1

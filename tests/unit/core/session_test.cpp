@@ -59,6 +59,9 @@ TEST_CASE("create returns the session `starting` and launches the driver's spark
   CHECK(secret->size() >= 32);
   for (const auto& arg : spec.argv) CHECK(arg.find(*secret) == std::string::npos);
 
+  // Shared by every session: the driver compiles its Scala helper there once.
+  CHECK(env_value(spec, "LIVY_DRIVER_CACHE_DIR") == (t.data_dir() / "driver-cache").string());
+
   const auto dir = t.data_dir() / "sessions" / "0";
   CHECK(std::filesystem::path(spec.output_path).parent_path() == dir);
   CHECK(spec.working_dir == dir.string());
@@ -210,7 +213,7 @@ TEST_CASE("statements run one at a time, in order: started, progress, result", "
   CHECK(t.runtime().statements().list(0, 0, 1, /*descending=*/true)->items.at(0).id == 2);
 }
 
-TEST_CASE("a statement's kind: its own, else the session's; spark is refused", "[session]") {
+TEST_CASE("a statement's kind: its own, else the session's; every kind goes to the driver", "[session]") {
   TestRuntime t;
   t.open();
 
@@ -245,16 +248,13 @@ TEST_CASE("a statement's kind: its own, else the session's; spark is refused", "
     REQUIRE(inherited.has_value());
     CHECK(inherited->kind == SessionKind::kSparkR);
   }
-  SECTION("spark, asked by the statement or inherited from the session") {
-    create_ok(t);
-    const auto st = t.runtime().statements().submit(0, {"1", SessionKind::kSpark});
-    CHECK(st.status().code() == ErrorCode::kInvalidArgument);
-    CHECK_THAT(st.status().message(), Contains("spark"));
+  SECTION("spark (Scala) goes to the driver, inherited from the session too") {
     livy::SessionRequest scala;
     scala.kind = SessionKind::kSpark;
     create_ok(t, scala);
-    CHECK(t.runtime().statements().submit(1, {"1", std::nullopt}).status().code() == ErrorCode::kInvalidArgument);
-    CHECK(t.runtime().statements().list(0)->total == 0);  // refused statements use no id
+    auto driver = attach(t, 0);
+    CHECK(submit_ok(t, 0, "1 + 1").kind == SessionKind::kSpark);
+    CHECK(expect(*driver, "execute").kind == "spark");
   }
 }
 
@@ -393,7 +393,16 @@ TEST_CASE("completion: a round trip to the driver, even while a statement runs",
   REQUIRE(r_candidates.has_value());
   CHECK(*r_candidates == std::vector<std::string>{"Sys.time"});
 
-  // Only Python and R complete: a sql completion asks nobody.
+  // Scala completes in the driver too.
+  auto scala = std::async(std::launch::async, [&] {
+    return t.runtime().statements().complete(0, "spark.rang", SessionKind::kSpark, 10);
+  });
+  const auto scala_request = expect(*driver, "complete");
+  CHECK(scala_request.kind == "spark");
+  driver->completion(scala_request.rid, {"range"});
+  REQUIRE(scala.get().has_value());
+
+  // Only Python, R and Scala complete: a sql completion asks nobody.
   const auto sql = t.runtime().statements().complete(0, "SEL", SessionKind::kSql, 3);
   REQUIRE(sql.has_value());
   CHECK(sql->empty());
