@@ -177,6 +177,13 @@ TEST_CASE("malformed or missing files are errors", "[config]") {
   CHECK_FALSE(livy::load_config_file((dir / "missing.yaml").string(), c, &warnings).is_ok());
 }
 
+TEST_CASE("empty files are valid configurations", "[config]") {
+  TempDir dir;
+  CHECK(load(dir, "empty.yaml", "").status.is_ok());
+  CHECK(load(dir, "empty.conf", "").status.is_ok());
+  CHECK(load(dir, "comments.conf", "# nothing\n\n").status.is_ok());
+}
+
 TEST_CASE("set_config_value takes livyd and Livy names, and rejects unknown keys", "[config]") {
   livy::Config c;
   REQUIRE(livy::set_config_value(c, "server.port", "1234").is_ok());
