@@ -238,13 +238,29 @@ Status apply(Config& config, const std::string& key, const std::string& value, s
   return def->set(config, value);
 }
 
+// YAML aliases make a graph, not a tree: `a: &x {b: *x}` is a cycle and ten
+// levels of ten aliases are 10^10 keys. A configuration is a few dozen keys, so
+// the walk gives up past these bounds instead of recursing forever.
+constexpr int kMaxYamlDepth = 32;
+constexpr int kMaxYamlNodes = 10'000;
+
 // Flattens nested maps to dotted keys; sequences become comma-separated lists.
-Status flatten_yaml(const YAML::Node& node, const std::string& prefix, Config& config,
+// `nodes_left` counts down the nodes the walk may still visit.
+Status flatten_yaml(const YAML::Node& node, const std::string& prefix, int depth, int& nodes_left, Config& config,
                     std::vector<std::string>* warnings) {
+  if (--nodes_left < 0) {
+    return Status::invalid_argument("configuration has more than " + std::to_string(kMaxYamlNodes) +
+                                    " entries (are YAML aliases repeating a mapping?)");
+  }
   if (node.IsMap()) {
+    if (depth == kMaxYamlDepth) {
+      return Status::invalid_argument("configuration nests deeper than " + std::to_string(kMaxYamlDepth) +
+                                      " levels at " + prefix + " (is a YAML alias inside its own anchor?)");
+    }
     for (const auto& item : node) {
       const std::string key = item.first.as<std::string>();
-      Status st = flatten_yaml(item.second, prefix.empty() ? key : prefix + "." + key, config, warnings);
+      Status st = flatten_yaml(item.second, prefix.empty() ? key : prefix + "." + key, depth + 1, nodes_left, config,
+                               warnings);
       if (!st) return st;
     }
     return Status::ok();
@@ -274,7 +290,8 @@ Status parse_yaml_config(const std::string& text, const std::string& origin, Con
     const YAML::Node root = YAML::Load(text);
     if (root.IsNull()) return Status::ok();
     if (!root.IsMap()) return Status::invalid_argument(origin + ": configuration must be a YAML mapping");
-    Status st = flatten_yaml(root, "", config, warnings);
+    int nodes_left = kMaxYamlNodes;
+    Status st = flatten_yaml(root, "", 0, nodes_left, config, warnings);
     if (!st) return Status::invalid_argument(origin + ": " + st.message());
     return Status::ok();
   } catch (const YAML::Exception& e) {
