@@ -28,8 +28,7 @@ std::string json_string_literal(const std::string& text) {
 
 std::string json_string_value(const std::string& json) {
   rapidjson::Document doc;
-  doc.Parse(json.c_str(), json.size());
-  if (doc.HasParseError() || !doc.IsString()) return json;
+  if (parse_json(json, doc).IsError() || !doc.IsString()) return json;
   return to_std_string(doc);
 }
 
@@ -93,8 +92,7 @@ Result<StatementOutput> decode_output(const rapidjson::Value& v) {
 
 Result<StatementOutput> decode_output(const std::string& json) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(json.c_str(), json.size());
-  if (doc.HasParseError()) return Status::invalid_argument("output is not JSON");
+  if (parse_json(json, doc).IsError()) return Status::invalid_argument("output is not JSON");
   return decode_output(static_cast<const rapidjson::Value&>(doc));
 }
 

@@ -49,8 +49,9 @@ void str(Writer& w, const char* key, std::string_view value) {
 
 Result<DriverMessage> decode_driver_message(const std::string& text) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());
-  if (doc.HasParseError() || !doc.IsObject()) return Status::invalid_argument("driver message is not a JSON object");
+  if (codec::parse_json(text, doc).IsError() || !doc.IsObject()) {
+    return Status::invalid_argument("driver message is not a JSON object");
+  }
   const auto type = string_member(doc, "type");
   if (!type) return Status::invalid_argument("driver message has no type");
   DriverMessage m;
