@@ -61,6 +61,28 @@ TEST_CASE("numbers in outputs and request conf are kept exactly", "[codec]") {
   CHECK_FALSE(decode_output(R"({"status": "ok", "data": {"a": 1e400}})").has_value());
 }
 
+// Writing a parsed value back recurses per level: a deep value from a driver
+// overflowed the stack of the thread reading it (ASan reports it in the fuzz target).
+TEST_CASE("an output nested too deeply is an error, not a stack overflow", "[codec]") {
+  const std::size_t depth = 200'000;
+  const std::string deep =
+      R"({"status": "ok", "data": {"text/plain": )" + std::string(depth, '[') + std::string(depth, ']') + "}}";
+  const auto o = decode_output(deep);
+  REQUIRE_FALSE(o.has_value());
+  CHECK(o.status().code() == livy::ErrorCode::kInvalidArgument);
+  CHECK_THAT(o.status().message(), Contains("output.data.text/plain nests deeper than"));
+
+  const std::string fine =
+      R"({"status": "ok", "data": {"application/json": )" + std::string(100, '[') + std::string(100, ']') + "}}";
+  CHECK(decode_output(fine).has_value());
+}
+
+TEST_CASE("StatementOutput::text reads a deep non-string text/plain without recursion", "[codec]") {
+  livy::StatementOutput o;
+  o.data["text/plain"] = std::string(200'000, '[') + std::string(200'000, ']');
+  CHECK(o.text() == o.data["text/plain"]);
+}
+
 TEST_CASE("limit_output cuts text/plain on a character boundary and says so", "[codec]") {
   livy::StatementOutput o;
   o.data["text/plain"] = livy::codec::json_string_literal("\xc3\xa9\xc3\xa9\xc3\xa9");  // "ééé", 6 bytes
