@@ -13,7 +13,7 @@
 
 namespace livy::codec {
 
-// Parses `text` into `doc` as livyd reads every JSON text it is sent:
+// Parses `text` into `doc` as livyd reads request bodies, driver lines and outputs:
 // iteratively (deep nesting costs heap, never the stack) and with numbers
 // converted exactly, so that a number passed on (a driver's 0.30000000000000004,
 // a conf value) is written back as the same number. A number past double's range
