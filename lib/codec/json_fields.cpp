@@ -1,10 +1,17 @@
 #include "codec/json_fields.h"
 
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <limits>
+#include <system_error>
 
 namespace livy::codec {
 
@@ -20,14 +27,77 @@ std::string number_text(const rapidjson::Value& v) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+// Hands a reader's events to a Document but converts numbers itself: RapidJSON
+// 1.1's own conversion is off by up to a few units in the last place, and its
+// exact one (kParseFullPrecisionFlag) has undefined behaviour when every digit
+// is zero ("0e300").
+class ExactNumbers {
+ public:
+  explicit ExactNumbers(rapidjson::Document& doc) : doc_(doc) {}
+
+  bool out_of_range() const { return out_of_range_; }
+
+  bool RawNumber(const char* text, rapidjson::SizeType length, bool /*copy*/) {
+    const char* end = text + length;
+    if (std::find_if(text, end, [](char c) { return c == '.' || c == 'e' || c == 'E'; }) == end) {
+      // An integer, kept as one when it fits 64 bits (as RapidJSON does).
+      if (*text == '-') {
+        std::int64_t i = 0;
+        if (std::from_chars(text, end, i).ec == std::errc()) return doc_.Int64(i);
+      } else {
+        std::uint64_t u = 0;
+        if (std::from_chars(text, end, u).ec == std::errc()) return doc_.Uint64(u);
+      }
+    }
+    double d = 0;
+    const auto [ptr, ec] = std::from_chars(text, end, d);
+    out_of_range_ = ec != std::errc() || ptr != end;
+    return !out_of_range_ && doc_.Double(d);
+  }
+
+  // The reader sends every number to RawNumber (kParseNumbersAsStringsFlag); these complete the interface.
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(std::int64_t i) { return doc_.Int64(i); }
+  bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) { return doc_.Double(d); }
+
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+  bool StartObject() { return doc_.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool EndObject(rapidjson::SizeType members) { return doc_.EndObject(members); }
+  bool StartArray() { return doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType elements) { return doc_.EndArray(elements); }
+
+ private:
+  rapidjson::Document& doc_;
+  bool out_of_range_ = false;
+};
+
 }  // namespace
 
+rapidjson::ParseResult parse_json(const std::string& text, rapidjson::Document& doc) {
+  rapidjson::ParseResult result;
+  auto generate = [&](rapidjson::Document& target) {
+    rapidjson::MemoryStream bytes(text.data(), text.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
+    ExactNumbers handler(target);
+    rapidjson::Reader reader;
+    result = reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag>(in, handler);
+    if (handler.out_of_range()) result.Set(rapidjson::kParseErrorNumberTooBig, result.Offset());
+    return !result.IsError();
+  };
+  doc.Populate(generate);
+  return result;
+}
+
 Status parse_object(const std::string& text, rapidjson::Document& doc) {
-  // Iterative parsing: deep nesting costs heap, never the stack.
-  doc.Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());
-  if (doc.HasParseError()) {
-    return Status::invalid_argument(std::string("malformed JSON at offset ") + std::to_string(doc.GetErrorOffset()) +
-                                    ": " + rapidjson::GetParseError_En(doc.GetParseError()));
+  const rapidjson::ParseResult parsed = parse_json(text, doc);
+  if (parsed.IsError()) {
+    return Status::invalid_argument(std::string("malformed JSON at offset ") + std::to_string(parsed.Offset()) +
+                                    ": " + rapidjson::GetParseError_En(parsed.Code()));
   }
   if (!doc.IsObject()) return Status::invalid_argument("request body must be a JSON object");
   return Status::ok();

@@ -13,6 +13,13 @@
 
 namespace livy::codec {
 
+// Parses `text` into `doc` as livyd reads request bodies, driver lines and outputs:
+// iteratively (deep nesting costs heap, never the stack) and with numbers
+// converted exactly, so that a number passed on (a driver's 0.30000000000000004,
+// a conf value) is written back as the same number. A number past double's range
+// is an error (RapidJSON's "number too big").
+rapidjson::ParseResult parse_json(const std::string& text, rapidjson::Document& doc);
+
 // Parses `text` as a JSON object; a clear 400 message otherwise.
 Status parse_object(const std::string& text, rapidjson::Document& doc);
 

@@ -3,12 +3,36 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <utility>
+#include <vector>
+
 #include "codec/json_fields.h"
 
 namespace livy::codec {
 namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Writing a value back to text (Accept) recurses once per level of nesting: a
+// driver's deeper values are refused instead of overflowing the thread's stack.
+constexpr std::size_t kMaxDataDepth = 512;
+
+// Whether arrays and objects in `root` nest more than `limit` deep, found without recursion.
+bool nests_deeper_than(const rapidjson::Value& root, std::size_t limit) {
+  std::vector<std::pair<const rapidjson::Value*, std::size_t>> todo{{&root, 0}};
+  while (!todo.empty()) {
+    const auto [v, depth] = todo.back();
+    todo.pop_back();
+    if (v->IsArray()) {
+      if (depth == limit) return true;
+      for (const auto& item : v->GetArray()) todo.emplace_back(&item, depth + 1);
+    } else if (v->IsObject()) {
+      if (depth == limit) return true;
+      for (const auto& m : v->GetObject()) todo.emplace_back(&m.value, depth + 1);
+    }
+  }
+  return false;
+}
 
 std::string to_json(const rapidjson::Value& v) {
   rapidjson::StringBuffer buf;
@@ -28,8 +52,7 @@ std::string json_string_literal(const std::string& text) {
 
 std::string json_string_value(const std::string& json) {
   rapidjson::Document doc;
-  doc.Parse(json.c_str(), json.size());
-  if (doc.HasParseError() || !doc.IsString()) return json;
+  if (parse_json(json, doc).IsError() || !doc.IsString()) return json;
   return to_std_string(doc);
 }
 
@@ -74,7 +97,13 @@ Result<StatementOutput> decode_output(const rapidjson::Value& v) {
   if (o.ok) {
     const auto data = v.FindMember("data");
     if (data != v.MemberEnd() && data->value.IsObject()) {
-      for (const auto& m : data->value.GetObject()) o.data[to_std_string(m.name)] = to_json(m.value);
+      for (const auto& m : data->value.GetObject()) {
+        if (nests_deeper_than(m.value, kMaxDataDepth)) {
+          return Status::invalid_argument("output.data." + to_std_string(m.name) + " nests deeper than " +
+                                          std::to_string(kMaxDataDepth) + " levels");
+        }
+        o.data[to_std_string(m.name)] = to_json(m.value);
+      }
     }
     return o;
   }
@@ -93,8 +122,7 @@ Result<StatementOutput> decode_output(const rapidjson::Value& v) {
 
 Result<StatementOutput> decode_output(const std::string& json) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(json.c_str(), json.size());
-  if (doc.HasParseError()) return Status::invalid_argument("output is not JSON");
+  if (parse_json(json, doc).IsError()) return Status::invalid_argument("output is not JSON");
   return decode_output(static_cast<const rapidjson::Value&>(doc));
 }
 

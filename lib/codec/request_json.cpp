@@ -3,8 +3,6 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <cstring>
-
 #include "codec/json_fields.h"
 #include "core/text_values.h"
 
@@ -14,18 +12,20 @@ namespace {
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // Reads one resource field into `r`; false when `name` is not a resource field.
-bool read_resource_field(const char* name, const rapidjson::Value& v, SparkResources& r, Status& st) {
-  if (!std::strcmp(name, "jars")) st = read_string_list(v, name, r.jars);
-  else if (!std::strcmp(name, "pyFiles")) st = read_string_list(v, name, r.py_files);
-  else if (!std::strcmp(name, "files")) st = read_string_list(v, name, r.files);
-  else if (!std::strcmp(name, "archives")) st = read_string_list(v, name, r.archives);
-  else if (!std::strcmp(name, "driverMemory")) st = read_string(v, name, r.driver_memory);
-  else if (!std::strcmp(name, "driverCores")) st = read_int(v, name, r.driver_cores);
-  else if (!std::strcmp(name, "executorMemory")) st = read_string(v, name, r.executor_memory);
-  else if (!std::strcmp(name, "executorCores")) st = read_int(v, name, r.executor_cores);
-  else if (!std::strcmp(name, "numExecutors")) st = read_int(v, name, r.num_executors);
-  else if (!std::strcmp(name, "queue")) st = read_string(v, name, r.queue);
-  else if (!std::strcmp(name, "conf")) st = read_string_map(v, name, r.conf);
+// Names are compared whole: a name with an embedded NUL ("jars\u0000x") is no field.
+bool read_resource_field(const std::string& name, const rapidjson::Value& v, SparkResources& r, Status& st) {
+  const char* n = name.c_str();
+  if (name == "jars") st = read_string_list(v, n, r.jars);
+  else if (name == "pyFiles") st = read_string_list(v, n, r.py_files);
+  else if (name == "files") st = read_string_list(v, n, r.files);
+  else if (name == "archives") st = read_string_list(v, n, r.archives);
+  else if (name == "driverMemory") st = read_string(v, n, r.driver_memory);
+  else if (name == "driverCores") st = read_int(v, n, r.driver_cores);
+  else if (name == "executorMemory") st = read_string(v, n, r.executor_memory);
+  else if (name == "executorCores") st = read_int(v, n, r.executor_cores);
+  else if (name == "numExecutors") st = read_int(v, n, r.num_executors);
+  else if (name == "queue") st = read_string(v, n, r.queue);
+  else if (name == "conf") st = read_string_map(v, n, r.conf);
   else return false;
   return true;
 }
@@ -116,7 +116,7 @@ Result<SessionRequest> decode_session_request(const std::string& json) {
       st = read_duration(v, n, req.ttl);
     } else if (name == "idleTimeout") {
       st = read_duration(v, n, req.idle_timeout);
-    } else if (!read_resource_field(n, v, req.resources, st)) {
+    } else if (!read_resource_field(name, v, req.resources, st)) {
       return Status::invalid_argument("unknown field '" + name + "'");
     }
     if (!st) return st;
@@ -209,7 +209,7 @@ Result<BatchRequest> decode_batch_request(const std::string& json) {
     else if (name == "args") st = read_string_list(v, n, req.args);
     else if (name == "name") st = read_string(v, n, req.name);
     else if (name == "proxyUser") st = read_string(v, n, req.proxy_user);
-    else if (!read_resource_field(n, v, req.resources, st)) {
+    else if (!read_resource_field(name, v, req.resources, st)) {
       return Status::invalid_argument("unknown field '" + name + "'");
     }
     if (!st) return st;

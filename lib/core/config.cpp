@@ -3,8 +3,9 @@
 
 #include <fstream>
 #include <functional>
-#include <sstream>
+#include <iterator>
 
+#include "core/config_text.h"
 #include "core/text_values.h"
 #include "livy/config.h"
 
@@ -245,13 +246,29 @@ Status apply(Config& config, const std::string& key, const std::string& value, s
   return def->set(config, value);
 }
 
+// YAML aliases make a graph, not a tree: `a: &x {b: *x}` is a cycle and ten
+// levels of ten aliases are 10^10 keys. A configuration is a few dozen keys, so
+// the walk gives up past these bounds instead of recursing forever.
+constexpr int kMaxYamlDepth = 32;
+constexpr int kMaxYamlNodes = 10'000;
+
 // Flattens nested maps to dotted keys; sequences become comma-separated lists.
-Status flatten_yaml(const YAML::Node& node, const std::string& prefix, Config& config,
+// `nodes_left` counts down the nodes the walk may still visit.
+Status flatten_yaml(const YAML::Node& node, const std::string& prefix, int depth, int& nodes_left, Config& config,
                     std::vector<std::string>* warnings) {
+  if (--nodes_left < 0) {
+    return Status::invalid_argument("configuration has more than " + std::to_string(kMaxYamlNodes) +
+                                    " entries (are YAML aliases repeating a mapping?)");
+  }
   if (node.IsMap()) {
+    if (depth == kMaxYamlDepth) {
+      return Status::invalid_argument("configuration nests deeper than " + std::to_string(kMaxYamlDepth) +
+                                      " levels at " + prefix + " (is a YAML alias inside its own anchor?)");
+    }
     for (const auto& item : node) {
       const std::string key = item.first.as<std::string>();
-      Status st = flatten_yaml(item.second, prefix.empty() ? key : prefix + "." + key, config, warnings);
+      Status st = flatten_yaml(item.second, prefix.empty() ? key : prefix + "." + key, depth + 1, nodes_left, config,
+                               warnings);
       if (!st) return st;
     }
     return Status::ok();
@@ -269,25 +286,35 @@ Status flatten_yaml(const YAML::Node& node, const std::string& prefix, Config& c
   return apply(config, prefix, node.as<std::string>(), warnings);
 }
 
-Status load_yaml(const std::string& path, Config& config, std::vector<std::string>* warnings) {
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+Status parse_yaml_config(const std::string& text, const std::string& origin, Config& config,
+                         std::vector<std::string>* warnings) {
   try {
-    const YAML::Node root = YAML::LoadFile(path);
+    const YAML::Node root = YAML::Load(text);
     if (root.IsNull()) return Status::ok();
-    if (!root.IsMap()) return Status::invalid_argument(path + ": configuration must be a YAML mapping");
-    Status st = flatten_yaml(root, "", config, warnings);
-    if (!st) return Status::invalid_argument(path + ": " + st.message());
+    if (!root.IsMap()) return Status::invalid_argument(origin + ": configuration must be a YAML mapping");
+    int nodes_left = kMaxYamlNodes;
+    Status st = flatten_yaml(root, "", 0, nodes_left, config, warnings);
+    if (!st) return Status::invalid_argument(origin + ": " + st.message());
     return Status::ok();
   } catch (const YAML::Exception& e) {
-    return Status::invalid_argument(path + ": " + e.what());
+    return Status::invalid_argument(origin + ": " + e.what());
   }
 }
 
-Status load_livy_conf(const std::string& path, Config& config, std::vector<std::string>* warnings) {
-  std::ifstream in(path);
-  if (!in) return Status::not_found("cannot read configuration file " + path);
-  std::string line;
+Status parse_livy_conf(std::string_view text, const std::string& origin, Config& config,
+                       std::vector<std::string>* warnings) {
   int number = 0;
-  while (std::getline(in, line)) {
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(start, end - start);
+    start = end + 1;
     ++number;
     const std::string t = trim(line);
     if (t.empty() || t[0] == '#' || t[0] == '!') continue;
@@ -295,26 +322,24 @@ Status load_livy_conf(const std::string& path, Config& config, std::vector<std::
     const std::size_t space = t.find_first_of(" \t");
     if (sep == std::string::npos || (space != std::string::npos && space < sep)) sep = space;
     if (sep == std::string::npos) {
-      return Status::invalid_argument(path + ":" + std::to_string(number) + ": expected 'key = value'");
+      return Status::invalid_argument(origin + ":" + std::to_string(number) + ": expected 'key = value'");
     }
     std::string key = trim(t.substr(0, sep));
     std::string value = trim(t.substr(sep + 1));
     if (!value.empty() && (value[0] == '=' || value[0] == ':')) value = trim(value.substr(1));
     Status st = apply(config, key, value, warnings);
-    if (!st) return Status::invalid_argument(path + ":" + std::to_string(number) + ": " + st.message());
+    if (!st) return Status::invalid_argument(origin + ":" + std::to_string(number) + ": " + st.message());
   }
   return Status::ok();
 }
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-}  // namespace
-
 Status load_config_file(const std::string& path, Config& config, std::vector<std::string>* warnings) {
-  if (ends_with(path, ".yaml") || ends_with(path, ".yml")) return load_yaml(path, config, warnings);
-  return load_livy_conf(path, config, warnings);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::not_found("cannot read configuration file " + path);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) return Status::not_found("cannot read configuration file " + path);
+  if (ends_with(path, ".yaml") || ends_with(path, ".yml")) return parse_yaml_config(text, path, config, warnings);
+  return parse_livy_conf(text, path, config, warnings);
 }
 
 Status set_config_value(Config& config, const std::string& key, const std::string& value) {

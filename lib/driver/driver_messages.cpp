@@ -4,6 +4,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <limits>
+
 #include "codec/json_fields.h"
 #include "codec/output_json.h"
 #include "core/base64.h"
@@ -50,15 +52,18 @@ void str(Writer& w, const char* key, std::string_view value) {
 
 Result<DriverMessage> decode_driver_message(const std::string& text) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());
-  if (doc.HasParseError() || !doc.IsObject()) return Status::invalid_argument("driver message is not a JSON object");
+  if (codec::parse_json(text, doc).IsError() || !doc.IsObject()) {
+    return Status::invalid_argument("driver message is not a JSON object");
+  }
   const auto type = string_member(doc, "type");
   if (!type) return Status::invalid_argument("driver message has no type");
   DriverMessage m;
   using T = DriverMessage::Type;
   if (*type == "hello") {
     m.type = T::kHello;
-    m.version = static_cast<int>(int_member(doc, "version", 0));
+    // A version past int's range is no version livyd speaks: 0, not its low 32 bits (2^32 + 1 is not 1).
+    const std::int64_t version = int_member(doc, "version", 0);
+    m.version = version >= 0 && version <= std::numeric_limits<int>::max() ? static_cast<int>(version) : 0;
     m.session_id = int_member(doc, "session", -1);
     m.secret = string_member(doc, "secret").value_or("");
     if (const auto* r = member(doc, "resume"); r != nullptr && r->IsObject()) {

@@ -104,6 +104,17 @@ TEST_CASE("decode_batch_request: an unknown field is named", "[codec]") {
   }
 }
 
+// Resource fields were matched with strcmp, so a name with an embedded NUL was read as
+// the field before the NUL. The known-fields check of tests/fuzz/fuzz_request_json fails on it.
+TEST_CASE("a field name with an embedded NUL is unknown, not the field before the NUL", "[codec]") {
+  const auto st = decode_error(R"({"file": "/x.py", "jars\u0000x": ["/evil.jar"]})");
+  CHECK(st.code() == livy::ErrorCode::kInvalidArgument);
+  CHECK_THAT(st.message(), Contains("unknown field"));
+  const auto session = livy::codec::decode_session_request(R"({"conf\u0000": {"spark.a": "b"}})");
+  REQUIRE_FALSE(session.has_value());
+  CHECK_THAT(session.status().message(), Contains("unknown field"));
+}
+
 TEST_CASE("decode_batch_request: a wrong type is named, for every field", "[codec]") {
   struct Case {
     const char* field;

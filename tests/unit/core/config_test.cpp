@@ -177,6 +177,40 @@ TEST_CASE("malformed or missing files are errors", "[config]") {
   CHECK_FALSE(livy::load_config_file((dir / "missing.yaml").string(), c, &warnings).is_ok());
 }
 
+TEST_CASE("empty files are valid configurations", "[config]") {
+  TempDir dir;
+  CHECK(load(dir, "empty.yaml", "").status.is_ok());
+  CHECK(load(dir, "empty.conf", "").status.is_ok());
+  CHECK(load(dir, "comments.conf", "# nothing\n\n").status.is_ok());
+}
+
+// An alias inside its own anchor made the YAML walk recurse until the stack overflowed;
+// nested aliases multiplied the keys visited (a hang). tests/fuzz/fuzz_config crashes on both.
+TEST_CASE("YAML aliases that loop or multiply are errors, not a crash or a hang", "[config]") {
+  TempDir dir;
+  const auto cycle = load(dir, "cycle.yaml", "a: &x\n  b: *x\n");
+  CHECK(cycle.status.code() == livy::ErrorCode::kInvalidArgument);
+  CHECK_THAT(cycle.status.message(), Contains("nests deeper than"));
+
+  // Ten mappings of ten aliases of the level below, nine levels: 10^9 keys if expanded.
+  std::string laughs = "l0: &l0 {a: 1, b: 1, c: 1, d: 1, e: 1, f: 1, g: 1, h: 1, i: 1, j: 1}\n";
+  for (int level = 1; level < 9; ++level) {
+    const std::string below = "*l" + std::to_string(level - 1);
+    laughs += "l" + std::to_string(level) + ": &l" + std::to_string(level) + " {";
+    for (char k = 'a'; k <= 'j'; ++k) laughs += std::string(k == 'a' ? "" : ", ") + k + ": " + below;
+    laughs += "}\n";
+  }
+  const auto many = load(dir, "laughs.yaml", laughs);
+  CHECK(many.status.code() == livy::ErrorCode::kInvalidArgument);
+  CHECK_THAT(many.status.message(), Contains("more than"));
+
+  // Aliases used as intended still work.
+  const auto shared = load(dir, "alias.yaml", "common: &c {threads: 4, port: 9001}\nserver: *c\n");
+  REQUIRE(shared.status.is_ok());
+  CHECK(shared.config.port == 9001);
+  CHECK(shared.config.http_threads == 4);
+}
+
 TEST_CASE("set_config_value takes livyd and Livy names, and rejects unknown keys", "[config]") {
   livy::Config c;
   REQUIRE(livy::set_config_value(c, "server.port", "1234").is_ok());

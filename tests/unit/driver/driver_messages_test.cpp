@@ -1,0 +1,55 @@
+#include "driver/driver_messages.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+using livy::decode_driver_message;
+using livy::DriverMessage;
+
+TEST_CASE("decode_driver_message reads a hello, with and without resume", "[driver]") {
+  const auto hello = decode_driver_message(R"({"type":"hello","version":1,"session":7,"secret":"s","pid":1})");
+  REQUIRE(hello.has_value());
+  CHECK(hello->type == DriverMessage::Type::kHello);
+  CHECK(hello->version == 1);
+  CHECK(hello->session_id == 7);
+  CHECK(hello->secret == "s");
+  CHECK_FALSE(hello->resume);
+
+  const auto resume = decode_driver_message(
+      R"({"type":"hello","version":1,"session":7,"secret":"s","resume":{"running":4,"last":-1}})");
+  REQUIRE(resume.has_value());
+  CHECK(resume->resume);
+  CHECK(resume->resume_running == 4);
+  CHECK_FALSE(resume->resume_last.has_value());
+}
+
+// The version was cast to int, so 2^32 + 1 read as 1: a hello of no known version
+// passed for version 1.
+TEST_CASE("a hello version out of int's range is no version, not its low bits", "[driver]") {
+  for (const char* version : {"4294967297", "-4294967295", "9223372036854775807"}) {
+    INFO(version);
+    const auto m =
+        decode_driver_message(std::string(R"({"type":"hello","session":1,"secret":"s","version":)") + version + "}");
+    REQUIRE(m.has_value());
+    CHECK(m->version != livy::kDriverProtocolVersion);
+  }
+}
+
+TEST_CASE("statement messages need an id, a result its output", "[driver]") {
+  CHECK_FALSE(decode_driver_message(R"({"type":"started"})").has_value());
+  CHECK_FALSE(decode_driver_message(R"({"type":"result","id":0})").has_value());
+  CHECK_FALSE(decode_driver_message(R"({"type":"result","id":0,"output":{"execution_count":0}})").has_value());
+  const auto r = decode_driver_message(
+      R"({"type":"result","id":2,"output":{"status":"ok","execution_count":2,"data":{"text/plain":"42"}},"cancelled":false})");
+  REQUIRE(r.has_value());
+  CHECK(r->statement_id == 2);
+  REQUIRE(r->output.has_value());
+  CHECK(r->output->text() == "42");
+  CHECK_FALSE(decode_driver_message("not json").has_value());
+  CHECK_FALSE(decode_driver_message(R"({"id":0})").has_value());
+}
+
+TEST_CASE("messages to a driver are one line each, whatever the code holds", "[driver]") {
+  const std::string line = livy::execute_message(1, "a\nb\r\n\"c\"\u2028", livy::SessionKind::kPySpark);
+  CHECK(line.find('\n') == line.size() - 1);
+}
