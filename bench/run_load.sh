@@ -77,7 +77,8 @@ listen_overflows() {
 overflows0=$(listen_overflows)
 status=0
 "$bench" "$url" --session "$id" --pid "$pid" "$@" || status=$?
-[ -n "$overflows0" ] && echo "listen queue overflows during the benchmark (whole host): $(( $(listen_overflows) - overflows0 ))"
+[ -n "$overflows0" ] &&
+  echo "listen queue overflows during the benchmark (whole host): $(( $(listen_overflows) - overflows0 ))"
 api -X DELETE "$url/sessions/$id" >/dev/null || echo "cannot delete session $id" >&2
 stop_livyd
 exit "$status"
