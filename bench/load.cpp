@@ -4,8 +4,6 @@
 // The clients' time is cut in phases: a warm-up, then `--runs` measured runs
 // of `--duration` seconds each; livyd's RSS is read between phases, so a
 // leak shows as growth from one run to the next.
-#include <httplib.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -21,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include <httplib.h>
 #include <livy/client.h>
 
 namespace {
@@ -177,10 +176,11 @@ class ErrorSamples {
   std::vector<std::string> samples_;
 };
 
-// A polling client: GETs the session, its statements, the newest statement
-// (the session's state before there is one) and the session list in turn, on one kept-alive connection, until the end.
+// A polling client: GETs the session, its statements, the newest statement a
+// writer ran (the session's state before there is one) and the session list
+// in turn, on one kept-alive connection, until the last run is over.
 void run_poller(const Args& args, const Schedule& schedule, const std::atomic<long>& newest_statement,
-          std::vector<Tally>& phases, ErrorSamples& samples, long index) {
+                std::vector<Tally>& phases, ErrorSamples& samples, long index) {
   httplib::Client http(args.base_url);
   http.set_keep_alive(true);
   http.set_tcp_nodelay(true);
@@ -233,7 +233,7 @@ void run_poller(const Args& args, const Schedule& schedule, const std::atomic<lo
 // A writer: runs `spark.range(1000).count()` and `1 + 1` in turn (POST, then
 // long-poll until available) and publishes each new statement's id.
 void run_writer(const Args& args, const Schedule& schedule, std::atomic<long>& newest_statement,
-           std::vector<Tally>& phases, ErrorSamples& samples) {
+                std::vector<Tally>& phases, ErrorSamples& samples) {
   livy::ClientOptions options;
   options.request_timeout = std::chrono::seconds(args.timeout_s);
   livy::Client client(args.base_url, options);
