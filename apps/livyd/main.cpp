@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -52,6 +53,14 @@ int main(int argc, char** argv) {
   const int threads = flags.config.http_threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   livy::http::mount_routes(server, **runtime, {current_user()});
+  // cpp-httplib 0.11 listens with a backlog of 5. When more clients connect
+  // at once, the kernel drops their handshakes and requests and they stall
+  // for seconds; listening again on the bound socket sets a larger backlog.
+  int listen_fd = -1;
+  server.set_socket_options([&listen_fd](int fd) {
+    httplib::default_socket_options(fd);
+    listen_fd = fd;
+  });
 
   int port = flags.config.port;
   if (port == 0) {
@@ -60,6 +69,9 @@ int main(int argc, char** argv) {
     port = -1;
   }
   if (port < 0) return fail(fmt::format("cannot listen on {}:{}", flags.config.host, flags.config.port));
+  if (listen_fd < 0 || ::listen(listen_fd, flags.config.listen_backlog) != 0) {
+    fmt::print(stderr, "livyd: warning: cannot set the listen backlog to {}\n", flags.config.listen_backlog);
+  }
   std::thread http([&server] { server.listen_after_bind(); });
   fmt::print(stderr, "livyd {} listening on http://{}:{} (data in {})\n", livy::kVersion, flags.config.host, port,
              flags.config.data_dir);

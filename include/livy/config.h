@@ -19,9 +19,15 @@ struct Config {
   std::string host = "127.0.0.1";        // server.host / livy.server.host. Loopback by default: safe.
   int port = 8998;                       // server.port / livy.server.port. 0 picks a free port.
   std::size_t request_max_bytes = 1 << 20;  // server.request-max-bytes: larger bodies get 413.
-  int http_threads = 16;                 // server.threads: concurrent HTTP requests being served.
+  int http_threads = 256;                // server.threads: connections served at once (a kept-alive
+                                         // connection holds a worker). Idle workers cost ~10 kB each.
   int keep_alive_requests = 1000;        // server.keep-alive-requests: requests on one connection before
                                          // it is closed (clients reconnect; bounds a client's hold).
+  std::chrono::seconds keep_alive_timeout{5};  // server.keep-alive-timeout: an idle kept-alive connection
+                                         // is closed after this long, freeing its worker thread; 0 closes it
+                                         // unless the next request comes at once. Longer saves reconnects.
+  int listen_backlog = 1024;             // server.listen-backlog: connections the kernel queues before livyd
+                                         // accepts them; a burst beyond it stalls clients for seconds.
 
   // --- state ---
   std::string data_dir = "./var";        // store.data-dir: SQLite store, logs of batches and sessions.

@@ -113,11 +113,18 @@ const std::vector<KeyDef>& key_defs() {
                            "Largest request body accepted; larger ones get 413."},
                           &Config::request_max_bytes));
     k.push_back(int_key({"server.threads", "", std::to_string(d.http_threads),
-                         "HTTP requests served at once (worker threads)."},
+                         "Connections served at once (worker threads; a kept-alive connection holds one)."},
                         &Config::http_threads, 1, 1024));
     k.push_back(int_key({"server.keep-alive-requests", "", std::to_string(d.keep_alive_requests),
                          "Requests served on one connection before it is closed."},
                         &Config::keep_alive_requests, 1, 1'000'000));
+    k.push_back(duration_key({"server.keep-alive-timeout", "", "5s",
+                              "Idle time after which a kept-alive connection is closed, freeing its worker "
+                              "thread. Whole seconds; 0: closed unless the next request comes at once."},
+                             &Config::keep_alive_timeout));
+    k.push_back(int_key({"server.listen-backlog", "", std::to_string(d.listen_backlog),
+                         "Connections the kernel queues for livyd to accept (capped by net.core.somaxconn)."},
+                        &Config::listen_backlog, 1, 65535));
     k.push_back(string_key({"store.data-dir", "", d.data_dir,
                             "Directory of the SQLite store and of batch and session logs."},
                            &Config::data_dir));

@@ -52,6 +52,7 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   // body until the client's delayed ACK (~40 ms) on every small reply.
   server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(static_cast<std::size_t>(runtime.config().keep_alive_requests));
+  server.set_keep_alive_timeout(static_cast<time_t>(runtime.config().keep_alive_timeout.count()));
 
   server.Get(route("/version"), [user = options.server_user](const httplib::Request&, httplib::Response& res) {
     reply(res, 200, version_json(user));

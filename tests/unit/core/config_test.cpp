@@ -249,6 +249,7 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"sessions.state-retain", "90s"},   {"batches.kill-grace", "1500ms"},
       {"monitor.interval", "10ms"},
       {"server.keep-alive-requests", "7"}, {"store.sync-statements", "off"},
+      {"server.keep-alive-timeout", "2s"}, {"server.listen-backlog", "64"},
       {"sessions.max-sessions", "5"},     {"sessions.start-timeout", "90s"},
       {"sessions.driver-host", "10.0.0.5"}, {"sessions.driver-port", "7077"},
       {"sessions.driver-script", "/opt/livyd/driver.py"}, {"statements.max-code-bytes", "64k"},
