@@ -359,7 +359,8 @@ void SessionCore::on_closed(std::int64_t session_id, const DriverConnection* con
     return;
   }
   if (!is_final(e.rec.state)) {
-    end_session(e, e.ready ? SessionState::kDead : SessionState::kError, "the driver's connection was lost");
+    end_session(e, e.ready || e.was_ready ? SessionState::kDead : SessionState::kError,
+                "the driver's connection was lost");
   }
 }
 

@@ -35,6 +35,7 @@ struct SessionCore final : DriverEvents {
     std::unique_ptr<ChildProcess> child;
     std::shared_ptr<DriverConnection> driver;  // set between hello and disconnect
     bool ready = false;                        // the driver said `ready`
+    bool was_ready = false;                    // it had, before a restart of livyd: a lost driver is `dead`
     std::vector<Statement> statements;         // index = statement id
     std::deque<std::int64_t> queue;            // waiting statement ids, in order
     std::optional<std::int64_t> running;       // sent to the driver, no result yet

@@ -44,6 +44,7 @@ void SessionCore::recover(Entry& e) {
     return;
   }
   if (!recovery_note_.empty()) e.child->append_note(recovery_note_);
+  e.was_ready = e.rec.state == SessionState::kIdle || e.rec.state == SessionState::kBusy;
   for (auto& st : e.statements) {
     if (st.state == StatementState::kWaiting) e.queue.push_back(st.id);
     if (st.state == StatementState::kRunning || st.state == StatementState::kCancelling) e.running = st.id;

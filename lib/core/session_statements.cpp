@@ -273,7 +273,8 @@ void SessionCore::tick() {
     const auto poll = e.child->poll();
     if (poll.ended && !is_final(e.rec.state)) {
       const std::string how = poll.exit_status ? "exit status " + std::to_string(*poll.exit_status) : "no exit status";
-      end_session(e, e.ready ? SessionState::kDead : SessionState::kError, "the driver process ended (" + how + ")");
+      end_session(e, e.ready || e.was_ready ? SessionState::kDead : SessionState::kError,
+                  "the driver process ended (" + how + ")");
     } else if (e.rec.state == SessionState::kStarting && now >= e.start_deadline) {
       end_session(e, SessionState::kError, "the driver did not come up within sessions.start-timeout");
     } else if (e.rec.state == SessionState::kRecovering && !e.driver && now_ms() >= e.recover_deadline_ms) {

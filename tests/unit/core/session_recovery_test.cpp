@@ -151,6 +151,20 @@ TEST_CASE("recovery: a cancel the driver may have missed is sent again after the
   CHECK(final_statement(t, 0, 0).state == StatementState::kCancelled);
 }
 
+TEST_CASE("recovery: a driver lost before it says `ready` again: `dead`, as it was ready before",
+          "[session][recovery]") {
+  TestRuntime t;
+  t.open();
+  create_ok(t);
+  auto a = attached(t, 0);
+  restart(t, {ScriptedLauncher::kFirstPid});
+  {
+    FakeDriver again(a.env);
+    REQUIRE(again.resume(Resume{std::nullopt, std::nullopt}));
+  }  // the connection closes before `ready`
+  REQUIRE(eventually([&] { return state_of(t, 0) == SessionState::kDead; }));
+}
+
 TEST_CASE("recovery: a driver still starting at the restart connects with a plain hello", "[session][recovery]") {
   TestRuntime t;
   t.open();
