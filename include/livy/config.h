@@ -64,6 +64,7 @@ struct Config {
                                        // livy.server.session.timeout: no activity that long -> stopped.
   bool session_timeout_skip_busy = false;  // sessions.timeout-check.skip-busy /
                                        // livy.server.session.timeout-check.skip-busy: spare busy sessions.
+  bool session_ttl_check = true;       // sessions.ttl-check: apply TTLs (the config's and the sessions' own).
   std::chrono::milliseconds session_ttl{0};  // sessions.ttl / livy.server.session.ttl: stopped that long
                                        // after the last activity even when busy; 0: no TTL.
 

@@ -174,6 +174,10 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(bool_key({"sessions.timeout-check.skip-busy", "livy.server.session.timeout-check.skip-busy", "false",
                           "A busy session (running a statement) is not stopped for being idle."},
                          &Config::session_timeout_skip_busy));
+    k.push_back(bool_key({"sessions.ttl-check", "", "true",
+                          "Stop sessions whose TTL (`sessions.ttl`, or their own `ttl`) has passed. false: "
+                          "no TTL applies."},
+                         &Config::session_ttl_check));
     k.push_back(duration_key({"sessions.ttl", "livy.server.session.ttl", "0s",
                               "TTL of a session without its own `ttl`: stopped that long after its last "
                               "activity, busy or not. 0: none."},

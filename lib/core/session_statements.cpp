@@ -245,7 +245,7 @@ std::string SessionCore::expiry(const Entry& e, std::int64_t now) const {
     return "no client heartbeat for " + std::to_string(e.request.heartbeat_timeout_s) + " s";
   }
   const milliseconds ttl = e.request.ttl.value_or(config_.session_ttl);
-  if (ttl.count() > 0 && idle_for > ms(ttl)) return "ttl of " + format_duration(ttl) + " reached";
+  if (config_.session_ttl_check && ttl.count() > 0 && idle_for > ms(ttl)) return "ttl of " + format_duration(ttl) + " reached";
   const milliseconds idle = e.request.idle_timeout.value_or(config_.session_idle_timeout);
   if (config_.session_timeout_check && idle.count() > 0 && idle_for > ms(idle) &&
       !(busy && config_.session_timeout_skip_busy)) {

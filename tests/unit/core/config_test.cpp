@@ -258,6 +258,7 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"sessions.timeout-check.skip-busy", "true"}, {"sessions.ttl", "2h"},
       {"sessions.max-sessions-per-user", "2"}, {"sessions.recovery-grace", "30s"},
       {"server.stop-on-shutdown", "true"},     {"batches.start-timeout", "90s"},
+      {"sessions.ttl-check", "false"},
       {"sessions.max-upload-bytes", "10m"},
   };
 

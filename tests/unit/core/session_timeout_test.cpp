@@ -170,6 +170,23 @@ TEST_CASE("sessions.ttl from the configuration", "[session][timeout]") {
   CHECK(eventually([&] { return log_has(t, 0, "ttl of 2m reached"); }));
 }
 
+TEST_CASE("sessions.ttl-check=false: no TTL, neither the configuration's nor a session's", "[session][timeout]") {
+  TestRuntime t;
+  t.config().session_ttl = 2min;
+  t.config().session_ttl_check = false;
+  t.config().session_timeout_check = false;  // nor the idle timeout: only a TTL could stop them
+  t.open();
+  livy::SessionRequest own = pyspark();
+  own.ttl = 1min;
+  create_ok(t);
+  create_ok(t, own);
+  auto first = attach(t, 0);
+  auto second = attach(t, 1);
+  t.clock().advance(3h);
+  CHECK(not_killed(t, 0));
+  CHECK(not_killed(t, 1));
+}
+
 TEST_CASE("sessions.timeout-check=false: no idle timeout", "[session][timeout]") {
   TestRuntime t;
   t.config().session_idle_timeout = 60s;
