@@ -104,6 +104,21 @@ BatchManager::Impl::Entry* BatchManager::Impl::find(std::string_view id_or_name)
 }
 
 
+const BatchManager::Impl::Entry* BatchManager::Impl::lookup(std::string_view id_or_name,
+                                                           std::optional<Entry>& archived) const {
+  if (const Entry* e = find(id_or_name)) return e;
+  const auto id = as_id(id_or_name);
+  if (!id) return nullptr;
+  auto records = store_.load_batches(*id);
+  if (!records || records->empty() || records->front().forgotten || !is_final(records->front().state)) return nullptr;
+  Entry& e = archived.emplace();
+  e.rec = std::move(records->front());
+  e.child = std::make_unique<ChildProcess>(launcher_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
+                                           config_.batch_kill_grace);
+  e.child->adopt(0, false);  // its log only
+  return &e;
+}
+
 Batch BatchManager::Impl::to_batch(const Entry& e) const {
   Batch b;
   b.id = e.rec.id;
@@ -194,7 +209,8 @@ int BatchManager::Impl::starting_count() const {
 
 Result<Batch> BatchManager::Impl::get(std::string_view id_or_name) const {
   std::lock_guard lock(mu_);
-  const Entry* e = find(id_or_name);
+  std::optional<Entry> archived;
+  const Entry* e = lookup(id_or_name, archived);
   if (e == nullptr) return not_found(id_or_name);
   return to_batch(*e);
 }
@@ -208,7 +224,8 @@ Result<LogPage> BatchManager::Impl::log(std::string_view id_or_name, std::option
                                         std::int64_t size) const {
   if (from && *from < 0) return Status::invalid_argument("from must not be negative");
   std::lock_guard lock(mu_);
-  const Entry* e = find(id_or_name);
+  std::optional<Entry> archived;
+  const Entry* e = lookup(id_or_name, archived);
   if (e == nullptr) return not_found(id_or_name);
   return page_of(e->child->log(), e->rec.id, from, size);
 }

@@ -55,6 +55,9 @@ struct BatchManager::Impl {
   const Entry* find(std::string_view id_or_name) const { return const_cast<Impl*>(this)->find(id_or_name); }
   Batch to_batch(const Entry& e) const;
   void persist(const Entry& e);
+  // find(), else, for a numeric id, a finished batch past state-retain read back from the store
+  // into `archived` (history only: never signalled). Requires mu_.
+  const Entry* lookup(std::string_view id_or_name, std::optional<Entry>& archived) const;
   void launch(Entry& e, const BatchRequest& request);
 
   void monitor_loop();

@@ -105,6 +105,22 @@ SessionCore::Entry* SessionCore::find(std::string_view id_or_name) {
   return found;
 }
 
+SessionCore::Entry* SessionCore::lookup(std::string_view id_or_name, std::optional<Entry>& archived) {
+  if (Entry* e = find(id_or_name)) return e;
+  const auto id = as_id(id_or_name);
+  if (!id) return nullptr;
+  auto records = store_.load_sessions(*id);
+  if (!records || records->empty() || records->front().forgotten || !is_final(records->front().state)) return nullptr;
+  Entry& e = archived.emplace();
+  e.rec = std::move(records->front());
+  if (auto request = codec::decode_session_request(e.rec.request_json)) e.request = std::move(*request);
+  if (auto statements = store_.load_statements(e.rec.id)) e.statements = std::move(*statements);
+  e.child = std::make_unique<ChildProcess>(launcher_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
+                                           config_.batch_kill_grace);
+  e.child->adopt(0, false);  // its log only
+  return &e;
+}
+
 Session SessionCore::to_session(const Entry& e) const {
   Session s;
   s.id = e.rec.id;
@@ -271,7 +287,8 @@ void SessionCore::end_session(Entry& e, SessionState state, const std::string& r
 
 Result<Session> SessionCore::get(std::string_view id_or_name) {
   std::lock_guard lock(mu_);
-  Entry* e = find(id_or_name);
+  std::optional<Entry> archived;
+  Entry* e = lookup(id_or_name, archived);
   if (e == nullptr) return not_found(id_or_name);
   return to_session(*e);
 }
@@ -284,14 +301,16 @@ Result<Page<Session>> SessionCore::list(std::int64_t from, std::int64_t size) {
 Result<LogPage> SessionCore::log(std::string_view id_or_name, std::optional<std::int64_t> from, std::int64_t size) {
   if (from && *from < 0) return Status::invalid_argument("from must not be negative");
   std::lock_guard lock(mu_);
-  Entry* e = find(id_or_name);
+  std::optional<Entry> archived;
+  Entry* e = lookup(id_or_name, archived);
   if (e == nullptr) return not_found(id_or_name);
   return page_of(e->child->log(), e->rec.id, from, size);
 }
 
 Result<Session> SessionCore::touch(std::string_view id_or_name, bool activity) {
   std::lock_guard lock(mu_);
-  Entry* e = find(id_or_name);
+  std::optional<Entry> archived;
+  Entry* e = lookup(id_or_name, archived);
   if (e == nullptr) return not_found(id_or_name);
   e->last_heartbeat_ms = now_ms();
   if (activity) e->last_activity_ms = e->last_heartbeat_ms;

@@ -95,6 +95,9 @@ struct SessionCore final : DriverEvents {
 
  private:
   Entry* find(std::string_view id_or_name);  // requires mu_
+  // find(), else, for a numeric id, a finished session past state-retain read back from the
+  // store into `archived` (history only: never signalled). Requires mu_.
+  Entry* lookup(std::string_view id_or_name, std::optional<Entry>& archived);
   Session to_session(const Entry& e) const;
   void set_state(Entry& e, SessionState state);  // persists, counts, notifies
   Result<std::unique_ptr<DriverListener>> open_listener();

@@ -89,7 +89,8 @@ Result<Statement> SessionCore::statement(std::string_view session, std::int64_t 
   std::unique_lock lock(mu_);
   const auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
-    Entry* e = find(session);
+    std::optional<Entry> archived;  // a finished session's statements are final: no waiting then
+    Entry* e = lookup(session, archived);
     if (e == nullptr) return not_found(session);
     if (id < 0 || id >= static_cast<std::int64_t>(e->statements.size())) return statement_not_found(id);
     const Statement& st = e->statements[static_cast<std::size_t>(id)];
@@ -102,7 +103,8 @@ Result<Page<Statement>> SessionCore::statements(std::string_view session, std::i
                                                 bool descending) {
   if (from < 0 || size < 0) return Status::invalid_argument("from and size must not be negative");
   std::lock_guard lock(mu_);
-  Entry* e = find(session);
+  std::optional<Entry> archived;
+  Entry* e = lookup(session, archived);
   if (e == nullptr) return not_found(session);
   Page<Statement> page;
   page.from = from;

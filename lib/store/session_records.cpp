@@ -84,12 +84,14 @@ Status Store::update_session(const SessionRecord& r) {
   return Status::ok();
 }
 
-Result<std::vector<SessionRecord>> Store::load_sessions() {
+Result<std::vector<SessionRecord>> Store::load_sessions(std::optional<std::int64_t> only) {
   std::lock_guard lock(mu_);
   Stmt s(db_,
          "SELECT id, name, owner, proxy_user, kind, request, state, pid, app_id, spark_ui_url, log_path,"
-         " status_path, secret, created_ms, ended_ms, forgotten, pid_identity FROM sessions ORDER BY id");
+         " status_path, secret, created_ms, ended_ms, forgotten, pid_identity FROM sessions"
+         " WHERE ?1 IS NULL OR id = ?1 ORDER BY id");
   if (!s.ok()) return db_error(db_, "load sessions");
+  if (only) s.bind(1, *only);
   std::vector<SessionRecord> out;
   int rc;
   while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {

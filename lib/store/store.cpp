@@ -203,12 +203,13 @@ Status Store::update_batch(const BatchRecord& r) {
   return Status::ok();
 }
 
-Result<std::vector<BatchRecord>> Store::load_batches() {
+Result<std::vector<BatchRecord>> Store::load_batches(std::optional<std::int64_t> only) {
   std::lock_guard lock(mu_);
   Stmt s(db_,
          "SELECT id, name, owner, proxy_user, request, state, pid, app_id, spark_ui_url, log_path, status_path,"
-         " created_ms, ended_ms, forgotten, pid_identity FROM batches ORDER BY id");
+         " created_ms, ended_ms, forgotten, pid_identity FROM batches WHERE ?1 IS NULL OR id = ?1 ORDER BY id");
   if (!s.ok()) return db_error(db_, "load batches");
+  if (only) s.bind(1, *only);
   std::vector<BatchRecord> out;
   int rc;
   while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {

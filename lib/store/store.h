@@ -84,11 +84,13 @@ class Store {
   Status insert_batch(const BatchRecord& record);
   // Rewrites the mutable columns (state, pid, app, times, forgotten).
   Status update_batch(const BatchRecord& record);
-  Result<std::vector<BatchRecord>> load_batches();
+  // Every batch, or only the one with id `only` (an empty list when there is none).
+  Result<std::vector<BatchRecord>> load_batches(std::optional<std::int64_t> only = std::nullopt);
 
   Status insert_session(const SessionRecord& record);
   Status update_session(const SessionRecord& record);
-  Result<std::vector<SessionRecord>> load_sessions();
+  // Every session, or only the one with id `only` (an empty list when there is none).
+  Result<std::vector<SessionRecord>> load_sessions(std::optional<std::int64_t> only = std::nullopt);
   // Inserts or rewrites a statement.
   Status put_statement(std::int64_t session_id, const Statement& statement, Durability durability);
   Result<std::vector<Statement>> load_statements(std::int64_t session_id);

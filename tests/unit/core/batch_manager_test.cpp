@@ -450,19 +450,33 @@ TEST_CASE("wait returns the current state when the timeout passes first", "[batc
   CHECK(std::chrono::steady_clock::now() - start >= 30ms);
 }
 
-TEST_CASE("a finished batch is dropped after state-retain (manual clock)", "[batch_manager]") {
+TEST_CASE("a finished batch leaves the list after state-retain, and stays readable by id", "[batch_manager]") {
   TestRuntime t;
   t.config().state_retain = 60s;
   t.open();
-  const auto b = submit_ok(t);
+  const auto b = submit_ok(t, "done");
+  t.launcher().print(pid_of(b.id), "the batch's last words\n");
   t.launcher().exit(pid_of(b.id), 0);
   REQUIRE(t.batches().wait("0", kWait)->state == BatchState::kSuccess);
 
   t.clock().advance(59s);
-  CHECK_FALSE(eventually([&] { return !t.batches().get("0").has_value(); }, 50ms));
+  CHECK_FALSE(eventually([&] { return t.batches().list()->total == 0; }, 50ms));
   t.clock().advance(2s);
-  CHECK(eventually([&] { return !t.batches().get("0").has_value(); }));
-  CHECK(t.batches().list()->total == 0);
+  CHECK(eventually([&] { return t.batches().list()->total == 0; }));
+  // Out of the list and out of memory, but still in the store: by id, not by name.
+  const auto archived = t.batches().get("0");
+  REQUIRE(archived.has_value());
+  CHECK(archived->state == BatchState::kSuccess);
+  CHECK(archived->log == std::vector<std::string>{"the batch's last words"});
+  const auto log = t.batches().log("0", std::nullopt, -1);
+  REQUIRE(log.has_value());
+  CHECK(log->lines == std::vector<std::string>{"the batch's last words"});
+  CHECK(t.batches().get("done").status().code() == ErrorCode::kNotFound);
+  CHECK(t.batches().get("7").status().code() == ErrorCode::kNotFound);
+  // And after a restart.
+  t.close_and_forget_children();
+  t.open();
+  CHECK(t.batches().get("0").has_value());
 }
 
 TEST_CASE("ids continue after a restart and are never reused", "[batch_manager]") {

@@ -263,6 +263,35 @@ TEST_CASE("recovery: a stored pid that names another program now (a reboot): `de
   CHECK(t.launcher().signals().empty());
 }
 
+TEST_CASE("a finished session leaves the list after state-retain and stays readable by id, statements too",
+          "[session]") {
+  TestRuntime t;
+  t.config().state_retain = 60s;
+  t.open();
+  create_ok(t, pyspark("old"));
+  auto a = attached(t, 0);
+  submit_ok(t, 0, "21 * 2");
+  expect(*a.driver, "execute");
+  a.driver->started(0);
+  a.driver->result_ok(0, 0, "42");
+  REQUIRE(final_statement(t, 0, 0).state == StatementState::kAvailable);
+  REQUIRE(t.runtime().sessions().stop(0).is_ok());
+  t.launcher().exit(ScriptedLauncher::kFirstPid, 0);
+  t.clock().advance(61s);
+  REQUIRE(eventually([&] { return t.runtime().sessions().list()->total == 0; }));
+
+  const auto archived = t.runtime().sessions().get(0);
+  REQUIRE(archived.has_value());
+  CHECK(archived->state == SessionState::kKilled);
+  CHECK(archived->name == "old");
+  CHECK(statement_of(t, 0, 0).output->text() == "42");
+  CHECK(t.runtime().statements().list(0)->total == 1);
+  CHECK(log_has(t, 0, "stopped by a client"));
+  CHECK(t.runtime().sessions().get("old").status().code() == ErrorCode::kNotFound);
+  // Still final: no statement can be added to it.
+  CHECK(t.runtime().statements().submit(0, {"1", std::nullopt}).status().code() == ErrorCode::kNotFound);
+}
+
 TEST_CASE("sessions.recovery-grace=0: a restart stops live sessions instead", "[session][recovery]") {
   TestRuntime t;
   t.config().session_recovery_grace = 0s;
