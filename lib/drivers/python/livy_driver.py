@@ -106,18 +106,28 @@ class Channel:
         self._sock.close()
 
 
-def connect_with_retry(address, secret, session_id, deadline_s):
-    """Connects and says hello, retrying network errors until deadline_s; a refusal is final."""
+def with_retries(attempt, deadline_s, keep_going=lambda: True):
+    """Returns attempt(), retrying network errors (OSError) with a back-off of 0.1 s doubling up
+    to 5 s, until deadline_s has passed or keep_going() is false: then the last one is raised.
+    A Refused is final."""
     delay = 0.1
     deadline = time.monotonic() + deadline_s
     while True:
         try:
-            return Channel(address, secret, session_id)
-        except OSError as e:
-            if time.monotonic() + delay > deadline:
-                raise ConnectionError("cannot reach livyd at %s within %g s: %s" % (address, deadline_s, e))
+            return attempt()
+        except OSError:
+            if time.monotonic() + delay > deadline or not keep_going():
+                raise
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
+
+
+def connect_with_retry(address, secret, session_id, deadline_s):
+    """Connects and says hello, retrying network errors until deadline_s; a refusal is final."""
+    try:
+        return with_retries(lambda: Channel(address, secret, session_id), deadline_s)
+    except OSError as e:
+        raise ConnectionError("cannot reach livyd at %s within %g s: %s" % (address, deadline_s, e))
 
 
 class Link:
@@ -173,29 +183,26 @@ class Link:
         if self._reconnect_s <= 0 or self.closing:
             return False
         log("connection to livyd lost; trying to reconnect for up to %g s" % self._reconnect_s)
-        delay = 0.1
-        deadline = time.monotonic() + self._reconnect_s
-        while not self.closing:
-            try:
-                with self._lock:
-                    last = self._last_result["id"] if self._last_result else None
-                    channel = Channel(*self._where, resume={"running": self.unanswered(), "last": last})
-                    for message in (self._ready, self._last_result):
-                        if message is not None:
-                            channel.send(message)
-                    self._channel = channel
-                log("reconnected to livyd")
-                return True
-            except Refused as e:
-                log(str(e))
-                return False
-            except OSError as e:
-                if time.monotonic() + delay > deadline:
-                    log("cannot reach livyd again within %g s: %s" % (self._reconnect_s, e))
-                    return False
-                time.sleep(delay)
-                delay = min(delay * 2, 5.0)
-        return False
+
+        def attempt():
+            with self._lock:
+                last = self._last_result["id"] if self._last_result else None
+                channel = Channel(*self._where, resume={"running": self.unanswered(), "last": last})
+                for message in (self._ready, self._last_result):
+                    if message is not None:
+                        channel.send(message)
+                self._channel = channel
+
+        try:
+            with_retries(attempt, self._reconnect_s, lambda: not self.closing)
+        except Refused as e:
+            log(str(e))
+            return False
+        except OSError as e:
+            log("cannot reach livyd again within %g s: %s" % (self._reconnect_s, e))
+            return False
+        log("reconnected to livyd")
+        return True
 
     def close(self):
         self.closing = True
