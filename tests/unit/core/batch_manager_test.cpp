@@ -585,6 +585,25 @@ TEST_CASE("a batch that prints is running: no start timeout", "[batch_manager]")
   CHECK(t.launcher().signals().empty());
 }
 
+TEST_CASE("server.stop-on-shutdown: closing kills running batches; by default they are left running",
+          "[batch_manager]") {
+  const bool stop = GENERATE(false, true);
+  TestRuntime t;
+  t.config().stop_on_shutdown = stop;
+  t.open();
+  const auto b = submit_ok(t);
+  const int pid = pid_of(b.id);
+  t.launcher().print(pid, "running\n");
+  REQUIRE(eventually([&] { return state_of(t, b.id) == BatchState::kRunning; }));
+  const auto launcher = t.shared_launcher();
+  launcher->obey_sigkill();
+  t.close_and_forget_children();
+  CHECK(launcher->signals().empty() == !stop);
+  t.launcher().set_group_alive(pid, !stop);
+  t.open();
+  CHECK(state_of(t, b.id) == (stop ? BatchState::kKilled : BatchState::kRunning));
+}
+
 TEST_CASE("shutdown refuses new batches", "[batch_manager]") {
   TestRuntime t;
   t.open();
