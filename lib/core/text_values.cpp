@@ -13,14 +13,15 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// Splits "123abc" into the number and the unit; nullopt if no leading digits.
+// Splits "123abc" into the number and the unit; nullopt if there are no leading
+// digits or the number does not fit 64 bits.
 std::optional<std::pair<std::uint64_t, std::string>> number_and_unit(std::string_view text) {
   const std::string t = trim(text);
   std::size_t i = 0;
   while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
-  if (i == 0 || i > 18) return std::nullopt;
+  if (i == 0) return std::nullopt;
   std::uint64_t n = 0;
-  std::from_chars(t.data(), t.data() + i, n);
+  if (std::from_chars(t.data(), t.data() + i, n).ec != std::errc()) return std::nullopt;
   return std::make_pair(n, lower(trim(std::string_view(t).substr(i))));
 }
 

@@ -95,6 +95,19 @@ TEST_CASE("parse_byte_size reads powers of 1024", "[text_values]") {
   CHECK_FALSE(parse_byte_size("10x"));
   CHECK_FALSE(parse_byte_size("10 megabytes"));
   CHECK_FALSE(parse_byte_size("999999999999999999t"));  // overflows 64 bits
+  CHECK_FALSE(parse_byte_size("18446744073709551616"));  // one past UINT64_MAX
+}
+
+TEST_CASE("Every size and duration that fits 64 bits reads back from its own text", "[text_values]") {
+  // Found by fuzz_config: 4444444444440m is 4660337777773117440 bytes, a
+  // 19-digit number the reader refused although it had produced it.
+  CHECK(parse_byte_size("4444444444440m") == 4660337777773117440ull);
+  CHECK(parse_byte_size("4660337777773117440") == 4660337777773117440ull);
+  CHECK(parse_byte_size("18446744073709551615") == UINT64_MAX);
+  CHECK(parse_byte_size("000000000000000000001k") == 1024u);
+  CHECK(parse_duration("9223372036854775807ms") == std::chrono::milliseconds(INT64_MAX));
+  CHECK(parse_duration(livy::format_duration(std::chrono::milliseconds(INT64_MAX))) ==
+        std::chrono::milliseconds(INT64_MAX));
 }
 
 TEST_CASE("is_spark_memory_string accepts what spark-submit accepts", "[text_values]") {
