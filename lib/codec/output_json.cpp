@@ -91,7 +91,11 @@ Result<StatementOutput> decode_output(const rapidjson::Value& v) {
   StatementOutput o;
   const auto status = v.FindMember("status");
   if (status == v.MemberEnd() || !status->value.IsString()) return Status::invalid_argument("output.status missing");
-  o.ok = to_std_string(status->value) == "ok";
+  const std::string status_text = to_std_string(status->value);
+  if (status_text != "ok" && status_text != "error") {
+    return Status::invalid_argument("output.status must be \"ok\" or \"error\"");
+  }
+  o.ok = status_text == "ok";
   const auto count = v.FindMember("execution_count");
   if (count != v.MemberEnd() && count->value.IsInt64()) o.execution_count = count->value.GetInt64();
   if (o.ok) {

@@ -232,6 +232,9 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
         changed_.notify_all();
       }
       break;
+    case T::kUnreadable:
+      e.child->append_note("ignored a line from the driver that livyd could not read: " + m.error);
+      break;
     default:
       on_job_message(e, m);
       break;

@@ -227,6 +227,11 @@ void DriverListener::serve(const std::shared_ptr<DriverConnection>& connection) 
         connection->send(welcome_message());
       } else if (message) {
         events_.on_message(connection->session_id_, *message);
+      } else {
+        DriverMessage unreadable;
+        unreadable.type = DriverMessage::Type::kUnreadable;
+        unreadable.error = message.status().message();
+        events_.on_message(connection->session_id_, unreadable);
       }
     }
     if (stop) break;

@@ -90,11 +90,19 @@ Result<DriverMessage> decode_driver_message(const std::string& text) {
     if (const auto* p = member(doc, "progress"); p != nullptr && p->IsNumber()) m.progress = p->GetDouble();
     if (const auto* c = member(doc, "cancelled"); c != nullptr && c->IsBool()) m.cancelled = c->GetBool();
     if (m.type == T::kResult) {
+      // A result whose output livyd cannot read still ends its statement, as an error that
+      // says so: dropping it would leave the statement running for as long as the session lives.
       const auto* out = member(doc, "output");
-      if (out == nullptr) return Status::invalid_argument("result without output");
-      auto output = codec::decode_output(*out);
-      if (!output) return output.status();
-      m.output = std::move(*output);
+      auto output = out != nullptr ? codec::decode_output(*out) : Result<StatementOutput>(Status::invalid_argument("no output"));
+      if (output) {
+        m.output = std::move(*output);
+      } else {
+        StatementOutput unreadable;
+        unreadable.ok = false;
+        unreadable.ename = "DriverProtocolError";
+        unreadable.evalue = "livyd could not read the driver's result: " + output.status().message();
+        m.output = std::move(unreadable);
+      }
     }
   } else if (*type == "completion") {
     m.type = T::kCompletion;

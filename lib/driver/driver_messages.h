@@ -20,6 +20,7 @@ struct DriverMessage {
   enum class Type {
     kHello, kReady, kFatal, kStarted, kProgress, kResult, kCompletion, kPong,
     kJobStarted, kJobResult, kResourceAdded,  // the job API (session_jobs.cpp)
+    kUnreadable,  // not from a driver: the channel's word for a line it could not decode (`error` says why)
     kUnknown
   };
   Type type = Type::kUnknown;
@@ -35,7 +36,7 @@ struct DriverMessage {
   // ready
   std::optional<std::string> app_id;
   std::optional<std::string> spark_ui_url;
-  // fatal
+  // fatal, unreadable
   std::string error;
   // started, progress, result
   std::int64_t statement_id = -1;

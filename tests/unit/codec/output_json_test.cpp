@@ -30,6 +30,8 @@ TEST_CASE("decode_output and encode_output round-trip ok and error outputs", "[c
   CHECK(error->ename == "NameError");
   CHECK(error->traceback == std::vector<std::string>{"line 1", "line 2"});
   CHECK_FALSE(decode_output(R"({"execution_count": 1})").has_value());
+  CHECK_FALSE(decode_output(R"({"status": "maybe", "execution_count": 1})").has_value());
+  CHECK_FALSE(decode_output(R"({"status": "OK"})").has_value());
 }
 
 // Numbers were parsed with RapidJSON's fast, inexact path, so a number from a driver could

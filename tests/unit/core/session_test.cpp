@@ -484,6 +484,35 @@ TEST_CASE("the driver's connection lost: `dead` after ready, `error` before", "[
   CHECK(late.status().code() == ErrorCode::kInvalidArgument);
 }
 
+TEST_CASE("a driver result livyd cannot read ends its statement as an error; other bad lines are noted", "[session]") {
+  TestRuntime t;
+  t.open();
+  create_ok(t);
+  auto driver = attach(t, 0);
+
+  submit_ok(t, 0, "x = 1");
+  CHECK(expect(*driver, "execute").id == 0);
+  driver->started(0);
+  driver->send_line("this is not JSON");
+  driver->send_line(R"({"type":"result","id":0,"output":{"status":"maybe"}})");
+  const auto st = final_statement(t, 0, 0);
+  CHECK(st.state == StatementState::kAvailable);
+  REQUIRE(st.output);
+  CHECK_FALSE(st.output->ok);
+  CHECK(st.output->ename == "DriverProtocolError");
+  REQUIRE(eventually([&] { return state_of(t, 0) == SessionState::kIdle; }));
+  CHECK(eventually([&] {
+    return log_has(t, 0, "ignored a line from the driver that livyd could not read: driver message is not a JSON object");
+  }));
+
+  // The session goes on: the next statement runs as usual.
+  submit_ok(t, 0, "x + 1");
+  CHECK(expect(*driver, "execute").id == 1);
+  driver->started(1);
+  driver->result_ok(1, 1, "2");
+  CHECK(final_statement(t, 0, 1).output->text() == "2");
+}
+
 TEST_CASE("a `fatal` from the driver ends the session in `error`, with the reason in its log", "[session]") {
   TestRuntime t;
   t.open();

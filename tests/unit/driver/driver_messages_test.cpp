@@ -35,10 +35,23 @@ TEST_CASE("a hello version out of int's range is no version, not its low bits", 
   }
 }
 
-TEST_CASE("statement messages need an id, a result its output", "[driver]") {
+TEST_CASE("statement messages need an id; a result without a readable output is an error result", "[driver]") {
   CHECK_FALSE(decode_driver_message(R"({"type":"started"})").has_value());
-  CHECK_FALSE(decode_driver_message(R"({"type":"result","id":0})").has_value());
-  CHECK_FALSE(decode_driver_message(R"({"type":"result","id":0,"output":{"execution_count":0}})").has_value());
+  CHECK_FALSE(decode_driver_message(R"({"type":"result"})").has_value());
+  // Dropping these left their statement running until the session ended.
+  for (const char* bad : {R"({"type":"result","id":3})", R"({"type":"result","id":3,"output":{"execution_count":0}})",
+                          R"({"type":"result","id":3,"output":"42"})"}) {
+    INFO(bad);
+    const auto m = decode_driver_message(bad);
+    REQUIRE(m.has_value());
+    CHECK(m->type == livy::DriverMessage::Type::kResult);
+    CHECK(m->statement_id == 3);
+    REQUIRE(m->output.has_value());
+    CHECK_FALSE(m->output->ok);
+    CHECK(m->output->ename == "DriverProtocolError");
+    CHECK(m->output->evalue.rfind("livyd could not read the driver's result: ", 0) == 0);
+    CHECK(m->output->evalue.size() > std::string("livyd could not read the driver's result: ").size());
+  }
   const auto r = decode_driver_message(
       R"({"type":"result","id":2,"output":{"status":"ok","execution_count":2,"data":{"text/plain":"42"}},"cancelled":false})");
   REQUIRE(r.has_value());
