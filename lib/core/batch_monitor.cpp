@@ -29,8 +29,7 @@ void BatchManager::Impl::tick() {
                          e.rec.ended_ms != 0 && e.rec.ended_ms + retain_ms < now_ms;
     it = expired ? entries_.erase(it) : std::next(it);
   }
-  for (auto& orphan : orphans_) orphan->poll();
-  std::erase_if(orphans_, [](const auto& orphan) { return !orphan->cleanup_pending(); });
+  poll_orphans(orphans_);
 }
 
 void BatchManager::Impl::watch(Entry& e) {

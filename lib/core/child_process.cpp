@@ -92,6 +92,12 @@ void ChildProcess::escalate() {
   }
 }
 
+bool poll_orphans(std::vector<std::unique_ptr<ChildProcess>>& orphans) {
+  for (auto& orphan : orphans) orphan->poll();
+  std::erase_if(orphans, [](const auto& orphan) { return !orphan->cleanup_pending(); });
+  return !orphans.empty();
+}
+
 void ChildProcess::append_note(const std::string& line) {
   std::ofstream(log_path_, std::ios::app) << "livyd: " << line << "\n";
   if (!running_) tail_.finish();  // nobody polls an ended child: read the note now

@@ -67,6 +67,20 @@ class ChildProcess {
   std::optional<std::chrono::steady_clock::time_point> sigkill_at_;
 };
 
+// For a shutdown that stops its children (server.stop-on-shutdown), when no monitor thread
+// polls any more: calls `poll_all` every 50 ms, with `lock` released between calls, until it
+// returns false (no child running or owing its SIGKILL) or `deadline` passes.
+template <typename Lock, typename CondVar, typename PollAll>
+void wait_for_children(Lock& lock, CondVar& changed, std::chrono::steady_clock::time_point deadline, PollAll poll_all) {
+  while (poll_all() && std::chrono::steady_clock::now() < deadline) {
+    changed.wait_for(lock, std::chrono::milliseconds(50));
+  }
+}
+
+// Polls forgotten children whose SIGKILL is due and drops those that are done with it;
+// true while any is left.
+bool poll_orphans(std::vector<std::unique_ptr<ChildProcess>>& orphans);
+
 // The exit status a wrapper recorded in `path`, if it got to write one.
 std::optional<int> read_exit_status(const std::string& path);
 

@@ -63,19 +63,14 @@ void SessionCore::stop_all_for_shutdown() {
   }
   // The monitor is gone: wait here for the groups to go, escalating to SIGKILL after the grace.
   const auto give_up = std::chrono::steady_clock::now() + config_.batch_kill_grace + std::chrono::seconds(5);
-  for (;;) {
-    bool pending = false;
+  wait_for_children(lock, changed_, give_up, [this] {
+    bool pending = poll_orphans(orphans_);
     for (auto& [id, e] : entries_) {
       e.child->poll();
       pending = pending || e.child->running() || e.child->cleanup_pending();
     }
-    for (auto& orphan : orphans_) {
-      orphan->poll();
-      pending = pending || orphan->cleanup_pending();
-    }
-    if (!pending || std::chrono::steady_clock::now() >= give_up) return;
-    changed_.wait_for(lock, std::chrono::milliseconds(50));
-  }
+    return pending;
+  });
 }
 
 void SessionCore::resume(Entry& e, const DriverMessage& hello) {

@@ -293,8 +293,7 @@ void SessionCore::tick() {
                          e.rec.ended_ms + retain_ms < now_ms();
     it = expired ? entries_.erase(it) : std::next(it);
   }
-  for (auto& orphan : orphans_) orphan->poll();
-  std::erase_if(orphans_, [](const auto& orphan) { return !orphan->cleanup_pending(); });
+  poll_orphans(orphans_);
 }
 
 }  // namespace livy

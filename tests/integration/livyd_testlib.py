@@ -42,6 +42,16 @@ STATEMENT_KEYS = frozenset({"id", "code", "state", "output", "progress", "starte
 SESSION_FINAL_STATES = frozenset({"error", "dead", "killed", "success"})
 STATEMENT_FINAL_STATES = frozenset({"available", "error", "cancelled"})
 # statements.max-code-bytes of the test servers: small, so a 413 is cheap to provoke.
+# livyd's settings for the tests that restart it on the same data directory
+# (test_recovery.py, test_faults.py): batches may run the fixtures, and drivers
+# wait long enough for the restart.
+RESTART_SETTINGS = {
+    "spark.master": "local[1]",
+    "files.local-dir-whitelist": os.path.realpath(FIXTURES_DIR),
+    "sessions.recovery-grace": "120s",
+    "batches.kill-grace": "2s",
+}
+
 MAX_CODE_BYTES = 64 * 1024
 # sessions.max-upload-bytes of the test servers: small, so a 413 is cheap to provoke.
 MAX_UPLOAD_BYTES = 1024 * 1024

@@ -22,22 +22,15 @@ from pathlib import Path
 
 from livyd_testlib import (
     BATCH_FIXTURES,
-    FIXTURES_DIR,
+    RESTART_SETTINGS,
     new_marker,
     procs_with_marker,
     start_livyd,
     stop_livyd,
-    wait_until,
 )
 
 START_TIMEOUT = 120.0
 ROUNDS = 6
-SETTINGS = {
-    "spark.master": "local[1]",
-    "files.local-dir-whitelist": os.path.realpath(FIXTURES_DIR),
-    "sessions.recovery-grace": "120s",
-    "batches.kill-grace": "2s",
-}
 
 
 def kill_group_of(marker: str) -> bool:
@@ -57,7 +50,7 @@ def test_every_acknowledged_batch_and_statement_is_accounted_for(livyd_bin, spar
     rng = random.Random(seed)
     work = Path(os.path.realpath(tmp_path_factory.mktemp("faults")))
     marker = new_marker("faults")
-    client = start_livyd(livyd_bin, spark_home, work, SETTINGS)
+    client = start_livyd(livyd_bin, spark_home, work, RESTART_SETTINGS)
     client.markers.append(marker)
 
     def restart():
@@ -65,7 +58,7 @@ def test_every_acknowledged_batch_and_statement_is_accounted_for(livyd_bin, spar
         client.process.kill()
         client.process.wait(timeout=30)
         markers = client.markers
-        client = start_livyd(livyd_bin, spark_home, work, SETTINGS)
+        client = start_livyd(livyd_bin, spark_home, work, RESTART_SETTINGS)
         client.markers.extend(markers)
 
     try:

@@ -12,11 +12,9 @@ import os
 import signal
 from pathlib import Path
 
-import pytest
-
 from livyd_testlib import (
     BATCH_FIXTURES,
-    FIXTURES_DIR,
+    RESTART_SETTINGS,
     new_marker,
     start_livyd,
     stop_livyd,
@@ -24,12 +22,6 @@ from livyd_testlib import (
 )
 
 START_TIMEOUT = 120.0
-SETTINGS = {
-    "spark.master": "local[1]",
-    "files.local-dir-whitelist": os.path.realpath(FIXTURES_DIR),
-    "sessions.recovery-grace": "120s",
-    "batches.kill-grace": "3s",
-}
 
 
 def text_of(data: dict) -> str:
@@ -42,7 +34,7 @@ def restart(livyd_bin, spark_home, work, old, how: signal.Signals):
     rc = old.process.wait(timeout=30)
     if how == signal.SIGTERM:
         assert rc == 0, f"livyd exited {rc} on SIGTERM"
-    new = start_livyd(livyd_bin, spark_home, work, SETTINGS)
+    new = start_livyd(livyd_bin, spark_home, work, RESTART_SETTINGS)
     new.markers.extend(old.markers)
     return new
 
@@ -50,7 +42,7 @@ def restart(livyd_bin, spark_home, work, old, how: signal.Signals):
 def test_a_session_and_a_batch_survive_sigkill_and_sigterm_of_livyd(livyd_bin, spark_home, tmp_path_factory):
     work = Path(os.path.realpath(tmp_path_factory.mktemp("recovery")))
     marker = new_marker("recovery")
-    client = start_livyd(livyd_bin, spark_home, work, SETTINGS)
+    client = start_livyd(livyd_bin, spark_home, work, RESTART_SETTINGS)
     client.markers.append(marker)
     try:
         sid = client.post_json("/sessions", {"kind": "pyspark", "name": marker,
