@@ -237,6 +237,8 @@ void SessionCore::launch(Entry& e) {
   spec.env.emplace_back("LIVY_DRIVER_CALLBACK", config_.driver_host + ":" + std::to_string(listener_->port()));
   spec.env.emplace_back("LIVY_DRIVER_SECRET", e.rec.secret);
   spec.env.emplace_back("LIVY_SESSION_ID", std::to_string(e.rec.id));
+  // The driver warms up the interpreter of its session's kind (the Scala REPL of a `spark` session).
+  spec.env.emplace_back("LIVY_SESSION_KIND", std::string(to_string(e.rec.kind.value_or(SessionKind::kShared))));
   spec.env.emplace_back("LIVY_MAX_OUTPUT_BYTES", std::to_string(config_.statement_max_output_bytes));
   // How long the driver keeps trying to reach a restarted livyd (sessions.recovery-grace).
   spec.env.emplace_back("LIVY_DRIVER_RECONNECT_TIMEOUT",

@@ -187,6 +187,15 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
     return &e.statements[static_cast<std::size_t>(m.statement_id)];
   };
   switch (m.type) {
+    case T::kWarming:
+      // The SparkSession exists; the driver now warms up the interpreter of the session's kind
+      // before it says `ready`. That is progress, not a hang: the warm-up gets a start timeout
+      // of its own, so a slow Spark start and a slow warm-up do not add up against one.
+      if (!e.ready && (e.rec.state == SessionState::kStarting || e.rec.state == SessionState::kRecovering)) {
+        e.start_deadline = std::chrono::steady_clock::now() + config_.session_start_timeout;
+        e.child->append_note("the driver's SparkSession is up; it warms up the interpreter before it is ready");
+      }
+      break;
     case T::kReady:
       e.ready = true;
       e.rec.app_id = m.app_id;

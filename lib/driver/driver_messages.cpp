@@ -76,6 +76,8 @@ Result<DriverMessage> decode_driver_message(const std::string& text) {
       m.resume_running = id("running");
       m.resume_last = id("last");
     }
+  } else if (*type == "warming") {
+    m.type = T::kWarming;
   } else if (*type == "ready") {
     m.type = T::kReady;
     m.app_id = string_member(doc, "appId");

@@ -18,7 +18,7 @@ inline constexpr int kDriverProtocolVersion = 1;
 // A message from a driver.
 struct DriverMessage {
   enum class Type {
-    kHello, kReady, kFatal, kStarted, kProgress, kResult, kCompletion, kPong,
+    kHello, kWarming, kReady, kFatal, kStarted, kProgress, kResult, kCompletion, kPong,
     kJobStarted, kJobResult, kResourceAdded,  // the job API (session_jobs.cpp)
     kUnreadable,  // not from a driver: the channel's word for a line it could not decode (`error` says why)
     kUnknown

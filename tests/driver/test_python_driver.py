@@ -2,9 +2,11 @@
 driver channel (docs/driver-protocol.md) against a real spark-submit of the driver.
 
 One driver (local[2]) serves the whole module; a second one, started with
-spark.livy.sql.max-result=3 and a reconnect timeout, checks the row limit, then
-reconnecting to a livyd that comes back, then the loss of the connection for good. The handshake failures run the driver with plain Python: it connects
-to livyd before it imports pyspark, so no Spark is started for them.
+spark.livy.sql.max-result=3 and a reconnect timeout, for a `spark` session whose Scala
+warm-up fails at once, checks the row limit and the failed warm-up, then reconnecting to a
+livyd that comes back, then the loss of the connection for good. The handshake failures run
+the driver with plain Python: it connects to livyd before it imports pyspark, so no Spark is
+started for them.
 
 Tests run in file order and share the first driver: test_shutdown must stay last.
 """
@@ -109,12 +111,14 @@ class DriverSession:
 
 
 def start_driver(tmp_dir: Path, name: str, spark_conf: dict | None = None,
-                 reconnect_timeout: float = 0) -> DriverSession:
+                 reconnect_timeout: float = 0, **extra_env) -> DriverSession:
     """spark-submits the driver against a fresh FakeLivyd and completes the handshake. With a
-    reconnect timeout the FakeLivyd keeps listening (the session's `server`)."""
+    reconnect timeout the FakeLivyd keeps listening (the session's `server`). A `spark` session
+    (LIVY_SESSION_KIND in extra_env) must say `warming` before `ready`."""
     server = FakeLivyd()
     log_path = tmp_dir / ("%s.log" % name)
-    env = driver_env(server.address, SECRET, SESSION_ID, LIVY_DRIVER_RECONNECT_TIMEOUT=reconnect_timeout)
+    env = driver_env(server.address, SECRET, SESSION_ID, LIVY_DRIVER_RECONNECT_TIMEOUT=reconnect_timeout,
+                     **extra_env)
     proc = launch_driver(env, log_path, spark_conf)
     try:
         channel = server.accept(READY_TIMEOUT, proc)
@@ -124,6 +128,9 @@ def start_driver(tmp_dir: Path, name: str, spark_conf: dict | None = None,
                          "pid": hello.get("pid")}, hello
         assert isinstance(hello["pid"], int) and hello["pid"] > 0, hello
         channel.send({"type": "welcome"})
+        if extra_env.get("LIVY_SESSION_KIND") in ("spark", "scala"):
+            warming = channel.next(READY_TIMEOUT)
+            assert warming == {"type": "warming"}, warming
         ready = channel.next(READY_TIMEOUT)
         assert ready is not EOF and ready.get("type") == "ready", ready
         return DriverSession(proc, channel, log_path, hello, ready, server if reconnect_timeout else None)
@@ -161,9 +168,14 @@ def driver(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def limited_driver(tmp_path_factory):
-    session = start_driver(tmp_path_factory.mktemp("limited"), "limited",
+    # Also a `spark` session whose Scala warm-up fails at once: its cache directory cannot be
+    # made (a file is in the way), so no compile runs.
+    tmp = tmp_path_factory.mktemp("limited")
+    (tmp / "a-file").write_text("")
+    session = start_driver(tmp, "limited",
                            {"spark.livy.sql.max-result": "3", "spark.ui.enabled": "false"},
-                           reconnect_timeout=RECONNECT_TIMEOUT)
+                           reconnect_timeout=RECONNECT_TIMEOUT, LIVY_SESSION_KIND="spark",
+                           LIVY_DRIVER_CACHE_DIR=tmp / "a-file" / "cache")
     yield session
     stop_driver(session)
 
@@ -177,6 +189,9 @@ def test_ready_reports_the_application(driver):
     assert re.fullmatch(r"http://[^/]+:\d+", driver.ready["sparkUiUrl"]), driver.ready
     assert set(driver.ready) == {"type", "appId", "sparkUiUrl", "sparkVersion"}, driver.ready
     assert driver.hello["pid"] != driver.proc.pid  # the Python process, not spark-submit's JVM
+    # A session of no kind (or pyspark) starts no Scala REPL: it pays nothing for Scala.
+    log = driver.log_path.read_text(errors="replace")
+    assert "warming up the Scala" not in log and "Scala interpreter started" not in log, log_tail(driver.log_path)
 
 
 def test_state_persists_between_statements(driver):
@@ -590,6 +605,19 @@ def test_sql_max_result_from_spark_conf(limited_driver):
     value = limited_driver.ok("SELECT id FROM range(10)", kind="sql")["application/json"]
     assert value["data"] == [[0], [1], [2]]
     assert limited_driver.ready["sparkUiUrl"] is None
+
+
+def test_a_failed_scala_warm_up_is_logged_and_reported_by_the_first_scala_statement(limited_driver):
+    log = limited_driver.log_path.read_text(errors="replace")
+    assert "warming up the Scala interpreter" in log, log_tail(limited_driver.log_path)
+    assert "the Scala warm-up failed, the first Scala statement will report it: ScalaUnavailable" in log, \
+        log_tail(limited_driver.log_path)
+    error = limited_driver.error("1 + 1", kind="spark")
+    assert error["ename"] == "ScalaUnavailable", error
+    assert "cannot keep the compiled Scala interpreter" in error["evalue"], error
+    # The session itself is fine: Python and SQL still run, and the kind stays hidden.
+    assert limited_driver.text("import os\n'LIVY_SESSION_KIND' in os.environ") == "False"
+    assert limited_driver.ok("SELECT 1 AS one", kind="sql")["application/json"]["data"] == [[1]]
 
 
 def reconnected(session: DriverSession) -> dict:

@@ -1,9 +1,11 @@
 """Real-Spark integration tests of Scala statements (kind `spark`, alias `scala`).
 
-One Scala session is shared by the whole module: its first Scala statement compiles the
-driver's Scala REPL (unless livyd's driver cache has it) and starts the interpreter, which
-takes tens of seconds on a busy 2-core machine; later statements take about a second.
-The tests run in file order and build on each other's variables where they say so.
+One Scala session is shared by the whole module. Being a `spark` session, it compiles the
+driver's Scala REPL (unless livyd's driver cache has it) and starts the interpreter before it
+becomes idle, which takes tens of seconds on a busy 2-core machine; its statements then take
+about a second, the first one included. The tests run in file order and build on each
+other's variables where they say so. The last one starts a second `spark` session and
+deletes it while it warms up.
 """
 from __future__ import annotations
 
@@ -12,29 +14,44 @@ import time
 
 import pytest
 
-from livyd_testlib import LivydClient, new_marker, wait_until
+from livyd_testlib import (LivydClient, descendants, new_marker, process_table, procs_with_marker, still_alive,
+                           wait_until)
 
-START_TIMEOUT = 120.0       # seconds for the session to become idle
-FIRST_SCALA_TIMEOUT = 300.0  # compile + REPL start-up, on a loaded machine
+START_TIMEOUT = 300.0       # seconds to idle: Spark, then the REPL's compile and start, on a loaded machine
 STATEMENT_TIMEOUT = 90.0
 CANCEL_DEADLINE = 20.0       # seconds from cancel to `cancelled`
+
+
+WARMED_UP = "livy_driver: the Scala interpreter started in"
+COMPILED = "livy_driver: compiled the Scala interpreter"
+
+
+def session_log(livyd, sid) -> list[str]:
+    return livyd.get_json(f"/sessions/{sid}/log", params={"from": 0, "size": 100000})["log"]
 
 
 @pytest.fixture(scope="module")
 def scala(livyd: LivydClient, hello_jar):
     """The id of an idle session created with kind `scala` (Livy's alias of `spark`), with
-    the test jar of conftest.py in `jars`."""
+    the test jar of conftest.py in `jars`. Its log as it was when the session became idle is
+    kept in the module's IDLE_LOG."""
     body = {"kind": "scala", "name": new_marker("scala"), "conf": {"spark.ui.showConsoleProgress": "false"},
             "jars": [str(hello_jar)]}
     livyd.markers.append(body["name"])
+    t0 = time.monotonic()
     created = livyd.post_json("/sessions", body)
     sid = created["id"]
     try:
         assert created["kind"] == "spark", f"the alias must be echoed as the canonical kind: {created}"
         livyd.wait_session_state(sid, "idle", timeout=START_TIMEOUT)
+        print(f"spark session idle after {time.monotonic() - t0:.1f} s (Spark, compile if not cached, REPL start)")
+        IDLE_LOG[:] = session_log(livyd, sid)
         yield sid
     finally:
         livyd.delete(f"/sessions/{sid}")
+
+
+IDLE_LOG: list[str] = []
 
 
 def text_of(livyd, sid, code, kind=None, timeout=STATEMENT_TIMEOUT) -> str:
@@ -57,11 +74,25 @@ def cancel(livyd, sid, stid):
     assert livyd.json_of(resp, expect=200) == {"msg": "canceled"}
 
 
+def test_the_repl_is_warm_once_the_session_is_idle(livyd, scala):
+    # The warm-up happened while the session was `starting`: by `idle`, livyd had noted it, the
+    # helper was compiled (the module's livyd starts with an empty driver cache) and the REPL
+    # had started.
+    assert any("livyd: the driver's SparkSession is up; it warms up the interpreter" in l for l in IDLE_LOG), IDLE_LOG[-30:]
+    assert any("livy_driver: warming up the Scala interpreter" in l for l in IDLE_LOG), IDLE_LOG[-30:]
+    assert sum(COMPILED in l for l in IDLE_LOG) == 1, IDLE_LOG[-30:]
+    assert sum(WARMED_UP in l for l in IDLE_LOG) == 1, IDLE_LOG[-30:]
+    print("warm-up: " + " | ".join(l for l in IDLE_LOG if COMPILED in l or WARMED_UP in l))
+
+
 def test_first_statement_defines_a_variable_then_it_persists(livyd, scala):
     t0 = time.monotonic()
-    first = text_of(livyd, scala, "val x = 40", timeout=FIRST_SCALA_TIMEOUT)
-    print(f"first Scala statement (compile if not cached + REPL start): {time.monotonic() - t0:.1f} s")
+    first = text_of(livyd, scala, "val x = 40")
+    print(f"first Scala statement after idle: {time.monotonic() - t0:.2f} s")
     assert "x: Int = 40" in first, first
+    # It used the warm REPL: no compile and no second start since the session became idle.
+    log = session_log(livyd, scala)
+    assert sum(COMPILED in l for l in log) == 1 and sum(WARMED_UP in l for l in log) == 1, log[-30:]
     t0 = time.monotonic()
     assert "Int = 42" in text_of(livyd, scala, "x + 2")
     print(f"second Scala statement: {time.monotonic() - t0:.2f} s")
@@ -177,3 +208,24 @@ def test_completion(livyd, scala):
     # The session's kind is the default; the cursor cuts the code.
     resp = livyd.post(f"/sessions/{scala}/completion", {"code": "x.toStr + 1", "cursor": 7})
     assert "toString" in livyd.json_of(resp, expect=200)["candidates"]
+
+
+def test_deleting_a_spark_session_while_it_warms_up_leaves_no_process(livyd, scala):
+    # A second `spark` session; the helper jar is cached by now, so its warm-up is the REPL's start.
+    name = new_marker("scala-warming")
+    livyd.markers.append(name)
+    sid = livyd.post_json("/sessions", {"kind": "spark", "name": name,
+                                        "conf": {"spark.ui.enabled": "false"}})["id"]
+    wait_until(lambda: any("warming up the Scala interpreter" in l for l in session_log(livyd, sid)),
+               timeout=START_TIMEOUT, interval=0.2, what="the second session's warm-up")
+    assert livyd.session_state(sid) == "starting", "a spark session is not idle before its REPL is up"
+    table = process_table()
+    procs = [table[pid] for pid in descendants({p.pid for p in procs_with_marker(name, table)}, table)]
+    assert len(procs) >= 2, procs  # spark-submit's JVM and the Python driver at least
+    t0 = time.monotonic()
+    livyd.delete(f"/sessions/{sid}")
+    wait_until(lambda: not still_alive(procs), timeout=30, what="the warming session's processes to end")
+    print(f"warming session's {len(procs)} processes gone {time.monotonic() - t0:.1f} s after DELETE")
+    assert livyd.get(f"/sessions/{sid}").status_code == 404
+    # The first session did not notice.
+    assert "Int = 42" in text_of(livyd, scala, "x + 2")

@@ -149,6 +149,11 @@ class FakeDriver {
     });
   }
 
+  // The SparkSession exists and the driver warms up its session's interpreter before `ready`.
+  void warming() {
+    send_object([&](Writer& w) { field(w, "type", "warming"); });
+  }
+
   // hello, welcome, ready: what a driver does once its SparkSession exists.
   bool attach(const std::string& app_id = "local-1700000000000") {
     if (!say_hello()) return false;

@@ -4,7 +4,8 @@ connects back to livyd and runs the statements it is sent, one at a time.
 Protocol: docs/driver-protocol.md (newline-delimited JSON over TCP, version 1).
 Environment: LIVY_DRIVER_CALLBACK=host:port, LIVY_DRIVER_SECRET, LIVY_SESSION_ID,
 optionally LIVY_DRIVER_CONNECT_TIMEOUT (seconds, default 60), LIVY_MAX_OUTPUT_BYTES and
-LIVY_DRIVER_CACHE_DIR (where compiled helpers are kept).
+LIVY_DRIVER_CACHE_DIR (where compiled helpers are kept) and LIVY_SESSION_KIND (a `spark`
+session starts its Scala REPL before it is ready).
 Exit status: 0 after livyd's shutdown message, 1 otherwise (refused, unreachable,
 no SparkSession, connection lost).
 """
@@ -932,6 +933,7 @@ def main():
                                    setting("LIVY_DRIVER_RECONNECT_TIMEOUT", "0"))
         max_output = number(int, "LIVY_MAX_OUTPUT_BYTES", setting("LIVY_MAX_OUTPUT_BYTES", str(4 << 20)))
         cache_dir = setting("LIVY_DRIVER_CACHE_DIR", "") or None
+        session_kind = setting("LIVY_SESSION_KIND", "") or None
         if ":" not in address:
             raise ValueError("LIVY_DRIVER_CALLBACK must be host:port, not %r" % address)
     except ValueError as e:
@@ -957,6 +959,12 @@ def main():
     except ValueError as e:
         spark.stop()
         return fatal(channel, "spark.livy.sql.max-result is not an integer: %s" % e)
+    if scala and session_kind in livy_scala.KINDS:
+        # As in Livy, a spark session is ready once its interpreter is up: the first statement
+        # after `idle` does not pay for the compile and the REPL's start. livyd gives the
+        # warm-up a start timeout of its own.
+        channel.send({"type": "warming"})
+        scala.warm_up()
     driver = Driver(channel, spark, max_rows, max_output, scala)
     channel.send({"type": "ready", "appId": spark.sparkContext.applicationId,
                   "sparkUiUrl": spark.sparkContext.uiWebUrl, "sparkVersion": spark.version})

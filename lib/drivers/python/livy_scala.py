@@ -53,8 +53,9 @@ def default_cache_dir():
 
 
 class Scala:
-    """The session's Scala REPL, started by the first Scala statement. `execute` runs on the
-    driver's main thread; `interrupt` and `complete` may come from any thread."""
+    """The session's Scala REPL, started by `warm_up` in a `spark` session, else by the first
+    Scala statement. `warm_up` and `execute` run on the driver's main thread; `interrupt` and
+    `complete` may come from any thread."""
 
     def __init__(self, cache_dir=None):
         self.cache_dir = cache_dir  # None: default_cache_dir()
@@ -95,6 +96,20 @@ class Scala:
     def attach(self, spark):
         self.spark = spark
 
+    def warm_up(self):
+        """Starts the REPL now, for a `spark` session, before the driver says `ready`. A failure is
+        logged and kept for later: the session's first Scala statement reports it (a failed compile
+        is tried again then, as after any failed start)."""
+        log("warming up the Scala interpreter (a spark session is ready once it is up)")
+        try:
+            self._started()
+        except ScalaError as e:
+            log("the Scala warm-up failed, the first Scala statement will report it: %s: %s%s"
+                % (e.ename, e.evalue, "".join("\n  " + line.rstrip("\n") for line in e.traceback[-10:])))
+        except Exception as e:  # py4j or the JVM: as the statement would see it
+            log("the Scala warm-up failed, the first Scala statement will report it: %s: %s"
+                % (type(e).__name__, e))
+
     def execute(self, code):
         """Runs one statement; the data dict of an ok output, else ScalaError."""
         repl = self._started()
@@ -125,7 +140,10 @@ class Scala:
         jvm = self.spark._jvm
         gateway = self.spark.sparkContext._gateway
         started = time.monotonic()
-        jar = self._helper_jar(jvm)
+        try:
+            jar = self._helper_jar(jvm)
+        except OSError as e:  # the cache directory cannot be made or written
+            raise ScalaError("ScalaUnavailable", "the driver cannot keep the compiled Scala interpreter: %s" % e, [])
         urls = gateway.new_array(jvm.java.net.URL, 1)
         urls[0] = jvm.java.io.File(jar).toURI().toURL()
         # self.loader's parent is spark-submit's loader, with the session's --jars.

@@ -5,6 +5,7 @@
 // and the lifecycle are checked without Spark. Timeouts: session_timeout_test.cpp;
 // restarts: session_recovery_test.cpp.
 #include <future>
+#include <thread>
 
 #include <rapidjson/document.h>
 
@@ -59,6 +60,7 @@ TEST_CASE("create returns the session `starting` and launches the driver's spark
   CHECK(secret->size() >= 32);
   for (const auto& arg : spec.argv) CHECK(arg.find(*secret) == std::string::npos);
 
+  CHECK(env_value(spec, "LIVY_SESSION_KIND") == "pyspark");
   // Shared by every session: the driver compiles its Scala helper there once.
   CHECK(env_value(spec, "LIVY_DRIVER_CACHE_DIR") == (t.data_dir() / "driver-cache").string());
 
@@ -71,6 +73,17 @@ TEST_CASE("create returns the session `starting` and launches the driver's spark
   const auto second = t.launcher().launched().at(1);
   CHECK(has_arg_pair(second.argv, "--name", "livy-session-1"));
   CHECK(env_value(second, "LIVY_DRIVER_SECRET") != secret);
+}
+
+TEST_CASE("the driver is told its session's kind: the canonical name, `shared` when none was asked", "[session]") {
+  TestRuntime t;
+  t.open();
+  livy::SessionRequest spark;
+  spark.kind = livy::parse_session_kind("scala");  // Livy's alias of `spark`
+  create_ok(t, spark);
+  create_ok(t, livy::SessionRequest{});
+  CHECK(env_value(launch_of(t, 0).spec, "LIVY_SESSION_KIND") == "spark");
+  CHECK(env_value(launch_of(t, 1).spec, "LIVY_SESSION_KIND") == "shared");
 }
 
 namespace {
@@ -583,6 +596,32 @@ TEST_CASE("a driver not ready within sessions.start-timeout: `error`, and its gr
   FakeDriver late(env_of(t, 0));
   late.hello(0, env_of(t, 0).secret);
   CHECK(refused(late));
+}
+
+TEST_CASE("`warming`: the session stays `starting`, and the warm-up gets a start timeout of its own", "[session]") {
+  TestRuntime t;
+  t.config().session_start_timeout = 1s;  // steady time: the manual clock does not drive it
+  t.open();
+  create_ok(t);
+  auto driver = connect_driver(t, 0);
+  REQUIRE(driver->say_hello());
+  std::this_thread::sleep_for(600ms);
+  driver->warming();
+  REQUIRE(eventually([&] { return log_has(t, 0, "warms up the interpreter"); }));
+  std::this_thread::sleep_for(700ms);  // past the first deadline, within the second
+  CHECK(state_of(t, 0) == SessionState::kStarting);
+
+  SECTION("ready after the warm-up: idle") {
+    driver->ready("local-1");
+    REQUIRE(eventually([&] { return state_of(t, 0) == SessionState::kIdle; }));
+    driver->warming();  // after ready it changes nothing
+    std::this_thread::sleep_for(kQuiet);
+    CHECK(state_of(t, 0) == SessionState::kIdle);
+  }
+  SECTION("a warm-up that never ends: `error` after the second start timeout") {
+    REQUIRE(eventually([&] { return state_of(t, 0) == SessionState::kError; }));
+    CHECK(eventually([&] { return log_has(t, 0, "sessions.start-timeout"); }));
+  }
 }
 
 TEST_CASE("stop: the session ends `killed` and stays listed", "[session]") {

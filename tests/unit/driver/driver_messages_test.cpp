@@ -23,6 +23,12 @@ TEST_CASE("decode_driver_message reads a hello, with and without resume", "[driv
   CHECK_FALSE(resume->resume_last.has_value());
 }
 
+TEST_CASE("decode_driver_message reads `warming`, which has no fields", "[driver]") {
+  const auto warming = decode_driver_message(R"({"type":"warming"})");
+  REQUIRE(warming.has_value());
+  CHECK(warming->type == DriverMessage::Type::kWarming);
+}
+
 // The version was cast to int, so 2^32 + 1 read as 1: a hello of no known version
 // passed for version 1.
 TEST_CASE("a hello version out of int's range is no version, not its low bits", "[driver]") {
