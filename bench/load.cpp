@@ -7,11 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -21,6 +17,8 @@
 
 #include <httplib.h>
 #include <livy/client.h>
+
+#include "bench_util.h"
 
 namespace {
 
@@ -59,59 +57,29 @@ struct Args {
   long rss_per_statement_kb = 6;
 };
 
-bool parse_number(const char* text, long& out) {
-  char* end = nullptr;
-  out = std::strtol(text, &end, 10);
-  return end != text && *end == '\0' && out >= 0;
-}
-
 // Fills `args`; false (after saying why) when the command line is wrong.
 bool parse_args(int argc, char** argv, Args& args) {
-  const std::map<std::string, long*> numbers = {
-      {"--session", &args.session},   {"--clients", &args.clients},   {"--writers", &args.writers},
-      {"--warmup", &args.warmup_s},   {"--duration", &args.duration_s}, {"--runs", &args.runs},
-      {"--think", &args.think_ms},    {"--timeout", &args.timeout_s}, {"--max-rss-growth", &args.max_rss_growth_kb},
-      {"--rss-per-statement", &args.rss_per_statement_kb},
+  const bench::Options options{
+      .numbers = {{"--session", &args.session},
+                  {"--clients", &args.clients},
+                  {"--writers", &args.writers},
+                  {"--warmup", &args.warmup_s},
+                  {"--duration", &args.duration_s},
+                  {"--runs", &args.runs},
+                  {"--think", &args.think_ms},
+                  {"--timeout", &args.timeout_s},
+                  {"--max-rss-growth", &args.max_rss_growth_kb},
+                  {"--rss-per-statement", &args.rss_per_statement_kb}},
+      .optional_numbers = {{"--pid", &args.pid}},
   };
   std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto number = numbers.find(arg);
-    if (number == numbers.end() && arg != "--pid") {
-      if (arg.rfind("--", 0) == 0) return std::fprintf(stderr, "unknown option %s\n", arg.c_str()), false;
-      positional.push_back(arg);
-      continue;
-    }
-    long value = 0;
-    if (i + 1 >= argc) return std::fprintf(stderr, "missing value after %s\n", arg.c_str()), false;
-    if (!parse_number(argv[++i], value)) {
-      return std::fprintf(stderr, "%s wants a number, not '%s'\n", arg.c_str(), argv[i]), false;
-    }
-    if (arg == "--pid") args.pid = value;
-    else *number->second = value;
-  }
+  if (!bench::parse_options(argc, argv, options, positional)) return false;
   if (positional.size() != 1 || args.session < 0) return std::fputs(kUsage, stderr), false;
   if (args.clients == 0 || args.duration_s == 0 || args.runs == 0 || args.timeout_s == 0) {
     return std::fputs("--clients, --duration, --runs and --timeout must be positive\n", stderr), false;
   }
   args.base_url = positional[0];
   return true;
-}
-
-// VmRSS (kB) and Threads of a process, from /proc/PID/status.
-struct ProcStatus {
-  long rss_kb = -1;
-  long threads = -1;
-};
-
-ProcStatus proc_status(long pid) {
-  ProcStatus out;
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) out.rss_kb = std::strtol(line.c_str() + 6, nullptr, 10);
-    if (line.rfind("Threads:", 0) == 0) out.threads = std::strtol(line.c_str() + 8, nullptr, 10);
-  }
-  return out;
 }
 
 // What one phase (warm-up or a run) saw from one thread; merged at the end.
@@ -264,12 +232,6 @@ void run_writer(const Args& args, const Schedule& schedule, std::atomic<long>& n
   }
 }
 
-// Nearest-rank percentile `p` (0..100] of ascending `sorted`, which is not empty.
-double percentile(const std::vector<float>& sorted, double p) {
-  const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
-}
-
 // How evenly the polling clients were served in one phase: a server that
 // serves a few connections and leaves the others queued has a fine p99 over
 // the answered requests, and a bad spread here.
@@ -283,7 +245,7 @@ void report_fairness(const std::vector<std::vector<Tally>>& tallies, long client
   }
   std::sort(answered.begin(), answered.end());
   std::printf("  requests per client min %.0f p50 %.0f max %.0f; clients that waited > 1 s at least once: %ld of %ld\n",
-              answered.front(), percentile(answered, 50), answered.back(), waited_1s, clients);
+              answered.front(), bench::percentile(answered, 50), answered.back(), waited_1s, clients);
 }
 
 void report(const char* name, Tally& t, double seconds) {
@@ -292,8 +254,8 @@ void report(const char* name, Tally& t, double seconds) {
   std::printf("%s: %.1f s, %ld requests answered 2xx, %.0f requests/s\n", name, seconds, answered,
               static_cast<double>(answered) / seconds);
   if (!t.ms.empty()) {
-    std::printf("  latency ms p50 %.2f p90 %.2f p99 %.2f max %.1f\n", percentile(t.ms, 50), percentile(t.ms, 90),
-                percentile(t.ms, 99), t.ms.back());
+    std::printf("  latency ms p50 %.2f p90 %.2f p99 %.2f max %.1f\n", bench::percentile(t.ms, 50),
+                bench::percentile(t.ms, 90), bench::percentile(t.ms, 99), t.ms.back());
   }
   std::string non_2xx;
   for (const auto& [status, count] : t.non_2xx) non_2xx += " " + std::to_string(status) + ":" + std::to_string(count);
@@ -304,8 +266,8 @@ void report(const char* name, Tally& t, double seconds) {
   std::sort(t.statement_ms.begin(), t.statement_ms.end());
   std::printf("  statements completed %ld (%.1f/s)", t.statements, static_cast<double>(t.statements) / seconds);
   if (!t.statement_ms.empty()) {
-    std::printf(", POST to result ms p50 %.1f p99 %.1f max %.1f", percentile(t.statement_ms, 50),
-                percentile(t.statement_ms, 99), t.statement_ms.back());
+    std::printf(", POST to result ms p50 %.1f p99 %.1f max %.1f", bench::percentile(t.statement_ms, 50),
+                bench::percentile(t.statement_ms, 99), t.statement_ms.back());
   }
   std::printf("\n");
 }
@@ -313,9 +275,7 @@ void report(const char* name, Tally& t, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) return std::fputs(kUsage, stdout), 0;
-  }
+  if (bench::wants_help(argc, argv)) return std::fputs(kUsage, stdout), 0;
   Args args;
   if (!parse_args(argc, argv, args)) return 2;
 
@@ -336,8 +296,8 @@ int main(int argc, char** argv) {
                                           std::vector<Tally>(phases));
   std::atomic<long> newest_statement{-1};  // none yet
   ErrorSamples samples;
-  std::vector<ProcStatus> proc;  // before, then at the end of each phase
-  if (args.pid) proc.push_back(proc_status(*args.pid));
+  std::vector<bench::ProcStatus> proc;  // before, then at the end of each phase
+  if (args.pid) proc.push_back(bench::proc_status(*args.pid));
 
   const Schedule schedule{Clock::now(), std::chrono::seconds(args.warmup_s), std::chrono::seconds(args.duration_s),
                           args.runs};
@@ -352,7 +312,7 @@ int main(int argc, char** argv) {
   }
   for (long phase = 0; phase <= args.runs; ++phase) {
     std::this_thread::sleep_until(schedule.end_of(phase));
-    if (args.pid) proc.push_back(proc_status(*args.pid));
+    if (args.pid) proc.push_back(bench::proc_status(*args.pid));
   }
   for (auto& t : threads) t.join();
 

@@ -3,16 +3,14 @@
 //   bench_statement_roundtrip BASE_URL [N] [--session ID] [--pid PID] [--warmup W] [--keep]
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <livy/client.h>
+
+#include "bench_util.h"
 
 namespace {
 
@@ -31,56 +29,33 @@ const char* const kUsage =
 struct Args {
   std::string base_url;
   long n = 1000;
-  std::optional<std::int64_t> session;
+  std::optional<long> session;
   std::optional<long> pid;
   long warmup = 5;
   bool keep = false;
 };
 
-bool parse_number(const char* text, long& out) {
-  char* end = nullptr;
-  out = std::strtol(text, &end, 10);
-  return end != text && *end == '\0' && out >= 0;
-}
-
 // Fills `args`; false (after saying why) when the command line is wrong.
 bool parse_args(int argc, char** argv, Args& args) {
+  const bench::Options options{
+      .numbers = {{"--warmup", &args.warmup}},
+      .optional_numbers = {{"--session", &args.session}, {"--pid", &args.pid}},
+      .flags = {{"--keep", &args.keep}},
+  };
   std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const bool takes_value = arg == "--session" || arg == "--pid" || arg == "--warmup";
-    if (takes_value && i + 1 >= argc) return std::fprintf(stderr, "missing value after %s\n", arg.c_str()), false;
-    long value = 0;
-    if (takes_value && !parse_number(argv[i + 1], value)) {
-      return std::fprintf(stderr, "%s wants a number, not '%s'\n", arg.c_str(), argv[i + 1]), false;
-    }
-    if (arg == "--session") args.session = value, ++i;
-    else if (arg == "--pid") args.pid = value, ++i;
-    else if (arg == "--warmup") args.warmup = value, ++i;
-    else if (arg == "--keep") args.keep = true;
-    else if (arg.rfind("--", 0) == 0) return std::fprintf(stderr, "unknown option %s\n", arg.c_str()), false;
-    else positional.push_back(arg);
-  }
+  if (!bench::parse_options(argc, argv, options, positional)) return false;
   if (positional.empty() || positional.size() > 2) return std::fputs(kUsage, stderr), false;
   args.base_url = positional[0];
-  if (positional.size() == 2 && (!parse_number(positional[1].c_str(), args.n) || args.n == 0)) {
+  if (positional.size() == 2 && (!bench::parse_number(positional[1].c_str(), args.n) || args.n == 0)) {
     return std::fprintf(stderr, "N must be a positive number, not '%s'\n", positional[1].c_str()), false;
   }
   return true;
 }
 
-// VmRSS of `pid` in kB, from /proc/PID/status; nullopt when unreadable.
-std::optional<long> rss_kb(long pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
-  }
-  return std::nullopt;
-}
-
 void print_rss(const Args& args, const char* when) {
   if (!args.pid) return;
-  if (const auto kb = rss_kb(*args.pid)) std::printf("rss %-6s %ld kB (%.1f MiB)\n", when, *kb, *kb / 1024.0);
+  const long kb = bench::proc_status(*args.pid).rss_kb;
+  if (kb >= 0) std::printf("rss %-6s %ld kB (%.1f MiB)\n", when, kb, kb / 1024.0);
   else std::printf("rss %-6s unknown (cannot read /proc/%ld/status)\n", when, *args.pid);
 }
 
@@ -95,18 +70,10 @@ std::optional<std::string> round_trip(livy::Client& client, std::int64_t session
   return std::nullopt;
 }
 
-// Nearest-rank percentile `p` (0..100] of ascending `sorted`, which is not empty.
-double percentile(const std::vector<double>& sorted, double p) {
-  const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) return std::fputs(kUsage, stdout), 0;
-  }
+  if (bench::wants_help(argc, argv)) return std::fputs(kUsage, stdout), 0;
   Args args;
   if (!parse_args(argc, argv, args)) return 2;
 
@@ -160,8 +127,8 @@ int main(int argc, char** argv) {
               seconds, static_cast<double>(ms.size()) / seconds);
   if (!ms.empty()) {
     std::sort(ms.begin(), ms.end());
-    std::printf("latency ms p50 %.2f p90 %.2f p99 %.2f max %.2f\n", percentile(ms, 50), percentile(ms, 90),
-                percentile(ms, 99), ms.back());
+    std::printf("latency ms p50 %.2f p90 %.2f p99 %.2f max %.2f\n", bench::percentile(ms, 50),
+                bench::percentile(ms, 90), bench::percentile(ms, 99), ms.back());
   }
   print_rss(args, "after");
 
