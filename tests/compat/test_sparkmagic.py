@@ -124,6 +124,32 @@ def controller(sm, livyd):
         ctl.delete_session_by_name(name)
 
 
+def test_scala_session_sql_store_and_send(sm, livyd):
+    # The `spark` kernel: generated Scala code for %%sql, -o and send_to_spark. Started first,
+    # and alone, because its REPL warms up before the session is idle.
+    display = Display()
+    ctl = sm.SparkController(display)
+    name = new_marker("sparkmagic-scala")
+    livyd.markers.append(name)
+    ctl.add_session(name, sm.Endpoint(livyd.base_url, None), False,
+                    {"kind": "spark", "heartbeatTimeoutInSecond": 60, "name": name, "conf": {}})
+    try:
+        assert "SparkSession available as 'spark'." in display.lines
+        ok, out, _ = ctl.run_command(sm.Command("val x = 40\nx + 2"), name)
+        assert ok and "Int = 42" in out
+        df = ctl.run_sqlquery(sm.SQLQuery("SELECT id, id * 2 AS twice FROM range(3)"), name)
+        assert df["twice"].tolist() == [0, 2, 4]
+        ctl.run_command(sm.Command('val rows = spark.range(3).selectExpr("id", "id * id AS sq")'), name)
+        assert ctl.run_command(sm.SparkStoreCommand("rows"), name)["sq"].tolist() == [0, 1, 4]
+        ctl.run_command(sm.SendStringToSparkCommand("local_s", "from the notebook", "remote_s"), name)
+        ok, out, _ = ctl.run_command(sm.Command("println(remote_s.toUpperCase)"), name)
+        assert ok and "FROM THE NOTEBOOK" in out
+        ok, out, _ = ctl.run_command(sm.Command("val broken: Int = \"no\""), name)
+        assert ok is False and "type mismatch" in out
+    finally:
+        ctl.delete_session_by_name(name)
+
+
 def test_add_session_waits_for_idle_and_finds_spark(controller, livyd):
     # start() ran the statement `spark` and saw `ok`: the SQL code will use `spark`.
     session = controller.get_session_by_name_or_default(controller.name)
