@@ -75,12 +75,13 @@ void upload(JobRunner& jobs, std::size_t limit, ResourceKind kind, const char* f
 
 void mount_jobs(httplib::Server& server, Runtime& runtime) {
   JobRunner& jobs = runtime.jobs();
+  const SessionManager& sessions = runtime.sessions();
   const std::size_t body_limit = runtime.config().request_max_bytes;
   const std::size_t upload_limit = runtime.config().upload_max_bytes;
 
   // submit-job and run-job answer alike: Livy's clients expect SENT from the POST (and only from it).
-  const auto submit = [&jobs, body_limit](bool run_now) {
-    return [&jobs, body_limit, run_now](const httplib::Request& req, httplib::Response& res,
+  const auto submit = [&jobs, &sessions, body_limit](bool run_now) {
+    return [&jobs, &sessions, body_limit, run_now](const httplib::Request& req, httplib::Response& res,
                                         const httplib::ContentReader& reader) {
       const auto body = read_body(req, reader, body_limit);
       if (!body) return fail(res, body.status());
@@ -90,7 +91,7 @@ void mount_jobs(httplib::Server& server, Runtime& runtime) {
       const std::string session = req.matches[1].str();
       const auto job = jobs.submit(session, *request);
       if (!job) return fail(res, job.status());
-      res.set_header("Location", "/sessions/" + path_segment(session) + "/jobs/" + std::to_string(job->id));
+      res.set_header("Location", session_path(sessions, session) + "/jobs/" + std::to_string(job->id));
       reply(res, 201, job_json(Job{job->id, JobState::kSent, std::nullopt, std::nullopt}));
     };
   };

@@ -58,6 +58,14 @@ inline std::string path_segment(std::string_view text) {
   return out;
 }
 
+// The path of a session for a Location header: by its numeric id, as Livy's are, also
+// when the request named it (`ref` is the path's segment as given).
+inline std::string session_path(const SessionManager& sessions, const std::string& ref) {
+  std::string out = "/sessions/";
+  if (const auto session = sessions.get(ref)) return out + std::to_string(session->id);
+  return out + path_segment(ref);  // gone since: the name is still a valid path
+}
+
 inline void reply(httplib::Response& res, int status, std::string body) {
   res.status = status;
   res.set_content(std::move(body), kJson);

@@ -90,6 +90,7 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
 
 void mount_statements(httplib::Server& server, Runtime& runtime) {
   StatementRunner& statements = runtime.statements();
+  const SessionManager& sessions = runtime.sessions();
   const std::size_t body_limit = runtime.config().request_max_bytes;
 
   server.Get(route("/sessions/{id}/statements"), [&statements](const httplib::Request& req, httplib::Response& res) {
@@ -104,7 +105,7 @@ void mount_statements(httplib::Server& server, Runtime& runtime) {
     reply(res, 200, statement_list_json(*page));
   });
 
-  server.Post(route("/sessions/{id}/statements"), [&statements, body_limit](const httplib::Request& req,
+  server.Post(route("/sessions/{id}/statements"), [&sessions, &statements, body_limit](const httplib::Request& req,
                                                                            httplib::Response& res,
                                                                            const httplib::ContentReader& reader) {
     const auto body = read_body(req, reader, body_limit);
@@ -114,7 +115,7 @@ void mount_statements(httplib::Server& server, Runtime& runtime) {
     const std::string session = req.matches[1].str();
     const auto st = statements.submit(session, *request);
     if (!st) return fail(res, st.status());
-    res.set_header("Location", "/sessions/" + path_segment(session) + "/statements/" + std::to_string(st->id));
+    res.set_header("Location", session_path(sessions, session) + "/statements/" + std::to_string(st->id));
     reply(res, 201, statement_json(*st));
   });
 

@@ -285,6 +285,11 @@ def test_session_becomes_idle_with_app_id(livyd, shared, started):
     assert ui is None or ui.startswith("http"), f"sparkUiUrl {ui!r}"
     by_name = livyd.session(started["shared"].name)
     assert by_name["id"] == shared, "a session must be reachable by its name"
+    # A statement posted by the session's name: Location names the session by its id, as Livy's does.
+    resp = livyd.post(f"/sessions/{started['shared'].name}/statements", {"code": "1"})
+    st = livyd.json_of(resp, expect=201)
+    assert resp.headers.get("Location") == f"/sessions/{shared}/statements/{st['id']}"
+    livyd.wait_statement(shared, st["id"], timeout=30)
 
 
 def test_early_statement_ran_once_idle(livyd, shared):
