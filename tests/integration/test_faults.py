@@ -10,7 +10,10 @@ end every acknowledged batch and statement must be accounted for with a truthful
 - a statement of the session whose driver was killed: the result it had before the
   kill, else `error` / `cancelled` with a `SessionEnded` output; the session `dead`.
 
-The seed is printed; LIVYD_FAULT_SEED=N replays a run. This module runs its own livyd.
+The seed is printed; LIVYD_FAULT_SEED=N replays a run. Without it the seed is
+DEFAULT_SEED, so the test suite walks the same schedule every time and fails only
+when the code changed; LIVYD_FAULT_SEED=random explores a new schedule (seven
+random seeds passed when this default was set). This module runs its own livyd.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from livyd_testlib import (
     stop_livyd,
 )
 
+DEFAULT_SEED = 636816788  # one of the random seeds that passed
 START_TIMEOUT = 120.0
 ROUNDS = 6
 
@@ -45,7 +49,8 @@ def kill_group_of(marker: str) -> bool:
 
 
 def test_every_acknowledged_batch_and_statement_is_accounted_for(livyd_bin, spark_home, tmp_path_factory):
-    seed = int(os.environ.get("LIVYD_FAULT_SEED", random.randrange(1 << 30)))
+    wanted = os.environ.get("LIVYD_FAULT_SEED", str(DEFAULT_SEED))
+    seed = random.randrange(1 << 30) if wanted == "random" else int(wanted)
     print(f"fault injection seed: {seed} (LIVYD_FAULT_SEED={seed} replays it)")
     rng = random.Random(seed)
     work = Path(os.path.realpath(tmp_path_factory.mktemp("faults")))
