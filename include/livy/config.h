@@ -28,6 +28,10 @@ struct Config {
                                          // unless the next request comes at once. Longer saves reconnects.
   int listen_backlog = 1024;             // server.listen-backlog: connections the kernel queues before livyd
                                          // accepts them; a burst beyond it stalls clients for seconds.
+  bool csrf_protection = false;          // server.csrf-protection / livy.server.csrf-protection.enabled:
+                                         // requests other than GET, HEAD, OPTIONS and TRACE must carry an
+                                         // X-Requested-By header (any value), else 400. Off, as in Livy:
+                                         // most clients never send it.
 
   // --- state ---
   std::string data_dir = "./var";        // store.data-dir: SQLite store, logs of batches and sessions.

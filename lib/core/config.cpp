@@ -4,6 +4,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <optional>
 
 #include "core/config_text.h"
 #include "core/text_values.h"
@@ -125,6 +126,10 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(int_key({"server.listen-backlog", "", std::to_string(d.listen_backlog),
                          "Connections the kernel queues for livyd to accept (capped by net.core.somaxconn)."},
                         &Config::listen_backlog, 1, 65535));
+    k.push_back(bool_key({"server.csrf-protection", "livy.server.csrf-protection.enabled", "false",
+                          "Requests other than GET, HEAD, OPTIONS and TRACE must carry an X-Requested-By "
+                          "header (any value), else 400, as in Livy."},
+                         &Config::csrf_protection));
     k.push_back(string_key({"store.data-dir", "", d.data_dir,
                             "Directory of the SQLite store and of batch and session logs."},
                            &Config::data_dir));
@@ -248,7 +253,24 @@ bool is_ignored_livy_key(const std::string& key) {
   return false;
 }
 
+// livy.conf security settings livyd does not implement yet. Running without what such a
+// key asks for (authentication, access control, TLS) would open what the operator meant
+// to close, so a value that turns one on is refused; "" or false is accepted silently.
+std::optional<std::string> unsupported_security(const std::string& key, const std::string& value) {
+  const std::string v = trim(value);
+  const bool on = !v.empty() && v != "false";
+  if (key == "livy.server.auth.type" && on) return "authentication";
+  if (key == "livy.server.access-control.enabled" && on) return "access control";
+  if (key == "livy.keystore" && on) return "TLS (HTTPS)";
+  return std::nullopt;
+}
+
 Status apply(Config& config, const std::string& key, const std::string& value, std::vector<std::string>* warnings) {
+  if (const auto feature = unsupported_security(key, value)) {
+    return Status::invalid_argument(key + " = " + trim(value) + " asks for " + *feature +
+                                    ", which livyd does not implement yet; livyd will not run without it. "
+                                    "Remove the key to run livyd with no " + *feature + ".");
+  }
   const KeyDef* def = find_key(key);
   if (def == nullptr) {
     if (warnings != nullptr && !is_ignored_livy_key(key)) warnings->push_back("unknown configuration key '" + key + "'");

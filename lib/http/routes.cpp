@@ -32,8 +32,17 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   const std::size_t body_limit = runtime.config().request_max_bytes;
   const std::size_t upload_limit = runtime.config().upload_max_bytes;
   server.set_payload_max_length(std::max(body_limit, upload_limit + std::min(kMultipartOverhead, SIZE_MAX - upload_limit)));
-  server.set_pre_routing_handler([body_limit, upload = std::regex(route("/sessions/{id}/upload-{kind}"))](
+  server.set_pre_routing_handler([body_limit, csrf = runtime.config().csrf_protection,
+                                  upload = std::regex(route("/sessions/{id}/upload-{kind}"))](
                                      const httplib::Request& req, httplib::Response& res) {
+    // server.csrf-protection: a browser's cross-site form or fetch cannot set this header
+    // without a CORS preflight, which livyd never grants. Livy's check and message.
+    if (csrf && !req.has_header("X-Requested-By") && req.method != "GET" && req.method != "HEAD" &&
+        req.method != "OPTIONS" && req.method != "TRACE") {
+      res.set_header("Connection", "close");  // the body stays unread
+      fail(res, Status::invalid_argument("Missing Required Header for CSRF protection."));
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (!req.has_header("Content-Length") || (req.method == "POST" && std::regex_match(req.path, upload))) {
       return httplib::Server::HandlerResponse::Unhandled;
     }

@@ -107,11 +107,11 @@ livy.environment = production
 TEST_CASE("unknown keys are warnings, not errors", "[config]") {
   TempDir dir;
   SECTION("livy.conf") {
-    const auto l = load(dir, "livy.conf", "livy.server.csrf-protection.enabled = true\nlivy.server.port = 9001\n");
+    const auto l = load(dir, "livy.conf", "livy.server.yarn.app-lookup-timeout = 60s\nlivy.server.port = 9001\n");
     REQUIRE(l.status.is_ok());
     CHECK(l.config.port == 9001);
     REQUIRE(l.warnings.size() == 1);
-    CHECK_THAT(l.warnings[0], Contains("livy.server.csrf-protection.enabled"));
+    CHECK_THAT(l.warnings[0], Contains("livy.server.yarn.app-lookup-timeout"));
   }
   SECTION("YAML") {
     const auto l = load(dir, "c.yaml", "server:\n  port: 9002\n  colour: blue\n");
@@ -119,6 +119,34 @@ TEST_CASE("unknown keys are warnings, not errors", "[config]") {
     CHECK(l.config.port == 9002);
     REQUIRE(l.warnings.size() == 1);
     CHECK_THAT(l.warnings[0], Contains("server.colour"));
+  }
+}
+
+TEST_CASE("livy.conf's CSRF switch is honoured; security livyd lacks is refused, not ignored", "[config]") {
+  TempDir dir;
+  const auto csrf = load(dir, "livy.conf", "livy.server.csrf-protection.enabled = true\n");
+  REQUIRE(csrf.status.is_ok());
+  CHECK(csrf.config.csrf_protection);
+  CHECK(csrf.warnings.empty());
+  CHECK_FALSE(livy::Config{}.csrf_protection);
+
+  // Running open where the operator asked for authentication, access control or TLS
+  // would be worse than not running.
+  for (const char* line : {"livy.server.auth.type = kerberos", "livy.server.auth.type = ldap",
+                           "livy.server.access-control.enabled = true", "livy.keystore = /etc/livy/keystore.jks"}) {
+    INFO(line);
+    const auto l = load(dir, "livy.conf", std::string("livy.server.port = 9001\n") + line + "\n");
+    CHECK(l.status.code() == livy::ErrorCode::kInvalidArgument);
+    CHECK_THAT(l.status.message(), Contains("livy.conf:2: ") && Contains("does not implement"));
+  }
+  const auto yaml = load(dir, "c.yaml", "livy:\n  server:\n    auth:\n      type: kerberos\n");
+  CHECK_THAT(yaml.status.message(), Contains("authentication"));
+  // Off, or empty, asks for nothing.
+  for (const char* line : {"livy.server.auth.type =", "livy.server.access-control.enabled = false"}) {
+    INFO(line);
+    const auto l = load(dir, "livy.conf", std::string(line) + "\n");
+    CHECK(l.status.is_ok());
+    CHECK(l.warnings.size() == 1);  // an unknown key, as before
   }
 }
 
@@ -250,6 +278,7 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"monitor.interval", "10ms"},
       {"server.keep-alive-requests", "7"}, {"store.sync-statements", "off"},
       {"server.keep-alive-timeout", "2s"}, {"server.listen-backlog", "64"},
+      {"server.csrf-protection", "true"},
       {"sessions.max-sessions", "5"},     {"sessions.start-timeout", "90s"},
       {"sessions.driver-host", "10.0.0.5"}, {"sessions.driver-port", "7077"},
       {"sessions.driver-script", "/opt/livyd/driver.py"}, {"statements.max-code-bytes", "64k"},

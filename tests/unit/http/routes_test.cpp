@@ -121,6 +121,39 @@ TEST_CASE("POST with a trailing or doubled slash works like POST /batches", "[ht
   CHECK(got->status == 200);
 }
 
+TEST_CASE("server.csrf-protection: off by default; on, a change without X-Requested-By is 400", "[http]") {
+  SECTION("off: most clients never send the header") {
+    Fixture f;
+    const auto res = f.post_batch();
+    REQUIRE(res);
+    CHECK(res->status == 201);
+  }
+  SECTION("on") {
+    Fixture f([](livy::Config& c) { c.csrf_protection = true; });
+    const auto refused = f.post_batch();
+    REQUIRE(refused);
+    CHECK(refused->status == 400);
+    CHECK(is_json(refused));
+    CHECK(msg_of(refused) == "Missing Required Header for CSRF protection.");
+    const auto deleted = f.client().Delete("/batches/0");
+    REQUIRE(deleted);
+    CHECK(deleted->status == 400);
+    CHECK(f.t.launcher().launched().empty());
+
+    // Any value will do; reads need none.
+    const httplib::Headers with_header{{"X-Requested-By", "ambari"}};
+    const auto created = f.client().Post("/batches", with_header, f.body_for_job(), "application/json");
+    REQUIRE(created);
+    CHECK(created->status == 201);
+    const auto read = f.client().Get("/batches/0");
+    REQUIRE(read);
+    CHECK(read->status == 200);
+    const auto version = f.client().Get("/version");
+    REQUIRE(version);
+    CHECK(version->status == 200);
+  }
+}
+
 TEST_CASE("GET /batches/{id}, /state, by name", "[http]") {
   Fixture f;
   const auto created =
