@@ -35,9 +35,10 @@ struct Config {
 
   // --- state ---
   std::string data_dir = "./var";        // store.data-dir: SQLite store, logs of batches and sessions.
-  bool sync_statements = true;           // store.sync-statements: fsync each new statement before the
-                                         // 201 (survives a power cut; costs one disk sync, ~ms, per
-                                         // statement). Off: written, survives a crash of livyd only.
+  bool sync_statements = true;           // store.sync-statements: fsync each new statement (and job of
+                                         // the job API) before the 201 (survives a power cut; costs one
+                                         // disk sync, ~ms, per statement). Off: written, survives a crash
+                                         // of livyd only.
 
   // --- spark ---
   std::string spark_home;    // spark.home / livy.server.spark-home. Empty: $SPARK_HOME, then ./.venv's pyspark.

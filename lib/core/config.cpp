@@ -134,7 +134,7 @@ const std::vector<KeyDef>& key_defs() {
                             "Directory of the SQLite store and of batch and session logs."},
                            &Config::data_dir));
     k.push_back(bool_key({"store.sync-statements", "", "true",
-                          "Sync each new statement to disk before answering 201 (survives a power cut, "
+                          "Sync each new statement or job to disk before answering 201 (survives a power cut, "
                           "costs a disk sync per statement); false: survives a crash of livyd only."},
                          &Config::sync_statements));
     k.push_back(string_key({"spark.home", "livy.server.spark-home", "",

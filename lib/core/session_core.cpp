@@ -69,6 +69,7 @@ Status SessionCore::start() {
                                                config_.batch_kill_grace);
       e.child->adopt(rec.pid, false, rec.pid_identity);
       e.rec = std::move(rec);
+      load_jobs(e);
       if (e.rec.state == SessionState::kStarting) ++starting_;  // set_state counts it down when it leaves
       if (!is_final(e.rec.state)) recover(e);
       entries_.emplace(e.rec.id, std::move(e));
@@ -118,6 +119,7 @@ SessionCore::Entry* SessionCore::lookup(std::string_view id_or_name, std::option
   e.child = std::make_unique<ChildProcess>(launcher_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
                                            config_.batch_kill_grace);
   e.child->adopt(0, false);  // its log only
+  load_jobs(e);
   return &e;
 }
 
@@ -365,6 +367,7 @@ bool SessionCore::on_hello(const DriverMessage& hello, const std::shared_ptr<Dri
     // It sends `ready` next (again, if it was ready before the restart): it gets the start timeout for that.
     e.start_deadline = std::chrono::steady_clock::now() + config_.session_start_timeout;
     if (hello.resume) resume(e, hello);
+    resume_jobs(e, hello);
   }
   return true;
 }

@@ -104,6 +104,11 @@ struct SessionCore final : DriverEvents {
   void launch(Entry& e);
   void recover(Entry& e);                        // a live session found in the store at start
   void resume(Entry& e, const DriverMessage& hello);  // a driver reconnected: agree on the running statement
+  // A driver reconnected: agree on the job it runs; the unfinished jobs livyd had are queued again
+  // or ended truthfully (session_jobs.cpp).
+  void resume_jobs(Entry& e, const DriverMessage& hello);
+  void load_jobs(Entry& e);                      // the session's jobs from the store
+  void put_job(const Entry& e, const Job& job);  // a job's new state, written to the store
   void stop_all_for_shutdown();                  // server.stop-on-shutdown
   void dispatch(Entry& e);                       // sends the next waiting job or statement
   bool dispatch_job(Entry& e);                   // sends the next queued job; true if it did

@@ -38,6 +38,10 @@ Result<Job> SessionCore::submit_job(std::string_view session, const JobRequest& 
   job.job.state = JobState::kQueued;
   job.type = request.type;
   job.payload = request.job;
+  // In the store before the client hears of it, as a statement is (synced unless store.sync-statements is off).
+  const Status stored = store_.insert_job(JobRecord{e->rec.id, job.job, job.type, job.payload},
+                                          config_.sync_statements ? Durability::kSynced : Durability::kWritten);
+  if (!stored) return stored;
   q.jobs.push_back(std::move(job));
   const std::int64_t id = q.jobs.back().job.id;
   if (request.run_now) {
@@ -53,7 +57,8 @@ Result<Job> SessionCore::submit_job(std::string_view session, const JobRequest& 
 
 Result<Job> SessionCore::job(std::string_view session, std::int64_t id) {
   std::lock_guard lock(mu_);
-  Entry* e = find(session);
+  std::optional<Entry> archived;
+  Entry* e = lookup(session, archived);
   if (e == nullptr) return not_found(session);
   if (id < 0 || id >= static_cast<std::int64_t>(e->jobs.jobs.size())) return job_not_found(id);
   // Livy's client polls the job: that is activity, as a statement's is.
@@ -73,8 +78,11 @@ Status SessionCore::cancel_job(std::string_view session, std::int64_t id) {
     std::erase(q.queue, id);
     job.state = JobState::kCancelled;
     q.jobs[static_cast<std::size_t>(id)].payload.clear();
-  } else if (e->driver) {
-    e->driver->send(job_cancel_message(id));
+    put_job(*e, job);
+  } else {
+    q.cancelling = id;
+    // Without a driver (livyd restarted, it has not reconnected yet) it goes after `ready`.
+    if (e->driver) e->driver->send(job_cancel_message(id));
   }
   changed_.notify_all();
   return Status::ok();
@@ -111,7 +119,10 @@ void SessionCore::on_job_message(Entry& e, const DriverMessage& m) {
   if ((m.type != T::kJobStarted && m.type != T::kJobResult) || q.running != m.job_id) return;
   Job& job = q.jobs[static_cast<std::size_t>(m.job_id)].job;
   if (m.type == T::kJobStarted) {
-    if (job.state == JobState::kQueued) job.state = JobState::kStarted;
+    if (job.state == JobState::kQueued) {
+      job.state = JobState::kStarted;
+      put_job(e, job);
+    }
     changed_.notify_all();
     return;
   }
@@ -128,7 +139,9 @@ void SessionCore::on_job_message(Entry& e, const DriverMessage& m) {
     job.state = JobState::kSucceeded;
     job.result = m.job_result.value_or("");
   }
+  put_job(e, job);
   q.running.reset();
+  q.cancelling.reset();
   e.last_activity_ms = std::max(e.last_activity_ms, now_ms());
   set_state(e, SessionState::kIdle);
   dispatch(e);
@@ -146,13 +159,90 @@ void SessionCore::end_jobs(Entry& e, const std::string& reason) {
       entry.job.state = JobState::kCancelled;
     }
     entry.payload.clear();
+    put_job(e, entry.job);
   }
   q.queue.clear();
   q.running.reset();
+  q.cancelling.reset();
   q.pending.clear();
   for (auto& [rid, reply] : q.replies) {
     if (!reply.done) reply = {true, "the session ended: " + reason};
   }
+  changed_.notify_all();
+}
+
+void SessionCore::put_job(const Entry& e, const Job& job) {
+  // Like a statement's later changes: written, not synced; a failure leaves memory authoritative.
+  (void)store_.update_job(e.rec.id, job);
+}
+
+void SessionCore::load_jobs(Entry& e) {
+  auto records = store_.load_jobs(e.rec.id);
+  if (!records) {
+    e.child->append_note("livyd could not read the session's jobs from the store: " + records.status().message());
+    return;
+  }
+  for (auto& r : *records) {
+    // Ids are positions: a gap (a row lost) is filled with a job that says so rather than shifting the rest.
+    while (static_cast<std::int64_t>(e.jobs.jobs.size()) < r.job.id) {
+      SessionJobs::Entry missing;
+      missing.job.id = static_cast<std::int64_t>(e.jobs.jobs.size());
+      missing.job.state = JobState::kFailed;
+      missing.job.error = "livyd lost this job's record";
+      e.jobs.jobs.push_back(std::move(missing));
+    }
+    if (r.job.id != static_cast<std::int64_t>(e.jobs.jobs.size())) continue;
+    e.jobs.jobs.push_back({std::move(r.job), r.type, std::move(r.payload)});
+  }
+  // Until the driver says what it holds (resume_jobs), the started job counts as in flight and
+  // the others wait, in id order: a session whose driver never returns ends them as end_jobs does.
+  for (const auto& entry : e.jobs.jobs) {
+    if (entry.job.state == JobState::kStarted) e.jobs.running = entry.job.id;
+    if (entry.job.state == JobState::kQueued) e.jobs.queue.push_back(entry.job.id);
+  }
+}
+
+void SessionCore::resume_jobs(Entry& e, const DriverMessage& hello) {
+  SessionJobs& q = e.jobs;
+  const auto unfinished = [&](std::optional<std::int64_t> id) {
+    return id && *id < static_cast<std::int64_t>(q.jobs.size()) &&
+           !is_final(q.jobs[static_cast<std::size_t>(*id)].job.state);
+  };
+  // As for statements: one thing at a time, so the job livyd has no result for is the one the driver
+  // runs (or has queued), or the one whose job-result it replays after `ready`.
+  std::optional<std::int64_t> in_driver;
+  if (hello.resume && unfinished(hello.resume_running_job)) {
+    in_driver = hello.resume_running_job;
+  } else if (hello.resume && unfinished(hello.resume_last_job)) {
+    in_driver = hello.resume_last_job;
+  }
+  q.running.reset();
+  q.queue.clear();
+  for (auto& entry : q.jobs) {
+    Job& job = entry.job;
+    if (is_final(job.state)) continue;
+    if (job.id == in_driver) {
+      q.running = job.id;
+      if (job.state == JobState::kQueued) {
+        job.state = JobState::kStarted;
+        put_job(e, job);
+      }
+    } else if (job.state == JobState::kStarted || entry.payload.empty()) {
+      // It reached the driver, which now knows nothing of it: its result is lost. Running it
+      // again could repeat what it did, so it fails and says why.
+      job.state = JobState::kFailed;
+      job.error = hello.resume && !hello.resume_jobs
+                      ? "livyd restarted while the job ran, and this driver does not report jobs when it "
+                        "reconnects: its result is lost"
+                      : "livyd restarted while the job ran, and the driver reconnected without it or its result";
+      entry.payload.clear();
+      put_job(e, job);
+    } else {
+      // Never reached the driver (not sent, or its `job` message was lost with the connection): it goes again.
+      q.queue.push_back(job.id);
+    }
+  }
+  if (q.cancelling != q.running) q.cancelling.reset();
   changed_.notify_all();
 }
 

@@ -19,7 +19,9 @@ struct SessionJobs {
   struct Entry {
     Job job;
     JobType type = JobType::kPySpark;
-    std::string payload;  // the job's bytes; dropped once sent to the driver
+    // The job's bytes; dropped once sent to the driver. The store keeps them until the job is
+    // final, so a job livyd sent but its driver never received goes again after a restart.
+    std::string payload;
   };
   struct Resource {
     ResourceKind kind = ResourceKind::kFile;
@@ -33,6 +35,7 @@ struct SessionJobs {
   std::vector<Entry> jobs;                    // index = job id
   std::deque<std::int64_t> queue;             // queued job ids, in the order they will be sent
   std::optional<std::int64_t> running;        // sent to the driver, no result yet
+  std::optional<std::int64_t> cancelling;     // `running`, cancelled by a client: job-cancel again after a reconnect
   std::vector<Resource> pending;              // added before the driver was ready; sent at `ready`
   std::map<std::int64_t, Reply> replies;      // add-resource requests awaiting an answer, by request id
   std::set<std::string> upload_names;         // file names uploaded to the session, or being uploaded

@@ -200,12 +200,13 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       e.ready = true;
       e.rec.app_id = m.app_id;
       e.rec.spark_ui_url = m.spark_ui_url;
-      set_state(e, e.running ? SessionState::kBusy : SessionState::kIdle);
+      set_state(e, e.running || e.jobs.running ? SessionState::kBusy : SessionState::kIdle);
       (void)store_.update_session(e.rec);
       // After a reconnect: a cancel the driver may have missed goes again (a repeat is harmless).
       if (e.running && e.statements[static_cast<std::size_t>(*e.running)].state == StatementState::kCancelling) {
         e.driver->send(cancel_message(*e.running));
       }
+      if (e.jobs.running && e.jobs.cancelling == e.jobs.running) e.driver->send(job_cancel_message(*e.jobs.running));
       send_pending_resources(e);
       dispatch(e);
       break;

@@ -75,6 +75,9 @@ Result<DriverMessage> decode_driver_message(const std::string& text) {
       };
       m.resume_running = id("running");
       m.resume_last = id("last");
+      m.resume_jobs = member(*r, "runningJob") != nullptr || member(*r, "lastJob") != nullptr;
+      m.resume_running_job = id("runningJob");
+      m.resume_last_job = id("lastJob");
     }
   } else if (*type == "warming") {
     m.type = T::kWarming;

@@ -33,6 +33,11 @@ struct DriverMessage {
   bool resume = false;
   std::optional<std::int64_t> resume_running;
   std::optional<std::int64_t> resume_last;
+  // The same for jobs (`runningJob`, `lastJob`); resume_jobs is false when the driver sent
+  // neither field (a driver older than jobs surviving a restart).
+  bool resume_jobs = false;
+  std::optional<std::int64_t> resume_running_job;
+  std::optional<std::int64_t> resume_last_job;
   // ready
   std::optional<std::string> app_id;
   std::optional<std::string> spark_ui_url;

@@ -27,6 +27,12 @@ class Stmt {
     else sqlite3_bind_null(stmt_, i);
   }
 
+  // Bytes that need not be UTF-8 (a job's payload or result).
+  void bind_blob(int i, const std::optional<std::string>& v) {
+    if (v) sqlite3_bind_blob(stmt_, i, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
+    else sqlite3_bind_null(stmt_, i);
+  }
+
   std::int64_t int_at(int col) { return sqlite3_column_int64(stmt_, col); }
   std::string text_at(int col) {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
@@ -35,6 +41,11 @@ class Stmt {
   std::optional<std::string> opt_text_at(int col) {
     if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
     return text_at(col);
+  }
+  std::optional<std::string> opt_blob_at(int col) {
+    if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+    return p == nullptr ? std::string() : std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
   }
 
  private:

@@ -54,6 +54,17 @@ CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ALTER TABLE batches ADD COLUMN pid_identity TEXT NOT NULL DEFAULT '';
 ALTER TABLE sessions ADD COLUMN pid_identity TEXT NOT NULL DEFAULT '';
 )sql",
+    R"sql(
+CREATE TABLE jobs (
+  session_id INTEGER NOT NULL REFERENCES sessions(id),
+  id INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  state TEXT NOT NULL,
+  payload BLOB,
+  result BLOB,
+  error TEXT,
+  PRIMARY KEY (session_id, id));
+)sql",
 };
 
 std::optional<BatchState> batch_state_from(const std::string& s) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "livy/batch.h"
+#include "livy/job.h"
 #include "livy/session.h"
 #include "livy/status.h"
 
@@ -62,6 +63,14 @@ struct StatementRecord {
   Statement statement;
 };
 
+// Everything the store keeps of a job of the job API.
+struct JobRecord {
+  std::int64_t session_id = 0;
+  Job job;
+  JobType type = JobType::kPySpark;
+  std::string payload;  // the job's serialized bytes; kept only while the job is not final
+};
+
 // How far a write has gone when the call returns.
 enum class Durability {
   kSynced,    // on the disk (fsync): survives a power cut. For acknowledged creates.
@@ -95,11 +104,18 @@ class Store {
   Status put_statement(std::int64_t session_id, const Statement& statement, Durability durability);
   Result<std::vector<Statement>> load_statements(std::int64_t session_id);
 
+  // A new job, with its payload.
+  Status insert_job(const JobRecord& record, Durability durability);
+  // Rewrites a job's state, result and error (written); a final job's payload is dropped.
+  Status update_job(std::int64_t session_id, const Job& job);
+  // The session's jobs in id order; `payload` is empty for final jobs.
+  Result<std::vector<JobRecord>> load_jobs(std::int64_t session_id);
+
   // Small values livyd keeps between runs (the driver channel's port, say); synced.
   std::optional<std::string> setting(const std::string& key);
   Status put_setting(const std::string& key, const std::string& value);
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
  private:
   explicit Store(sqlite3* db);

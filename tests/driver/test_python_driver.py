@@ -640,7 +640,7 @@ def test_reconnect_during_a_statement_resumes_it(limited_driver):
     statement_id = limited_driver.submit("import time\ntime.sleep(3)\nx = 5")
     limited_driver.expect(statement_id, "started")
     hello = reconnected(limited_driver)
-    assert hello["resume"] == {"running": statement_id, "last": last}, hello
+    assert hello["resume"] == {"running": statement_id, "last": last, "runningJob": None, "lastJob": None}, hello
     assert {k: hello[k] for k in ("version", "session", "secret")} == {
         "version": 1, "session": SESSION_ID, "secret": SECRET}, hello
     assert limited_driver.channel.next(10) == limited_driver.ready  # ready, again
@@ -657,10 +657,31 @@ def test_reconnect_replays_a_result_that_may_have_been_lost(limited_driver):
     statement_id = limited_driver.submit("y = 6\ny")
     msg, _ = limited_driver.result(statement_id)
     hello = reconnected(limited_driver)
-    assert hello["resume"] == {"running": None, "last": statement_id}, hello
+    assert hello["resume"] == {"running": None, "last": statement_id, "runningJob": None, "lastJob": None}, hello
     assert limited_driver.channel.next(10)["type"] == "ready"
     assert limited_driver.channel.next(10) == msg
     assert limited_driver.text("y") == "6"
+
+
+def test_reconnect_during_a_job_names_it_and_replays_its_result(limited_driver):
+    last_statement = limited_driver.next_id - 1
+    scope = {}
+    exec("def job(ctx):\n    import time\n    time.sleep(3)\n    return 7\n", scope)
+    job_id = send_job(limited_driver, scope["job"])
+    limited_driver.channel.wait_for(lambda m: m.get("type") == "job-started" and m.get("id") == job_id, 30,
+                                    "job-started")
+    hello = reconnected(limited_driver)
+    assert hello["resume"] == {"running": None, "last": last_statement, "runningJob": job_id, "lastJob": None}, hello
+    assert limited_driver.channel.next(10)["type"] == "ready"
+    assert limited_driver.channel.next(10)["type"] == "result"  # the last statement's, again
+    msg, _ = limited_driver.channel.wait_for(lambda m: m.get("type") == "job-result", RESULT_TIMEOUT, "job-result")
+    assert msg["id"] == job_id and unpickled(msg) == 7, msg
+    # The next reconnect no longer names the job as running, and replays its job-result after the result.
+    hello = reconnected(limited_driver)
+    assert hello["resume"] == {"running": None, "last": last_statement, "runningJob": None, "lastJob": job_id}, hello
+    assert limited_driver.channel.next(10)["type"] == "ready"
+    assert limited_driver.channel.next(10)["type"] == "result"
+    assert limited_driver.channel.next(10) == msg
 
 
 def test_lost_connection_stops_a_running_statement_and_exits(limited_driver):

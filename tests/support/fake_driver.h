@@ -94,10 +94,14 @@ class FakeDriver {
   // --- handshake ---
 
   // What a reconnecting driver says in its hello: the statement it received and has not
-  // answered, and the one whose result it sent last (absent: null).
+  // answered, and the one whose result it sent last (absent: null); the same for jobs when
+  // `jobs` is set (a driver from before jobs survived a restart sends no job fields).
   struct Resume {
     std::optional<std::int64_t> running;
     std::optional<std::int64_t> last;
+    bool jobs = false;
+    std::optional<std::int64_t> running_job = std::nullopt;
+    std::optional<std::int64_t> last_job = std::nullopt;
   };
 
   void hello(std::int64_t session_id, const std::string& secret, int version = 1,
@@ -114,10 +118,16 @@ class FakeDriver {
       if (resume) {
         w.Key("resume");
         w.StartObject();
-        for (const auto& [key, id] : {std::pair{"running", resume->running}, std::pair{"last", resume->last}}) {
+        const auto id_field = [&](const char* key, const std::optional<std::int64_t>& id) {
           w.Key(key);
           if (id) w.Int64(*id);
           else w.Null();
+        };
+        id_field("running", resume->running);
+        id_field("last", resume->last);
+        if (resume->jobs) {
+          id_field("runningJob", resume->running_job);
+          id_field("lastJob", resume->last_job);
         }
         w.EndObject();
       }

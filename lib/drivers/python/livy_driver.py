@@ -134,17 +134,19 @@ def connect_with_retry(address, secret, session_id, deadline_s):
 class Link:
     """The driver's side of the channel across livyd restarts: a Channel that, when the
     connection drops, is opened again with a `resume` hello for up to reconnect_s seconds.
-    While it is down, sends are dropped; `ready` and the last `result` are kept and sent
-    again after the reconnect, so livyd learns what it missed."""
+    While it is down, sends are dropped; `ready`, the last `result` and the last `job-result`
+    are kept and sent again after the reconnect, so livyd learns what it missed."""
 
     def __init__(self, channel, address, secret, session_id, reconnect_s):
         self._channel = channel
         self._where = (address, secret, session_id)
         self._reconnect_s = reconnect_s
-        self._lock = threading.Lock()  # guards _channel, _ready, _last_result; held while sending
+        self._lock = threading.Lock()  # guards _channel, _ready, _last_result, _last_job_result; held while sending
         self._ready = None
         self._last_result = None
-        self.unanswered = lambda: None  # set by the Driver: the statement received and not yet answered
+        self._last_job_result = None
+        # Set by the Driver: the statement ids and job_key()s received and not yet answered, in order.
+        self.unanswered = lambda: []
         self.closing = False            # set when the driver stops: no reconnect then
 
     def send(self, message):
@@ -154,6 +156,8 @@ class Link:
                 self._ready = message
             elif message.get("type") == "result":
                 self._last_result = message
+            elif message.get("type") == "job-result":
+                self._last_job_result = message
             if self._channel is None:
                 return
             try:
@@ -187,9 +191,15 @@ class Link:
 
         def attempt():
             with self._lock:
-                last = self._last_result["id"] if self._last_result else None
-                channel = Channel(*self._where, resume={"running": self.unanswered(), "last": last})
-                for message in (self._ready, self._last_result):
+                pending = self.unanswered()
+                resume = {
+                    "running": next((k for k in pending if not isinstance(k, tuple)), None),
+                    "last": self._last_result["id"] if self._last_result else None,
+                    "runningJob": next((k[1] for k in pending if isinstance(k, tuple)), None),
+                    "lastJob": self._last_job_result["id"] if self._last_job_result else None,
+                }
+                channel = Channel(*self._where, resume=resume)
+                for message in (self._ready, self._last_result, self._last_job_result):
                     if message is not None:
                         channel.send(message)
                 self._channel = channel
@@ -559,8 +569,8 @@ class Driver:
         self.lock = threading.Lock()   # guards running, cancelled, clean_shutdown; held while sending
         self.changed = threading.Condition(self.lock)  # notified when running changes
         self.running = None            # id of the statement running now
-        self.unanswered = []           # ids received and not yet answered with a result, in order
-        channel.unanswered = lambda: self.unanswered[0] if self.unanswered else None
+        self.unanswered = []           # ids and job_key()s received and not yet answered, in order
+        channel.unanswered = lambda: list(self.unanswered)
         self.cancelled = set()         # ids cancelled before their result was sent
         self.clean_shutdown = False    # livyd sent shutdown (rather than the connection dropping)
         self.closing = threading.Event()   # shutdown asked or connection lost
@@ -628,6 +638,8 @@ class Driver:
         elif kind == "job":
             if not is_id(msg.get("id")) or not isinstance(msg.get("job"), str):
                 raise ValueError("job needs an integer id and a string job")
+            with self.lock:
+                self.unanswered.append(job_key(msg["id"]))
             self.work.put(msg)
         elif kind == "job-cancel":
             if not is_id(msg.get("id")):
@@ -773,6 +785,7 @@ class Driver:
         with self.lock:
             if key in self.cancelled:  # cancelled before it started: it never runs
                 self.cancelled.discard(key)
+                self.answered(key)
                 self.send({"type": "job-result", "id": msg["id"], "result": None, "error": None, "cancelled": True})
                 return
             self.running = key
@@ -792,6 +805,7 @@ class Driver:
             self.changed.notify_all()
             was_cancelled = key in self.cancelled
             self.cancelled.discard(key)
+            self.answered(key)
             self.send({"type": "job-result", "id": msg["id"], "result": None if was_cancelled else result,
                        "error": None if was_cancelled else error, "cancelled": was_cancelled})
 

@@ -21,6 +21,15 @@ TEST_CASE("decode_driver_message reads a hello, with and without resume", "[driv
   CHECK(resume->resume);
   CHECK(resume->resume_running == 4);
   CHECK_FALSE(resume->resume_last.has_value());
+  CHECK_FALSE(resume->resume_jobs);  // an older driver: it says nothing about jobs
+
+  const auto jobs = decode_driver_message(
+      R"({"type":"hello","version":1,"session":7,"secret":"s","resume":{"running":null,"last":2,"runningJob":null,"lastJob":5}})");
+  REQUIRE(jobs.has_value());
+  CHECK(jobs->resume_jobs);
+  CHECK_FALSE(jobs->resume_running_job.has_value());
+  CHECK(jobs->resume_last_job == 5);
+  CHECK(jobs->resume_last == 2);
 }
 
 TEST_CASE("decode_driver_message reads `warming`, which has no fields", "[driver]") {
