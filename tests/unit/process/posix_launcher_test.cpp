@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <sstream>
+#include <thread>
 
 #include "livy/process.h"
 #include "support/eventually.h"
@@ -145,6 +147,10 @@ TEST_CASE("process_identity tells processes apart and knows no gone process", "[
   const std::string self = l->process_identity(::getpid());
   CHECK_FALSE(self.empty());
   CHECK(self == l->process_identity(::getpid()));  // stable
+  // The start time counts clock ticks (10 ms): a child started within the tick this test
+  // process started in would have the same one (ctest starts a process per test case, so
+  // that happened). A reused pid comes far later; two ticks are enough to tell them apart.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2 * 1000 / ::sysconf(_SC_CLK_TCK) + 1));
   const auto pid = l->launch(shell("exec sleep 60", dir, false));
   REQUIRE(pid.has_value());
   const std::string child = l->process_identity(*pid);
