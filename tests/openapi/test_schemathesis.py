@@ -99,12 +99,12 @@ def seed_resources(client, app: Path) -> None:
     session = client.post_json("/sessions", {"kind": "pyspark", "name": SEED_NAME}, expect=201)
     statement = client.post_json(f"/sessions/{session['id']}/statements", {"code": "1 + 1"}, expect=201)
     assert (batch["id"], session["id"], statement["id"]) == (0, 0, 0), "a fresh livyd numbers from 0"
-    # A statement posted by session name: its Location names the session as the request
-    # did, percent-encoded, and leads back to the statement.
+    # A statement posted by session name (percent-encoded): its Location names the session
+    # by its id, as Livy's does, and leads back to the statement.
     by_name = client.post(f"/sessions/{quote(SEED_NAME, safe='')}/statements", {"code": "2 + 2"})
     second = client.json_of(by_name, 201)
     location = by_name.headers.get("Location", "")
-    assert location == f"/sessions/{quote(SEED_NAME, safe='')}/statements/{second['id']}", location
+    assert location == f"/sessions/{session['id']}/statements/{second['id']}", location
     assert client.get_json(location)["code"] == "2 + 2"
 
 
