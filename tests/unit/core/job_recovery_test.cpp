@@ -12,23 +12,6 @@ using Resume = FakeDriver::Resume;
 
 namespace {
 
-struct Attached {
-  std::unique_ptr<FakeDriver> driver;
-  livy_test::DriverEnv env;
-};
-
-Attached attached(TestRuntime& t, std::int64_t id) {
-  Attached a{nullptr, env_of(t, id)};
-  a.driver = attach(t, id);
-  return a;
-}
-
-void restart(TestRuntime& t, std::initializer_list<int> alive_groups) {
-  t.close_and_forget_children();
-  for (int pgid : alive_groups) t.launcher().set_group_alive(pgid, true);
-  t.open();
-}
-
 livy::Job submit_job(TestRuntime& t, std::int64_t session, const std::string& bytes) {
   livy::JobRequest r;
   r.job = bytes;

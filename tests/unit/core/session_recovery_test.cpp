@@ -8,29 +8,6 @@
 using namespace session_test;
 using Resume = FakeDriver::Resume;
 
-namespace {
-
-// A session `id` that is idle with a driver; returns the driver and its environment.
-struct Attached {
-  std::unique_ptr<FakeDriver> driver;
-  livy_test::DriverEnv env;
-};
-
-Attached attached(TestRuntime& t, std::int64_t id) {
-  Attached a{nullptr, env_of(t, id)};
-  a.driver = attach(t, id);
-  return a;
-}
-
-// Restarts livyd on the same data directory; the old session groups stay alive.
-void restart(TestRuntime& t, std::initializer_list<int> alive_groups) {
-  t.close_and_forget_children();
-  for (int pgid : alive_groups) t.launcher().set_group_alive(pgid, true);
-  t.open();
-}
-
-}  // namespace
-
 TEST_CASE("a restart keeps a live session: `recovering`, then `idle` once its driver resumes", "[session][recovery]") {
   TestRuntime t;
   t.open();

@@ -1,9 +1,12 @@
 // Helpers shared by the session tests (session_test.cpp, session_timeout_test.cpp,
-// session_recovery_test.cpp): a Runtime on fakes, a FakeDriver per session.
+// session_recovery_test.cpp, job_recovery_test.cpp): a Runtime on fakes, a FakeDriver
+// per session.
 #pragma once
 
 #include <algorithm>
 #include <csignal>
+#include <initializer_list>
+#include <memory>
 
 #include <catch2/catch.hpp>
 
@@ -109,6 +112,25 @@ inline std::unique_ptr<FakeDriver> attach(TestRuntime& t, std::int64_t id, const
   REQUIRE(driver->attach(app_id));
   REQUIRE(eventually([&] { return state_of(t, id) != SessionState::kStarting; }));
   return driver;
+}
+
+// A session `id` that is idle with a driver; returns the driver and its environment.
+struct Attached {
+  std::unique_ptr<FakeDriver> driver;
+  livy_test::DriverEnv env;
+};
+
+inline Attached attached(TestRuntime& t, std::int64_t id) {
+  Attached a{nullptr, env_of(t, id)};
+  a.driver = attach(t, id);
+  return a;
+}
+
+// Restarts livyd on the same data directory; the old session groups stay alive.
+inline void restart(TestRuntime& t, std::initializer_list<int> alive_groups) {
+  t.close_and_forget_children();
+  for (int pgid : alive_groups) t.launcher().set_group_alive(pgid, true);
+  t.open();
 }
 
 // The next message livyd sends the driver, which must be of `type`.
