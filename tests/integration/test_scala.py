@@ -45,6 +45,11 @@ def scala(livyd: LivydClient, hello_jar):
         assert created["kind"] == "spark", f"the alias must be echoed as the canonical kind: {created}"
         livyd.wait_session_state(sid, "idle", timeout=START_TIMEOUT)
         print(f"spark session idle after {time.monotonic() - t0:.1f} s (Spark, compile if not cached, REPL start)")
+        # The driver logs the REPL's start before it says `ready`, but livyd reads the log
+        # every monitor.interval: the line may reach /log a poll after the state is idle.
+        # No statement has been sent yet, so the warm-up still came before the first one.
+        wait_until(lambda: any(WARMED_UP in l for l in session_log(livyd, sid)), timeout=10, interval=0.2,
+                   what="the REPL start in the session log")
         IDLE_LOG[:] = session_log(livyd, sid)
         yield sid
     finally:
@@ -179,7 +184,7 @@ def test_cancel_a_running_spark_job(livyd, scala):
     wait_until(progressing, timeout=30, interval=0.5, what="progress of the Scala statement's job")
     t0 = time.monotonic()
     cancel(livyd, scala, st["id"])
-    done = livyd.wait_statement(scala, st["id"], {"cancelled"}, timeout=CANCEL_DEADLINE)
+    livyd.wait_statement(scala, st["id"], {"cancelled"}, timeout=CANCEL_DEADLINE)
     print(f"Spark job cancelled in {time.monotonic() - t0:.1f} s")
     assert 0.0 < seen[-1] < 1.0, seen
     livyd.wait_session_state(scala, "idle", timeout=10)
