@@ -32,3 +32,26 @@ TEST_CASE("find_ui_port reads Spark's UI announcement", "[app_watch]") {
   CHECK_FALSE(find_ui_port("Bound SparkUI to 0.0.0.0, and started at http://host:4040"));
   CHECK_FALSE(find_ui_port(""));
 }
+
+// Issue 9, F1: spark-submit echoes a user's conf key ("Ignoring non-Spark config
+// property: local-111..."), and a batch may print anything. std::regex overflowed
+// the stack on such a line at ~30,000 digits and crashed livyd.
+TEST_CASE("find_app_id survives a line of 64 KiB of digits and ignores ids too long to be real", "[app_watch]") {
+  const std::string digits(64 * 1024 - 64, '1');
+  CHECK_FALSE(find_app_id("Warning: Ignoring non-Spark config property: local-" + digits));
+  CHECK_FALSE(find_app_id("application_" + digits + "_0001"));
+  CHECK_FALSE(find_app_id("application_1700000000123_" + digits));
+  CHECK_FALSE(find_app_id("spark-" + std::string(64 * 1024, 'a')));
+  CHECK_FALSE(find_app_id(std::string(64 * 1024, '-')));
+  CHECK_FALSE(find_app_id("local-" + std::string(60, '1')));
+  // Many starts that each fail late: still found after them.
+  std::string starts;
+  while (starts.size() < 60 * 1024) starts += "app-12345678901234- ";
+  CHECK(find_app_id(starts + "local-1700000000123") == "local-1700000000123");
+}
+
+TEST_CASE("find_ui_port reads at most a port's digits", "[app_watch]") {
+  CHECK_FALSE(find_ui_port("Successfully started service 'SparkUI' on port " + std::string(64 * 1024, '9')));
+  CHECK_FALSE(find_ui_port("Successfully started service 'SparkUI' on port 99999"));
+  CHECK_FALSE(find_ui_port("Successfully started service 'SparkUI' on port x"));
+}
