@@ -2,7 +2,7 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/socket.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -20,6 +20,16 @@ namespace {
 std::string current_user() {
   const passwd* pw = ::getpwuid(::geteuid());
   return pw != nullptr ? pw->pw_name : "";
+}
+
+// Every connection costs a descriptor: take the hard limit, as servers do
+// (server.max-connections bounds how many are used).
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
 }
 
 int fail(const std::string& msg) {
@@ -49,30 +59,13 @@ int main(int argc, char** argv) {
   auto runtime = livy::Runtime::open(flags.config);
   if (!runtime) return fail(runtime.status().message());
 
-  httplib::Server server;
-  const int threads = flags.config.http_threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
-  livy::http::mount_routes(server, **runtime, {current_user()});
-  // cpp-httplib 0.11 listens with a backlog of 5. When more clients connect
-  // at once, the kernel drops their handshakes and requests and they stall
-  // for seconds; listening again on the bound socket sets a larger backlog.
-  int listen_fd = -1;
-  server.set_socket_options([&listen_fd](int fd) {
-    httplib::default_socket_options(fd);
-    listen_fd = fd;
-  });
-
-  int port = flags.config.port;
-  if (port == 0) {
-    port = server.bind_to_any_port(flags.config.host);
-  } else if (!server.bind_to_port(flags.config.host, port)) {
-    port = -1;
-  }
-  if (port < 0) return fail(fmt::format("cannot listen on {}:{}", flags.config.host, flags.config.port));
-  if (listen_fd < 0 || ::listen(listen_fd, flags.config.listen_backlog) != 0) {
-    fmt::print(stderr, "livyd: warning: cannot set the listen backlog to {}\n", flags.config.listen_backlog);
-  }
-  std::thread http([&server] { server.listen_after_bind(); });
+  raise_descriptor_limit();
+  livy::http::Server server(livy::http::server_options(flags.config));
+  livy::http::mount_routes(server.router(), **runtime, {current_user()});
+  const auto bound = server.bind();
+  if (!bound) return fail(bound.status().message());
+  const int port = *bound;
+  std::thread http([&server] { server.run(); });
   fmt::print(stderr, "livyd {} listening on http://{}:{} (data in {})\n", livy::kVersion, flags.config.host, port,
              flags.config.data_dir);
   if (!flags.port_file.empty()) {

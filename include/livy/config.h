@@ -19,15 +19,40 @@ struct Config {
   std::string host = "127.0.0.1";        // server.host / livy.server.host. Loopback by default: safe.
   int port = 8998;                       // server.port / livy.server.port. 0 picks a free port.
   std::size_t request_max_bytes = 1 << 20;  // server.request-max-bytes: larger bodies get 413.
-  int http_threads = 256;                // server.threads: connections served at once (a kept-alive
-                                         // connection holds a worker). Idle workers cost ~10 kB each.
+  int http_threads = 256;                // server.threads: requests handled at once (worker threads). Idle,
+                                         // slow and kept-alive connections hold none. Idle workers cost ~10 kB.
   int keep_alive_requests = 1000;        // server.keep-alive-requests: requests on one connection before
                                          // it is closed (clients reconnect; bounds a client's hold).
   std::chrono::seconds keep_alive_timeout{5};  // server.keep-alive-timeout: an idle kept-alive connection
-                                         // is closed after this long, freeing its worker thread; 0 closes it
+                                         // is closed after this long; 0 closes it
                                          // unless the next request comes at once. Longer saves reconnects.
   int listen_backlog = 1024;             // server.listen-backlog: connections the kernel queues before livyd
                                          // accepts them; a burst beyond it stalls clients for seconds.
+  // Bounds livyd::http::Server applies to every client (docs/operations.md, "Limits and hardening").
+  std::size_t max_connections = 4096;    // server.max-connections: connections open at once; a new one beyond
+                                         // it gets 503. Each costs a descriptor (livyd raises its soft limit).
+  std::size_t max_connections_per_client = 256;  // server.max-connections-per-client: connections from one
+                                         // address; a new one beyond it closes that address's longest-waiting
+                                         // connection that is not being served. 0: no limit. Clients behind
+                                         // one proxy or NAT share an address.
+  std::size_t request_header_max_bytes = 128 * 1024;  // server.request-header-max-bytes /
+                                         // livy.server.request-header.size: request line and headers; 431 beyond.
+                                         // Kerberos tokens of users in many groups need tens of KiB.
+  std::size_t request_uri_max_bytes = 4096;  // server.request-uri-max-bytes: the request target; 414 beyond.
+                                         // cpp-httplib matches routes with std::regex, whose stack use grows
+                                         // with the path: at most 8192.
+  std::size_t request_max_headers = 100;  // server.request-max-headers: header lines; 431 beyond.
+  std::chrono::milliseconds request_head_timeout{std::chrono::seconds(10)};  // server.request-head-timeout:
+                                         // a request head must arrive whole within this of its first byte (of
+                                         // the connection, for the first request); else 408 and closed.
+  std::chrono::milliseconds request_body_timeout{std::chrono::seconds(30)};  // server.request-body-timeout:
+                                         // a body up to server.request-max-bytes must arrive within this of the
+                                         // head; else 408. Neither holds a worker thread while it waits.
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(5)};  // server.read-timeout: each read of a
+                                         // body larger than server.request-max-bytes (uploads), which a worker
+                                         // thread reads.
+  std::chrono::milliseconds write_timeout{std::chrono::seconds(10)};  // server.write-timeout: writing one
+                                         // response; a client that does not read it is disconnected.
   bool csrf_protection = false;          // server.csrf-protection / livy.server.csrf-protection.enabled:
                                          // requests other than GET, HEAD, OPTIONS and TRACE must carry an
                                          // X-Requested-By header (any value), else 400. Off, as in Livy:

@@ -1,8 +1,14 @@
-// Mounts Livy's REST API on a cpp-httplib server. Target livy::http.
+// Livy's REST API on cpp-httplib, and the hardened server livyd serves it with. Target livy::http.
 #pragma once
 
 #include <httplib.h>
 
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "livy/config.h"
 #include "livy/runtime.h"
 
 namespace livy::http {
@@ -18,5 +24,58 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
 
 // The HTTP status for a library error code; the only place that knows both.
 int http_status(ErrorCode code);
+
+// Bounds of livy::http::Server. Each is a configuration key (server.*,
+// docs/configuration.md); server_options() reads them from a Config.
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8998;                          // 0: any free port
+  int threads = 256;                        // workers: requests handled at once
+  int listen_backlog = 1024;
+  std::size_t max_connections = 4096;       // open at once; beyond it a new one gets 503
+  std::size_t max_connections_per_client = 256;  // from one address; beyond it that address's
+                                            // longest-waiting connection not being served is closed
+  std::size_t max_head_bytes = 128 * 1024;  // request line and headers: 431 beyond
+  std::size_t max_uri_bytes = 4096;         // 414 beyond
+  std::size_t max_headers = 100;            // header lines: 431 beyond
+  std::size_t max_buffered_body_bytes = 1 << 20;  // a body up to this is read before a worker is used
+  std::chrono::milliseconds head_timeout{10'000};  // the whole head, from its first byte: 408 after
+  std::chrono::milliseconds body_timeout{30'000};  // the buffered part of a body: 408 after
+  std::chrono::milliseconds read_timeout{5'000};   // each read of a larger body (uploads), by a worker
+  std::chrono::milliseconds write_timeout{10'000};  // writing a response; the connection is closed after
+  std::chrono::milliseconds keep_alive_timeout{5'000};  // an idle kept-alive connection is closed after
+  int keep_alive_requests = 1000;           // requests on one connection before it is closed
+};
+
+ServerOptions server_options(const Config& config);
+
+// An HTTP/1.1 server that can face a network: one thread reads every request
+// head (and bodies up to max_buffered_body_bytes) from all connections
+// without holding a worker, with one deadline per head and body, so slow or
+// flooding clients cannot starve others; complete requests, pipelined ones in
+// order, go to worker threads that run cpp-httplib's routing and handlers.
+// Mount routes on router(); never call the router's own listen functions.
+// The server owns its threads; the destructor stops and joins them.
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  httplib::Server& router();
+  // Binds and listens; the port (useful with port 0).
+  Result<int> bind();
+  // Serves until stop(); call after bind(), from one thread.
+  void run();
+  // Stops accepting, lets requests being handled finish, closes the rest. Any thread; idempotent.
+  void stop();
+  // Connections open now (for tests and metrics).
+  std::size_t open_connections() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace livy::http

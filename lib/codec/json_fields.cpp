@@ -11,7 +11,10 @@
 #include <charconv>
 #include <cstdint>
 #include <limits>
+#include <string_view>
 #include <system_error>
+
+#include "core/utf8.h"
 
 namespace livy::codec {
 
@@ -33,9 +36,10 @@ std::string number_text(const rapidjson::Value& v) {
 // is zero ("0e300").
 class ExactNumbers {
  public:
-  explicit ExactNumbers(rapidjson::Document& doc) : doc_(doc) {}
+  ExactNumbers(rapidjson::Document& doc, bool strict_utf8) : doc_(doc), strict_utf8_(strict_utf8) {}
 
   bool out_of_range() const { return out_of_range_; }
+  bool bad_utf8() const { return bad_utf8_; }
 
   bool RawNumber(const char* text, rapidjson::SizeType length, bool /*copy*/) {
     const char* end = text + length;
@@ -64,29 +68,39 @@ class ExactNumbers {
 
   bool Null() { return doc_.Null(); }
   bool Bool(bool b) { return doc_.Bool(b); }
-  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return utf8(s, n) && doc_.String(s, n, copy); }
   bool StartObject() { return doc_.StartObject(); }
-  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return utf8(s, n) && doc_.Key(s, n, copy); }
   bool EndObject(rapidjson::SizeType members) { return doc_.EndObject(members); }
   bool StartArray() { return doc_.StartArray(); }
   bool EndArray(rapidjson::SizeType elements) { return doc_.EndArray(elements); }
 
  private:
+  // RapidJSON 1.1 decodes an escaped lone surrogate ("\udc80") into bytes
+  // that are not UTF-8; raw bytes are checked too, since it does not.
+  bool utf8(const char* s, rapidjson::SizeType n) {
+    if (strict_utf8_ && !is_valid_utf8(std::string_view(s, n))) bad_utf8_ = true;
+    return !bad_utf8_;
+  }
+
   rapidjson::Document& doc_;
+  const bool strict_utf8_;
   bool out_of_range_ = false;
+  bool bad_utf8_ = false;
 };
 
 }  // namespace
 
-rapidjson::ParseResult parse_json(const std::string& text, rapidjson::Document& doc) {
+rapidjson::ParseResult parse_json(const std::string& text, rapidjson::Document& doc, bool* bad_utf8) {
   rapidjson::ParseResult result;
   auto generate = [&](rapidjson::Document& target) {
     rapidjson::MemoryStream bytes(text.data(), text.size());
     rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
-    ExactNumbers handler(target);
+    ExactNumbers handler(target, bad_utf8 != nullptr);
     rapidjson::Reader reader;
     result = reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag>(in, handler);
     if (handler.out_of_range()) result.Set(rapidjson::kParseErrorNumberTooBig, result.Offset());
+    if (bad_utf8 != nullptr) *bad_utf8 = handler.bad_utf8();
     return !result.IsError();
   };
   doc.Populate(generate);
@@ -94,7 +108,9 @@ rapidjson::ParseResult parse_json(const std::string& text, rapidjson::Document& 
 }
 
 Status parse_object(const std::string& text, rapidjson::Document& doc) {
-  const rapidjson::ParseResult parsed = parse_json(text, doc);
+  bool bad_utf8 = false;
+  const rapidjson::ParseResult parsed = parse_json(text, doc, &bad_utf8);
+  if (bad_utf8) return Status::invalid_argument("request has a string that is not valid UTF-8");
   if (parsed.IsError()) {
     return Status::invalid_argument(std::string("malformed JSON at offset ") + std::to_string(parsed.Offset()) +
                                     ": " + rapidjson::GetParseError_En(parsed.Code()));

@@ -18,7 +18,8 @@ namespace livy::codec {
 // converted exactly, so that a number passed on (a driver's 0.30000000000000004,
 // a conf value) is written back as the same number. A number past double's range
 // is an error (RapidJSON's "number too big").
-rapidjson::ParseResult parse_json(const std::string& text, rapidjson::Document& doc);
+// With `bad_utf8`, a string or key that is not UTF-8 stops the parse and sets it.
+rapidjson::ParseResult parse_json(const std::string& text, rapidjson::Document& doc, bool* bad_utf8 = nullptr);
 
 // Parses `text` as a JSON object; a clear 400 message otherwise.
 Status parse_object(const std::string& text, rapidjson::Document& doc);

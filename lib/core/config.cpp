@@ -114,18 +114,49 @@ const std::vector<KeyDef>& key_defs() {
                            "Largest request body accepted; larger ones get 413."},
                           &Config::request_max_bytes));
     k.push_back(int_key({"server.threads", "", std::to_string(d.http_threads),
-                         "Connections served at once (worker threads; a kept-alive connection holds one)."},
+                         "Requests handled at once (worker threads); idle, slow and kept-alive connections hold none."},
                         &Config::http_threads, 1, 1024));
     k.push_back(int_key({"server.keep-alive-requests", "", std::to_string(d.keep_alive_requests),
                          "Requests served on one connection before it is closed."},
                         &Config::keep_alive_requests, 1, 1'000'000));
     k.push_back(duration_key({"server.keep-alive-timeout", "", "5s",
-                              "Idle time after which a kept-alive connection is closed, freeing its worker "
-                              "thread. Whole seconds; 0: closed unless the next request comes at once."},
+                              "Idle time after which a kept-alive connection is closed. Whole seconds; 0: "
+                              "closed unless the next request comes at once."},
                              &Config::keep_alive_timeout));
     k.push_back(int_key({"server.listen-backlog", "", std::to_string(d.listen_backlog),
                          "Connections the kernel queues for livyd to accept (capped by net.core.somaxconn)."},
                         &Config::listen_backlog, 1, 65535));
+    k.push_back(int_key({"server.max-connections", "", std::to_string(d.max_connections),
+                         "Connections open at once; a new one beyond it gets 503."},
+                        &Config::max_connections, 1, 1'000'000));
+    k.push_back(int_key({"server.max-connections-per-client", "", std::to_string(d.max_connections_per_client),
+                         "Connections from one address; a new one beyond it closes that address's "
+                         "longest-waiting connection not being served. 0: no limit."},
+                        &Config::max_connections_per_client, 0, 1'000'000));
+    k.push_back(bytes_key({"server.request-header-max-bytes", "livy.server.request-header.size",
+                           std::to_string(d.request_header_max_bytes),
+                           "Largest request line and headers; larger get 431 as soon as they pass it."},
+                          &Config::request_header_max_bytes));
+    k.push_back(int_key({"server.request-uri-max-bytes", "", std::to_string(d.request_uri_max_bytes),
+                         "Longest request target (path and query); longer gets 414."},
+                        &Config::request_uri_max_bytes, 64, 8192));
+    k.push_back(int_key({"server.request-max-headers", "", std::to_string(d.request_max_headers),
+                         "Most header lines in a request; more get 431."},
+                        &Config::request_max_headers, 1, 10'000));
+    k.push_back(duration_key({"server.request-head-timeout", "", "10s",
+                              "A request head must arrive whole within this of its first byte (of connecting, "
+                              "for a connection's first request); else 408."},
+                             &Config::request_head_timeout, std::chrono::milliseconds(1)));
+    k.push_back(duration_key({"server.request-body-timeout", "", "30s",
+                              "A body of up to server.request-max-bytes must arrive within this of its head; "
+                              "else 408."},
+                             &Config::request_body_timeout, std::chrono::milliseconds(1)));
+    k.push_back(duration_key({"server.read-timeout", "", "5s",
+                              "Each read of a body larger than server.request-max-bytes (an upload)."},
+                             &Config::read_timeout, std::chrono::milliseconds(1)));
+    k.push_back(duration_key({"server.write-timeout", "", "10s",
+                              "Writing one response; a client that does not read it in time is disconnected."},
+                             &Config::write_timeout, std::chrono::milliseconds(1)));
     k.push_back(bool_key({"server.csrf-protection", "livy.server.csrf-protection.enabled", "false",
                           "Requests other than GET, HEAD, OPTIONS and TRACE must carry an X-Requested-By "
                           "header (any value), else 400, as in Livy."},

@@ -52,11 +52,11 @@ void mount_batches(httplib::Server& server, Runtime& runtime) {
     reply(res, 200, log_json(*page));
   });
 
-  server.Delete(route("/batches/{id}"), [&batches](const httplib::Request& req, httplib::Response& res) {
+  server.Delete(route("/batches/{id}"), bodiless([&batches](const httplib::Request& req, httplib::Response& res) {
     const Status st = batches.kill(req.matches[1].str());
     if (!st) return fail(res, st);
     reply(res, 200, msg_json("deleted"));
-  });
+  }));
 }
 
 }  // namespace livy::http

@@ -106,14 +106,14 @@ void mount_jobs(httplib::Server& server, Runtime& runtime) {
     reply(res, 200, job_json(*job));
   });
 
-  server.Post(route("/sessions/{id}/jobs/{jobid}/cancel"), [&jobs](const httplib::Request& req,
+  server.Post(route("/sessions/{id}/jobs/{jobid}/cancel"), bodiless([&jobs](const httplib::Request& req,
                                                                    httplib::Response& res) {
     const auto id = as_id(req.matches[2].str());
     if (!id) return fail(res, job_not_found(req.matches[2].str()));
     const Status st = jobs.cancel(req.matches[1].str(), *id);
     if (!st) return fail(res, st);
     reply(res, 200, msg_json("canceled"));
-  });
+  }));
 
   const auto add = [&jobs, body_limit](ResourceKind kind) {
     return [&jobs, body_limit, kind](const httplib::Request& req, httplib::Response& res,

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/text_values.h"
+#include "core/utf8.h"
 #include "http/wire.h"
 
 #include "livy/http.h"
@@ -66,9 +67,11 @@ inline std::string session_path(const SessionManager& sessions, const std::strin
   return out + path_segment(ref);  // gone since: the name is still a valid path
 }
 
+// Every JSON answer passes here: text from logs and drivers that is not UTF-8
+// is repaired (U+FFFD), so strict clients can always parse a reply.
 inline void reply(httplib::Response& res, int status, std::string body) {
   res.status = status;
-  res.set_content(std::move(body), kJson);
+  res.set_content(is_valid_utf8(body) ? std::move(body) : repair_utf8(body), kJson);
 }
 
 inline void fail(httplib::Response& res, const Status& st) { reply(res, http_status(st.code()), msg_json(st.message())); }
@@ -96,10 +99,20 @@ inline Result<std::string> read_body(const httplib::Request& req, const httplib:
     return true;
   });
   if (too_large) return too_large_status();
-  if (!complete) {
-    return Status::invalid_argument("the request body could not be read (a POST needs Content-Length, 0 for an empty body)");
+  if (!complete) return Status::invalid_argument("the request body could not be read");
+  if (const std::size_t at = invalid_utf8_at(body); at != std::string::npos) {
+    return Status::invalid_argument("request body is not valid UTF-8 (byte " + std::to_string(at) + ")");
   }
   return body;
+}
+
+// A route that reads no body: one sent anyway must still be UTF-8, as every body must.
+template <typename Handler>
+httplib::Server::Handler bodiless(Handler handler) {
+  return [handler](const httplib::Request& req, httplib::Response& res) {
+    if (!is_valid_utf8(req.body)) return fail(res, Status::invalid_argument("request body is not valid UTF-8"));
+    handler(req, res);
+  };
 }
 
 // Query parameter as an integer: nullopt when absent, an error when not a number.

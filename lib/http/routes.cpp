@@ -1,13 +1,43 @@
 // Livy's REST routes on cpp-httplib: decode at the edge, call the runtime, encode.
 #include <algorithm>
-#include <regex>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "http/openapi_spec.h"
+#include "core/utf8.h"
 #include "http/route_util.h"
 #include "livy/http.h"
 
 namespace livy::http {
+namespace {
+
+// POST /sessions/{id}/upload-{kind}: its body may be larger than other routes' (an upload).
+// Compared by hand: no std::regex over a path a client chose.
+bool is_upload(const httplib::Request& req) {
+  if (req.method != "POST") return false;
+  std::vector<std::string_view> segments;
+  std::string_view path = req.path;
+  while (!path.empty()) {
+    const std::size_t slash = path.find('/');
+    if (slash != 0) segments.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return segments.size() == 3 && segments[0] == "sessions" && segments[2].starts_with("upload-");
+}
+
+// The first query parameter or path whose decoded text is not UTF-8, if any.
+std::optional<std::string> non_utf8_part(const httplib::Request& req) {
+  if (!is_valid_utf8(req.path)) return std::string("the request path");
+  for (const auto& [name, value] : req.params) {
+    if (!is_valid_utf8(name) || !is_valid_utf8(value)) return std::string("a query parameter");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 int http_status(ErrorCode code) {
   switch (code) {
@@ -32,9 +62,13 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   const std::size_t body_limit = runtime.config().request_max_bytes;
   const std::size_t upload_limit = runtime.config().upload_max_bytes;
   server.set_payload_max_length(std::max(body_limit, upload_limit + std::min(kMultipartOverhead, SIZE_MAX - upload_limit)));
-  server.set_pre_routing_handler([body_limit, csrf = runtime.config().csrf_protection,
-                                  upload = std::regex(route("/sessions/{id}/upload-{kind}"))](
+  server.set_pre_routing_handler([body_limit, csrf = runtime.config().csrf_protection](
                                      const httplib::Request& req, httplib::Response& res) {
+    // Text livyd stores and echoes is UTF-8; bodies are checked where they are read (read_body).
+    if (const auto part = non_utf8_part(req)) {
+      fail(res, Status::invalid_argument(*part + " is not valid UTF-8 once percent-decoded"));
+      return httplib::Server::HandlerResponse::Handled;
+    }
     // server.csrf-protection: a browser's cross-site form or fetch cannot set this header
     // without a CORS preflight, which livyd never grants. Livy's check and message.
     if (csrf && !req.has_header("X-Requested-By") && req.method != "GET" && req.method != "HEAD" &&
@@ -43,7 +77,7 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
       fail(res, Status::invalid_argument("Missing Required Header for CSRF protection."));
       return httplib::Server::HandlerResponse::Handled;
     }
-    if (!req.has_header("Content-Length") || (req.method == "POST" && std::regex_match(req.path, upload))) {
+    if (!req.has_header("Content-Length") || is_upload(req)) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
     const auto length = parse_int(req.get_header_value("Content-Length"));
@@ -81,10 +115,10 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
     if (!res.body.empty()) return;
     std::string msg;
     switch (res.status) {
-      case 404: msg = "no such resource: " + req.method + " " + req.path; break;
+      case 404: msg = "no such resource: " + req.method + " " + repair_utf8(req.path); break;
       case 413: msg = "request body is too large"; break;
       case 414: msg = "request URI is too long"; break;
-      case 400: msg = "malformed request (a POST needs Content-Length, 0 for an empty body)"; break;
+      case 400: msg = "malformed request"; break;
       default: msg = "request failed";
     }
     res.set_content(msg_json(msg), kJson);

@@ -63,29 +63,31 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
     reply(res, 200, log_json(*page));
   });
 
-  server.Delete(route("/sessions/{id}"), [&sessions](const httplib::Request& req, httplib::Response& res) {
+  server.Delete(route("/sessions/{id}"), bodiless([&sessions](const httplib::Request& req, httplib::Response& res) {
     const Status st = sessions.remove(req.matches[1].str());
     if (!st) return fail(res, st);
     reply(res, 200, msg_json("deleted"));
-  });
+  }));
 
-  server.Post(route("/sessions/{id}/connect"), [&sessions](const httplib::Request& req, httplib::Response& res) {
+  server.Post(route("/sessions/{id}/connect"),
+              bodiless([&sessions](const httplib::Request& req, httplib::Response& res) {
     const auto session = sessions.touch(req.matches[1].str());
     if (!session) return fail(res, session.status());
     reply(res, 200, session_json(*session));
-  });
+  }));
 
-  server.Post(route("/sessions/{id}/stop"), [&sessions](const httplib::Request& req, httplib::Response& res) {
+  server.Post(route("/sessions/{id}/stop"), bodiless([&sessions](const httplib::Request& req, httplib::Response& res) {
     const Status st = sessions.stop(req.matches[1].str());
     if (!st) return fail(res, st);
     res.status = 204;
-  });
+  }));
 
-  server.Post(route("/sessions/{id}/interrupt"), [&sessions](const httplib::Request& req, httplib::Response& res) {
+  server.Post(route("/sessions/{id}/interrupt"),
+              bodiless([&sessions](const httplib::Request& req, httplib::Response& res) {
     const Status st = sessions.interrupt(req.matches[1].str());
     if (!st) return fail(res, st);
     reply(res, 200, msg_json("interrupted"));
-  });
+  }));
 }
 
 void mount_statements(httplib::Server& server, Runtime& runtime) {
@@ -131,14 +133,14 @@ void mount_statements(httplib::Server& server, Runtime& runtime) {
     reply(res, 200, statement_json(*st));
   });
 
-  server.Post(route("/sessions/{id}/statements/{sid}/cancel"), [&statements](const httplib::Request& req,
+  server.Post(route("/sessions/{id}/statements/{sid}/cancel"), bodiless([&statements](const httplib::Request& req,
                                                                             httplib::Response& res) {
     const auto id = as_id(req.matches[2].str());
     if (!id) return fail(res, Status::not_found("Statement '" + req.matches[2].str() + "' not found."));
     const Status st = statements.cancel(req.matches[1].str(), *id);
     if (!st) return fail(res, st);
     reply(res, 200, msg_json("canceled"));
-  });
+  }));
 
   server.Post(route("/sessions/{id}/completion"), [&statements, body_limit](const httplib::Request& req,
                                                                           httplib::Response& res,

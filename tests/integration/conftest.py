@@ -130,7 +130,7 @@ def launched(livyd: LivydClient, hello_jar: Path) -> dict[str, Launched]:
     """Starts every real Spark batch the tests need at once, so they run concurrently.
     Tests then wait for the one they look at."""
     suffix = uuid.uuid4().hex[:8]
-    markers = {k: new_marker(k) for k in ("pi", "fail", "sleep", "jar", "slash")}
+    markers = {k: new_marker(k) for k in ("pi", "fail", "sleep", "jar", "slash", "digits")}
     livyd.markers.extend(markers.values())
     jar_args = ["alpha", "two words", "it's", "$HOME", markers["jar"]]
     specs = {
@@ -142,6 +142,10 @@ def launched(livyd: LivydClient, hello_jar: Path) -> dict[str, Launched]:
         "fail": ("/batches", {
             "file": str(BATCH_FIXTURES / "fail.py"),
             "args": [markers["fail"]],
+        }),
+        "digits": ("/batches", {
+            "file": str(BATCH_FIXTURES / "digits.py"),
+            "args": [markers["digits"]],
         }),
         "sleep": ("/batches", {
             "file": str(BATCH_FIXTURES / "sleep.py"),

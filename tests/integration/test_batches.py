@@ -381,6 +381,27 @@ def test_failing_batch_is_dead_with_error_in_log(livyd, launched):
     assert obj["state"] == "dead"
 
 
+def test_a_batch_printing_huge_app_id_lookalikes_does_not_crash_livyd(livyd, launched):
+    """Issue 9, F1: one line of 60,000 digits after `local-` overflowed the stack of the
+    app-id regex and killed livyd."""
+    b = launched["digits"]
+    state = livyd.wait_terminal(b.id, SPARK_WAIT)
+    assert livyd.process.poll() is None, "livyd died reading the batch's output"
+    assert state == "success", livyd.diagnostics(b.id)
+    assert any("digits.py done" in x for x in livyd.full_log(b.id))
+    app_id = livyd.batch(b.id)["appId"]
+    assert app_id is None or len(app_id) < 64, f"a printed lookalike was taken as the app id: {app_id[:80]}"
+
+
+def test_a_conf_key_of_40000_digits_is_400(livyd):
+    """Issue 9, F1, the other path: spark-submit echoes an unknown conf key in a
+    warning line, which the app-id scanner then reads."""
+    r = livyd.post("/batches", {"file": "hdfs:/nonexistent.py", "conf": {"local-" + "1" * 40000: "x"}})
+    assert r.status_code == 400, r.text
+    assert "conf" in r.json()["msg"]
+    assert livyd.process.poll() is None
+
+
 def _batch_processes(marker: str):
     """(pgid, every process of the batch: its group plus all descendants)."""
     table = process_table()

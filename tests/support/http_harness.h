@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -23,16 +24,15 @@ namespace livy_test {
 // runtime must outlive the harness.
 class HttpHarness {
  public:
-  explicit HttpHarness(livy::Runtime& runtime, livy::http::RouteOptions options = {}) {
-    livy::http::mount_routes(server_, runtime, std::move(options));
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    if (port_ < 0) throw std::runtime_error("cannot bind 127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    // stop() is a no-op until the server runs: wait for it, or the destructor could hang.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+  // The server's bounds are the runtime config's (server.*), unless given.
+  explicit HttpHarness(livy::Runtime& runtime, livy::http::RouteOptions options = {},
+                       std::optional<livy::http::ServerOptions> server_options = std::nullopt)
+      : server_(with_any_port(server_options ? *server_options : livy::http::server_options(runtime.config()))) {
+    livy::http::mount_routes(server_.router(), runtime, std::move(options));
+    auto bound = server_.bind();
+    if (!bound) throw std::runtime_error(bound.status().message());
+    port_ = *bound;
+    thread_ = std::thread([this] { server_.run(); });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
     client_->set_connection_timeout(std::chrono::seconds(5));
     client_->set_read_timeout(std::chrono::seconds(5));
@@ -49,9 +49,16 @@ class HttpHarness {
 
   httplib::Client& client() { return *client_; }
   int port() const { return port_; }
+  livy::http::Server& server() { return server_; }
 
  private:
-  httplib::Server server_;
+  static livy::http::ServerOptions with_any_port(livy::http::ServerOptions o) {
+    o.host = "127.0.0.1";
+    o.port = 0;
+    return o;
+  }
+
+  livy::http::Server server_;
   int port_ = -1;
   std::thread thread_;
   std::unique_ptr<httplib::Client> client_;

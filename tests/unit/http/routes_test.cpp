@@ -7,6 +7,7 @@
 #include <functional>
 #include <set>
 
+#include "core/utf8.h"
 #include "http/wire.h"
 #include "livy/http.h"
 #include "livy/version.h"
@@ -401,4 +402,57 @@ TEST_CASE("wire: a Batch's JSON, field for field", "[http]") {
         R"("appInfo":{"driverLogUrl":null,"sparkUiUrl":"http://127.0.0.1:4040"},)"
         R"("log":["a \"quoted\" line","caf)" "\xc3\xa9" R"("]})");
   CHECK(livy::http::msg_json("it's \"x\"") == R"({"msg":"it's \"x\""})");
+}
+
+// Issue 9, F2 and F11: text that is not UTF-8 is refused at the edge, on every
+// route, and no reply ever carries it.
+TEST_CASE("bodies, names and paths that are not UTF-8 are 400; replies stay UTF-8", "[http]") {
+  Fixture f;
+  const std::string bad_name = R"({"file": "x.py", "name": "b)" "\xff\xfe" R"("})";
+  for (const char* path : {"/batches", "/sessions", "/sessions/0/statements", "/sessions/0/completion",
+                           "/sessions/0/submit-job", "/sessions/0/add-file", "/sessions/0/connect",
+                           "/sessions/0/stop", "/sessions/0/interrupt", "/sessions/0/statements/0/cancel",
+                           "/sessions/0/jobs/0/cancel"}) {
+    INFO(path);
+    const auto res = f.client().Post(path, bad_name, "application/json");
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK_THAT(msg_of(res), Contains("UTF-8"));
+  }
+  for (const char* path : {"/batches/0", "/sessions/0"}) {
+    INFO(path);
+    const auto res = f.client().Delete(path, bad_name, "application/json");
+    REQUIRE(res);
+    CHECK(res->status == 400);
+  }
+  // "\udc80", a lone surrogate, decodes to bytes that are not UTF-8.
+  const auto escaped = f.client().Post("/batches", R"({"file": "x.py", "name": "a\udc80"})", "application/json");
+  REQUIRE(escaped);
+  CHECK(escaped->status == 400);
+  CHECK_THAT(msg_of(escaped), Contains("UTF-8"));
+  CHECK(f.t.launcher().launched().empty());
+
+  for (const char* path : {"/batches/%FF", "/batches?from=%FE", "/nope/%C0%AF"}) {
+    INFO(path);
+    const auto res = f.client().Get(path);
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK(livy::is_valid_utf8(res->body));
+  }
+}
+
+TEST_CASE("a log line that is not UTF-8 is served repaired, as valid JSON", "[http]") {
+  Fixture f;
+  REQUIRE(f.post_batch()->status == 201);
+  f.t.launcher().print(livy_test::ScriptedLauncher::kFirstPid, "caf\xc3\xa9 \xff\xfe end\n");
+  f.t.launcher().exit(livy_test::ScriptedLauncher::kFirstPid, 0);
+  REQUIRE(f.t.batches().wait("0", std::chrono::seconds(5))->state == livy::BatchState::kSuccess);
+  for (const char* path : {"/batches/0/log", "/batches/0", "/batches"}) {
+    INFO(path);
+    const auto res = f.client().Get(path);
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(livy::is_valid_utf8(res->body));
+    CHECK_THAT(res->body, Contains("caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd end"));
+  }
 }

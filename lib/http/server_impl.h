@@ -1,0 +1,95 @@
+// The inside of livy::http::Server: its event loop (server.cpp) and how it
+// reads requests and hands them to workers (server_requests.cpp).
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "http/connection.h"
+#include "livy/http.h"
+
+namespace livy::http {
+
+using Clock = std::chrono::steady_clock;
+
+// Deadlines are checked this often: their resolution.
+inline constexpr auto kSweepInterval = std::chrono::milliseconds(100);
+// After an error answer, how long the client's remaining bytes are read and
+// dropped, so that closing does not reset the connection before the answer is read.
+inline constexpr auto kLingerTime = std::chrono::seconds(2);
+// Read per readiness event and connection: fairness between connections.
+inline constexpr std::size_t kReadChunk = 64 * 1024;
+
+// Exposes cpp-httplib's request processing to run on a stream of ours.
+class Router final : public httplib::Server {
+ public:
+  bool serve(httplib::Stream& stream, bool close_connection, bool& connection_closed,
+             const std::function<void(httplib::Request&)>& setup) {
+    return process_request(stream, close_connection, connection_closed, setup);
+  }
+};
+
+// A complete answer of the front end's own, `{"msg": ...}` and Connection: close.
+std::string error_response(int status, const std::string& message);
+
+// The event loop runs on the thread that calls run(); workers run serve().
+class Server::Impl {
+ public:
+  explicit Impl(ServerOptions options) : options_(std::move(options)) {}
+  ~Impl();
+
+  Result<int> bind();
+  void run();
+  void stop() {
+    stopping_ = true;
+    wake();
+  }
+  std::size_t open_connections() const { return open_.load(); }
+
+  Router router_;
+
+ private:
+  void wake() {
+    const std::uint64_t one = 1;
+    if (wake_fd_ >= 0) (void)!::write(wake_fd_, &one, sizeof one);
+  }
+  void accept_all();
+  void on_readable(Connection& c);
+  void process(Connection& c);
+  void dispatch(Connection& c, std::size_t framed);
+  void serve(Connection& c);  // on a worker
+  void on_returned();
+  void answer_error(Connection& c, int status, const std::string& message);
+  void sweep();
+  void close_connection(Connection& c);
+  void watch(Connection& c, std::uint32_t events);
+
+  const ServerOptions options_;
+  int listen_fd_ = -1;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::size_t> open_{0};
+  Clock::time_point accept_paused_until_{};  // after EMFILE: accepting again then
+  bool accept_paused_ = false;
+
+  // The event loop's own state (no lock: one thread).
+  std::unordered_map<int, std::unique_ptr<Connection>> connections_;
+  std::unordered_map<std::string, std::list<Connection*>> clients_;  // by address, oldest first
+  std::size_t serving_ = 0;
+
+  std::mutex returned_mu_;                 // guards returned_
+  std::vector<Connection*> returned_;      // served by a worker, back to the loop
+  std::unique_ptr<httplib::ThreadPool> workers_;
+};
+
+}  // namespace livy::http

@@ -1,0 +1,178 @@
+// livy::http::Server: reading requests on the event loop, serving them on workers.
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "http/request_stream.h"
+#include "http/server_impl.h"
+#include "http/wire.h"
+
+namespace livy::http {
+namespace {
+
+const char* reason(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 408: return "Request Timeout";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 417: return "Expectation Failed";
+    case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+  }
+  return "Error";
+}
+
+}  // namespace
+
+std::string error_response(int status, const std::string& message) {
+  const std::string body = msg_json(message);
+  return "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\n\r\n" + body;
+}
+
+void Server::Impl::on_readable(Connection& c) {
+  char buf[kReadChunk];
+  const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+  if (n <= 0) {
+    close_connection(c);  // closed by the client, between requests or in the middle of one
+    return;
+  }
+  if (c.phase == Connection::Phase::kLingering) return;  // dropped
+  c.in.append(buf, static_cast<std::size_t>(n));
+  process(c);
+}
+
+void Server::Impl::answer_error(Connection& c, int status, const std::string& message) {
+  const std::string answer = error_response(status, message);
+  (void)!::send(c.fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::shutdown(c.fd, SHUT_WR);
+  c.phase = Connection::Phase::kLingering;
+  c.deadline = Clock::now() + kLingerTime;
+  c.in.clear();
+  c.in.shrink_to_fit();
+  c.head.reset();
+  c.request.reset();
+  c.chunks.reset();
+}
+
+void Server::Impl::process(Connection& c) {
+  if (c.phase != Connection::Phase::kWaiting && c.phase != Connection::Phase::kReading) return;
+  if (c.in.empty()) return;
+  const auto now = Clock::now();
+  if (!c.request) {
+    if (!c.head) {
+      c.head.emplace(HeadLimits{options_.max_head_bytes, options_.max_uri_bytes, options_.max_headers});
+      c.phase = Connection::Phase::kReading;
+      if (!c.fresh) c.deadline = now + options_.head_timeout;
+    }
+    switch (c.head->feed(c.in)) {
+      case HeadScanner::Result::kIncomplete: return;
+      case HeadScanner::Result::kError: return answer_error(c, c.head->error().status, c.head->error().message);
+      case HeadScanner::Result::kComplete: break;
+    }
+    c.request = c.head->head();
+    c.head.reset();
+    c.deadline = now + options_.body_timeout;
+    const RequestHead& head = *c.request;
+    if (head.expect_continue && head.body != RequestHead::Body::kNone) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      (void)!::send(c.fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    if (head.body == RequestHead::Body::kChunked) c.chunks.emplace(options_.max_head_bytes);
+  }
+  const RequestHead& head = *c.request;
+  const std::size_t buffered = c.in.size() - head.size;
+  switch (head.body) {
+    case RequestHead::Body::kNone: return dispatch(c, head.size);
+    case RequestHead::Body::kLength:
+      if (head.content_length <= buffered) {
+        return dispatch(c, head.size + static_cast<std::size_t>(head.content_length));
+      }
+      // Too large to buffer: a worker reads it (an upload), or refuses it unread.
+      if (head.content_length > options_.max_buffered_body_bytes) return dispatch(c, c.in.size());
+      return;
+    case RequestHead::Body::kChunked:
+      switch (c.chunks->feed(std::string_view(c.in).substr(head.size))) {
+        case ChunkedScanner::Result::kComplete: return dispatch(c, head.size + c.chunks->size());
+        case ChunkedScanner::Result::kError: return answer_error(c, 400, "malformed chunked request body");
+        case ChunkedScanner::Result::kIncomplete:
+          if (buffered >= options_.max_buffered_body_bytes) return dispatch(c, c.in.size());
+          return;
+      }
+  }
+}
+
+void Server::Impl::dispatch(Connection& c, std::size_t framed) {
+  RequestHead head = std::move(*c.request);
+  c.request.reset();
+  Job& job = c.job;
+  job = Job{};
+  job.bytes = std::move(head.forwarded);
+  job.bytes.append(c.in, head.size, framed - head.size);
+  job.long_headers = std::move(head.long_headers);
+  const std::uint64_t body_read = framed - head.size;
+  if (head.body == RequestHead::Body::kLength && body_read < head.content_length) {
+    job.stream_rest = true;
+    job.stream_remaining = head.content_length - body_read;
+  } else if (head.body == RequestHead::Body::kChunked && c.chunks && framed != head.size + c.chunks->size()) {
+    job.stream_rest = true;
+    job.stream_chunked = true;
+  }
+  c.chunks.reset();
+  c.in.erase(0, framed);
+  c.fresh = false;
+  ++c.requests;
+  job.close_after = stopping_ || c.requests >= options_.keep_alive_requests;
+  c.phase = Connection::Phase::kServing;
+  watch(c, 0);
+  ++serving_;
+  Connection* served = &c;
+  workers_->enqueue([this, served] { serve(*served); });
+}
+
+void Server::Impl::serve(Connection& c) {
+  Job& job = c.job;
+  RequestStream stream(c, job, options_.read_timeout, options_.write_timeout);
+  bool closed = false;
+  const bool ok = router_.serve(stream, job.close_after, closed, [&job](httplib::Request& req) {
+    for (auto& [name, value] : job.long_headers) req.headers.emplace(name, value);
+  });
+  const bool sent = stream.flush();
+  job.keep_alive = ok && sent && !closed && !job.close_after && stream.body_consumed();
+  job.bytes = std::string();
+  {
+    std::lock_guard lock(returned_mu_);
+    returned_.push_back(&c);
+  }
+  wake();
+}
+
+void Server::Impl::on_returned() {
+  std::vector<Connection*> back;
+  {
+    std::lock_guard lock(returned_mu_);
+    back.swap(returned_);
+  }
+  for (Connection* c : back) {
+    --serving_;
+    if (!c->job.keep_alive || stopping_) {
+      close_connection(*c);
+      continue;
+    }
+    c->phase = Connection::Phase::kWaiting;
+    c->deadline = Clock::now() + options_.keep_alive_timeout;
+    auto& list = clients_[c->peer_ip];
+    list.splice(list.end(), list, c->client_pos);  // now the address's most recent
+    watch(*c, EPOLLIN | EPOLLRDHUP);
+    process(*c);  // a pipelined request may be here already
+  }
+}
+
+}  // namespace livy::http
