@@ -456,3 +456,16 @@ TEST_CASE("a log line that is not UTF-8 is served repaired, as valid JSON", "[ht
     CHECK_THAT(res->body, Contains("caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd end"));
   }
 }
+
+TEST_CASE("a POST without Content-Length has no body, as HTTP/1.1 says, and is answered at once", "[http]") {
+  Fixture f;
+  const auto start = std::chrono::steady_clock::now();
+  const std::string answer = livy_test::raw_exchange(f.http->port(),
+                                                     "POST /sessions/7/stop HTTP/1.1\r\nConnection: close\r\n\r\n");
+  CHECK(answer.rfind("HTTP/1.1 404", 0) == 0);
+  CHECK_THAT(answer, Contains("Session '7' not found."));
+  const std::string batch = livy_test::raw_exchange(f.http->port(),
+                                                    "POST /batches HTTP/1.1\r\nConnection: close\r\n\r\n");
+  CHECK(batch.rfind("HTTP/1.1 400", 0) == 0);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+}
