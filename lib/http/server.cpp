@@ -64,6 +64,7 @@ Server::Impl::~Impl() {
 }
 
 Result<int> Server::Impl::bind() {
+  if (listen_fd_ >= 0) return Status::conflict("the server is already bound");
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -103,6 +104,7 @@ Result<int> Server::Impl::bind() {
 }
 
 void Server::Impl::run() {
+  if (listen_fd_ < 0 || epoll_fd_ < 0 || wake_fd_ < 0) return;  // not bound
   workers_ = std::make_unique<httplib::ThreadPool>(static_cast<std::size_t>(std::max(1, options_.threads)));
   std::vector<epoll_event> events(256);
   auto last_sweep = Clock::now();
@@ -143,16 +145,22 @@ void Server::Impl::run() {
   while (!connections_.empty()) close_connection(*connections_.begin()->second);
 }
 
-void Server::Impl::watch(Connection& c, std::uint32_t events) {
+void Server::Impl::watch(Connection& c, bool on) {
+  // Off while a worker has the connection: not even a hang-up is reported, so
+  // the loop neither touches the socket nor spins on it.
+  if (!on) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
+    return;
+  }
   epoll_event ev{};
-  ev.events = events;
+  ev.events = EPOLLIN | EPOLLRDHUP;
   ev.data.fd = c.fd;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.fd, &ev);
 }
 
 void Server::Impl::close_connection(Connection& c) {
   const int fd = c.fd;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  if (c.phase != Connection::Phase::kServing) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   ::close(fd);
   if (const auto client = clients_.find(c.peer_ip); client != clients_.end()) {
     client->second.erase(c.client_pos);
@@ -217,10 +225,7 @@ void Server::Impl::accept_all() {
     ref.client_pos = list.insert(list.end(), &ref);
     connections_.emplace(fd, std::move(c));
     open_ = connections_.size();
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP;
-    ev.data.fd = fd;
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    watch(ref, true);
   }
 }
 

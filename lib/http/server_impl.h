@@ -71,7 +71,7 @@ class Server::Impl {
   void answer_error(Connection& c, int status, const std::string& message);
   void sweep();
   void close_connection(Connection& c);
-  void watch(Connection& c, std::uint32_t events);
+  void watch(Connection& c, bool on);
 
   const ServerOptions options_;
   int listen_fd_ = -1;

@@ -127,11 +127,12 @@ void Server::Impl::dispatch(Connection& c, std::size_t framed) {
   }
   c.chunks.reset();
   c.in.erase(0, framed);
+  if (c.in.empty() && c.in.capacity() > kReadChunk) c.in = std::string();  // a large body's buffer
   c.fresh = false;
   ++c.requests;
   job.close_after = stopping_ || c.requests >= options_.keep_alive_requests;
   c.phase = Connection::Phase::kServing;
-  watch(c, 0);
+  watch(c, false);
   ++serving_;
   Connection* served = &c;
   workers_->enqueue([this, served] { serve(*served); });
@@ -170,7 +171,7 @@ void Server::Impl::on_returned() {
     c->deadline = Clock::now() + options_.keep_alive_timeout;
     auto& list = clients_[c->peer_ip];
     list.splice(list.end(), list, c->client_pos);  // now the address's most recent
-    watch(*c, EPOLLIN | EPOLLRDHUP);
+    watch(*c, true);
     process(*c);  // a pipelined request may be here already
   }
 }

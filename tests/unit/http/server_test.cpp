@@ -35,6 +35,10 @@ struct TestServer {
     server.router().Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content(req.body, "text/plain");
     });
+    server.router().Get("/slow", [](const httplib::Request&, httplib::Response& res) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      res.set_content("slow", "text/plain");
+    });
     server.router().Get("/auth", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content(std::to_string(req.get_header_value("Authorization").size()), "text/plain");
     });
@@ -299,4 +303,23 @@ TEST_CASE("stop() returns promptly with dawdling clients connected", "[http_fron
   s.reset();
   CHECK(Clock::now() - asked < 1s);
   for (const int fd : dawdlers) ::close(fd);
+}
+
+TEST_CASE("a client that hangs up while its request is served costs no spinning, and is closed", "[http_front]") {
+  TestServer s({});
+  rusage before{};
+  ::getrusage(RUSAGE_SELF, &before);
+  const int fd = connect_to(s.port);
+  send_all(fd, "GET /slow HTTP/1.1\r\n\r\n");
+  std::this_thread::sleep_for(50ms);
+  ::close(fd);  // the worker is still in the handler
+  std::this_thread::sleep_for(700ms);
+  rusage after{};
+  ::getrusage(RUSAGE_SELF, &after);
+  const auto cpu_us = [](const rusage& r) {
+    return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1'000'000L + r.ru_utime.tv_usec + r.ru_stime.tv_usec;
+  };
+  CHECK(cpu_us(after) - cpu_us(before) < 250'000);  // a loop woken by the hang-up would burn ~500 ms
+  CHECK(s.server.open_connections() == 0);
+  CHECK(ask(s.port, "GET /hello HTTP/1.1\r\n\r\n").find("HTTP/1.1 200") == 0);
 }
