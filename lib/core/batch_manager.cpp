@@ -12,9 +12,10 @@ namespace livy {
 
 namespace fs = std::filesystem;
 
-BatchManager::Impl::Impl(Config config, SparkEnvironment spark, Store& store,
+BatchManager::Impl::Impl(Config config, RequestRules rules, SparkEnvironment spark, Store& store,
                          std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock)
     : config_(std::move(config)),
+      rules_(std::move(rules)),
       spark_(std::move(spark)),
       store_(store),
       launcher_(std::move(launcher)),
@@ -135,7 +136,7 @@ void BatchManager::Impl::persist(const Entry& e) {
 }
 
 Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std::optional<std::string>& owner) {
-  Status st = validate_batch_request(request, config_.local_dir_whitelist);
+  Status st = validate_batch_request(request, rules_);
   if (!st) return st;
   std::lock_guard lock(mu_);
   if (stopping_) return Status::unavailable("the server is shutting down");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/batch_manager_impl.h"
+#include "core/request_validation.h"
 #include "core/session_core.h"
 #include "store/store.h"
 
@@ -53,6 +54,8 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptio
   if (!options.clock) options.clock = system_clock();
   auto spark = resolve_spark(config);
   if (!spark) return spark.status();
+  auto rules = load_request_rules(config);
+  if (!rules) return rules.status();
 
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) return Status::unavailable("cannot create data directory " + config.data_dir + ": " + ec.message());
@@ -62,8 +65,8 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptio
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->store = std::move(*store);
-  auto batches_impl = std::make_unique<BatchManager::Impl>(config, *spark, *impl->store, options.launcher,
-                                                           options.clock);
+  auto batches_impl =
+      std::make_unique<BatchManager::Impl>(config, *rules, *spark, *impl->store, options.launcher, options.clock);
   BatchManager::Impl* batches_raw = batches_impl.get();
   Status st = batches_impl->start();
   if (!st) return st;
@@ -71,7 +74,7 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptio
 
   const std::string driver = find_driver_script(config);
   if (driver.empty()) return Status::unavailable("the session driver livy_driver.py was not found: set sessions.driver-script");
-  impl->session_core = std::make_shared<SessionCore>(config, std::move(*spark), driver, *impl->store,
+  impl->session_core = std::make_shared<SessionCore>(config, std::move(*rules), std::move(*spark), driver, *impl->store,
                                                      options.launcher, options.clock);
   impl->session_core->other_starting = [batches_raw] { return batches_raw->starting_count(); };
   batches_raw->other_starting = [core = impl->session_core.get()] { return core->starting_count(); };

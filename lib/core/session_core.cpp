@@ -35,9 +35,10 @@ std::string random_secret() {
 
 }  // namespace
 
-SessionCore::SessionCore(Config config, SparkEnvironment spark, std::string driver_script, Store& store,
-                         std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock)
+SessionCore::SessionCore(Config config, RequestRules rules, SparkEnvironment spark, std::string driver_script,
+                         Store& store, std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock)
     : config_(std::move(config)),
+      rules_(std::move(rules)),
       spark_(std::move(spark)),
       driver_script_(std::move(driver_script)),
       store_(store),
@@ -149,11 +150,7 @@ void SessionCore::set_state(Entry& e, SessionState state) {
 }
 
 Result<Session> SessionCore::create(const SessionRequest& request, const std::optional<std::string>& owner) {
-  Status st = validate_resources(request.resources, config_.local_dir_whitelist);
-  if (st && request.name) st = validate_name(*request.name);
-  if (st && request.proxy_user && request.proxy_user->find('\0') != std::string::npos) {
-    st = Status::invalid_argument("proxyUser contains a NUL character");
-  }
+  Status st = validate_session_request(request, rules_);
   if (!st) return st;
   std::lock_guard lock(mu_);
   if (stopping_) return Status::unavailable("the server is shutting down");

@@ -110,7 +110,7 @@ Status SessionCore::add_resource(std::string_view session, ResourceKind kind, co
   if (uri.empty()) return Status::invalid_argument("uri is required");
   if (uri.size() > kMaxUriBytes) return Status::invalid_argument("uri is too long");
   if (uri.find('\0') != std::string::npos) return Status::invalid_argument("uri contains a NUL character");
-  Status st = check_local_path("uri", uri, config_.local_dir_whitelist);
+  Status st = check_local_path("uri", uri, rules_.local_dir_whitelist);
   if (!st) return st;
   std::unique_lock lock(mu_);
   Entry* e = find(session);
