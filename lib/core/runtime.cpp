@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/batch_manager_impl.h"
+#include "core/data_dir.h"
 #include "core/request_validation.h"
 #include "core/session_core.h"
 #include "store/store.h"
@@ -36,8 +37,9 @@ std::string find_driver_script(const Config& config) {
 }  // namespace
 
 struct Runtime::Impl {
+  std::unique_ptr<DataDirLock> lock;  // declared first: released after everything else is gone
   Config config;
-  std::unique_ptr<Store> store;  // declared first: destroyed after everything that uses it
+  std::unique_ptr<Store> store;  // destroyed after everything that uses it
   std::unique_ptr<BatchManager> batches;
   std::shared_ptr<SessionCore> session_core;
   std::unique_ptr<SessionManager> sessions;
@@ -59,10 +61,15 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptio
 
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) return Status::unavailable("cannot create data directory " + config.data_dir + ": " + ec.message());
+  // Before anything in it is read or written: two runtimes on one store and one set of
+  // batch directories would each take the other's processes for their own.
+  auto lock = DataDirLock::acquire(config.data_dir);
+  if (!lock) return lock.status();
   auto store = Store::open((std::filesystem::path(config.data_dir) / "livyd.db").string());
   if (!store) return store.status();
 
   auto impl = std::make_unique<Impl>();
+  impl->lock = std::move(*lock);
   impl->config = config;
   impl->store = std::move(*store);
   auto batches_impl =
