@@ -3,6 +3,7 @@
 
 #include "codec/request_json.h"
 #include "core/batch_manager_impl.h"
+#include "core/data_dir.h"
 #include "core/id_or_name.h"
 #include "core/log_page.h"
 #include "core/paging.h"
@@ -154,9 +155,7 @@ Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std:
   if (!id) return id.status();
 
   const fs::path dir = fs::path(config_.data_dir) / "batches" / std::to_string(*id);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::unavailable("cannot create the batch's directory");
+  if (!create_private_dirs(dir.string())) return Status::unavailable("cannot create the batch's directory");
 
   Entry e;
   e.rec.id = *id;

@@ -59,12 +59,16 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptio
   auto rules = load_request_rules(config);
   if (!rules) return rules.status();
 
-  std::filesystem::create_directories(config.data_dir, ec);
-  if (ec) return Status::unavailable("cannot create data directory " + config.data_dir + ": " + ec.message());
+  Status st = create_data_dir(config.data_dir);
+  if (!st) return st;
   // Before anything in it is read or written: two runtimes on one store and one set of
   // batch directories would each take the other's processes for their own.
   auto lock = DataDirLock::acquire(config.data_dir);
   if (!lock) return lock.status();
+  tighten_data_dir(config.data_dir);
+  // Session drivers create it too, with whatever mode; made here, it is private.
+  st = create_private_dirs((std::filesystem::path(config.data_dir) / "driver-cache").string());
+  if (!st) return st;
   auto store = Store::open((std::filesystem::path(config.data_dir) / "livyd.db").string());
   if (!store) return store.status();
 
@@ -75,7 +79,7 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptio
   auto batches_impl =
       std::make_unique<BatchManager::Impl>(config, *rules, *spark, *impl->store, options.launcher, options.clock);
   BatchManager::Impl* batches_raw = batches_impl.get();
-  Status st = batches_impl->start();
+  st = batches_impl->start();
   if (!st) return st;
   impl->batches.reset(new BatchManager(std::move(batches_impl)));
 

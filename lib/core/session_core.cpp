@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "codec/request_json.h"
+#include "core/data_dir.h"
 #include "core/id_or_name.h"
 #include "core/log_page.h"
 #include "core/paging.h"
@@ -183,9 +184,7 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
   const auto id = store_.allocate_id("session");
   if (!id) return id.status();
   const fs::path dir = fs::path(config_.data_dir) / "sessions" / std::to_string(*id);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::unavailable("cannot create the session's directory");
+  if (!create_private_dirs(dir.string())) return Status::unavailable("cannot create the session's directory");
 
   Entry e;
   e.request = request;
