@@ -77,6 +77,19 @@ struct Config {
   // name as local paths (file, jars, pyFiles, files, archives). Empty: no local paths at all.
   std::vector<std::string> local_dir_whitelist;
 
+  // --- requests ---
+  // requests.conf-blocklist-file: a file of Spark properties a request's `conf` may not set, in
+  // Livy's spark-blacklist.conf format (one name per line, `*` wildcards allowed). Empty: the
+  // spark-blacklist.conf beside a livy.conf that load_config_file read, if there is one, else
+  // livyd's default list (Livy's, plus properties that run a program or read a local file). A file
+  // replaces the default list: an operator who leaves a property out allows what it opens.
+  std::string conf_blocklist_file;
+  std::size_t max_conf_key_bytes = 1024;  // requests.max-conf-key-bytes: longest property name in a
+                                       // request's `conf`, in bytes; longer gets 400. Spark's names are
+                                       // under ~150 bytes. At most 4096, so that `--conf key=value`
+                                       // (values are at most 64 KiB) stays under the kernel's 128 KiB
+                                       // limit for one argument.
+
   // --- limits and timing ---
   std::size_t log_cache_lines = 200;   // log.cache-size / livy.cache-log.size: lines kept in memory per batch.
   int max_creation = 100;              // sessions.max-creation / livy.server.session.max-creation:

@@ -22,9 +22,11 @@ struct RuntimeOptions {
 // Opens the store under config.data_dir, resolves Spark, recovers what the
 // store knows, opens the channel drivers connect back to, and starts the
 // monitor threads. Several runtimes may live in one process, each with its own
-// data directory. Destroying it stops the threads; running batches keep
-// running (they belong to their own process groups); sessions' drivers are
-// told to stop.
+// data directory: a runtime locks its directory, and open() on a directory
+// another runtime holds (in any process) fails with kConflict. Destroying it
+// stops the threads and releases the directory; running batches and sessions
+// keep running for the next runtime (they belong to their own process groups;
+// drivers try to reconnect), unless config.stop_on_shutdown.
 class Runtime {
  public:
   static Result<std::unique_ptr<Runtime>> open(const Config& config, RuntimeOptions options = {});

@@ -3,6 +3,7 @@
 
 #include "codec/request_json.h"
 #include "core/batch_manager_impl.h"
+#include "core/data_dir.h"
 #include "core/id_or_name.h"
 #include "core/log_page.h"
 #include "core/paging.h"
@@ -12,9 +13,10 @@ namespace livy {
 
 namespace fs = std::filesystem;
 
-BatchManager::Impl::Impl(Config config, SparkEnvironment spark, Store& store,
+BatchManager::Impl::Impl(Config config, RequestRules rules, SparkEnvironment spark, Store& store,
                          std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock)
     : config_(std::move(config)),
+      rules_(std::move(rules)),
       spark_(std::move(spark)),
       store_(store),
       launcher_(std::move(launcher)),
@@ -135,7 +137,7 @@ void BatchManager::Impl::persist(const Entry& e) {
 }
 
 Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std::optional<std::string>& owner) {
-  Status st = validate_batch_request(request, config_.local_dir_whitelist);
+  Status st = validate_batch_request(request, rules_);
   if (!st) return st;
   std::lock_guard lock(mu_);
   if (stopping_) return Status::unavailable("the server is shutting down");
@@ -153,9 +155,7 @@ Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std:
   if (!id) return id.status();
 
   const fs::path dir = fs::path(config_.data_dir) / "batches" / std::to_string(*id);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::unavailable("cannot create the batch's directory");
+  if (!create_private_dirs(dir.string())) return Status::unavailable("cannot create the batch's directory");
 
   Entry e;
   e.rec.id = *id;

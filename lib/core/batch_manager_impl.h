@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/child_process.h"
+#include "core/request_validation.h"
 #include "livy/batch_manager.h"
 #include "livy/clock.h"
 #include "livy/config.h"
@@ -31,8 +32,8 @@ struct BatchManager::Impl {
     bool start_timed_out = false;  // stopped for printing nothing within batches.start-timeout
   };
 
-  Impl(Config config, SparkEnvironment spark, Store& store, std::shared_ptr<ProcessLauncher> launcher,
-       std::shared_ptr<Clock> clock);
+  Impl(Config config, RequestRules rules, SparkEnvironment spark, Store& store,
+       std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock);
   ~Impl();
 
   // Loads batches from the store and starts the monitor.
@@ -68,6 +69,7 @@ struct BatchManager::Impl {
   void query_app_ids();
 
   const Config config_;
+  const RequestRules rules_;
   const SparkEnvironment spark_;
   Store& store_;
   const std::shared_ptr<ProcessLauncher> launcher_;

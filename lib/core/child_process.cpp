@@ -1,8 +1,12 @@
 #include "core/child_process.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <fstream>
 
+#include "core/data_dir.h"
 #include "core/text_values.h"
 
 namespace livy {
@@ -99,7 +103,18 @@ bool poll_orphans(std::vector<std::unique_ptr<ChildProcess>>& orphans) {
 }
 
 void ChildProcess::append_note(const std::string& line) {
-  std::ofstream(log_path_, std::ios::app) << "livyd: " << line << "\n";
+  // Often the first write of a session's log: created private, like the rest of the data directory.
+  const int fd = open_private_append(log_path_);
+  if (fd >= 0) {
+    const std::string text = "livyd: " + line + "\n";
+    for (std::size_t done = 0; done < text.size();) {
+      const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+  }
   if (!running_) tail_.finish();  // nobody polls an ended child: read the note now
 }
 

@@ -1,6 +1,8 @@
 // The configuration keys, their defaults, and the two file formats (YAML, livy.conf).
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -46,12 +48,13 @@ KeyDef int_key(ConfigKey info, Int Config::*field, std::int64_t min, std::int64_
           [field](const Config& c) { return std::to_string(c.*field); }};
 }
 
-KeyDef bytes_key(ConfigKey info, std::size_t Config::*field) {
+KeyDef bytes_key(ConfigKey info, std::size_t Config::*field, std::uint64_t max = UINT64_MAX) {
   const std::string name = info.name;
   return {std::move(info),
           [=](Config& c, const std::string& v) {
             const auto n = parse_byte_size(v);
             if (!n || *n == 0) return bad_value(name, v, "a size like 1048576, 512k, 10m or 1g");
+            if (*n > max) return bad_value(name, v, "a size of at most " + std::to_string(max) + " bytes");
             c.*field = static_cast<std::size_t>(*n);
             return Status::ok();
           },
@@ -184,6 +187,14 @@ const std::vector<KeyDef>& key_defs() {
                           "Comma-separated directories whose files requests may name as local paths. "
                           "Empty: no local paths are accepted."},
                          &Config::local_dir_whitelist));
+    k.push_back(string_key({"requests.conf-blocklist-file", "", "",
+                            "File of Spark properties a request's conf may not set (Livy's spark-blacklist.conf "
+                            "format). Empty: spark-blacklist.conf beside a livy.conf given with --config, else "
+                            "livyd's default list."},
+                           &Config::conf_blocklist_file));
+    k.push_back(bytes_key({"requests.max-conf-key-bytes", "", std::to_string(d.max_conf_key_bytes),
+                           "Longest property name in a request's conf (at most 4096); longer gets 400."},
+                          &Config::max_conf_key_bytes, 4096));
     k.push_back(int_key({"log.cache-size", "livy.cache-log.size", std::to_string(d.log_cache_lines),
                          "Log lines kept in memory per batch (what /log serves)."},
                         &Config::log_cache_lines, 1, 1'000'000));
@@ -403,7 +414,17 @@ Status load_config_file(const std::string& path, Config& config, std::vector<std
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (in.bad()) return Status::not_found("cannot read configuration file " + path);
   if (ends_with(path, ".yaml") || ends_with(path, ".yml")) return parse_yaml_config(text, path, config, warnings);
-  return parse_livy_conf(text, path, config, warnings);
+  Status st = parse_livy_conf(text, path, config, warnings);
+  if (!st) return st;
+  // Livy reads spark-blacklist.conf from its conf directory, the one that holds livy.conf. A
+  // blocklist file named explicitly (here or in an earlier file) wins; --set comes later and wins too.
+  if (config.conf_blocklist_file.empty()) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path beside = fs::absolute(path, ec).parent_path() / "spark-blacklist.conf";
+    if (!ec && fs::exists(beside, ec)) config.conf_blocklist_file = beside.string();
+  }
+  return Status::ok();
 }
 
 Status set_config_value(Config& config, const std::string& key, const std::string& value) {

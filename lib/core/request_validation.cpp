@@ -1,6 +1,8 @@
 #include "core/request_validation.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -15,19 +17,58 @@ constexpr std::size_t kMaxStringLength = 64 * 1024;
 constexpr int kMaxCores = 4096;
 constexpr int kMaxExecutors = 100'000;
 
-// Properties that would let a request escape the server's choice of cluster.
-const char* const kBlockedConf[] = {"spark.master", "spark.submit.deployMode"};
+// Properties that would let a request escape the server's choice of cluster: refused
+// whatever the blocklist file says.
+const char* const kServerConf[] = {"spark.master", "spark.submit.deployMode"};
 
-// Properties that list files for Spark to ship, like the jars/pyFiles/files/archives
-// fields: their local entries obey the whitelist too.
+// Properties that list files for Spark to ship or read, like the jars/pyFiles/files/archives
+// fields: their local entries obey the whitelist too. spark.jars.repositories may name a
+// file: Maven repository, from which spark.jars.packages would load jars.
 const char* const kFileListConf[] = {"spark.jars", "spark.files", "spark.submit.pyFiles", "spark.archives",
                                      "spark.yarn.dist.jars", "spark.yarn.dist.files", "spark.yarn.dist.archives",
-                                     "spark.yarn.dist.pyFiles"};
+                                     "spark.yarn.dist.pyFiles", "spark.jars.repositories"};
+
+bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
+bool has_control(const std::string& text) { return std::any_of(text.begin(), text.end(), is_control); }
+
+// ASCII case-insensitive equality: a property name compared with a list of names.
+bool same_name(const std::string& a, const char* b) {
+  const std::size_t n = std::strlen(b);
+  if (a.size() != n) return false;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+// A property name as an error message may show it: control characters as '?'.
+std::string printable(const std::string& text) {
+  std::string out = text;
+  std::replace_if(out.begin(), out.end(), is_control, '?');
+  return out;
+}
+
+// The start of a text too long to show whole, never cut inside a UTF-8 sequence.
+std::string shortened(const std::string& text, std::size_t max) {
+  if (text.size() <= max) return text;
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return text.substr(0, n) + "...";
+}
 
 Status check_text(const std::string& field, const std::string& value) {
   if (value.size() > kMaxStringLength) return Status::invalid_argument(field + " is too long");
   if (value.find('\0') != std::string::npos) return Status::invalid_argument(field + " contains a NUL character");
   return Status::ok();
+}
+
+// For values that name something (a class, a user, a queue, a file): no name needs a control
+// character, and Spark trims some of them (so a check would see another text than Spark uses).
+Status check_name_text(const std::string& field, const std::string& value) {
+  Status st = check_text(field, value);
+  if (st && has_control(value)) st = Status::invalid_argument(field + " contains a control character");
+  return st;
 }
 
 Status check_cores(const char* field, const std::optional<int>& v, int max) {
@@ -45,25 +86,35 @@ Status check_memory(const char* field, const std::optional<std::string>& v) {
   return Status::ok();
 }
 
+// Each entry of a list field, split as spark-submit will split it; the entries joined
+// with ',' become one argument, bounded like any other string.
 Status check_uris(const char* field, const std::vector<std::string>& uris, const std::vector<std::string>& whitelist) {
+  std::size_t joined = 0;
   for (const auto& uri : uris) {
-    if (uri.empty()) return Status::invalid_argument(std::string(field) + " contains an empty entry");
     Status st = check_text(field, uri);
-    if (st) st = check_local_path(field, uri, whitelist);
+    if (st) st = check_uri_list(field, uri, whitelist, false);
     if (!st) return st;
+    joined += uri.size() + 1;
+  }
+  if (joined > kMaxStringLength + 1) {
+    return Status::invalid_argument(std::string(field) + " is too long (its entries together)");
   }
   return Status::ok();
 }
 
-// The scheme of a URI ("hdfs" of "hdfs://x"), empty for plain paths.
+// The scheme of a URI in lower case ("hdfs" of "HDFS://x"), empty for plain paths.
+// RFC 3986: a letter, then letters, digits, '+', '-' or '.'; schemes ignore case, and
+// so must the check (`FILE:/etc/passwd` is a local path).
 std::string scheme_of(const std::string& uri) {
   const auto colon = uri.find(':');
-  if (colon == std::string::npos || colon == 0) return "";
+  if (colon == std::string::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(uri[0]))) return "";
+  std::string scheme;
   for (std::size_t i = 0; i < colon; ++i) {
     const char c = uri[i];
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return "";
+    scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
-  return uri.substr(0, colon);
+  return scheme;
 }
 
 // %XX escapes of a URI path decoded, as Spark decodes file: and local: URIs;
@@ -148,7 +199,7 @@ Status validate_name(const std::string& name) {
   if (name.empty() || name.size() > 256) return Status::invalid_argument("name must have 1 to 256 characters");
   bool all_digits = true;
   for (char c : name) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == '/') {
+    if (is_control(c) || c == '/') {
       return Status::invalid_argument("name must not contain control characters or '/'");
     }
     all_digits = all_digits && std::isdigit(static_cast<unsigned char>(c));
@@ -157,7 +208,36 @@ Status validate_name(const std::string& name) {
   return Status::ok();
 }
 
-Status validate_resources(const SparkResources& r, const std::vector<std::string>& whitelist) {
+Status check_uri_list(const std::string& field, const std::string& list, const std::vector<std::string>& whitelist,
+                      bool allow_empty) {
+  if (has_control(list)) return Status::invalid_argument(field + " contains a control character");
+  // spark-submit splits --jars, --files... and their properties on ',', so one entry
+  // "http://h/x,/etc/passwd" ships /etc/passwd. Each part is checked rather than the
+  // entry refused: a comma-joined list in one entry is what some clients send, and
+  // Livy and spark-submit accept it. Spark trims each part; so does split_list.
+  const std::vector<std::string> parts = split_list(list);
+  if (parts.empty() && !allow_empty) return Status::invalid_argument(field + " contains an empty entry");
+  for (const auto& part : parts) {
+    Status st = check_local_path(field, part, whitelist);
+    if (!st) return st;
+  }
+  return Status::ok();
+}
+
+Result<RequestRules> load_request_rules(const Config& config) {
+  RequestRules rules;
+  rules.local_dir_whitelist = config.local_dir_whitelist;
+  rules.max_conf_key_bytes = config.max_conf_key_bytes;
+  if (!config.conf_blocklist_file.empty()) {
+    auto blocklist = ConfBlocklist::load(config.conf_blocklist_file);
+    if (!blocklist) return blocklist.status();
+    rules.conf_blocklist = std::move(*blocklist);
+  }
+  return rules;
+}
+
+Status validate_resources(const SparkResources& r, const RequestRules& rules) {
+  const auto& whitelist = rules.local_dir_whitelist;
   Status st = check_uris("jars", r.jars, whitelist);
   if (st) st = check_uris("pyFiles", r.py_files, whitelist);
   if (st) st = check_uris("files", r.files, whitelist);
@@ -167,40 +247,64 @@ Status validate_resources(const SparkResources& r, const std::vector<std::string
   if (st) st = check_cores("driverCores", r.driver_cores, kMaxCores);
   if (st) st = check_cores("executorCores", r.executor_cores, kMaxCores);
   if (st) st = check_cores("numExecutors", r.num_executors, kMaxExecutors);
-  if (st && r.queue) st = check_text("queue", *r.queue);
+  if (st && r.queue) st = check_name_text("queue", *r.queue);
   if (!st) return st;
   for (const auto& [key, value] : r.conf) {
-    if (key.empty() || key.find_first_of("= \t\r\n") != std::string::npos) {
+    if (key.empty()) return Status::invalid_argument("conf: a property name is empty");
+    if (key.size() > rules.max_conf_key_bytes) {
+      return Status::invalid_argument(
+          "conf: a property name is longer than " + std::to_string(rules.max_conf_key_bytes) +
+          " bytes (requests.max-conf-key-bytes): '" + printable(shortened(key, 64)) + "'");
+    }
+    if (has_control(key)) {
+      return Status::invalid_argument("conf: property name '" + printable(key) + "' contains a control character");
+    }
+    if (key.find_first_of("= ") != std::string::npos) {
       return Status::invalid_argument("conf: invalid property name '" + key + "'");
     }
-    for (const char* blocked : kBlockedConf) {
-      if (key == blocked) return Status::invalid_argument("conf: '" + key + "' is set by the server and cannot be changed");
+    for (const char* server : kServerConf) {
+      if (same_name(key, server)) {
+        return Status::invalid_argument("conf: '" + key + "' is set by the server and cannot be changed");
+      }
+    }
+    // Livy's words, so that clients and searches recognize them.
+    if (rules.conf_blocklist.match(key)) {
+      return Status::invalid_argument("Blacklisted configuration values in session config: " + key);
     }
     st = check_text("conf." + key, value);
     if (!st) return st;
     for (const char* list_key : kFileListConf) {
-      if (key != list_key) continue;
-      for (const auto& entry : split_list(value)) {
-        st = check_local_path("conf " + key, entry, whitelist);
-        if (!st) return st;
-      }
+      if (!same_name(key, list_key)) continue;
+      st = check_uri_list("conf " + key, value, whitelist, true);
+      if (!st) return st;
     }
   }
   return Status::ok();
 }
 
-Status validate_batch_request(const BatchRequest& request, const std::vector<std::string>& whitelist) {
+Status validate_batch_request(const BatchRequest& request, const RequestRules& rules) {
   if (request.file.empty()) return Status::invalid_argument("file is required");
-  Status st = check_text("file", request.file);
-  if (st) st = check_local_path("file", request.file, whitelist);
-  if (st && request.class_name) st = check_text("className", *request.class_name);
+  Status st = check_name_text("file", request.file);
+  // The whole, as the application's runner opens it, and each comma-separated part:
+  // in client mode spark-submit also adds the file to spark.jars or spark.files, which
+  // are split on ','.
+  if (st) st = check_local_path("file", request.file, rules.local_dir_whitelist);
+  if (st) st = check_uri_list("file", request.file, rules.local_dir_whitelist, false);
+  if (st && request.class_name) st = check_name_text("className", *request.class_name);
   if (st && request.class_name && request.class_name->empty()) st = Status::invalid_argument("className is empty");
   if (st && request.name) st = validate_name(*request.name);
-  if (st && request.proxy_user) st = check_text("proxyUser", *request.proxy_user);
+  if (st && request.proxy_user) st = check_name_text("proxyUser", *request.proxy_user);
   for (const auto& arg : request.args) {
-    if (st) st = check_text("args", arg);
+    if (st) st = check_text("args", arg);  // free text: a tab or a newline may belong there
   }
-  if (st) st = validate_resources(request.resources, whitelist);
+  if (st) st = validate_resources(request.resources, rules);
+  return st;
+}
+
+Status validate_session_request(const SessionRequest& request, const RequestRules& rules) {
+  Status st = validate_resources(request.resources, rules);
+  if (st && request.name) st = validate_name(*request.name);
+  if (st && request.proxy_user) st = check_name_text("proxyUser", *request.proxy_user);
   return st;
 }
 

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "core/batch_manager_impl.h"
+#include "core/data_dir.h"
+#include "core/request_validation.h"
 #include "core/session_core.h"
 #include "store/store.h"
 
@@ -35,8 +37,9 @@ std::string find_driver_script(const Config& config) {
 }  // namespace
 
 struct Runtime::Impl {
+  std::unique_ptr<DataDirLock> lock;  // declared first: released after everything else is gone
   Config config;
-  std::unique_ptr<Store> store;  // declared first: destroyed after everything that uses it
+  std::unique_ptr<Store> store;  // destroyed after everything that uses it
   std::unique_ptr<BatchManager> batches;
   std::shared_ptr<SessionCore> session_core;
   std::unique_ptr<SessionManager> sessions;
@@ -53,25 +56,36 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptio
   if (!options.clock) options.clock = system_clock();
   auto spark = resolve_spark(config);
   if (!spark) return spark.status();
+  auto rules = load_request_rules(config);
+  if (!rules) return rules.status();
 
-  std::filesystem::create_directories(config.data_dir, ec);
-  if (ec) return Status::unavailable("cannot create data directory " + config.data_dir + ": " + ec.message());
+  Status st = create_data_dir(config.data_dir);
+  if (!st) return st;
+  // Before anything in it is read or written: two runtimes on one store and one set of
+  // batch directories would each take the other's processes for their own.
+  auto lock = DataDirLock::acquire(config.data_dir);
+  if (!lock) return lock.status();
+  tighten_data_dir(config.data_dir);
+  // Session drivers create it too, with whatever mode; made here, it is private.
+  st = create_private_dirs((std::filesystem::path(config.data_dir) / "driver-cache").string());
+  if (!st) return st;
   auto store = Store::open((std::filesystem::path(config.data_dir) / "livyd.db").string());
   if (!store) return store.status();
 
   auto impl = std::make_unique<Impl>();
+  impl->lock = std::move(*lock);
   impl->config = config;
   impl->store = std::move(*store);
-  auto batches_impl = std::make_unique<BatchManager::Impl>(config, *spark, *impl->store, options.launcher,
-                                                           options.clock);
+  auto batches_impl =
+      std::make_unique<BatchManager::Impl>(config, *rules, *spark, *impl->store, options.launcher, options.clock);
   BatchManager::Impl* batches_raw = batches_impl.get();
-  Status st = batches_impl->start();
+  st = batches_impl->start();
   if (!st) return st;
   impl->batches.reset(new BatchManager(std::move(batches_impl)));
 
   const std::string driver = find_driver_script(config);
   if (driver.empty()) return Status::unavailable("the session driver livy_driver.py was not found: set sessions.driver-script");
-  impl->session_core = std::make_shared<SessionCore>(config, std::move(*spark), driver, *impl->store,
+  impl->session_core = std::make_shared<SessionCore>(config, std::move(*rules), std::move(*spark), driver, *impl->store,
                                                      options.launcher, options.clock);
   impl->session_core->other_starting = [batches_raw] { return batches_raw->starting_count(); };
   batches_raw->other_starting = [core = impl->session_core.get()] { return core->starting_count(); };

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "codec/request_json.h"
+#include "core/data_dir.h"
 #include "core/id_or_name.h"
 #include "core/log_page.h"
 #include "core/paging.h"
@@ -35,9 +36,10 @@ std::string random_secret() {
 
 }  // namespace
 
-SessionCore::SessionCore(Config config, SparkEnvironment spark, std::string driver_script, Store& store,
-                         std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock)
+SessionCore::SessionCore(Config config, RequestRules rules, SparkEnvironment spark, std::string driver_script,
+                         Store& store, std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock)
     : config_(std::move(config)),
+      rules_(std::move(rules)),
       spark_(std::move(spark)),
       driver_script_(std::move(driver_script)),
       store_(store),
@@ -149,11 +151,7 @@ void SessionCore::set_state(Entry& e, SessionState state) {
 }
 
 Result<Session> SessionCore::create(const SessionRequest& request, const std::optional<std::string>& owner) {
-  Status st = validate_resources(request.resources, config_.local_dir_whitelist);
-  if (st && request.name) st = validate_name(*request.name);
-  if (st && request.proxy_user && request.proxy_user->find('\0') != std::string::npos) {
-    st = Status::invalid_argument("proxyUser contains a NUL character");
-  }
+  Status st = validate_session_request(request, rules_);
   if (!st) return st;
   std::lock_guard lock(mu_);
   if (stopping_) return Status::unavailable("the server is shutting down");
@@ -186,9 +184,7 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
   const auto id = store_.allocate_id("session");
   if (!id) return id.status();
   const fs::path dir = fs::path(config_.data_dir) / "sessions" / std::to_string(*id);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::unavailable("cannot create the session's directory");
+  if (!create_private_dirs(dir.string())) return Status::unavailable("cannot create the session's directory");
 
   Entry e;
   e.request = request;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/child_process.h"
+#include "core/request_validation.h"
 #include "core/session_jobs.h"
 #include "driver/driver_channel.h"
 #include "livy/clock.h"
@@ -47,7 +48,7 @@ struct SessionCore final : DriverEvents {
     SessionJobs jobs;                          // the job API's jobs and files (session_jobs.cpp)
   };
 
-  SessionCore(Config config, SparkEnvironment spark, std::string driver_script, Store& store,
+  SessionCore(Config config, RequestRules rules, SparkEnvironment spark, std::string driver_script, Store& store,
               std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock);
   ~SessionCore() override;
 
@@ -129,6 +130,7 @@ struct SessionCore final : DriverEvents {
   std::string expiry(const Entry& e, std::int64_t now_ms) const;
 
   const Config config_;
+  const RequestRules rules_;
   const SparkEnvironment spark_;
   const std::string driver_script_;
   Store& store_;

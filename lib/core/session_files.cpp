@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "core/data_dir.h"
 #include "core/id_or_name.h"
 #include "core/request_validation.h"
 #include "core/session_core.h"
@@ -110,7 +111,7 @@ Status SessionCore::add_resource(std::string_view session, ResourceKind kind, co
   if (uri.empty()) return Status::invalid_argument("uri is required");
   if (uri.size() > kMaxUriBytes) return Status::invalid_argument("uri is too long");
   if (uri.find('\0') != std::string::npos) return Status::invalid_argument("uri contains a NUL character");
-  Status st = check_local_path("uri", uri, config_.local_dir_whitelist);
+  Status st = check_local_path("uri", uri, rules_.local_dir_whitelist);
   if (!st) return st;
   std::unique_lock lock(mu_);
   Entry* e = find(session);
@@ -205,7 +206,7 @@ Result<std::unique_ptr<Upload>> SessionCore::begin_upload(const std::shared_ptr<
   impl->kind = kind;
   impl->name = *name;
   impl->limit = config_.upload_max_bytes;
-  impl->fd = ::open(impl->part_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  impl->fd = ::open(impl->part_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (impl->fd < 0) {
     impl->abandon();
     return Status::unavailable("the uploaded file could not be stored");
@@ -220,9 +221,9 @@ Status SessionCore::finish_upload(std::int64_t session_id, ResourceKind kind, co
   if (it == entries_.end()) return not_found(std::to_string(session_id));
   const fs::path dir = fs::path(it->second.rec.log_path).parent_path() / "uploads";
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (!ec) fs::rename(part_path, dir / name, ec);
-  if (ec) return Status::unavailable("the uploaded file could not be stored");
+  const Status made = create_private_dirs(dir.string());
+  if (made) fs::rename(part_path, dir / name, ec);
+  if (!made || ec) return Status::unavailable("the uploaded file could not be stored");
   // The driver runs on this host (local and client deploy modes): a local path reaches it.
   return add_to_driver(lock, session_id, kind, (dir / name).string());
 }

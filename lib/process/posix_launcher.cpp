@@ -22,9 +22,11 @@ namespace {
 
 // Runs the command, then records its exit status atomically (write + rename),
 // so that the status is on disk even if nobody is waiting for it.
-// $1 is the status file, the rest is the command. No value is interpolated.
+// $1 is the status file, the rest is the command. No value is interpolated. The umask
+// is set once the command has ended, for the status file alone: private like the log.
 constexpr const char* kWrapperScript =
-    "f=$1; shift; \"$@\"; s=$?; printf '%d\\n' \"$s\" > \"$f.tmp\" && mv -f \"$f.tmp\" \"$f\"; exit \"$s\"";
+    "f=$1; shift; \"$@\"; s=$?; umask 077; printf '%d\\n' \"$s\" > \"$f.tmp\" && mv -f \"$f.tmp\" \"$f\"; "
+    "exit \"$s\"";
 
 std::vector<std::string> build_environment(const ProcessSpec& spec) {
   std::vector<std::string> env;
@@ -67,7 +69,8 @@ class PosixLauncher final : public ProcessLauncher {
     posix_spawn_file_actions_init(&actions);
     posix_spawnattr_init(&attr);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0640);
+    // What the program prints may be private (a session's driver.log is what user code prints).
+    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
     // Descriptors of the host (sockets, the store) never leak into children,
     // whether or not whoever opened them asked for close-on-exec.

@@ -166,6 +166,43 @@ def test_local_path_outside_whitelist_is_400(livyd, whitelisted_dir, tmp_path, c
         assert named in msg, f"message should name the refused path {named!r}: {msg!r}"
 
 
+# Issue 9: what an attacker sent (F1, F5, F6, F10, F12), refused with 400 before anything
+# starts, by batches and sessions alike. No Spark runs.
+@pytest.mark.parametrize("path", ["/batches", "/sessions"])
+@pytest.mark.parametrize("case", ["comma", "upper-scheme", "blocked-conf", "blocked-conf-case", "nul-in-conf-key",
+                                  "long-conf-key"])
+def test_issue9_attacks_are_400(livyd, tmp_path, path, case):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret\n")
+    body = {"file": str(PI_PY)} if path == "/batches" else {"kind": "pyspark"}
+    if case == "comma":
+        body["files"] = [f"http://host/x.txt,{secret}"]
+        named = str(secret)
+    elif case == "upper-scheme":
+        body["jars"] = [f"FILE:{secret}"]
+        named = f"FILE:{secret}"
+    elif case == "blocked-conf":
+        body["conf"] = {"spark.driver.extraJavaOptions": "-XX:OnOutOfMemoryError=touch /tmp/x"}
+        named = "spark.driver.extraJavaOptions"
+    elif case == "blocked-conf-case":
+        body["conf"] = {"SPARK.PYSPARK.PYTHON": "/bin/sh"}
+        named = "SPARK.PYSPARK.PYTHON"
+    elif case == "nul-in-conf-key":
+        body["conf"] = {"spark.ui.enabled\u0000spark.driver.extraJavaOptions": "x"}
+        named = "control character"
+    else:
+        body["conf"] = {"local-" + "7" * 40_000: "1"}
+        named = "requests.max-conf-key-bytes"
+    resp = livyd.post(path, body)
+    if resp.status_code == 201:
+        try:
+            livyd.delete(f"{path}/{resp.json()['id']}")
+        finally:
+            pytest.fail(f"POST {path} ({case}) was accepted (201): {resp.text[:500]}")
+    err = livyd.json_of(resp, expect=400)
+    assert named in err["msg"], f"message should name {named!r}: {err!r}"
+
+
 def _big_body(n_bytes: int) -> bytes:
     head = b'{"file": "' + str(PI_PY).encode() + b'", "args": ["'
     tail = b'"]}'

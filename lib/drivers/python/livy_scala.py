@@ -195,7 +195,7 @@ class Scala:
         jar = os.path.join(cache, key + ".jar")
         if os.path.isfile(jar):
             return jar
-        os.makedirs(cache, exist_ok=True)
+        os.makedirs(cache, mode=0o700, exist_ok=True)
         started = time.monotonic()
         java = os.path.join(system.getProperty("java.home"), "bin", "java")
         work = tempfile.mkdtemp(prefix="compile-", dir=cache)

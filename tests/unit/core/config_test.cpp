@@ -294,6 +294,8 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"server.stop-on-shutdown", "true"},     {"batches.start-timeout", "90s"},
       {"sessions.ttl-check", "false"},
       {"sessions.max-upload-bytes", "10m"},
+      {"requests.conf-blocklist-file", "/etc/livy/spark-blacklist.conf"},
+      {"requests.max-conf-key-bytes", "256"},
   };
 
   const livy::Config defaults;
@@ -321,4 +323,43 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
     }
   }
   CHECK(samples.size() == keys.size());
+}
+
+TEST_CASE("requests.max-conf-key-bytes is bounded so that --conf key=value fits in one argument", "[config]") {
+  livy::Config c;
+  CHECK(c.max_conf_key_bytes == 1024);
+  REQUIRE(livy::set_config_value(c, "requests.max-conf-key-bytes", "4k").is_ok());
+  CHECK(c.max_conf_key_bytes == 4096);
+  const auto st = livy::set_config_value(c, "requests.max-conf-key-bytes", "4097");
+  CHECK(st.code() == livy::ErrorCode::kInvalidArgument);
+  CHECK_THAT(st.message(), Contains("requests.max-conf-key-bytes") && Contains("4096"));
+  CHECK(livy::set_config_value(c, "requests.max-conf-key-bytes", "0").code() == livy::ErrorCode::kInvalidArgument);
+  CHECK(c.max_conf_key_bytes == 4096);
+}
+
+// Livy reads spark-blacklist.conf from its conf directory, the one holding livy.conf.
+TEST_CASE("a livy.conf brings the spark-blacklist.conf beside it, unless a blocklist file is named", "[config]") {
+  TempDir dir;
+  write_file(dir / "spark-blacklist.conf", "spark.master\n");
+  SECTION("found beside livy.conf") {
+    const auto l = load(dir, "livy.conf", "livy.server.port = 9000\n");
+    REQUIRE(l.status.is_ok());
+    CHECK(l.config.conf_blocklist_file == (dir / "spark-blacklist.conf").string());
+  }
+  SECTION("a file named in livy.conf itself wins") {
+    const auto l = load(dir, "livy.conf", "requests.conf-blocklist-file = /etc/other.conf\n");
+    REQUIRE(l.status.is_ok());
+    CHECK(l.config.conf_blocklist_file == "/etc/other.conf");
+  }
+  SECTION("a YAML file is livyd's own format: nothing is looked for beside it") {
+    const auto l = load(dir, "livyd.yaml", "server: {port: 9000}\n");
+    REQUIRE(l.status.is_ok());
+    CHECK(l.config.conf_blocklist_file.empty());
+  }
+  SECTION("no spark-blacklist.conf beside livy.conf: the key stays empty (the default list)") {
+    TempDir other;
+    const auto l = load(other, "livy.conf", "livy.server.port = 9000\n");
+    REQUIRE(l.status.is_ok());
+    CHECK(l.config.conf_blocklist_file.empty());
+  }
 }

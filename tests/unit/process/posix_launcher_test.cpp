@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -117,6 +118,22 @@ TEST_CASE("launch: output, exit code and the exit-status file", "[process]") {
   CHECK(read_file(dir / "exit-status") == "3\n");
   CHECK_FALSE(std::filesystem::exists(dir / "exit-status.tmp"));
   CHECK_FALSE(l->try_reap(*pid));  // reaped once
+}
+
+// Issue 9, F14: the log (a session's is what user code prints) and the exit status were
+// 0640 and 0644. The command itself keeps livyd's umask: files it makes are its business.
+TEST_CASE("launch: the log and the exit-status file are private, the command's umask is livyd's", "[process]") {
+  TempDir dir;
+  auto l = livy::posix_process_launcher();
+  const mode_t old_umask = ::umask(022);
+  const std::string out = run(*l, "umask", dir);
+  ::umask(old_umask);
+  struct stat st {};
+  REQUIRE(::stat((dir / "out.log").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  REQUIRE(::stat((dir / "exit-status").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(out == "0022\n");
 }
 
 TEST_CASE("launch: output is appended, stdin is empty", "[process]") {
