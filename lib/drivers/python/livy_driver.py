@@ -75,11 +75,11 @@ class Channel:
                 reply = None
             except ValueError:
                 raise Refused("livyd answered the hello with something that is not JSON")
-            if reply is None and resume is not None:
-                # livyd refuses with a `refused` line: a bare close is a livyd going away.
-                raise ConnectionResetError("livyd closed the connection after the hello")
             if reply is None:
-                raise Refused("livyd refused the driver: it closed the connection after the hello")
+                # livyd refuses with a `refused` line. A bare close is a livyd going away, or
+                # one that closed this connection among a flood of others that said nothing
+                # (sessions.driver-max-pending): trying again may work.
+                raise ConnectionResetError("livyd closed the connection after the hello")
             if not isinstance(reply, dict) or reply.get("type") != "welcome":
                 raise Refused("livyd refused the driver: %s" % json.dumps(reply)[:500])
             self._sock.settimeout(None)
