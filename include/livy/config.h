@@ -124,6 +124,21 @@ struct Config {
                                        // a driver not ready by then fails the session (`error`).
   std::string driver_host = "127.0.0.1";  // sessions.driver-host: address drivers connect back to.
   int driver_port = 0;                 // sessions.driver-port: its port; 0 picks a free one.
+  // The driver channel's port is open to every local user: a connection is bounded before its hello.
+  std::chrono::milliseconds driver_hello_timeout{std::chrono::seconds(10)};  // sessions.driver-hello-timeout:
+                                       // from a connection to the end of its hello line, in all (however the
+                                       // bytes are dripped); then it is closed. Longer suits a slow network
+                                       // to a remote driver; shorter frees a silent connection sooner.
+  std::size_t driver_hello_max_bytes = 4096;  // sessions.driver-hello-max-bytes: longest hello line (a
+                                       // driver's is ~200 bytes); a longer first line closes the connection.
+                                       // Bounds what a connection that has not said hello can make livyd hold.
+  std::size_t driver_max_pending = 64; // sessions.driver-max-pending: connections that have not said hello;
+                                       // a new one beyond it closes the oldest. Each holds a descriptor and at
+                                       // most driver-hello-max-bytes. Drivers say hello at once, so a lower
+                                       // value only risks a driver in a burst of more connections than this.
+  std::chrono::milliseconds driver_send_timeout{std::chrono::seconds(10)};  // sessions.driver-send-timeout:
+                                       // a driver that reads nothing of what livyd sends for that long is
+                                       // disconnected (its session ends). Longer tolerates a stalled driver.
   std::string driver_script;           // sessions.driver-script: the Python driver. Empty: the installed one.
   std::size_t statement_max_code_bytes = 512 * 1024;    // statements.max-code-bytes: larger code gets 413.
   std::size_t statement_max_output_bytes = 4 << 20;     // statements.max-output-bytes: larger outputs are

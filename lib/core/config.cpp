@@ -253,6 +253,21 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(int_key({"sessions.driver-port", "", std::to_string(d.driver_port),
                          "Port for drivers connecting back; 0 picks a free one."},
                         &Config::driver_port, 0, 65535));
+    k.push_back(duration_key({"sessions.driver-hello-timeout", "", "10s",
+                              "Time a connection to the driver channel has to send its whole hello line, from "
+                              "the connection on (at least 100ms); then it is closed."},
+                             &Config::driver_hello_timeout, std::chrono::milliseconds(100)));
+    k.push_back(bytes_key({"sessions.driver-hello-max-bytes", "", std::to_string(d.driver_hello_max_bytes),
+                           "Longest hello line a driver may send; a longer first line closes the connection."},
+                          &Config::driver_hello_max_bytes));
+    k.push_back(int_key({"sessions.driver-max-pending", "", std::to_string(d.driver_max_pending),
+                         "Connections to the driver channel that have not said hello yet; a new one beyond it "
+                         "closes the oldest."},
+                        &Config::driver_max_pending, 1, 65535));
+    k.push_back(duration_key({"sessions.driver-send-timeout", "", "10s",
+                              "A driver that reads nothing livyd sends for that long is disconnected (at least "
+                              "100ms)."},
+                             &Config::driver_send_timeout, std::chrono::milliseconds(100)));
     k.push_back(string_key({"sessions.driver-script", "", "",
                             "The Python session driver (livy_driver.py). Empty: the one installed with livyd."},
                            &Config::driver_script));

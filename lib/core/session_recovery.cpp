@@ -14,6 +14,10 @@ Result<std::unique_ptr<DriverListener>> SessionCore::open_listener() {
   options.host = config_.driver_host;
   options.port = config_.driver_port;
   options.max_message_bytes = config_.statement_max_output_bytes * 4 + (1 << 20);
+  options.max_hello_bytes = config_.driver_hello_max_bytes;
+  options.hello_timeout = config_.driver_hello_timeout;
+  options.max_pending = config_.driver_max_pending;
+  options.send_timeout = config_.driver_send_timeout;
   const std::optional<std::string> stored = store_.setting("driver-port");
   if (options.port == 0 && stored) options.port = std::atoi(stored->c_str());
   auto listener = DriverListener::start(options, *this);

@@ -11,15 +11,19 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "driver/driver_messages.h"
+#include "driver/pending_hellos.h"
 #include "livy/status.h"
 
 namespace livy {
 
 class DriverConnection;
 
-// What the channel tells its owner. Called on the connection's reader thread.
+// What the channel tells its owner. on_hello is called on the listener's acceptor thread
+// (so it must not wait for another driver), on_message and on_closed on the connection's
+// reader thread (on_closed on the acceptor thread for a driver accepted while the listener stops).
 class DriverEvents {
  public:
   virtual ~DriverEvents() = default;
@@ -65,15 +69,22 @@ class DriverConnection {
   std::thread writer_;          // owned; joined by the destructor
 };
 
+// Limits of the driver channel (the Config keys sessions.driver-*; see include/livy/config.h).
 struct DriverChannelOptions {
   std::string host = "127.0.0.1";
-  int port = 0;                                           // 0: any free port
-  std::size_t max_message_bytes = 64 << 20;               // a longer line closes the connection
-  std::chrono::milliseconds hello_timeout{10'000};        // time to say hello after connecting
-  std::chrono::milliseconds send_timeout{10'000};
+  int port = 0;                                       // 0: any free port
+  std::size_t max_message_bytes = 64 << 20;           // after the hello: a longer line closes the connection
+  std::size_t max_hello_bytes = 4096;                 // before it: a longer first line closes the connection
+  std::chrono::milliseconds hello_timeout{10'000};    // from the accept to the end of the hello line, in all
+  std::size_t max_pending = 64;                       // connections without a hello yet; a new one beyond
+                                                      // this closes the oldest
+  std::chrono::milliseconds send_timeout{10'000};     // a driver not reading that long is disconnected
 };
 
-// Accepts drivers on a TCP port; owns the acceptor and every reader thread.
+// Accepts drivers on a TCP port; owns the acceptor and every reader thread. Until its
+// hello, a connection is read by the acceptor's poll loop (PendingHellos), with no thread
+// of its own; once a session accepts the hello, it gets its DriverConnection and a reader
+// thread, which the acceptor joins as soon as the connection ends.
 class DriverListener {
  public:
   static Result<std::unique_ptr<DriverListener>> start(const DriverChannelOptions& options, DriverEvents& events);
@@ -85,10 +96,23 @@ class DriverListener {
   // Closes the listener and every connection, and joins their threads. Idempotent.
   void stop();
 
+  // What the listener holds and has done; for tests and diagnostics.
+  struct Stats {
+    PendingHellos::Counters pending;  // connections that have not said hello
+    std::size_t drivers = 0;          // accepted drivers whose reader thread has not been joined yet
+    std::uint64_t connections = 0;    // TCP connections accepted in all
+    std::uint64_t refused = 0;        // first lines that were not a hello a session accepted
+  };
+  Stats stats() const;
+
  private:
   DriverListener(DriverChannelOptions options, DriverEvents& events, int listen_fd, int wake_fd, int port);
   void accept_loop();
-  void serve(const std::shared_ptr<DriverConnection>& connection);
+  void accept_new(std::vector<PendingHellos::Hello>& hellos);
+  void admit(PendingHellos::Hello hello);
+  void start_reader(const std::shared_ptr<DriverConnection>& connection, std::string rest);
+  bool reap();  // joins the reader threads that are done; false once stop() was called
+  void serve(const std::shared_ptr<DriverConnection>& connection, std::string buffer);
 
   struct Reader {
     std::shared_ptr<DriverConnection> connection;
@@ -98,11 +122,14 @@ class DriverListener {
 
   const DriverChannelOptions options_;
   DriverEvents& events_;
-  int listen_fd_;  // closed by stop(); -1 then
-  const int wake_fd_;  // eventfd that wakes the acceptor to stop
+  int listen_fd_;      // non-blocking; closed by stop(); -1 then
+  const int wake_fd_;  // eventfd: wakes the acceptor to stop, or to join a reader that is done
   const int port_;
+  PendingHellos pending_;           // the acceptor thread's alone (its counters are atomic)
+  PendingHellos::Clock::time_point accept_paused_until_{};  // the acceptor thread's alone
+  std::atomic<std::uint64_t> connections_{0}, refused_{0};
   std::thread acceptor_;            // owned; joined by stop()
-  std::mutex mu_;                   // guards readers_ and stopped_
+  mutable std::mutex mu_;           // guards readers_ and stopped_
   std::list<Reader> readers_;
   bool stopped_ = false;
 };

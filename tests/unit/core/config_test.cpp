@@ -296,6 +296,8 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"sessions.max-upload-bytes", "10m"},
       {"requests.conf-blocklist-file", "/etc/livy/spark-blacklist.conf"},
       {"requests.max-conf-key-bytes", "256"},
+      {"sessions.driver-hello-timeout", "2s"}, {"sessions.driver-hello-max-bytes", "8k"},
+      {"sessions.driver-max-pending", "16"},   {"sessions.driver-send-timeout", "30s"},
   };
 
   const livy::Config defaults;
