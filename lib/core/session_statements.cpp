@@ -1,11 +1,13 @@
 // Statements: the queue of a session, what its driver reports, and the monitor.
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 
 #include "codec/output_json.h"
 #include "core/id_or_name.h"
 #include "core/session_core.h"
 #include "core/text_values.h"
+#include "core/utf8.h"
 
 namespace livy {
 
@@ -33,6 +35,13 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
   if (request.code.size() > config_.statement_max_code_bytes) {
     return Status::too_large("code is " + std::to_string(request.code.size()) + " bytes, over the limit of " +
                              std::to_string(config_.statement_max_code_bytes) + " (statements.max-code-bytes)");
+  }
+  // The driver reads UTF-8 lines only: code that is not would reach it altered, or not at all.
+  if (const std::size_t bad = invalid_utf8_at(request.code); bad != std::string::npos) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(request.code[bad]));
+    return Status::invalid_argument("code is not valid UTF-8: byte " + std::string(byte) + " at offset " +
+                                    std::to_string(bad));
   }
   std::lock_guard lock(mu_);
   Entry* e = find(session);

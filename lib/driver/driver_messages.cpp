@@ -9,6 +9,7 @@
 #include "codec/json_fields.h"
 #include "codec/output_json.h"
 #include "core/base64.h"
+#include "core/utf8.h"
 
 namespace livy {
 namespace {
@@ -43,9 +44,17 @@ std::string line(Fill fill) {
   return out;
 }
 
+// The protocol's lines are UTF-8 (a driver cannot read anything else): text that is not,
+// which a caller should have refused (statement code is, at submit), goes with each ill-formed
+// sequence as U+FFFD rather than as raw bytes.
 void str(Writer& w, const char* key, std::string_view value) {
   w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  if (!is_valid_utf8(value)) {
+    const std::string valid = repair_utf8(value);
+    w.String(valid.data(), static_cast<rapidjson::SizeType>(valid.size()));
+  } else {
+    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  }
 }
 
 }  // namespace

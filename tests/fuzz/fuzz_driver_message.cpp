@@ -9,7 +9,8 @@
 //  - an output encoded again decodes to the same output (what livyd keeps and serves);
 //  - limit_output keeps an over-limit output to a prefix of its text plus a note,
 //    cut on a UTF-8 character boundary;
-//  - every message to a driver is one JSON line whose fields read back as given.
+//  - every message to a driver is one UTF-8 JSON line whose fields read back as given
+//    (text that is not UTF-8 as repair_utf8 makes it).
 #include <rapidjson/document.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include <tuple>
 
 #include "codec/output_json.h"
+#include "core/utf8.h"
 #include "driver/driver_messages.h"
 #include "fuzz_check.h"
 
@@ -86,10 +88,11 @@ void check_driver_line(const std::string& line, std::size_t limit) {
   FUZZ_CHECK(m->resume || (!m->resume_running && !m->resume_last));
 }
 
-// A message to a driver: one line, a JSON object, then a newline.
+// A message to a driver: one line of UTF-8, a JSON object, then a newline.
 rapidjson::Document read_line(const std::string& line) {
   FUZZ_CHECK(!line.empty() && line.back() == '\n');
   FUZZ_CHECK(std::count(line.begin(), line.end(), '\n') == 1);
+  FUZZ_CHECK(is_valid_utf8(line));
   rapidjson::Document doc;
   doc.Parse(line.c_str(), line.size() - 1);
   FUZZ_CHECK(!doc.HasParseError() && doc.IsObject());
@@ -103,12 +106,15 @@ std::string string_of(const rapidjson::Document& doc, const char* name) {
 }
 
 void check_messages_to_driver(const std::string& text) {
+  const std::string sent = repair_utf8(text);
+  FUZZ_CHECK(is_valid_utf8(sent));
+  FUZZ_CHECK(is_valid_utf8(text) == (sent == text));
   const auto execute = read_line(execute_message(7, text, SessionKind::kPySpark));
-  FUZZ_CHECK(string_of(execute, "type") == "execute" && string_of(execute, "code") == text);
+  FUZZ_CHECK(string_of(execute, "type") == "execute" && string_of(execute, "code") == sent);
   const auto complete = read_line(complete_message(3, text, SessionKind::kSql, 5));
-  FUZZ_CHECK(string_of(complete, "code") == text && string_of(complete, "kind") == "sql");
+  FUZZ_CHECK(string_of(complete, "code") == sent && string_of(complete, "kind") == "sql");
   const auto refused = read_line(refused_message(text));
-  FUZZ_CHECK(string_of(refused, "error") == text);
+  FUZZ_CHECK(string_of(refused, "error") == sent);
 }
 
 }  // namespace

@@ -283,6 +283,18 @@ TEST_CASE("code over statements.max-code-bytes is too large and stores nothing",
   CHECK(submit_ok(t, 0, std::string(16, 'x')).id == 0);
 }
 
+// Issue 9, F2: such code went to the driver as raw bytes, which the driver could not read.
+TEST_CASE("code that is not UTF-8 is refused and stores nothing", "[session]") {
+  TestRuntime t;
+  t.open();
+  create_ok(t);
+  const auto bad = t.runtime().statements().submit(0, {std::string("x = '\xff\xfe'"), std::nullopt});
+  CHECK(bad.status().code() == ErrorCode::kInvalidArgument);
+  CHECK(bad.status().message() == "code is not valid UTF-8: byte 0xff at offset 5");
+  CHECK(t.runtime().statements().list(0)->total == 0);
+  CHECK(submit_ok(t, 0, "x = 'caf\xc3\xa9'").id == 0);
+}
+
 TEST_CASE("an output over statements.max-output-bytes is truncated, with a note", "[session]") {
   TestRuntime t;
   t.config().statement_max_output_bytes = 64;

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "core/utf8.h"
+
 using livy::decode_driver_message;
 using livy::DriverMessage;
 
@@ -80,4 +82,15 @@ TEST_CASE("statement messages need an id; a result without a readable output is 
 TEST_CASE("messages to a driver are one line each, whatever the code holds", "[driver]") {
   const std::string line = livy::execute_message(1, "a\nb\r\n\"c\"\u2028", livy::SessionKind::kPySpark);
   CHECK(line.find('\n') == line.size() - 1);
+}
+
+// Issue 9, F2: code with bytes that are not UTF-8 went to the driver raw, and the driver,
+// which reads UTF-8 only, dropped the line. The protocol's lines are UTF-8, always.
+TEST_CASE("a line to a driver is UTF-8 even when a string is not: what is ill-formed is U+FFFD", "[driver]") {
+  const std::string line = livy::execute_message(4, "x = '\xff\xfe' + 'caf\xc3\xa9'", livy::SessionKind::kPySpark);
+  CHECK(livy::is_valid_utf8(line));
+  CHECK(line == "{\"type\":\"execute\",\"id\":4,\"code\":\"x = '\xEF\xBF\xBD\xEF\xBF\xBD' + 'caf\xc3\xa9'\","
+                "\"kind\":\"pyspark\"}\n");
+  const std::string uri = livy::add_resource_message(1, livy::ResourceKind::kFile, "/tmp/\xc3\x28");
+  CHECK(livy::is_valid_utf8(uri));
 }
