@@ -254,6 +254,10 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
     case T::kUnreadable:
       e.child->append_note("ignored a line from the driver that livyd could not read: " + m.error);
       break;
+    case T::kProtocolError:
+      // The driver answers a statement or job it could not read itself; this is any other line.
+      e.child->append_note("the driver could not read a line from livyd: " + m.error.substr(0, 1000));
+      break;
     default:
       on_job_message(e, m);
       break;

@@ -135,6 +135,10 @@ Result<DriverMessage> decode_driver_message(const std::string& text) {
     m.job_result = string_member(doc, "result");
     m.job_error = string_member(doc, "error");
     if (const auto* c = member(doc, "cancelled"); c != nullptr && c->IsBool()) m.cancelled = c->GetBool();
+  } else if (*type == "protocol-error") {
+    m.type = T::kProtocolError;
+    m.error = string_member(doc, "error").value_or("no reason given");
+    if (const auto line = string_member(doc, "line")) m.error += " (the line began: " + *line + ")";
   } else if (*type == "resource-added") {
     m.type = T::kResourceAdded;
     m.request_id = int_member(doc, "rid", -1);

@@ -20,6 +20,7 @@ struct DriverMessage {
   enum class Type {
     kHello, kWarming, kReady, kFatal, kStarted, kProgress, kResult, kCompletion, kPong,
     kJobStarted, kJobResult, kResourceAdded,  // the job API (session_jobs.cpp)
+    kProtocolError,  // the driver could not read a line livyd sent (`error` says why)
     kUnreadable,  // not from a driver: the channel's word for a line it could not decode (`error` says why)
     kUnknown
   };
@@ -41,7 +42,7 @@ struct DriverMessage {
   // ready
   std::optional<std::string> app_id;
   std::optional<std::string> spark_ui_url;
-  // fatal, unreadable
+  // fatal, unreadable, protocol-error
   std::string error;
   // started, progress, result
   std::int64_t statement_id = -1;

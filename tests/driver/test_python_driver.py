@@ -75,8 +75,9 @@ class DriverSession:
         if seen:
             assert seen[0]["type"] == "started", "started must come first: %r" % (seen,)
             assert [m["type"] for m in seen].count("started") == 1, seen
-        else:  # only a statement cancelled before it started sends no started
-            assert msg["cancelled"] is True and output["evalue"] == "cancelled before it started", msg
+        else:  # only a statement cancelled before it started, or one the driver could not read, sends no started
+            assert ((msg["cancelled"] is True and output["evalue"] == "cancelled before it started")
+                    or (msg["cancelled"] is False and output.get("ename") == "DriverProtocolError")), msg
         expected, self.executed = self.executed, output["execution_count"] + 1
         assert output["execution_count"] == expected, (output, expected)
         if output["status"] == "ok":
@@ -472,13 +473,70 @@ def test_ping(driver):
 
 
 def test_odd_messages_do_not_break_the_driver(driver):
-    driver.channel.send({"type": "no-such-type"})
+    driver.channel.send({"type": "no-such-type"})  # a newer livyd's optional message: ignored, no answer
     driver.channel.send({"type": "cancel"})
     driver.channel.send({"type": "cancel", "id": "seven"})
     driver.channel.send({"type": "complete", "rid": 9, "code": "spark.", "cursor": "nope"})
     msg, seen = driver.channel.wait_for(lambda m: m.get("type") == "completion", 10, "completion")
-    assert msg == {"type": "completion", "rid": 9, "candidates": []} and not seen, (msg, seen)
+    assert msg == {"type": "completion", "rid": 9, "candidates": []}, (msg, seen)
+    assert [(m["type"], m["error"]) for m in seen] == [("protocol-error", "cancel needs an integer id")] * 2, seen
     assert driver.text("'alive'") == "'alive'"
+
+
+# Issue 9, F2: the driver dropped an execute it could not decode, so the statement never got
+# a result and the session stayed busy for good, every later statement queued behind it.
+@pytest.mark.parametrize("kind", ["pyspark", "sql"])
+def test_code_that_is_not_utf8_gets_an_error_result_and_the_next_statement_runs(driver, kind):
+    statement_id = driver.new_id()
+    line = b'{"type":"execute","id":%d,"code":"x = \'\xff\xfe\'","kind":"%s"}\n' % (statement_id, kind.encode())
+    driver.channel.send_raw(line)
+    msg, seen = driver.result(statement_id, timeout=10)
+    assert not seen and msg["cancelled"] is False, (msg, seen)
+    output = msg["output"]
+    assert output["ename"] == "DriverProtocolError", output
+    assert output["evalue"] == ("the driver could not read this statement: the line is not valid UTF-8 "
+                                "(byte 0xff at offset %d)" % line.index(b"\xff")), output
+    assert driver.text("1 + 1") == "2"
+
+
+def test_an_execute_with_mistyped_fields_gets_an_error_result(driver):
+    statement_id = driver.new_id()
+    driver.channel.send({"type": "execute", "id": statement_id, "code": ["not", "a", "string"]})
+    msg, _ = driver.result(statement_id, timeout=10)
+    assert msg["output"]["ename"] == "DriverProtocolError", msg
+    assert "execute needs an integer id and a string code" in msg["output"]["evalue"], msg
+    assert driver.text("'next'") == "'next'"
+
+
+def test_unreadable_lines_without_a_statement_get_a_protocol_error(driver):
+    cases = [
+        (b"this is not JSON\n", "the line is not JSON: "),
+        (b"[1, 2]\n", "the line is a JSON list, not an object"),
+        (b'{"id": 3}\n', "the message has no string type"),
+        (b'{"type":"execute","id":"x","code":"1"}\n', "execute needs an integer id and a string code"),
+        (b'{"type":"cancel","id":1,"note":"\xc3\x28"}\n', "the line is not valid UTF-8 (byte 0xc3 at offset 32)"),
+        (b"\xff\xfe garbage\n", "the line is not valid UTF-8 (byte 0xff at offset 0)"),
+    ]
+    for raw, error in cases:
+        driver.channel.send_raw(raw)
+        msg, seen = driver.channel.wait_for(lambda m: m.get("type") == "protocol-error", 10, "protocol-error")
+        assert not seen, seen
+        assert set(msg) == {"type", "error", "line"} and msg["error"].startswith(error), (raw, msg)
+        assert msg["line"] == raw.rstrip(b"\n").decode("utf-8", "backslashreplace"), (raw, msg)
+    # Requests that expect an answer get it, empty or failed, even when unreadable.
+    driver.channel.send_raw(b'{"type":"complete","rid":21,"code":"spark.\xff","kind":"pyspark"}\n')
+    msg, seen = driver.channel.wait_for(lambda m: m.get("type") == "completion", 10, "completion")
+    assert msg == {"type": "completion", "rid": 21, "candidates": []} and not seen, (msg, seen)
+    driver.channel.send_raw(b'{"type":"add-resource","rid":22,"kind":"file","uri":"/tmp/\xff"}\n')
+    msg, seen = driver.channel.wait_for(lambda m: m.get("type") == "resource-added", 10, "resource-added")
+    assert msg["rid"] == 22 and "not valid UTF-8" in msg["error"] and not seen, (msg, seen)
+    assert driver.text("'still serving'") == "'still serving'"
+
+
+def test_output_that_utf8_cannot_carry_still_reaches_livyd(driver):
+    """A lone surrogate in a str cannot be UTF-8, and livyd's JSON reader refuses it as an
+    escape: the result was unreadable, and the statement stayed running in livyd."""
+    assert driver.text("print('a\\ud800b')") == "a\ufffdb"
 
 
 # ---------------------------------------------------------------- second driver: max-result, lost connection
@@ -551,6 +609,17 @@ def test_job_error_is_its_traceback(driver):
     assert msg["error"].startswith("Traceback (most recent call last):"), msg["error"]
     assert msg["error"].endswith("ValueError: job boom"), msg["error"]
     assert "livy_driver" not in msg["error"], msg["error"]
+
+
+def test_job_that_cannot_be_read_gets_an_error_result(driver):
+    job_id = driver.new_id()
+    line = b'{"type":"job","id":%d,"jobType":"\xff","job":"eA=="}\n' % job_id
+    driver.channel.send_raw(line)
+    msg, seen = job_result(driver, job_id, timeout=10)
+    assert not seen and msg["result"] is None and msg["cancelled"] is False, (msg, seen)
+    assert msg["error"] == ("DriverProtocolError: the driver could not read this job: the line is not valid "
+                            "UTF-8 (byte 0xff at offset %d)" % line.index(b"\xff")), msg
+    assert driver.text("'after the job'") == "'after the job'"
 
 
 def test_job_that_cannot_be_unpickled_fails(driver):

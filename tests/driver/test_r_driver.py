@@ -76,6 +76,17 @@ def test_r_error(driver):
     assert output["traceback"] == ["Error: boom\n"], output
 
 
+def test_r_code_or_output_that_is_not_utf8_does_not_wedge_the_session(driver):
+    """Issue 9, F2: the driver dropped a line it could not decode, whatever its kind."""
+    statement_id = driver.new_id()
+    driver.channel.send_raw(b'{"type":"execute","id":%d,"code":"y <- \'\xff\'","kind":"sparkr"}\n' % statement_id)
+    msg, _ = driver.result(statement_id, timeout=10)
+    assert msg["output"]["ename"] == "DriverProtocolError" and "not valid UTF-8" in msg["output"]["evalue"], msg
+    # Bytes R prints that are not UTF-8 reach livyd as U+FFFD.
+    assert driver.ok("cat(rawToChar(as.raw(c(0x61, 0xff, 0x62))))", kind="sparkr") == {"text/plain": "a\ufffdb"}
+    assert driver.ok("x", kind="sparkr") == {"text/plain": "[1] 20"}
+
+
 def test_r_completion(driver):
     driver.channel.send({"type": "complete", "rid": "r1", "code": "Sys.ti", "cursor": 6, "kind": "sparkr"})
     msg, seen = driver.channel.wait_for(lambda m: m.get("type") == "completion", 10, "completion")

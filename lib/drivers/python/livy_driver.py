@@ -41,6 +41,8 @@ HANDSHAKE_TIMEOUT_S = 30.0   # how long livyd may take to answer the hello
 PROGRESS_INTERVAL_S = 0.25   # how often a running statement's Spark jobs are polled
 CANCEL_REPEAT_S = 1.0        # a cancelled statement is interrupted again this often until it ends
 EXIT_GRACE_S = 30.0          # after shutdown or a lost connection, the most a statement and spark.stop() may take
+EXCERPT_BYTES = 200          # how much of a line it cannot read the driver quotes back to livyd
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str, what UTF-8 cannot encode
 
 
 def log(message):
@@ -50,6 +52,54 @@ def log(message):
 
 class Refused(Exception):
     """livyd did not answer the hello with welcome. Not an OSError: connecting again would not help."""
+
+
+class Unreadable(Exception):
+    """A line from livyd the driver cannot use; str() says why. `message` is what could still
+    be read of it (a dict whose strings may hold surrogate escapes), or None."""
+
+    def __init__(self, problem, message=None):
+        super().__init__(problem)
+        self.message = message
+
+
+def read_message(line):
+    """livyd's line (bytes, newline included or not) as a dict, or Unreadable. A line that
+    is not UTF-8 is still parsed, its bad bytes as surrogate escapes, so that the statement
+    it is about can be told."""
+    problem = None
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as e:
+        text = line.decode("utf-8", "surrogateescape")
+        problem = "the line is not valid UTF-8 (byte 0x%02x at offset %d)" % (line[e.start], e.start)
+    try:
+        message = json.loads(text)
+    except ValueError as e:
+        raise Unreadable(problem or "the line is not JSON: %s" % e) from None
+    if not isinstance(message, dict):
+        raise Unreadable(problem or "the line is a JSON %s, not an object" % type(message).__name__)
+    if problem:
+        raise Unreadable(problem, message)
+    return message
+
+
+def excerpt(line):
+    """The start of a line, as text that is safe to send back (bad bytes as \\xNN)."""
+    cut = line[:EXCERPT_BYTES].rstrip(b"\n").decode("utf-8", "backslashreplace")
+    return cut + ("..." if len(line.rstrip(b"\n")) > EXCERPT_BYTES else "")
+
+
+def encode_line(message):
+    """One message as the UTF-8 line livyd reads. A str may hold lone surrogates (user code
+    can print "\\ud800") that UTF-8 cannot carry and livyd's JSON reader refuses even as
+    escapes: they become U+FFFD, so every result reaches livyd."""
+    text = json.dumps(message, separators=(",", ":"), default=str, ensure_ascii=False)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = LONE_SURROGATE.sub("\ufffd", text).encode("utf-8")
+    return data + b"\n"
 
 
 class Channel:
@@ -88,16 +138,18 @@ class Channel:
             raise
 
     def send(self, message):
-        data = (json.dumps(message, separators=(",", ":"), default=str) + "\n").encode("utf-8")
+        data = encode_line(message)
         with self._lock:
             self._sock.sendall(data)
 
     def receive(self):
         """The next message, or None at end of stream. ValueError: a line that is not UTF-8 JSON."""
-        line = self._reader.readline()
-        if not line:
-            return None
-        return json.loads(line.decode("utf-8"))
+        line = self.receive_line()
+        return None if line is None else json.loads(line.decode("utf-8"))
+
+    def receive_line(self):
+        """The next line as bytes, or None at end of stream."""
+        return self._reader.readline() or None
 
     def close(self):
         try:
@@ -165,19 +217,19 @@ class Link:
             except OSError as e:
                 log("cannot send %s to livyd: %s" % (message.get("type"), e))
 
-    def receive(self):
-        """The next message; None when the connection is lost for good. ValueError: a bad line."""
+    def receive_line(self):
+        """The next line (bytes); None when the connection is lost for good."""
         while True:
             channel = self._channel
             if channel is None:  # closed by the driver stopping
                 return None
             try:
-                msg = channel.receive()
+                line = channel.receive_line()
             except OSError as e:
                 log("reading from livyd failed: %s" % e)
-                msg = None
-            if msg is not None:
-                return msg
+                line = None
+            if line is not None:
+                return line
             if not self._reconnect():
                 return None
 
@@ -550,6 +602,14 @@ def is_id(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+class Unrunnable:
+    """An execute or job whose id could be read but not the rest: queued like the others,
+    and answered in its turn with an error instead of being run."""
+
+    def __init__(self, kind, ident, problem):
+        self.kind, self.id, self.problem = kind, ident, problem
+
+
 class Driver:
     """Serves one livyd connection. The main thread runs statements; a reader thread takes
     livyd's messages (cancel, complete and ping are answered at once); a progress thread
@@ -564,7 +624,7 @@ class Driver:
         self.interpreter = Interpreter(spark, max_sql_rows)
         self.r = None                  # livy_r.RInterpreter, made by the first R statement
         self.jobs = JobRunner(spark, max_output_bytes)
-        self.work = queue.Queue()      # execute messages for the main thread; None = stop
+        self.work = queue.Queue()      # execute and job messages (or Unrunnable) for the main thread; None = stop
         self.execution_count = 0       # main thread only
         self.lock = threading.Lock()   # guards running, cancelled, clean_shutdown; held while sending
         self.changed = threading.Condition(self.lock)  # notified when running changes
@@ -586,37 +646,53 @@ class Driver:
     # -------- the reader thread
     def reader(self):
         while True:
-            try:
-                msg = self.channel.receive()
-            except ValueError as e:
-                log("ignored a line from livyd that is not UTF-8 JSON: %s" % e)
-                continue
-            if msg is None:
+            line = self.channel.receive_line()
+            kind = msg = None
+            if line is None:
                 log("connection to livyd lost")
                 self.stop(clean=False)
                 return
-            if not isinstance(msg, dict):
-                log("ignored a message that is not a JSON object: %.200r" % (msg,))
-                continue
-            kind = msg.get("type")
-            if kind == "shutdown":
-                self.stop(clean=True)
-                return
             try:
+                msg = read_message(line)
+                kind = msg.get("type")
+                if kind == "shutdown":
+                    self.stop(clean=True)
+                    return
                 self.handle(kind, msg)
+            except Unreadable as e:
+                self.unreadable(e, line)
             except Exception as e:
                 log("ignored %s message %.200r: %s" % (kind, msg, e))
+
+    def unreadable(self, error, line):
+        """Answers a line the driver cannot use, rather than dropping it: an `execute` or `job`
+        whose id it can read gets an error result in its turn (livyd waits for it); a
+        `complete` or `add-resource` gets its answer; anything else a `protocol-error`."""
+        msg = error.message or {}
+        kind, ident = msg.get("type"), msg.get("id")
+        log("cannot read a line from livyd: %s: %s" % (error, excerpt(line)))
+        if kind in ("execute", "job") and is_id(ident):
+            with self.lock:
+                self.unanswered.append(ident if kind == "execute" else job_key(ident))
+            self.work.put(Unrunnable(kind, ident, str(error)))
+        elif kind == "complete":
+            self.send({"type": "completion", "rid": msg.get("rid"), "candidates": []})
+        elif kind == "add-resource":
+            self.send({"type": "resource-added", "rid": msg.get("rid"),
+                       "error": "the driver could not read the add-resource message: %s" % error})
+        else:
+            self.send({"type": "protocol-error", "error": str(error), "line": excerpt(line)})
 
     def handle(self, kind, msg):
         if kind == "execute":
             if not is_id(msg.get("id")) or not isinstance(msg.get("code"), str):
-                raise ValueError("execute needs an integer id and a string code")
+                raise Unreadable("execute needs an integer id and a string code", msg)
             with self.lock:
                 self.unanswered.append(msg["id"])
             self.work.put(msg)
         elif kind == "cancel":
             if not is_id(msg.get("id")):
-                raise ValueError("cancel needs an integer id")
+                raise Unreadable("cancel needs an integer id", msg)
             self.cancel(msg["id"])
         elif kind == "complete":
             candidates = []
@@ -637,18 +713,20 @@ class Driver:
             self.send({"type": "pong"})
         elif kind == "job":
             if not is_id(msg.get("id")) or not isinstance(msg.get("job"), str):
-                raise ValueError("job needs an integer id and a string job")
+                raise Unreadable("job needs an integer id and a string job", msg)
             with self.lock:
                 self.unanswered.append(job_key(msg["id"]))
             self.work.put(msg)
         elif kind == "job-cancel":
             if not is_id(msg.get("id")):
-                raise ValueError("job-cancel needs an integer id")
+                raise Unreadable("job-cancel needs an integer id", msg)
             self.cancel(job_key(msg["id"]))
         elif kind == "add-resource":
             self.send({"type": "resource-added", "rid": msg.get("rid"), "error": self.jobs.add(msg)})
+        elif isinstance(kind, str):
+            log("ignored a message of unknown type %.100r" % kind)  # a newer livyd's optional message
         else:
-            raise ValueError("unknown message type")
+            raise Unreadable("the message has no string type", msg)
 
     # -------- cancel and stop
     @staticmethod
@@ -746,7 +824,8 @@ class Driver:
                     self.send({"type": "progress", "id": statement_id, "progress": completed / total})
 
     # -------- statements (main thread)
-    def execute(self, msg):
+    def execute(self, msg, problem=None):
+        """Runs a statement; with `problem` (its execute could not be read), answers it with that error."""
         statement_id = msg["id"]
         with self.lock:
             if statement_id in self.cancelled:  # cancelled before it started: it never runs
@@ -756,6 +835,13 @@ class Driver:
                 self.execution_count += 1
                 self.answered(statement_id)
                 self.send({"type": "result", "id": statement_id, "output": output, "cancelled": True})
+                return
+            if problem is not None:
+                output = {"status": "error", "execution_count": self.execution_count, "ename": "DriverProtocolError",
+                          "evalue": "the driver could not read this statement: %s" % problem, "traceback": []}
+                self.execution_count += 1
+                self.answered(statement_id)
+                self.send({"type": "result", "id": statement_id, "output": output, "cancelled": False})
                 return
             self.running = statement_id
             self.changed.notify_all()
@@ -779,14 +865,21 @@ class Driver:
         if statement_id in self.unanswered:
             self.unanswered.remove(statement_id)
 
-    def run_job(self, msg):
-        """A job on the main thread, like a statement: job-started, then one job-result."""
+    def run_job(self, msg, problem=None):
+        """A job on the main thread, like a statement: job-started, then one job-result. With
+        `problem` (its message could not be read), only a job-result with that error."""
         key = job_key(msg["id"])
         with self.lock:
             if key in self.cancelled:  # cancelled before it started: it never runs
                 self.cancelled.discard(key)
                 self.answered(key)
                 self.send({"type": "job-result", "id": msg["id"], "result": None, "error": None, "cancelled": True})
+                return
+            if problem is not None:
+                self.answered(key)
+                self.send({"type": "job-result", "id": msg["id"], "result": None,
+                           "error": "DriverProtocolError: the driver could not read this job: %s" % problem,
+                           "cancelled": False})
                 return
             self.running = key
             self.changed.notify_all()
@@ -878,7 +971,10 @@ class Driver:
                     msg = self.work.get()
                     if msg is None or self.closing.is_set():
                         break
-                    if msg.get("type") == "job":
+                    if isinstance(msg, Unrunnable):
+                        run = self.run_job if msg.kind == "job" else self.execute
+                        run({"type": msg.kind, "id": msg.id}, problem=msg.problem)
+                    elif msg.get("type") == "job":
                         self.run_job(msg)
                     else:
                         self.execute(msg)

@@ -538,6 +538,21 @@ TEST_CASE("a driver result livyd cannot read ends its statement as an error; oth
   CHECK(final_statement(t, 0, 1).output->text() == "2");
 }
 
+TEST_CASE("a `protocol-error` from the driver goes to the session's log, and the session goes on", "[session]") {
+  TestRuntime t;
+  t.open();
+  create_ok(t);
+  auto driver = attach(t, 0);
+  driver->send_line(R"({"type":"protocol-error","error":"the line is not JSON: Expecting value","line":"zz"})");
+  CHECK(eventually([&] {
+    return log_has(t, 0, "the driver could not read a line from livyd: the line is not JSON: Expecting value "
+                         "(the line began: zz)");
+  }));
+  CHECK(state_of(t, 0) == SessionState::kIdle);
+  submit_ok(t, 0, "1");
+  CHECK(expect(*driver, "execute").id == 0);
+}
+
 TEST_CASE("a `fatal` from the driver ends the session in `error`, with the reason in its log", "[session]") {
   TestRuntime t;
   t.open();

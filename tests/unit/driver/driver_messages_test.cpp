@@ -94,3 +94,14 @@ TEST_CASE("a line to a driver is UTF-8 even when a string is not: what is ill-fo
   const std::string uri = livy::add_resource_message(1, livy::ResourceKind::kFile, "/tmp/\xc3\x28");
   CHECK(livy::is_valid_utf8(uri));
 }
+
+TEST_CASE("decode_driver_message reads `protocol-error`: what the driver could not read", "[driver]") {
+  const auto m = decode_driver_message(
+      R"({"type":"protocol-error","error":"the line is not JSON: Expecting value","line":"garbage"})");
+  REQUIRE(m.has_value());
+  CHECK(m->type == DriverMessage::Type::kProtocolError);
+  CHECK(m->error == "the line is not JSON: Expecting value (the line began: garbage)");
+  const auto bare = decode_driver_message(R"({"type":"protocol-error"})");
+  REQUIRE(bare.has_value());
+  CHECK(bare->error == "no reason given");
+}
