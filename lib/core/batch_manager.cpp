@@ -65,6 +65,7 @@ void BatchManager::Impl::stop() {
   changed_.notify_all();
   if (monitor_.joinable()) monitor_.join();
   if (config_.stop_on_shutdown) kill_all_for_shutdown();
+  finish_kills_for_shutdown();
 }
 
 void BatchManager::Impl::kill_all_for_shutdown() {
@@ -77,12 +78,18 @@ void BatchManager::Impl::kill_all_for_shutdown() {
     persist(e);
     if (e.child->running()) e.child->terminate();
   }
-  // The monitor is gone: wait here for the groups to go, escalating to SIGKILL after the grace.
-  // watch() records each batch's end as the monitor would.
+}
+
+void BatchManager::Impl::finish_kills_for_shutdown() {
+  // A killed batch may still have its group stopping. The monitor is gone: wait here for those
+  // groups, escalating to SIGKILL after the grace, so that none outlives livyd; watch() records
+  // each end as the monitor would. Running batches are left for the next livyd.
+  std::unique_lock lock(mu_);
   const auto give_up = std::chrono::steady_clock::now() + config_.batch_kill_grace + std::chrono::seconds(5);
   wait_for_children(lock, changed_, give_up, [this] {
     bool pending = poll_orphans(orphans_);
     for (auto& [id, e] : entries_) {
+      if (!e.kill_requested) continue;
       if (e.child->running() || e.child->cleanup_pending()) watch(e);
       pending = pending || e.child->running() || e.child->cleanup_pending();
     }

@@ -40,6 +40,7 @@ struct BatchManager::Impl {
   Status start();
   void stop();  // leaves running batches running, unless server.stop-on-shutdown
   void kill_all_for_shutdown();
+  void finish_kills_for_shutdown();  // killed batches' groups: gone before livyd exits
 
   Result<Batch> submit(const BatchRequest& request, const std::optional<std::string>& owner);
   Result<Batch> get(std::string_view id_or_name) const;

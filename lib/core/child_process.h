@@ -67,8 +67,7 @@ class ChildProcess {
   std::optional<std::chrono::steady_clock::time_point> sigkill_at_;
 };
 
-// For a shutdown that stops its children (server.stop-on-shutdown), when no monitor thread
-// polls any more: calls `poll_all` every 50 ms, with `lock` released between calls, until it
+// For a shutdown, when no monitor thread polls any more, to see the children being stopped gone: calls `poll_all` every 50 ms, with `lock` released between calls, until it
 // returns false (no child running or owing its SIGKILL) or `deadline` passes.
 template <typename Lock, typename CondVar, typename PollAll>
 void wait_for_children(Lock& lock, CondVar& changed, std::chrono::steady_clock::time_point deadline, PollAll poll_all) {

@@ -90,6 +90,7 @@ void SessionCore::stop() {
   changed_.notify_all();
   if (monitor_.joinable()) monitor_.join();
   if (config_.stop_on_shutdown) stop_all_for_shutdown();
+  finish_kills_for_shutdown();
   // Open connections close now: their drivers try to reconnect to the next livyd (on_closed
   // leaves the sessions' states alone while stopping).
   if (listener_) listener_->stop();

@@ -111,6 +111,7 @@ struct SessionCore final : DriverEvents {
   void load_jobs(Entry& e);                      // the session's jobs from the store
   void put_job(const Entry& e, const Job& job);  // a job's new state, written to the store
   void stop_all_for_shutdown();                  // server.stop-on-shutdown
+  void finish_kills_for_shutdown();              // ended sessions' groups: gone before livyd exits
   void dispatch(Entry& e);                       // sends the next waiting job or statement
   bool dispatch_job(Entry& e);                   // sends the next queued job; true if it did
   void on_job_message(Entry& e, const DriverMessage& message);

@@ -65,11 +65,18 @@ void SessionCore::stop_all_for_shutdown() {
   for (auto& [id, e] : entries_) {
     if (!is_final(e.rec.state)) end_session(e, SessionState::kKilled, "livyd shut down (server.stop-on-shutdown)");
   }
-  // The monitor is gone: wait here for the groups to go, escalating to SIGKILL after the grace.
+}
+
+void SessionCore::finish_kills_for_shutdown() {
+  // A session that ended (deleted, timed out, failed) may still have its group stopping. The
+  // monitor is gone: wait here for those groups, escalating to SIGKILL after the grace, so that
+  // none outlives livyd. Live sessions are left running for the next livyd.
+  std::unique_lock lock(mu_);
   const auto give_up = std::chrono::steady_clock::now() + config_.batch_kill_grace + std::chrono::seconds(5);
   wait_for_children(lock, changed_, give_up, [this] {
     bool pending = poll_orphans(orphans_);
     for (auto& [id, e] : entries_) {
+      if (!is_final(e.rec.state)) continue;
       e.child->poll();
       pending = pending || e.child->running() || e.child->cleanup_pending();
     }

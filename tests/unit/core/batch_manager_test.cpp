@@ -634,3 +634,19 @@ TEST_CASE("Runtime::open fails clearly without Spark", "[batch_manager]") {
   CHECK(r.status().code() == ErrorCode::kUnavailable);
   CHECK_THAT(r.status().message(), Contains("spark-submit"));
 }
+
+TEST_CASE("shutdown right after a kill still stops the killed batch's group; running ones are left",
+          "[batch_manager]") {
+  TestRuntime t;
+  t.config().batch_kill_grace = 100ms;
+  t.open();
+  const auto killed = submit_ok(t);
+  const auto running = submit_ok(t);
+  const auto launcher = t.shared_launcher();
+  launcher->obey_sigkill();
+  REQUIRE(t.batches().kill(std::to_string(killed.id)).is_ok());  // its group ignores the SIGTERM
+  t.close_and_forget_children();
+  CHECK(count_signals(*launcher, pid_of(killed.id), SIGKILL) == 1);
+  CHECK_FALSE(launcher->group_alive(pid_of(killed.id)));
+  CHECK(launcher->group_alive(pid_of(running.id)));
+}

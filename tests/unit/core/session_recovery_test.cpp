@@ -1,6 +1,7 @@
 // Sessions across a livyd restart: the store brings them back `recovering`, their
 // drivers reconnect with a `resume` hello on the same port, and livyd and the
 // driver agree on the statement that was in flight. FakeDrivers play the drivers.
+#include <algorithm>
 #include <rapidjson/document.h>
 
 #include "unit/core/session_test_util.h"
@@ -330,4 +331,27 @@ TEST_CASE("sessions.max-sessions-per-user: counted per proxyUser, else per owner
   CHECK_FALSE(t.runtime().sessions().create(pyspark()));
   REQUIRE(t.runtime().sessions().stop(0).is_ok());
   create_ok(t, alice);  // a finished session no longer counts
+}
+
+// A session deleted just before livyd stops must not outlive it: its group gets the SIGKILL the
+// monitor would have sent after the grace, before shutdown returns. (Found when livyd's HTTP
+// server began to stop at once: the integration tests saw Spark JVMs of deleted sessions left.)
+TEST_CASE("shutdown right after a DELETE still stops the deleted session's group; live ones are left",
+          "[session][recovery]") {
+  TestRuntime t;
+  t.config().batch_kill_grace = 100ms;
+  t.open();
+  create_ok(t);
+  create_ok(t);
+  auto deleted = attached(t, 0);
+  auto live = attached(t, 1);
+  const auto launcher = t.shared_launcher();
+  launcher->obey_sigkill();
+  REQUIRE(t.runtime().sessions().remove(0).is_ok());  // its group ignores the SIGTERM
+  t.close_and_forget_children();
+  const auto signals = launcher->signals();
+  CHECK(std::count(signals.begin(), signals.end(), ScriptedLauncher::Signal{ScriptedLauncher::kFirstPid, SIGKILL}) ==
+        1);
+  CHECK(launcher->group_alive(ScriptedLauncher::kFirstPid) == false);
+  CHECK(launcher->group_alive(ScriptedLauncher::kFirstPid + 1));
 }
