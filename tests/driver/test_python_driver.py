@@ -466,6 +466,20 @@ def test_completion(driver):
     assert msg == {"type": "completion", "rid": 5, "candidates": []}, msg
 
 
+def test_completion_of_huge_code_is_linear(driver):
+    """A regular expression once searched for the word before the cursor from every start:
+    half a MiB of code with no word at its end took the driver minutes (issue 9's review)."""
+    code = "a" * 500_000 + "!"
+    driver.channel.send({"type": "complete", "rid": "big", "code": code, "cursor": len(code), "kind": "pyspark"})
+    msg, _ = driver.channel.wait_for(lambda m: m.get("type") == "completion", 10, "completion of huge code")
+    assert msg == {"type": "completion", "rid": "big", "candidates": []}, msg
+    driver.ok("huge_target = 1")
+    code = "a" * 500_000 + " 1huge_tar"
+    driver.channel.send({"type": "complete", "rid": "big2", "code": code, "cursor": len(code), "kind": "pyspark"})
+    msg, _ = driver.channel.wait_for(lambda m: m.get("type") == "completion", 10, "completion of huge code")
+    assert msg == {"type": "completion", "rid": "big2", "candidates": ["huge_target"]}, msg
+
+
 def test_ping(driver):
     driver.channel.send({"type": "ping"})
     msg, seen = driver.channel.wait_for(lambda m: True, 10, "pong")

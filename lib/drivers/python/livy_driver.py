@@ -277,6 +277,17 @@ class Link:
 
 # ---------------------------------------------------------------- values to JSON
 
+def completion_word(text):
+    """The dotted name that ends `text` ("spark.rang"), starting with a letter or '_'; "" if none.
+    Scanned by hand, backwards: a regular expression searching for it retried from every
+    start, quadratic in the code's length (half a MiB of code took minutes)."""
+    start = len(text)
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
+        start -= 1
+    while start < len(text) and not (text[start].isascii() and (text[start].isalpha() or text[start] == "_")):
+        start += 1
+    return text[start:]
+
 def json_safe(value):
     """Spark and Python values as JSON values, the way Livy's clients read them."""
     if value is None or isinstance(value, (bool, int, str)):
@@ -447,14 +458,13 @@ class Interpreter:
                                      "data": [json_safe(list(r)) for r in rows]}}
 
     def complete(self, code, cursor):
-        text = code[:max(0, min(cursor, len(code)))]
-        match = re.search(r"[A-Za-z_][\w.]*$", text)
-        if not match:
+        word = completion_word(code[:max(0, min(cursor, len(code)))])
+        if not word:
             return []
         completer = rlcompleter.Completer(self.namespace)
         out, state = [], 0
         while state < 1000:
-            candidate = completer.complete(match.group(0), state)
+            candidate = completer.complete(word, state)
             if candidate is None:
                 break
             out.append(candidate.rstrip("("))
