@@ -14,6 +14,22 @@ test -f "$work/prefix/lib/cmake/livy/livyConfig.cmake"
 cmake -S "$src/examples" -B "$work/examples" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/examples" >/dev/null
 
+# A host that finds the package twice (two of its subprojects do) gets the targets once.
+mkdir -p "$work/twice/sub"
+printf 'cmake_minimum_required(VERSION 3.25)\nproject(twice CXX)\nfind_package(livy REQUIRED)\nadd_subdirectory(sub)\n' \
+  > "$work/twice/CMakeLists.txt"
+printf 'find_package(livy REQUIRED)\n' > "$work/twice/sub/CMakeLists.txt"
+cmake -S "$work/twice" -B "$work/twice/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+
+# A host that adds livyd's tree as a subdirectory builds the libraries only: no tests (which
+# would need this project's venv), no examples.
+mkdir -p "$work/host"
+printf 'cmake_minimum_required(VERSION 3.25)\nproject(host CXX)\nadd_subdirectory(%s livyd)\n' "$src" \
+  > "$work/host/CMakeLists.txt"
+cmake -S "$work/host" -B "$work/host/build" -G Ninja -DLIVY_PYTHON=/nonexistent/python >/dev/null
+test ! -e "$work/host/build/livyd/tests"
+test ! -e "$work/host/build/livyd/examples"
+
 cd "$work"
 out=$("$work/examples/submit_batch" "$src/examples/batches/pi.py" 2000)
 echo "$out"
