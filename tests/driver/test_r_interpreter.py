@@ -7,6 +7,7 @@ tests also check that it survives errors, interrupts and odd user code.
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib.util
 import os
 import signal
@@ -231,14 +232,20 @@ def test_quit_ends_r_and_the_next_statement_starts_a_new_one(r):
     assert livy_r_gone(pid)
 
 
-def test_r_ending_is_noticed_while_its_child_holds_the_pipe(r):
+def test_r_ending_is_noticed_while_its_child_holds_the_pipe(r, tmp_path):
     pid = r_pid(r)
-    text(r, 'system("sleep 6 &")')
-    t0 = time.monotonic()
-    e = error(r, "quit()")
-    assert e.ename == "RProcessExited" and time.monotonic() - t0 < 5, (e.ename, time.monotonic() - t0)
-    assert r_pid(r) != pid
-    assert livy_r_gone(pid)
+    sleeper = tmp_path / "sleeper.pid"
+    text(r, 'system("sleep 6 & echo $! > %s")' % sleeper)
+    try:
+        t0 = time.monotonic()
+        e = error(r, "quit()")
+        assert e.ename == "RProcessExited" and time.monotonic() - t0 < 5, (e.ename, time.monotonic() - t0)
+        assert r_pid(r) != pid
+        assert livy_r_gone(pid)
+    finally:
+        # The sleep would outlive the test run if it were the last test (scripts/no-orphans).
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int(sleeper.read_text()), signal.SIGKILL)
 
 
 def livy_r_gone(pid, timeout=5.0):
