@@ -19,7 +19,7 @@ struct Config {
   std::string host = "127.0.0.1";        // server.host / livy.server.host. Loopback by default: safe.
   int port = 8998;                       // server.port / livy.server.port. 0 picks a free port.
   std::size_t request_max_bytes = 1 << 20;  // server.request-max-bytes: larger bodies get 413.
-  int http_threads = 256;                // server.threads: requests handled at once (worker threads). Idle,
+  int http_threads = 64;                 // server.threads: requests handled at once (worker threads). Idle,
                                          // slow and kept-alive connections hold none. Idle workers cost ~10 kB.
   int keep_alive_requests = 1000;        // server.keep-alive-requests: requests on one connection before
                                          // it is closed (clients reconnect; bounds a client's hold).

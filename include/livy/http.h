@@ -30,7 +30,7 @@ int http_status(ErrorCode code);
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8998;                          // 0: any free port
-  int threads = 256;                        // workers: requests handled at once
+  int threads = 64;                         // workers: requests handled at once
   int listen_backlog = 1024;
   std::size_t max_connections = 4096;       // open at once; beyond it a new one gets 503
   std::size_t max_connections_per_client = 256;  // from one address; beyond it that address's
