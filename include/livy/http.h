@@ -34,7 +34,8 @@ struct ServerOptions {
   int listen_backlog = 1024;
   std::size_t max_connections = 4096;       // open at once; beyond it a new one gets 503
   std::size_t max_connections_per_client = 256;  // from one address; beyond it that address's
-                                            // longest-waiting connection not being served is closed
+                                            // longest-waiting connection not being served is closed.
+                                            // 0: no limit
   std::size_t max_head_bytes = 128 * 1024;  // request line and headers: 431 beyond
   std::size_t max_uri_bytes = 4096;         // 414 beyond
   std::size_t max_headers = 100;            // header lines: 431 beyond
@@ -55,7 +56,9 @@ ServerOptions server_options(const Config& config);
 // flooding clients cannot starve others; complete requests, pipelined ones in
 // order, go to worker threads that run cpp-httplib's routing and handlers.
 // Mount routes on router(); never call the router's own listen functions.
-// The server owns its threads; the destructor stops and joins them.
+// run() owns the worker threads and joins them before it returns; the thread
+// that calls run() is the caller's: stop() the server and join that thread
+// before the server is destroyed.
 class Server {
  public:
   explicit Server(ServerOptions options);
