@@ -1,6 +1,5 @@
 #include "core/conf_blocklist.h"
 
-#include <cctype>
 #include <fstream>
 #include <iterator>
 
@@ -61,8 +60,6 @@ const char* const kDefaultEntries[] = {
     "spark.kubernetes.authenticate.*",
 };
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
 }  // namespace
 
 bool conf_key_matches(std::string_view pattern, std::string_view key) {
@@ -75,7 +72,7 @@ bool conf_key_matches(std::string_view pattern, std::string_view key) {
     if (p < pattern.size() && pattern[p] == '*') {
       star = p++;
       resume = k;
-    } else if (p < pattern.size() && lower(pattern[p]) == lower(key[k])) {
+    } else if (p < pattern.size() && ascii_lower(pattern[p]) == ascii_lower(key[k])) {
       ++p;
       ++k;
     } else if (star != std::string_view::npos) {

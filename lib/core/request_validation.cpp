@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -31,16 +30,6 @@ const char* const kFileListConf[] = {"spark.jars", "spark.files", "spark.submit.
 bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
 
 bool has_control(const std::string& text) { return std::any_of(text.begin(), text.end(), is_control); }
-
-// ASCII case-insensitive equality: a property name compared with a list of names.
-bool same_name(const std::string& a, const char* b) {
-  const std::size_t n = std::strlen(b);
-  if (a.size() != n) return false;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
 
 // A property name as an error message may show it: control characters as '?'.
 std::string printable(const std::string& text) {
@@ -112,7 +101,7 @@ std::string scheme_of(const std::string& uri) {
   for (std::size_t i = 0; i < colon; ++i) {
     const char c = uri[i];
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return "";
-    scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    scheme.push_back(ascii_lower(c));
   }
   return scheme;
 }
@@ -263,7 +252,7 @@ Status validate_resources(const SparkResources& r, const RequestRules& rules) {
       return Status::invalid_argument("conf: invalid property name '" + key + "'");
     }
     for (const char* server : kServerConf) {
-      if (same_name(key, server)) {
+      if (equals_ignoring_case(key, server)) {
         return Status::invalid_argument("conf: '" + key + "' is set by the server and cannot be changed");
       }
     }
@@ -274,7 +263,7 @@ Status validate_resources(const SparkResources& r, const RequestRules& rules) {
     st = check_text("conf." + key, value);
     if (!st) return st;
     for (const char* list_key : kFileListConf) {
-      if (!same_name(key, list_key)) continue;
+      if (!equals_ignoring_case(key, list_key)) continue;
       st = check_uri_list("conf " + key, value, whitelist, true);
       if (!st) return st;
     }

@@ -29,4 +29,8 @@ std::vector<std::string> split_list(std::string_view text, char sep = ',');
 
 std::string trim(std::string_view text);
 
+// ASCII case folding, whatever the locale: for names HTTP, Spark and URIs compare without case.
+inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+bool equals_ignoring_case(std::string_view a, std::string_view b);
+
 }  // namespace livy

@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "core/text_values.h"
+
 namespace livy::http {
 namespace {
 
@@ -26,16 +28,6 @@ bool is_token(std::string_view s) {
   if (s.empty()) return false;
   for (const char c : s) {
     if (!is_tchar(c)) return false;
-  }
-  return true;
-}
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
 }
@@ -134,7 +126,7 @@ HeadScanner::Result HeadScanner::finish(std::string_view bytes) {
         return fail(400, "header " + std::string(name) + " has a control character");
       }
     }
-    if (iequals(name, "Content-Length")) {
+    if (equals_ignoring_case(name, "Content-Length")) {
       std::uint64_t n = 0;
       const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
       if (value.empty() || value.size() > 19 || ec != std::errc() || end != value.data() + value.size() ||
@@ -143,12 +135,12 @@ HeadScanner::Result HeadScanner::finish(std::string_view bytes) {
       }
       have_length = true;
       head_.content_length = n;
-    } else if (iequals(name, "Transfer-Encoding")) {
+    } else if (equals_ignoring_case(name, "Transfer-Encoding")) {
       if (chunked) return fail(400, "more than one Transfer-Encoding header");
-      if (!iequals(value, "chunked")) return fail(501, "only the chunked Transfer-Encoding is supported");
+      if (!equals_ignoring_case(value, "chunked")) return fail(501, "only the chunked Transfer-Encoding is supported");
       chunked = true;
-    } else if (iequals(name, "Expect")) {
-      if (!iequals(value, "100-continue")) return fail(417, "only Expect: 100-continue is supported");
+    } else if (equals_ignoring_case(name, "Expect")) {
+      if (!equals_ignoring_case(value, "100-continue")) return fail(417, "only Expect: 100-continue is supported");
       head_.expect_continue = true;
       continue;  // answered by the front end
     }

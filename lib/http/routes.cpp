@@ -25,7 +25,9 @@ bool is_upload(const httplib::Request& req) {
     if (slash == std::string_view::npos) break;
     path.remove_prefix(slash + 1);
   }
-  return segments.size() == 3 && segments[0] == "sessions" && segments[2].starts_with("upload-");
+  constexpr std::string_view kUpload = "upload-";  // then a kind, as route("/sessions/{id}/upload-{kind}")
+  return segments.size() == 3 && segments[0] == "sessions" && segments[2].size() > kUpload.size() &&
+         segments[2].starts_with(kUpload);
 }
 
 // The first query parameter or path whose decoded text is not UTF-8, if any.

@@ -96,6 +96,7 @@ void Server::Impl::process(Connection& c) {
         return dispatch(c, head.size + static_cast<std::size_t>(head.content_length));
       }
       // Too large to buffer: a worker reads it (an upload), or refuses it unread.
+      // (buffered < content_length here: all of c.in is this request.)
       if (head.content_length > options_.max_buffered_body_bytes) return dispatch(c, c.in.size());
       return;
     case RequestHead::Body::kChunked:
