@@ -64,29 +64,43 @@ class HttpHarness {
   std::unique_ptr<httplib::Client> client_;
 };
 
-// Sends `request` (raw HTTP bytes) to 127.0.0.1:`port` in one go and returns
-// everything the server answers until it closes the connection (or 5 s pass).
-// For what httplib::Client cannot send, or gives up on: a server that answers
-// before it has read the whole body.
-inline std::string raw_exchange(int port, const std::string& request) {
+// A connected TCP socket to 127.0.0.1:`port`; throws if it cannot connect.
+inline int connect_loopback(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error("socket failed");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port));
+  }
+  return fd;
+}
+
+// Sends all of `bytes`; false when the peer stopped reading (its answer may still be there).
+inline bool send_all(int fd, const std::string& bytes) {
+  for (std::size_t sent = 0; sent < bytes.size();) {
+    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Sends `request` (raw HTTP bytes) to 127.0.0.1:`port` in one go and returns
+// everything the server answers until it closes the connection (or 5 s pass).
+// For what httplib::Client cannot send, or gives up on: a server that answers
+// before it has read the whole body.
+inline std::string raw_exchange(int port, const std::string& request) {
+  const int fd = connect_loopback(port);
   timeval timeout{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  send_all(fd, request);
   std::string answer;
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
-    for (std::size_t sent = 0; sent < request.size();) {
-      const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) break;  // the server stopped reading: its answer may still be there
-      sent += static_cast<std::size_t>(n);
-    }
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<std::size_t>(n));
-  }
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
   return answer;
 }

@@ -16,9 +16,12 @@
 #include <vector>
 
 #include "livy/http.h"
+#include "support/http_harness.h"
 
 namespace {
 
+using livy_test::connect_loopback;
+using livy_test::send_all;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
@@ -58,26 +61,6 @@ struct TestServer {
   }
 };
 
-int connect_to(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
-  return fd;
-}
-
-bool send_all(int fd, const std::string& bytes) {
-  for (std::size_t sent = 0; sent < bytes.size();) {
-    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    sent += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 // Reads until `done(answer)`, the peer closes, or `timeout` passes.
 template <typename Done>
 std::string read_until(int fd, Done done, std::chrono::milliseconds timeout = 5s) {
@@ -102,7 +85,7 @@ std::size_t count(const std::string& s, const std::string& what) {
 }
 
 std::string ask(int port, const std::string& request, std::chrono::milliseconds timeout = 5s) {
-  const int fd = connect_to(port);
+  const int fd = connect_loopback(port);
   send_all(fd, request);
   std::string answer = read_until(
       fd, [](const std::string& a) { return a.find("hi") != std::string::npos || a.find("}") != std::string::npos; },
@@ -115,7 +98,7 @@ std::string ask(int port, const std::string& request, std::chrono::milliseconds 
 
 TEST_CASE("F9: pipelined requests are all answered, in order", "[http_front]") {
   TestServer s({});
-  const int fd = connect_to(s.port);
+  const int fd = connect_loopback(s.port);
   std::string gets;
   for (int i = 0; i < 100; ++i) gets += "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
   REQUIRE(send_all(fd, gets));
@@ -147,7 +130,7 @@ TEST_CASE("F3: hundreds of dawdling clients hold no worker; others are served; d
   TestServer s(o);
   std::vector<int> dawdlers;
   for (int i = 0; i < 300; ++i) {
-    dawdlers.push_back(connect_to(s.port));
+    dawdlers.push_back(connect_loopback(s.port));
     send_all(dawdlers.back(), "GET /hello HTTP/1.1\r\nX-Slow: ");
   }
   // They drip a byte each 200 ms; a normal client comes in the middle.
@@ -177,7 +160,7 @@ TEST_CASE("F4: a header flood is 431 before it is all sent, and nothing of it is
   o.max_head_bytes = 128 * 1024;
   TestServer s(o);
   SECTION("a million headers") {
-    const int fd = connect_to(s.port);
+    const int fd = connect_loopback(s.port);
     std::thread sender([fd] {
       std::string chunk;
       for (int i = 0; i < 1000; ++i) chunk += "X-Flood: 1\r\n";
@@ -223,7 +206,7 @@ TEST_CASE("a client address over its connection bound loses its oldest waiting c
   o.max_connections_per_client = 4;
   TestServer s(o);
   std::vector<int> idle;
-  for (int i = 0; i < 4; ++i) idle.push_back(connect_to(s.port));
+  for (int i = 0; i < 4; ++i) idle.push_back(connect_loopback(s.port));
   std::this_thread::sleep_for(100ms);
   CHECK(ask(s.port, "GET /hello HTTP/1.1\r\n\r\n").find("HTTP/1.1 200") == 0);
   // The first idle connection was closed to make room: it reads end of file.
@@ -238,9 +221,9 @@ TEST_CASE("server.max-connections: a connection beyond it gets 503", "[http_fron
   o.max_connections = 3;
   TestServer s(o);
   std::vector<int> open;
-  for (int i = 0; i < 3; ++i) open.push_back(connect_to(s.port));
+  for (int i = 0; i < 3; ++i) open.push_back(connect_loopback(s.port));
   std::this_thread::sleep_for(100ms);
-  const int extra = connect_to(s.port);
+  const int extra = connect_loopback(s.port);
   const std::string got = read_until(extra, [](const std::string& a) { return a.find("}") != std::string::npos; });
   CHECK(got.find("HTTP/1.1 503") == 0);
   ::close(extra);
@@ -249,7 +232,7 @@ TEST_CASE("server.max-connections: a connection beyond it gets 503", "[http_fron
 
 TEST_CASE("Expect: 100-continue gets one 100, then the answer", "[http_front]") {
   TestServer s({});
-  const int fd = connect_to(s.port);
+  const int fd = connect_loopback(s.port);
   send_all(fd, "POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
   CHECK(read_until(fd, [](const std::string& a) { return a.find("\r\n\r\n") != std::string::npos; }) ==
         "HTTP/1.1 100 Continue\r\n\r\n");
@@ -263,7 +246,7 @@ TEST_CASE("Expect: 100-continue gets one 100, then the answer", "[http_front]") 
 TEST_CASE("a header line longer than cpp-httplib's 8 KiB reaches the handler whole", "[http_front]") {
   TestServer s({});
   const std::string token = "Negotiate " + std::string(40 * 1024, 'Y');
-  const int fd = connect_to(s.port);
+  const int fd = connect_loopback(s.port);
   send_all(fd, "GET /auth HTTP/1.1\r\nAuthorization: " + token + "\r\n\r\n");
   const std::string got = read_until(
       fd, [&](const std::string& a) { return a.find("\r\n\r\n" + std::to_string(token.size())) != std::string::npos; });
@@ -296,7 +279,7 @@ TEST_CASE("stop() returns promptly with dawdling clients connected", "[http_fron
   auto s = std::make_unique<TestServer>(livy::http::ServerOptions{});
   std::vector<int> dawdlers;
   for (int i = 0; i < 50; ++i) {
-    dawdlers.push_back(connect_to(s->port));
+    dawdlers.push_back(connect_loopback(s->port));
     send_all(dawdlers.back(), "GET /hel");
   }
   const auto asked = Clock::now();
@@ -309,7 +292,7 @@ TEST_CASE("a client that hangs up while its request is served costs no spinning,
   TestServer s({});
   rusage before{};
   ::getrusage(RUSAGE_SELF, &before);
-  const int fd = connect_to(s.port);
+  const int fd = connect_loopback(s.port);
   send_all(fd, "GET /slow HTTP/1.1\r\n\r\n");
   std::this_thread::sleep_for(50ms);
   ::close(fd);  // the worker is still in the handler
