@@ -3,7 +3,7 @@
 #include <thread>
 
 #include "client/client_impl.h"
-#include "core/text_values.h"
+#include "base/text_values.h"
 #include "livy/client.h"
 
 namespace livy {

@@ -5,8 +5,8 @@
 
 #include <string_view>
 
-#include "core/base64.h"
-#include "core/text_values.h"
+#include "base/base64.h"
+#include "base/text_values.h"
 
 namespace livy::client {
 namespace {

@@ -1,7 +1,7 @@
 #include "codec/job_json.h"
 
 #include "codec/json_fields.h"
-#include "core/base64.h"
+#include "base/base64.h"
 
 namespace livy::codec {
 

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <system_error>
 
-#include "core/utf8.h"
+#include "base/utf8.h"
 
 namespace livy::codec {
 

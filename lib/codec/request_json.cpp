@@ -4,7 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include "codec/json_fields.h"
-#include "core/text_values.h"
+#include "base/text_values.h"
 
 namespace livy::codec {
 namespace {

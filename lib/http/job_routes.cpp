@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "codec/job_json.h"
-#include "core/id_or_name.h"
+#include "model/id_or_name.h"
 #include "http/route_util.h"
 
 namespace livy::http {

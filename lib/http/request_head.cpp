@@ -4,7 +4,7 @@
 
 #include <charconv>
 
-#include "core/text_values.h"
+#include "base/text_values.h"
 
 namespace livy::http {
 namespace {

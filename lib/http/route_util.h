@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/text_values.h"
-#include "core/utf8.h"
+#include "base/text_values.h"
+#include "base/utf8.h"
 #include "http/wire.h"
 
 #include "livy/http.h"

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "http/openapi_spec.h"
-#include "core/utf8.h"
+#include "base/utf8.h"
 #include "http/route_util.h"
 #include "livy/http.h"
 

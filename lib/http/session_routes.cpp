@@ -2,7 +2,7 @@
 #include <algorithm>
 
 #include "codec/request_json.h"
-#include "core/id_or_name.h"
+#include "model/id_or_name.h"
 #include "http/route_util.h"
 
 namespace livy::http {

@@ -4,8 +4,8 @@
 #include <rapidjson/writer.h>
 
 #include "codec/output_json.h"
-#include "core/base64.h"
-#include "core/text_values.h"
+#include "base/base64.h"
+#include "base/text_values.h"
 #include "livy/version.h"
 
 namespace livy::http {

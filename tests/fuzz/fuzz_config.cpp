@@ -1,4 +1,4 @@
-// libFuzzer target: the configuration readers (lib/core/config_text.h, what
+// libFuzzer target: the configuration readers (lib/model/config_text.h, what
 // livy::load_config_file runs on a file's text) and livy::set_config_value.
 // Every input is read as YAML and as livy.conf; its first byte also picks a key
 // and the rest is set as that key's value.
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config_text.h"
+#include "model/config_text.h"
 #include "fuzz_check.h"
 #include "livy/config.h"
 

@@ -1,4 +1,4 @@
-// libFuzzer target: what a session driver sends (lib/driver/driver_messages.h) and
+// libFuzzer target: what a session driver sends (lib/channel/driver_messages.h) and
 // the statement output codec (lib/codec/output_json.h). Every input is read as a
 // driver's line and as a statement output; its bytes are also put into the
 // messages livyd sends to a driver.
@@ -20,8 +20,8 @@
 #include <tuple>
 
 #include "codec/output_json.h"
-#include "core/utf8.h"
-#include "driver/driver_messages.h"
+#include "base/utf8.h"
+#include "channel/driver_messages.h"
 #include "fuzz_check.h"
 
 namespace {

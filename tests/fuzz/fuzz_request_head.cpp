@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/utf8.h"
+#include "base/utf8.h"
 #include "fuzz_check.h"
 #include "http/request_head.h"
 

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "codec/job_json.h"
-#include "core/base64.h"
+#include "base/base64.h"
 
 using Catch::Matchers::Contains;
 using livy::JobType;

@@ -7,7 +7,7 @@
 #include <future>
 #include <set>
 
-#include "core/base64.h"
+#include "base/base64.h"
 #include "livy/client.h"
 #include "livy/livy.h"
 #include "support/eventually.h"

@@ -7,7 +7,7 @@
 #include <functional>
 #include <set>
 
-#include "core/utf8.h"
+#include "base/utf8.h"
 #include "http/wire.h"
 #include "livy/http.h"
 #include "livy/version.h"

@@ -1,0 +1,465 @@
+// The configuration keys, their defaults, and the two file formats (YAML, livy.conf).
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <optional>
+
+#include "model/config_text.h"
+#include "base/text_values.h"
+#include "livy/config.h"
+
+namespace livy {
+namespace {
+
+using Setter = std::function<Status(Config&, const std::string&)>;
+using Getter = std::function<std::string(const Config&)>;
+
+struct KeyDef {
+  ConfigKey info;
+  Setter set;
+  Getter get;
+};
+
+Status bad_value(const std::string& key, const std::string& value, const std::string& expected) {
+  return Status::invalid_argument("invalid value '" + value + "' for " + key + ": expected " + expected);
+}
+
+KeyDef string_key(ConfigKey info, std::string Config::*field) {
+  return {std::move(info), [field](Config& c, const std::string& v) { c.*field = trim(v); return Status::ok(); },
+          [field](const Config& c) { return c.*field; }};
+}
+
+template <typename Int>
+KeyDef int_key(ConfigKey info, Int Config::*field, std::int64_t min, std::int64_t max) {
+  const std::string name = info.name;
+  return {std::move(info),
+          [=](Config& c, const std::string& v) {
+            const auto n = parse_int(v);
+            if (!n || *n < min || *n > max) {
+              return bad_value(name, v, "an integer from " + std::to_string(min) + " to " + std::to_string(max));
+            }
+            c.*field = static_cast<Int>(*n);
+            return Status::ok();
+          },
+          [field](const Config& c) { return std::to_string(c.*field); }};
+}
+
+KeyDef bytes_key(ConfigKey info, std::size_t Config::*field, std::uint64_t max = UINT64_MAX) {
+  const std::string name = info.name;
+  return {std::move(info),
+          [=](Config& c, const std::string& v) {
+            const auto n = parse_byte_size(v);
+            if (!n || *n == 0) return bad_value(name, v, "a size like 1048576, 512k, 10m or 1g");
+            if (*n > max) return bad_value(name, v, "a size of at most " + std::to_string(max) + " bytes");
+            c.*field = static_cast<std::size_t>(*n);
+            return Status::ok();
+          },
+          [field](const Config& c) { return std::to_string(c.*field); }};
+}
+
+template <typename Duration>
+KeyDef duration_key(ConfigKey info, Duration Config::*field,
+                    std::chrono::milliseconds min = std::chrono::milliseconds(0)) {
+  const std::string name = info.name;
+  return {std::move(info),
+          [=](Config& c, const std::string& v) {
+            const auto d = parse_duration(v);
+            if (!d) return bad_value(name, v, "a duration like 500ms, 30s, 10m or 1h");
+            if (*d < min) return bad_value(name, v, "at least " + format_duration(min));
+            if (std::chrono::duration_cast<Duration>(*d) != *d) return bad_value(name, v, "whole seconds");
+            c.*field = std::chrono::duration_cast<Duration>(*d);
+            return Status::ok();
+          },
+          [field](const Config& c) {
+            return format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(c.*field));
+          }};
+}
+
+KeyDef bool_key(ConfigKey info, bool Config::*field) {
+  const std::string name = info.name;
+  return {std::move(info),
+          [=](Config& c, const std::string& v) {
+            const auto b = parse_bool(v);
+            if (!b) return bad_value(name, v, "true or false");
+            c.*field = *b;
+            return Status::ok();
+          },
+          [field](const Config& c) { return std::string(c.*field ? "true" : "false"); }};
+}
+
+KeyDef list_key(ConfigKey info, std::vector<std::string> Config::*field) {
+  return {std::move(info),
+          [field](Config& c, const std::string& v) {
+            c.*field = split_list(v);
+            return Status::ok();
+          },
+          [field](const Config& c) {
+            std::string out;
+            for (const auto& item : c.*field) out += (out.empty() ? "" : ",") + item;
+            return out;
+          }};
+}
+
+const std::vector<KeyDef>& key_defs() {
+  static const std::vector<KeyDef> defs = [] {
+    const Config d;
+    std::vector<KeyDef> k;
+    k.push_back(string_key({"server.host", "livy.server.host", d.host, "Address the REST server listens on."},
+                           &Config::host));
+    k.push_back(int_key({"server.port", "livy.server.port", std::to_string(d.port),
+                         "Port of the REST server; 0 picks a free one."},
+                        &Config::port, 0, 65535));
+    k.push_back(bytes_key({"server.request-max-bytes", "", std::to_string(d.request_max_bytes),
+                           "Largest request body accepted; larger ones get 413."},
+                          &Config::request_max_bytes));
+    k.push_back(int_key({"server.threads", "", std::to_string(d.http_threads),
+                         "Requests handled at once (worker threads); idle, slow and kept-alive connections hold none."},
+                        &Config::http_threads, 1, 1024));
+    k.push_back(int_key({"server.keep-alive-requests", "", std::to_string(d.keep_alive_requests),
+                         "Requests served on one connection before it is closed."},
+                        &Config::keep_alive_requests, 1, 1'000'000));
+    k.push_back(duration_key({"server.keep-alive-timeout", "", "5s",
+                              "Idle time after which a kept-alive connection is closed. Whole seconds; 0: "
+                              "closed unless the next request comes at once."},
+                             &Config::keep_alive_timeout));
+    k.push_back(int_key({"server.listen-backlog", "", std::to_string(d.listen_backlog),
+                         "Connections the kernel queues for livyd to accept (capped by net.core.somaxconn)."},
+                        &Config::listen_backlog, 1, 65535));
+    k.push_back(int_key({"server.max-connections", "", std::to_string(d.max_connections),
+                         "Connections open at once; a new one beyond it gets 503."},
+                        &Config::max_connections, 1, 1'000'000));
+    k.push_back(int_key({"server.max-connections-per-client", "", std::to_string(d.max_connections_per_client),
+                         "Connections from one address; a new one beyond it closes that address's "
+                         "longest-waiting connection not being served. 0: no limit."},
+                        &Config::max_connections_per_client, 0, 1'000'000));
+    k.push_back(bytes_key({"server.request-header-max-bytes", "livy.server.request-header.size",
+                           std::to_string(d.request_header_max_bytes),
+                           "Largest request line and headers; larger get 431 as soon as they pass it."},
+                          &Config::request_header_max_bytes));
+    k.push_back(int_key({"server.request-uri-max-bytes", "", std::to_string(d.request_uri_max_bytes),
+                         "Longest request target (path and query); longer gets 414."},
+                        &Config::request_uri_max_bytes, 64, 8192));
+    k.push_back(int_key({"server.request-max-headers", "", std::to_string(d.request_max_headers),
+                         "Most header lines in a request; more get 431."},
+                        &Config::request_max_headers, 1, 10'000));
+    k.push_back(duration_key({"server.request-head-timeout", "", "10s",
+                              "A request head must arrive whole within this of its first byte (of connecting, "
+                              "for a connection's first request); else 408."},
+                             &Config::request_head_timeout, std::chrono::milliseconds(1)));
+    k.push_back(duration_key({"server.request-body-timeout", "", "30s",
+                              "A body of up to server.request-max-bytes must arrive within this of its head; "
+                              "else 408."},
+                             &Config::request_body_timeout, std::chrono::milliseconds(1)));
+    k.push_back(duration_key({"server.read-timeout", "", "5s",
+                              "Each read of a body larger than server.request-max-bytes (an upload)."},
+                             &Config::read_timeout, std::chrono::milliseconds(1)));
+    k.push_back(duration_key({"server.write-timeout", "", "10s",
+                              "Writing one response; a client that does not read it in time is disconnected."},
+                             &Config::write_timeout, std::chrono::milliseconds(1)));
+    k.push_back(bool_key({"server.csrf-protection", "livy.server.csrf-protection.enabled", "false",
+                          "Requests other than GET, HEAD, OPTIONS and TRACE must carry an X-Requested-By "
+                          "header (any value), else 400, as in Livy."},
+                         &Config::csrf_protection));
+    k.push_back(string_key({"store.data-dir", "", d.data_dir,
+                            "Directory of the SQLite store and of batch and session logs."},
+                           &Config::data_dir));
+    k.push_back(bool_key({"store.sync-statements", "", "true",
+                          "Sync each new statement or job to disk before answering 201 (survives a power cut, "
+                          "costs a disk sync per statement); false: survives a crash of livyd only."},
+                         &Config::sync_statements));
+    k.push_back(string_key({"spark.home", "livy.server.spark-home", "",
+                            "Spark distribution to use. Empty: $SPARK_HOME, then pyspark in ./.venv."},
+                           &Config::spark_home));
+    k.push_back(string_key({"spark.master", "livy.spark.master", d.spark_master, "spark-submit --master."},
+                           &Config::spark_master));
+    k.push_back(string_key({"spark.deploy-mode", "livy.spark.deploy-mode", "",
+                            "spark-submit --deploy-mode (client or cluster). Empty: Spark's default, client."},
+                           &Config::spark_deploy_mode));
+    k.push_back(string_key({"spark.python", "", "",
+                            "Python for PySpark (PYSPARK_PYTHON). Empty: the venv holding spark.home, "
+                            "else $PYSPARK_PYTHON, else Spark's choice."},
+                           &Config::python));
+    k.push_back(list_key({"files.local-dir-whitelist", "livy.file.local-dir-whitelist", "",
+                          "Comma-separated directories whose files requests may name as local paths. "
+                          "Empty: no local paths are accepted."},
+                         &Config::local_dir_whitelist));
+    k.push_back(string_key({"requests.conf-blocklist-file", "", "",
+                            "File of Spark properties a request's conf may not set (Livy's spark-blacklist.conf "
+                            "format). Empty: spark-blacklist.conf beside a livy.conf given with --config, else "
+                            "livyd's default list."},
+                           &Config::conf_blocklist_file));
+    k.push_back(bytes_key({"requests.max-conf-key-bytes", "", std::to_string(d.max_conf_key_bytes),
+                           "Longest property name in a request's conf (at most 4096); longer gets 400."},
+                          &Config::max_conf_key_bytes, 4096));
+    k.push_back(int_key({"log.cache-size", "livy.cache-log.size", std::to_string(d.log_cache_lines),
+                         "Log lines kept in memory per batch (what /log serves)."},
+                        &Config::log_cache_lines, 1, 1'000'000));
+    k.push_back(int_key({"sessions.max-creation", "livy.server.session.max-creation",
+                         std::to_string(d.max_creation),
+                         "Sessions and batches starting at once; beyond it a create gets 400."},
+                        &Config::max_creation, 1, 100'000));
+    k.push_back(duration_key({"sessions.state-retain", "livy.server.session.state-retain.sec", "10m",
+                              "How long a finished batch stays in the live list."},
+                             &Config::state_retain));
+    k.push_back(duration_key({"batches.start-timeout", "", "5m",
+                              "A batch whose spark-submit prints nothing for that long after its launch ends "
+                              "in `error` and is stopped. 0: no limit."},
+                             &Config::batch_start_timeout));
+    k.push_back(duration_key({"batches.kill-grace", "", "5s",
+                              "Time between SIGTERM and SIGKILL when a batch is killed."},
+                             &Config::batch_kill_grace));
+    k.push_back(bool_key({"sessions.timeout-check", "livy.server.session.timeout-check", "true",
+                          "Stop sessions idle for longer than their idle timeout."},
+                         &Config::session_timeout_check));
+    k.push_back(duration_key({"sessions.timeout", "livy.server.session.timeout", "1h",
+                              "Idle timeout of a session without its own `idleTimeout`."},
+                             &Config::session_idle_timeout));
+    k.push_back(bool_key({"sessions.timeout-check.skip-busy", "livy.server.session.timeout-check.skip-busy", "false",
+                          "A busy session (running a statement) is not stopped for being idle."},
+                         &Config::session_timeout_skip_busy));
+    k.push_back(bool_key({"sessions.ttl-check", "", "true",
+                          "Stop sessions whose TTL (`sessions.ttl`, or their own `ttl`) has passed. false: "
+                          "no TTL applies."},
+                         &Config::session_ttl_check));
+    k.push_back(duration_key({"sessions.ttl", "livy.server.session.ttl", "0s",
+                              "TTL of a session without its own `ttl`: stopped that long after its last "
+                              "activity, busy or not. 0: none."},
+                             &Config::session_ttl));
+    k.push_back(int_key({"sessions.max-sessions", "", std::to_string(d.max_sessions),
+                         "Live (not finished) sessions at once; beyond it a create gets 400."},
+                        &Config::max_sessions, 1, 100'000));
+    k.push_back(int_key({"sessions.max-sessions-per-user", "", std::to_string(d.max_sessions_per_user),
+                         "Live sessions of one user (the request's `proxyUser`, else the authenticated owner; "
+                         "requests with neither count as one user); beyond it a create gets 400. 0: no limit."},
+                        &Config::max_sessions_per_user, 0, 100'000));
+    k.push_back(duration_key({"sessions.recovery-grace", "", "5m",
+                              "After a restart, how long a running session's driver has to reconnect before "
+                              "the session is `dead`; drivers retry for as long. 0: drivers do not reconnect."},
+                             &Config::session_recovery_grace));
+    k.push_back(bool_key({"server.stop-on-shutdown", "", "false",
+                          "On SIGTERM, stop every live session and batch (true) or leave them running for "
+                          "the next start (false)."},
+                         &Config::stop_on_shutdown));
+    k.push_back(duration_key({"sessions.start-timeout", "", "2m",
+                              "A session whose driver is not ready by then ends in `error`."},
+                             &Config::session_start_timeout, std::chrono::seconds(1)));
+    k.push_back(string_key({"sessions.driver-host", "", d.driver_host,
+                            "IPv4 address livyd listens on for drivers connecting back."},
+                           &Config::driver_host));
+    k.push_back(int_key({"sessions.driver-port", "", std::to_string(d.driver_port),
+                         "Port for drivers connecting back; 0 picks a free one."},
+                        &Config::driver_port, 0, 65535));
+    k.push_back(duration_key({"sessions.driver-hello-timeout", "", "10s",
+                              "Time a connection to the driver channel has to send its whole hello line, from "
+                              "the connection on (at least 100ms); then it is closed."},
+                             &Config::driver_hello_timeout, std::chrono::milliseconds(100)));
+    k.push_back(bytes_key({"sessions.driver-hello-max-bytes", "", std::to_string(d.driver_hello_max_bytes),
+                           "Longest hello line a driver may send; a longer first line closes the connection."},
+                          &Config::driver_hello_max_bytes));
+    k.push_back(int_key({"sessions.driver-max-pending", "", std::to_string(d.driver_max_pending),
+                         "Connections to the driver channel that have not said hello yet; a new one beyond it "
+                         "closes the oldest."},
+                        &Config::driver_max_pending, 1, 65535));
+    k.push_back(duration_key({"sessions.driver-send-timeout", "", "10s",
+                              "A driver that reads nothing livyd sends for that long is disconnected (at least "
+                              "100ms)."},
+                             &Config::driver_send_timeout, std::chrono::milliseconds(100)));
+    k.push_back(string_key({"sessions.driver-script", "", "",
+                            "The Python session driver (livy_driver.py). Empty: the one installed with livyd."},
+                           &Config::driver_script));
+    k.push_back(bytes_key({"statements.max-code-bytes", "", std::to_string(d.statement_max_code_bytes),
+                           "Largest statement code accepted; larger gets 413."},
+                          &Config::statement_max_code_bytes));
+    k.push_back(bytes_key({"statements.max-output-bytes", "", std::to_string(d.statement_max_output_bytes),
+                           "Largest statement output kept; larger outputs are truncated with a note."},
+                          &Config::statement_max_output_bytes));
+    k.push_back(int_key({"statements.sql-max-result", "spark.livy.sql.max-result", std::to_string(d.sql_max_result),
+                         "Rows a `sql` statement returns at most."},
+                        &Config::sql_max_result, 1, 10'000'000));
+    k.push_back(bytes_key({"sessions.max-upload-bytes", "livy.file.upload.max.size",
+                           std::to_string(d.upload_max_bytes),
+                           "Largest file accepted by upload-jar, upload-pyfile and upload-file; larger gets 413."},
+                          &Config::upload_max_bytes));
+    k.push_back(duration_key({"monitor.interval", "", "200ms",
+                              "How often child processes and their logs are checked (at least 10ms)."},
+                             &Config::monitor_interval, std::chrono::milliseconds(10)));
+    return k;
+  }();
+  return defs;
+}
+
+const KeyDef* find_key(const std::string& key) {
+  for (const auto& def : key_defs()) {
+    if (def.info.name == key || (!def.info.livy_name.empty() && def.info.livy_name == key)) return &def;
+  }
+  return nullptr;
+}
+
+// livy.conf keys that livyd knows but does not need: accepted without a warning.
+bool is_ignored_livy_key(const std::string& key) {
+  static const char* const kIgnored[] = {"livy.environment", "livy.server.recovery.mode",
+                                         "livy.server.recovery.state-store",
+                                         "livy.server.recovery.state-store.url"};
+  for (const char* k : kIgnored) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
+// livy.conf security settings livyd does not implement yet. Running without what such a
+// key asks for (authentication, access control, TLS) would open what the operator meant
+// to close, so a value that turns one on is refused; "" or false is accepted silently.
+std::optional<std::string> unsupported_security(const std::string& key, const std::string& value) {
+  const std::string v = trim(value);
+  const bool on = !v.empty() && v != "false";
+  if (key == "livy.server.auth.type" && on) return "authentication";
+  if (key == "livy.server.access-control.enabled" && on) return "access control";
+  if (key == "livy.keystore" && on) return "TLS (HTTPS)";
+  return std::nullopt;
+}
+
+Status apply(Config& config, const std::string& key, const std::string& value, std::vector<std::string>* warnings) {
+  if (const auto feature = unsupported_security(key, value)) {
+    return Status::invalid_argument(key + " = " + trim(value) + " asks for " + *feature +
+                                    ", which livyd does not implement yet; livyd will not run without it. "
+                                    "Remove the key to run livyd with no " + *feature + ".");
+  }
+  const KeyDef* def = find_key(key);
+  if (def == nullptr) {
+    if (warnings != nullptr && !is_ignored_livy_key(key)) warnings->push_back("unknown configuration key '" + key + "'");
+    return Status::ok();
+  }
+  return def->set(config, value);
+}
+
+// YAML aliases make a graph, not a tree: `a: &x {b: *x}` is a cycle and ten
+// levels of ten aliases are 10^10 keys. A configuration is a few dozen keys, so
+// the walk gives up past these bounds instead of recursing forever.
+constexpr int kMaxYamlDepth = 32;
+constexpr int kMaxYamlNodes = 10'000;
+
+// Flattens nested maps to dotted keys; sequences become comma-separated lists.
+// `nodes_left` counts down the nodes the walk may still visit.
+Status flatten_yaml(const YAML::Node& node, const std::string& prefix, int depth, int& nodes_left, Config& config,
+                    std::vector<std::string>* warnings) {
+  if (--nodes_left < 0) {
+    return Status::invalid_argument("configuration has more than " + std::to_string(kMaxYamlNodes) +
+                                    " entries (are YAML aliases repeating a mapping?)");
+  }
+  if (node.IsMap()) {
+    if (depth == kMaxYamlDepth) {
+      return Status::invalid_argument("configuration nests deeper than " + std::to_string(kMaxYamlDepth) +
+                                      " levels at " + prefix + " (is a YAML alias inside its own anchor?)");
+    }
+    for (const auto& item : node) {
+      const std::string key = item.first.as<std::string>();
+      Status st = flatten_yaml(item.second, prefix.empty() ? key : prefix + "." + key, depth + 1, nodes_left, config,
+                               warnings);
+      if (!st) return st;
+    }
+    return Status::ok();
+  }
+  if (prefix.empty()) return Status::invalid_argument("configuration must be a YAML mapping");
+  if (node.IsSequence()) {
+    std::string joined;
+    for (const auto& item : node) {
+      if (!item.IsScalar()) return Status::invalid_argument("invalid value for " + prefix + ": expected a list of strings");
+      joined += (joined.empty() ? "" : ",") + item.as<std::string>();
+    }
+    return apply(config, prefix, joined, warnings);
+  }
+  if (node.IsNull()) return apply(config, prefix, "", warnings);
+  return apply(config, prefix, node.as<std::string>(), warnings);
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+Status parse_yaml_config(const std::string& text, const std::string& origin, Config& config,
+                         std::vector<std::string>* warnings) {
+  try {
+    const YAML::Node root = YAML::Load(text);
+    if (root.IsNull()) return Status::ok();
+    if (!root.IsMap()) return Status::invalid_argument(origin + ": configuration must be a YAML mapping");
+    int nodes_left = kMaxYamlNodes;
+    Status st = flatten_yaml(root, "", 0, nodes_left, config, warnings);
+    if (!st) return Status::invalid_argument(origin + ": " + st.message());
+    return Status::ok();
+  } catch (const YAML::Exception& e) {
+    return Status::invalid_argument(origin + ": " + e.what());
+  }
+}
+
+Status parse_livy_conf(std::string_view text, const std::string& origin, Config& config,
+                       std::vector<std::string>* warnings) {
+  int number = 0;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    ++number;
+    const std::string t = trim(line);
+    if (t.empty() || t[0] == '#' || t[0] == '!') continue;
+    std::size_t sep = t.find_first_of("=:");
+    const std::size_t space = t.find_first_of(" \t");
+    if (sep == std::string::npos || (space != std::string::npos && space < sep)) sep = space;
+    if (sep == std::string::npos) {
+      return Status::invalid_argument(origin + ":" + std::to_string(number) + ": expected 'key = value'");
+    }
+    std::string key = trim(t.substr(0, sep));
+    std::string value = trim(t.substr(sep + 1));
+    if (!value.empty() && (value[0] == '=' || value[0] == ':')) value = trim(value.substr(1));
+    Status st = apply(config, key, value, warnings);
+    if (!st) return Status::invalid_argument(origin + ":" + std::to_string(number) + ": " + st.message());
+  }
+  return Status::ok();
+}
+
+Status load_config_file(const std::string& path, Config& config, std::vector<std::string>* warnings) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::not_found("cannot read configuration file " + path);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) return Status::not_found("cannot read configuration file " + path);
+  if (ends_with(path, ".yaml") || ends_with(path, ".yml")) return parse_yaml_config(text, path, config, warnings);
+  Status st = parse_livy_conf(text, path, config, warnings);
+  if (!st) return st;
+  // Livy reads spark-blacklist.conf from its conf directory, the one that holds livy.conf. A
+  // blocklist file named explicitly (here or in an earlier file) wins; --set comes later and wins too.
+  if (config.conf_blocklist_file.empty()) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path beside = fs::absolute(path, ec).parent_path() / "spark-blacklist.conf";
+    if (!ec && fs::exists(beside, ec)) config.conf_blocklist_file = beside.string();
+  }
+  return Status::ok();
+}
+
+Status set_config_value(Config& config, const std::string& key, const std::string& value) {
+  const KeyDef* def = find_key(key);
+  if (def == nullptr) return Status::not_found("unknown configuration key '" + key + "'");
+  return def->set(config, value);
+}
+
+std::string get_config_value(const Config& config, const std::string& key) {
+  const KeyDef* def = find_key(key);
+  return def == nullptr ? std::string() : def->get(config);
+}
+
+const std::vector<ConfigKey>& config_keys() {
+  static const std::vector<ConfigKey> keys = [] {
+    std::vector<ConfigKey> out;
+    for (const auto& def : key_defs()) out.push_back(def.info);
+    return out;
+  }();
+  return keys;
+}
+
+}  // namespace livy

@@ -1,0 +1,86 @@
+// ChildProcess: one watched child (a batch's or a session's spark-submit):
+// its process group, its output file, its recorded exit status.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "process/log_tail.h"
+#include "livy/process.h"
+
+namespace livy {
+
+// Not thread-safe: its owner serializes calls (the managers hold their lock).
+class ChildProcess {
+ public:
+  // `kill_grace`: how long a group gets between SIGTERM and SIGKILL.
+  ChildProcess(std::shared_ptr<ProcessLauncher> launcher, std::string log_path, std::string status_path,
+               std::size_t log_lines, std::chrono::milliseconds kill_grace);
+
+  // Launches `spec` with output and exit status going to this child's files.
+  Status start(ProcessSpec spec);
+  // Takes over a process group started by an earlier run (not our child):
+  // watched while `running`, else only its history and a possible kill.
+  // `identity` is the process_identity stored at launch: when `pid` now names
+  // another process (reused after a reboot), the group is taken as gone and
+  // never signalled, and pid() is 0.
+  void adopt(int pid, bool running, const std::string& identity = {});
+
+  // What one poll saw: new output lines, and whether the process ended.
+  struct Poll {
+    std::vector<std::string> lines;
+    bool ended = false;
+    std::optional<int> exit_status;  // from the wrapper's file, when it wrote one
+    std::optional<ProcessExit> exit;  // from waitpid, when it was our child
+  };
+  // Reads new output and checks for the end. After the end it only escalates a pending kill.
+  Poll poll();
+
+  // SIGTERM to the whole group now, SIGKILL after the grace period if it still lives.
+  void terminate();
+
+  int pid() const { return pid_; }
+  const std::string& identity() const { return identity_; }  // of the process started, "" if unknown
+  bool running() const { return running_; }
+  // True while a SIGKILL is still due for a group that outlived its end or a kill.
+  bool cleanup_pending() const { return sigkill_at_.has_value(); }
+  const LogTail& log() const { return tail_; }
+  LogTail& log() { return tail_; }
+  const std::string& log_path() const { return log_path_; }
+  void append_note(const std::string& line);  // a livyd line in the child's log
+
+ private:
+  void escalate();
+
+  std::shared_ptr<ProcessLauncher> launcher_;
+  std::string log_path_;
+  std::string status_path_;
+  LogTail tail_;
+  int pid_ = 0;
+  std::string identity_;
+  bool our_child_ = false;
+  bool running_ = false;
+  const std::chrono::milliseconds grace_;
+  std::optional<std::chrono::steady_clock::time_point> sigkill_at_;
+};
+
+// For a shutdown, when no monitor thread polls any more, to see the children being stopped gone: calls `poll_all` every 50 ms, with `lock` released between calls, until it
+// returns false (no child running or owing its SIGKILL) or `deadline` passes.
+template <typename Lock, typename CondVar, typename PollAll>
+void wait_for_children(Lock& lock, CondVar& changed, std::chrono::steady_clock::time_point deadline, PollAll poll_all) {
+  while (poll_all() && std::chrono::steady_clock::now() < deadline) {
+    changed.wait_for(lock, std::chrono::milliseconds(50));
+  }
+}
+
+// Polls forgotten children whose SIGKILL is due and drops those that are done with it;
+// true while any is left.
+bool poll_orphans(std::vector<std::unique_ptr<ChildProcess>>& orphans);
+
+// The exit status a wrapper recorded in `path`, if it got to write one.
+std::optional<int> read_exit_status(const std::string& path);
+
+}  // namespace livy

@@ -1,0 +1,114 @@
+#include "livy/runtime.h"
+
+#include <dlfcn.h>
+
+#include <filesystem>
+#include <vector>
+
+#include "batches/batch_manager_impl.h"
+#include "base/data_dir.h"
+#include "model/request_validation.h"
+#include "sessions/session_core.h"
+#include "store/store.h"
+
+namespace livy {
+
+namespace {
+
+// The session driver: configured, else installed relative to this library
+// (<prefix>/lib/liblivy.so -> <prefix>/share/livy/drivers/...), so an installed
+// tree can move; else the source tree's, for a build tree.
+std::string find_driver_script(const Config& config) {
+  namespace fs = std::filesystem;
+  if (!config.driver_script.empty()) return fs::absolute(config.driver_script).string();
+  std::vector<fs::path> candidates;
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<const void*>(&find_driver_script), &info) != 0 && info.dli_fname != nullptr) {
+    candidates.push_back(fs::path(info.dli_fname).parent_path() / LIVY_DRIVER_FROM_LIB);
+  }
+  candidates.emplace_back(LIVY_DRIVER_SOURCE);
+  for (const auto& candidate : candidates) {
+    std::error_code ec;
+    if (fs::is_regular_file(candidate, ec)) return candidate.lexically_normal().string();
+  }
+  return "";
+}
+
+}  // namespace
+
+struct Runtime::Impl {
+  std::unique_ptr<DataDirLock> lock;  // declared first: released after everything else is gone
+  Config config;
+  std::unique_ptr<Store> store;  // destroyed after everything that uses it
+  std::unique_ptr<BatchManager> batches;
+  std::shared_ptr<SessionCore> session_core;
+  std::unique_ptr<SessionManager> sessions;
+  std::unique_ptr<StatementRunner> statements;
+  std::unique_ptr<JobRunner> jobs;
+};
+
+Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptions options) {
+  Config config = given;
+  std::error_code ec;
+  // Children run in their own directories: every path handed to them must be absolute.
+  config.data_dir = std::filesystem::absolute(config.data_dir, ec).lexically_normal().string();
+  if (!options.launcher) options.launcher = posix_process_launcher();
+  if (!options.clock) options.clock = system_clock();
+  auto spark = resolve_spark(config);
+  if (!spark) return spark.status();
+  auto rules = load_request_rules(config);
+  if (!rules) return rules.status();
+
+  Status st = create_data_dir(config.data_dir);
+  if (!st) return st;
+  // Before anything in it is read or written: two runtimes on one store and one set of
+  // batch directories would each take the other's processes for their own.
+  auto lock = DataDirLock::acquire(config.data_dir);
+  if (!lock) return lock.status();
+  tighten_data_dir(config.data_dir);
+  // Session drivers create it too, with whatever mode; made here, it is private.
+  st = create_private_dirs((std::filesystem::path(config.data_dir) / "driver-cache").string());
+  if (!st) return st;
+  auto store = Store::open((std::filesystem::path(config.data_dir) / "livyd.db").string());
+  if (!store) return store.status();
+
+  auto impl = std::make_unique<Impl>();
+  impl->lock = std::move(*lock);
+  impl->config = config;
+  impl->store = std::move(*store);
+  auto batches_impl =
+      std::make_unique<BatchManager::Impl>(config, *rules, *spark, *impl->store, options.launcher, options.clock);
+  BatchManager::Impl* batches_raw = batches_impl.get();
+  st = batches_impl->start();
+  if (!st) return st;
+  impl->batches.reset(new BatchManager(std::move(batches_impl)));
+
+  const std::string driver = find_driver_script(config);
+  if (driver.empty()) return Status::unavailable("the session driver livy_driver.py was not found: set sessions.driver-script");
+  impl->session_core = std::make_shared<SessionCore>(config, std::move(*rules), std::move(*spark), driver, *impl->store,
+                                                     options.launcher, options.clock);
+  impl->session_core->other_starting = [batches_raw] { return batches_raw->starting_count(); };
+  batches_raw->other_starting = [core = impl->session_core.get()] { return core->starting_count(); };
+  st = impl->session_core->start();
+  if (!st) return st;
+  impl->sessions.reset(new SessionManager(impl->session_core));
+  impl->statements.reset(new StatementRunner(impl->session_core));
+  impl->jobs.reset(new JobRunner(impl->session_core));
+  return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
+}
+
+Runtime::Runtime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Runtime::~Runtime() { shutdown(); }
+
+BatchManager& Runtime::batches() { return *impl_->batches; }
+SessionManager& Runtime::sessions() { return *impl_->sessions; }
+StatementRunner& Runtime::statements() { return *impl_->statements; }
+JobRunner& Runtime::jobs() { return *impl_->jobs; }
+const Config& Runtime::config() const { return impl_->config; }
+
+void Runtime::shutdown() {
+  impl_->session_core->stop();
+  impl_->batches->impl_->stop();
+}
+
+}  // namespace livy

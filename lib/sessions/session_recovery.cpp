@@ -1,0 +1,125 @@
+// Sessions across livyd restarts: the driver channel's port kept in the store, stored
+// sessions brought back `recovering`, a reconnecting driver's `resume`, and the
+// optional stop of everything on shutdown (server.stop-on-shutdown).
+#include <cstdlib>
+
+#include "sessions/session_core.h"
+#include "base/text_values.h"
+
+namespace livy {
+
+// Drivers find a restarted livyd on the port they were given: the last one used is kept in the store.
+Result<std::unique_ptr<DriverListener>> SessionCore::open_listener() {
+  DriverChannelOptions options;
+  options.host = config_.driver_host;
+  options.port = config_.driver_port;
+  options.max_message_bytes = config_.statement_max_output_bytes * 4 + (1 << 20);
+  options.max_hello_bytes = config_.driver_hello_max_bytes;
+  options.hello_timeout = config_.driver_hello_timeout;
+  options.max_pending = config_.driver_max_pending;
+  options.send_timeout = config_.driver_send_timeout;
+  const std::optional<std::string> stored = store_.setting("driver-port");
+  if (options.port == 0 && stored) options.port = std::atoi(stored->c_str());
+  auto listener = DriverListener::start(options, *this);
+  if (!listener && config_.driver_port == 0 && options.port != 0) {
+    // Taken by someone else now: drivers of stored sessions cannot come back, new ones get a free port.
+    recovery_note_ = "the driver port " + std::to_string(options.port) + " of the last run is taken (" +
+                     listener.status().message() + "); running sessions cannot reconnect";
+    options.port = 0;
+    listener = DriverListener::start(options, *this);
+  }
+  if (!listener) return listener.status();
+  if (const std::string port = std::to_string((*listener)->port()); stored != port) {
+    if (Status st = store_.put_setting("driver-port", port); !st) return st;
+  }
+  return listener;
+}
+
+void SessionCore::recover(Entry& e) {
+  const int pid = e.child->pid();  // 0 when the stored pid now names another process
+  const bool alive = pid > 0 && launcher_->group_alive(pid);
+  if (alive) e.child->adopt(pid, true, e.rec.pid_identity);
+  if (!alive) {
+    end_session(e, SessionState::kDead, "the session's driver ended while livyd was down");
+    return;
+  }
+  if (config_.session_recovery_grace.count() == 0) {
+    end_session(e, SessionState::kDead, "livyd restarted and sessions.recovery-grace is 0: the driver was stopped");
+    return;
+  }
+  if (!recovery_note_.empty()) e.child->append_note(recovery_note_);
+  e.was_ready = e.rec.state == SessionState::kIdle || e.rec.state == SessionState::kBusy;
+  for (auto& st : e.statements) {
+    if (st.state == StatementState::kWaiting) e.queue.push_back(st.id);
+    if (st.state == StatementState::kRunning || st.state == StatementState::kCancelling) e.running = st.id;
+  }
+  e.last_activity_ms = e.last_heartbeat_ms = now_ms();
+  e.recover_deadline_ms = now_ms() + config_.session_recovery_grace.count();
+  e.child->append_note("livyd restarted: waiting up to " + format_duration(config_.session_recovery_grace) +
+                       " (sessions.recovery-grace) for the driver to reconnect");
+  set_state(e, SessionState::kRecovering);
+}
+
+void SessionCore::stop_all_for_shutdown() {
+  std::unique_lock lock(mu_);
+  for (auto& [id, e] : entries_) {
+    if (!is_final(e.rec.state)) end_session(e, SessionState::kKilled, "livyd shut down (server.stop-on-shutdown)");
+  }
+}
+
+void SessionCore::finish_kills_for_shutdown() {
+  // A session that ended (deleted, timed out, failed) may still have its group stopping. The
+  // monitor is gone: wait here for those groups, escalating to SIGKILL after the grace, so that
+  // none outlives livyd. Live sessions are left running for the next livyd.
+  std::unique_lock lock(mu_);
+  const auto give_up = std::chrono::steady_clock::now() + config_.batch_kill_grace + std::chrono::seconds(5);
+  wait_for_children(lock, changed_, give_up, [this] {
+    bool pending = poll_orphans(orphans_);
+    for (auto& [id, e] : entries_) {
+      if (!is_final(e.rec.state)) continue;
+      e.child->poll();
+      pending = pending || e.child->running() || e.child->cleanup_pending();
+    }
+    return pending;
+  });
+}
+
+void SessionCore::resume(Entry& e, const DriverMessage& hello) {
+  const auto unfinished = [&](std::optional<std::int64_t> id) {
+    return id && *id < static_cast<std::int64_t>(e.statements.size()) &&
+           !is_final(e.statements[static_cast<std::size_t>(*id)].state);
+  };
+  // The driver runs one statement at a time, and livyd sent one at a time: the statement livyd has
+  // no result for is the one the driver runs, or the one whose result it replays next.
+  std::optional<std::int64_t> in_driver;
+  if (unfinished(hello.resume_running)) {
+    in_driver = hello.resume_running;
+  } else if (unfinished(hello.resume_last)) {
+    in_driver = hello.resume_last;
+  }
+  if (e.running && e.running != in_driver) {
+    // Sent by the last livyd but never received: it goes again, first in line.
+    Statement& st = e.statements[static_cast<std::size_t>(*e.running)];
+    e.running.reset();
+    if (st.state == StatementState::kCancelling) {
+      finish_statement(e, st, StatementState::kCancelled, cancelled_before_start());
+    } else {
+      st.state = StatementState::kWaiting;
+      put(e, st);
+      e.queue.push_front(st.id);
+    }
+  }
+  if (in_driver) {
+    std::erase(e.queue, *in_driver);
+    e.running = in_driver;
+    Statement& st = e.statements[static_cast<std::size_t>(*in_driver)];
+    if (st.state == StatementState::kWaiting) {
+      st.state = StatementState::kRunning;
+      st.started_ms = now_ms();
+      put(e, st);
+    }
+  }
+  changed_.notify_all();
+}
+
+}  // namespace livy

@@ -1,0 +1,349 @@
+// The driver channel's listener under the attacks of issue 9 (F7): any local user can
+// connect to it, so connections that have not said hello must cost livyd a bounded
+// amount of memory, no thread, and their descriptor only while they are open. The
+// listener runs with short limits; the checks read its own counters and the process's
+// thread and descriptor counts, never how long something took.
+#include "channel/driver_channel.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/eventually.h"
+
+using livy::DriverChannelOptions;
+using livy::DriverConnection;
+using livy::DriverListener;
+using livy::DriverMessage;
+using livy_test::eventually;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kSecret = "the-right-secret";
+
+std::string hello_line(const std::string& secret = kSecret) {
+  return std::string(R"({"type":"hello","version":1,"session":1,"secret":")") + secret + R"(","pid":4242})" + "\n";
+}
+
+// Plays the sessions: accepts session 1 with kSecret, once at a time.
+class Events : public livy::DriverEvents {
+ public:
+  bool on_hello(const DriverMessage& hello, const std::shared_ptr<DriverConnection>& connection) override {
+    std::lock_guard lock(mu_);
+    ++hellos_;
+    if (hello.session_id != 1 || hello.secret != kSecret || driver_) return false;
+    driver_ = connection;
+    return true;
+  }
+  void on_message(std::int64_t, const DriverMessage& message) override {
+    std::lock_guard lock(mu_);
+    messages_.push_back(message.type);
+  }
+  void on_closed(std::int64_t, const DriverConnection* connection) override {
+    std::lock_guard lock(mu_);
+    if (driver_.get() == connection) driver_.reset();  // as SessionCore does: the connection goes
+    ++closed_;
+  }
+
+  int hellos() {
+    std::lock_guard lock(mu_);
+    return hellos_;
+  }
+  int closed() {
+    std::lock_guard lock(mu_);
+    return closed_;
+  }
+  bool attached() {
+    std::lock_guard lock(mu_);
+    return driver_ != nullptr;
+  }
+  std::vector<DriverMessage::Type> messages() {
+    std::lock_guard lock(mu_);
+    return messages_;
+  }
+
+ private:
+  std::mutex mu_;
+  int hellos_ = 0;
+  int closed_ = 0;
+  std::shared_ptr<DriverConnection> driver_;
+  std::vector<DriverMessage::Type> messages_;
+};
+
+// A client of the channel: a blocking TCP socket, closed by the destructor.
+class Client {
+ public:
+  explicit Client(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    connected_ = fd_ >= 0 && ::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~Client() { close(); }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  bool connected() const { return connected_; }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  // Sends what the socket takes without blocking; the bytes sent, or -1 once it is broken.
+  ssize_t send_some(const std::string& data) {
+    const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+    return n;
+  }
+  // True once livyd has closed the connection (end of stream or reset), reading and
+  // dropping what arrives meanwhile; false if it is still open after `timeout`.
+  bool closed_by_peer(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    char chunk[4096];
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return true;
+    }
+  }
+  // The next line livyd sends, or "" after `timeout` or when the connection ends.
+  std::string line(std::chrono::milliseconds timeout = 5s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (const auto nl = buffer_.find('\n'); nl != std::string::npos) {
+        std::string out = buffer_.substr(0, nl);
+        buffer_.erase(0, nl + 1);
+        return out;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return "";
+      char chunk[4096];
+      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) return "";
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string buffer_;
+};
+
+int thread_count() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+int fd_count() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+std::unique_ptr<DriverListener> listen(const DriverChannelOptions& options, Events& events) {
+  auto listener = DriverListener::start(options, events);
+  REQUIRE(listener.has_value());
+  return std::move(*listener);
+}
+
+}  // namespace
+
+TEST_CASE("driver channel: a driver's hello is welcomed, and what follows it reaches the session", "[driver]") {
+  Events events;
+  auto listener = listen(DriverChannelOptions{}, events);
+  Client driver(listener->port());
+  REQUIRE(driver.connected());
+  // The hello and the next line in one write: the line after the hello is not lost.
+  driver.send_some(hello_line() + R"({"type":"ready","appId":"local-1","sparkUiUrl":null,"sparkVersion":"4"})" + "\n");
+  CHECK(driver.line() == R"({"type":"welcome","version":1})");
+  REQUIRE(eventually([&] { return events.messages().size() == 1; }));
+  CHECK(events.messages()[0] == DriverMessage::Type::kReady);
+  CHECK(listener->stats().drivers == 1);
+}
+
+TEST_CASE("driver channel: a first line that is no accepted hello is refused, and costs no thread", "[driver]") {
+  Events events;
+  auto listener = listen(DriverChannelOptions{}, events);
+  const int threads = thread_count();
+  for (const std::string& first : {hello_line("wrong-secret"), std::string("not json\n"),
+                                   std::string(R"({"type":"ready"})") + "\n"}) {
+    INFO(first);
+    Client c(listener->port());
+    REQUIRE(c.connected());
+    c.send_some(first);
+    CHECK(c.line().find(R"("type":"refused")") != std::string::npos);
+    CHECK(c.closed_by_peer(5s));
+  }
+  CHECK(listener->stats().refused == 3);
+  CHECK(events.hellos() == 1);  // only the one that was a hello reached the sessions
+  CHECK(thread_count() == threads);
+  CHECK_FALSE(events.attached());
+}
+
+// Seen: 40 connections sending 16 MiB without a newline took livyd from 17 MB to 1.15 GB,
+// each with a thread of its own, until 64 MiB arrived.
+TEST_CASE("driver channel: a flood of long lines without a newline is closed at the hello limit", "[driver]") {
+  Events events;
+  DriverChannelOptions options;
+  options.max_hello_bytes = 4096;
+  options.max_pending = 64;
+  options.hello_timeout = 60s;  // the line limit closes them, not the deadline
+  auto listener = listen(options, events);
+  const int threads = thread_count();
+  const std::string junk(1 << 20, 'x');
+
+  std::vector<std::unique_ptr<Client>> flood;
+  for (int i = 0; i < 40; ++i) {
+    flood.push_back(std::make_unique<Client>(listener->port()));
+    REQUIRE(flood.back()->connected());
+    CHECK(flood.back()->send_some(junk) > 4096);
+  }
+  CHECK(thread_count() == threads);  // no thread per connection
+  REQUIRE(eventually([&] { return listener->stats().pending.too_long == 40; }));
+  for (auto& client : flood) CHECK(client->closed_by_peer(5s));
+
+  const auto stats = listener->stats();
+  // Never more than one byte past the limit held for any connection.
+  CHECK(stats.pending.most_buffered_bytes <= 40 * (options.max_hello_bytes + 1));
+  CHECK(stats.pending.buffered_bytes == 0);
+  CHECK(stats.pending.pending == 0);
+  CHECK(events.hellos() == 0);
+  CHECK(thread_count() == threads);
+}
+
+// Seen: the hello timeout was per read, so a byte every few seconds kept a connection open for good.
+TEST_CASE("driver channel: a hello dripped a byte at a time is closed at the one hello deadline", "[driver]") {
+  Events events;
+  DriverChannelOptions options;
+  options.hello_timeout = 300ms;
+  auto listener = listen(options, events);
+  Client drip(listener->port());
+  REQUIRE(drip.connected());
+  const std::string hello = hello_line();
+  std::size_t sent = 0;
+  bool closed = false;
+  // A byte every 25 ms: each read comes well within 300 ms, the whole hello (~70 bytes) would not.
+  while (sent < hello.size() && !closed) {
+    if (drip.send_some(hello.substr(sent, 1)) != 1) break;
+    ++sent;
+    closed = drip.closed_by_peer(25ms);
+  }
+  CHECK((closed || drip.closed_by_peer(5s)));
+  CHECK(sent < hello.size());
+  CHECK(listener->stats().pending.timed_out == 1);
+  CHECK(events.hellos() == 0);
+}
+
+TEST_CASE("driver channel: beyond driver-max-pending the oldest silent connection goes, and a driver still gets in",
+          "[driver]") {
+  Events events;
+  DriverChannelOptions options;
+  options.max_pending = 8;
+  options.hello_timeout = 60s;
+  auto listener = listen(options, events);
+  const int threads = thread_count();
+  const int fds = fd_count();
+
+  // Connections that say nothing, opened as fast as they go while a driver says hello.
+  std::atomic<bool> stop{false};
+  std::vector<std::unique_ptr<Client>> flood;
+  auto flooder = std::async(std::launch::async, [&] {  // its destructor waits, also after a failed REQUIRE
+    for (int i = 0; i < 200 && !stop; ++i) flood.push_back(std::make_unique<Client>(listener->port()));
+  });
+  REQUIRE(eventually([&] { return listener->stats().pending.evicted >= 20; }));
+  {
+    Client driver(listener->port());
+    REQUIRE(driver.connected());
+    driver.send_some(hello_line());
+    CHECK(driver.line() == R"({"type":"welcome","version":1})");
+    CHECK(events.attached());
+    stop = true;
+    flooder.wait();
+    for (const auto& client : flood) REQUIRE(client->connected());
+    const std::uint64_t clients = flood.size() + 1;
+    REQUIRE(eventually([&] { return listener->stats().connections == clients; }));
+
+    const auto stats = listener->stats();
+    CHECK(stats.pending.most_pending <= options.max_pending);
+    CHECK(stats.pending.pending <= options.max_pending);
+    CHECK(stats.pending.evicted == flood.size() - stats.pending.pending);
+    // livyd's side holds the waiting ones and the driver's connection, not one per client.
+    const int livyd_side = fd_count() - fds - static_cast<int>(clients);
+    CHECK(livyd_side <= static_cast<int>(options.max_pending) + 1);
+    CHECK(thread_count() <= threads + 2);  // the driver's reader and writer
+  }
+  CHECK(eventually([&] { return events.closed() == 1; }));
+}
+
+// Seen: the descriptor of a connection that ended stayed open until the next accept.
+TEST_CASE("driver channel: a closed connection releases its descriptor and thread at once", "[driver]") {
+  Events events;
+  DriverChannelOptions options;
+  options.hello_timeout = 60s;
+  auto listener = listen(options, events);
+  const int threads = thread_count();
+  const int fds = fd_count();
+
+  SECTION("connections that never said hello") {
+    std::vector<std::unique_ptr<Client>> silent;
+    for (int i = 0; i < 20; ++i) silent.push_back(std::make_unique<Client>(listener->port()));
+    REQUIRE(eventually([&] { return listener->stats().pending.pending == 20; }));
+    CHECK(fd_count() == fds + 40);
+    silent.clear();
+    CHECK(eventually([&] { return fd_count() == fds; }));
+    CHECK(listener->stats().pending.ended == 20);
+  }
+  SECTION("a driver that was welcomed") {
+    auto driver = std::make_unique<Client>(listener->port());
+    driver->send_some(hello_line());
+    REQUIRE(driver->line() == R"({"type":"welcome","version":1})");
+    CHECK(eventually([&] { return thread_count() == threads + 2; }));  // its reader and writer
+    driver.reset();
+    CHECK(eventually([&] { return events.closed() == 1; }));
+    CHECK(eventually([&] { return listener->stats().drivers == 0 && fd_count() == fds; }));
+    CHECK(thread_count() == threads);
+  }
+  CHECK(listener->stats().connections >= 1);  // and no connection came after to trigger a clean-up
+}
+
+TEST_CASE("driver channel: stop closes what waits for its hello and joins every thread", "[driver]") {
+  Events events;
+  const int threads = thread_count();
+  const int fds = fd_count();
+  auto listener = listen(DriverChannelOptions{}, events);
+  Client silent(listener->port());
+  Client driver(listener->port());
+  driver.send_some(hello_line());
+  REQUIRE(driver.line() == R"({"type":"welcome","version":1})");
+  REQUIRE(eventually([&] { return listener->stats().pending.pending == 1; }));
+  listener->stop();
+  CHECK(silent.closed_by_peer(5s));
+  CHECK(driver.closed_by_peer(5s));
+  CHECK(events.closed() == 1);
+  CHECK(thread_count() == threads);
+  listener.reset();
+  CHECK(fd_count() == fds + 2);  // the two clients' own sockets
+}
