@@ -140,6 +140,9 @@ struct Config {
                                        // a driver that reads nothing of what livyd sends for that long is
                                        // disconnected (its session ends). Longer tolerates a stalled driver.
   std::string driver_script;           // sessions.driver-script: the Python driver. Empty: the installed one.
+  int driver_dispatch_threads = 4;     // sessions.driver-dispatch-threads: threads that hand what drivers
+                                       // send to their sessions (one session's messages stay on one, in
+                                       // order). One event loop thread reads every driver, whatever their number.
   std::size_t statement_max_code_bytes = 512 * 1024;    // statements.max-code-bytes: larger code gets 413.
   std::size_t statement_max_output_bytes = 4 << 20;     // statements.max-output-bytes: larger outputs are
                                        // truncated, with a note in text/plain.

@@ -3,7 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,102 +13,25 @@
 #include <cstring>
 #include <utility>
 
+#include "channel/driver_loop.h"
+
 namespace livy {
 namespace {
 
-void wake(int eventfd) {
-  const std::uint64_t one = 1;
-  (void)!::write(eventfd, &one, sizeof one);
-}
+using Clock = std::chrono::steady_clock;
 
-timeval to_timeval(std::chrono::milliseconds d) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(d.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((d.count() % 1000) * 1000);
-  return tv;
+// Bytes read from one connection per round of the loop, so that one busy driver does not
+// hold up the others (what is left is read in the next round: the interest is level-triggered).
+constexpr std::size_t kReadPerRound = 256 * 1024;
+
+int min_timeout(int a, int b) { return a < 0 ? b : (b < 0 ? a : std::min(a, b)); }
+
+int millis_until(Clock::time_point deadline, Clock::time_point now) {
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
+  return static_cast<int>(std::max<std::int64_t>(1, left));
 }
 
 }  // namespace
-
-DriverConnection::DriverConnection(int fd, std::chrono::milliseconds send_timeout, std::size_t max_queued_bytes)
-    : fd_(fd), max_queued_bytes_(max_queued_bytes) {
-  const timeval tv = to_timeval(send_timeout);
-  ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  const int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  writer_ = std::thread([this] { write_loop(); });
-}
-
-DriverConnection::~DriverConnection() {
-  close();
-  writer_.join();
-  ::close(fd_);
-}
-
-bool DriverConnection::send(std::string line) {
-  {
-    std::lock_guard lock(mu_);
-    if (closed_ || draining_) return false;
-    if (queued_bytes_ + line.size() > max_queued_bytes_) {
-      closed_ = true;  // the driver stopped reading: drop it rather than hold memory
-    } else {
-      queued_bytes_ += line.size();
-      queue_.push_back(std::move(line));
-    }
-  }
-  if (closed_) {
-    close();
-    return false;
-  }
-  ready_.notify_one();
-  return true;
-}
-
-void DriverConnection::write_loop() {
-  for (;;) {
-    std::string line;
-    {
-      std::unique_lock lock(mu_);
-      ready_.wait(lock, [this] { return closed_ || draining_ || !queue_.empty(); });
-      if (closed_) return;
-      if (queue_.empty()) {  // draining, and all is written
-        lock.unlock();
-        close();
-        return;
-      }
-      line = std::move(queue_.front());
-      queue_.pop_front();
-      queued_bytes_ -= line.size();
-    }
-    std::size_t sent = 0;
-    while (sent < line.size()) {
-      const ssize_t n = ::send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        close();  // a driver too slow to read, or gone
-        return;
-      }
-      sent += static_cast<std::size_t>(n);
-    }
-  }
-}
-
-void DriverConnection::close_when_sent() {
-  {
-    std::lock_guard lock(mu_);
-    draining_ = true;
-  }
-  ready_.notify_all();
-}
-
-void DriverConnection::close() {
-  {
-    std::lock_guard lock(mu_);
-    closed_ = true;
-  }
-  ::shutdown(fd_, SHUT_RDWR);
-  ready_.notify_all();
-}
 
 Result<std::unique_ptr<DriverListener>> DriverListener::start(const DriverChannelOptions& options,
                                                               DriverEvents& events) {
@@ -118,12 +41,12 @@ Result<std::unique_ptr<DriverListener>> DriverListener::start(const DriverChanne
   if (::inet_pton(AF_INET, options.host.c_str(), &addr.sin_addr) != 1) {
     return Status::invalid_argument("sessions.driver-host must be an IPv4 address: " + options.host);
   }
-  // Non-blocking, so the acceptor takes what the kernel queued and goes back to its poll.
+  // Non-blocking, so the loop takes what the kernel queued and goes back to its epoll_wait.
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return Status::unavailable(std::string("driver channel: socket: ") + std::strerror(errno));
   const int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 64) != 0) {
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 128) != 0) {
     const std::string err = std::strerror(errno);
     ::close(fd);
     return Status::unavailable("driver channel: cannot listen on " + options.host + ":" +
@@ -131,29 +54,38 @@ Result<std::unique_ptr<DriverListener>> DriverListener::start(const DriverChanne
   }
   socklen_t len = sizeof addr;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  const int wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake < 0) {
-    ::close(fd);
-    return Status::unavailable("driver channel: eventfd failed");
+  const int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+  const int wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event listen_event{}, wake_event{};
+  listen_event.events = wake_event.events = EPOLLIN;
+  listen_event.data.fd = fd;
+  wake_event.data.fd = wake_fd;
+  if (epoll_fd < 0 || wake_fd < 0 || ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &listen_event) != 0 ||
+      ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &wake_event) != 0) {
+    const std::string err = std::strerror(errno);
+    for (const int d : {fd, epoll_fd, wake_fd}) {
+      if (d >= 0) ::close(d);
+    }
+    return Status::unavailable("driver channel: cannot set up its event loop: " + err);
   }
-  std::unique_ptr<DriverListener> listener(new DriverListener(options, events, fd, wake, ntohs(addr.sin_port)));
-  listener->acceptor_ = std::thread([l = listener.get()] { l->accept_loop(); });
+  auto loop = std::make_shared<DriverLoop>(epoll_fd, wake_fd, options.send_timeout);
+  std::unique_ptr<DriverListener> listener(new DriverListener(options, events, fd, loop, ntohs(addr.sin_port)));
+  listener->loop_thread_ = std::thread([l = listener.get()] { l->run_loop(); });
   return listener;
 }
 
-DriverListener::DriverListener(DriverChannelOptions options, DriverEvents& events, int listen_fd, int wake_fd,
-                               int port)
+DriverListener::DriverListener(DriverChannelOptions options, DriverEvents& events, int listen_fd,
+                               std::shared_ptr<DriverLoop> loop, int port)
     : options_(std::move(options)),
       events_(events),
       listen_fd_(listen_fd),
-      wake_fd_(wake_fd),
+      loop_(std::move(loop)),
       port_(port),
-      pending_({options_.max_hello_bytes, options_.hello_timeout, std::max<std::size_t>(1, options_.max_pending)}) {}
+      pool_(std::max<std::size_t>(1, options_.dispatch_threads)),
+      pending_({options_.max_hello_bytes, options_.hello_timeout, std::max<std::size_t>(1, options_.max_pending)},
+               loop_->epoll_fd) {}
 
-DriverListener::~DriverListener() {
-  stop();
-  ::close(wake_fd_);
-}
+DriverListener::~DriverListener() { stop(); }
 
 void DriverListener::stop() {
   {
@@ -161,168 +93,250 @@ void DriverListener::stop() {
     if (stopped_) return;
     stopped_ = true;
   }
-  wake(wake_fd_);
-  if (acceptor_.joinable()) acceptor_.join();  // it closes the connections still waiting for their hello
-  // No driver may connect to a livyd going away (it would wait for a welcome that never
-  // comes): the port closes before the connections, so reconnecting drivers get refused
-  // connections until the next livyd listens.
-  ::close(std::exchange(listen_fd_, -1));
-  std::list<Reader> readers;
-  {
-    std::lock_guard lock(mu_);  // the acceptor is gone: no reader is added any more
-    readers.swap(readers_);
-  }
-  for (auto& r : readers) r.connection->close();
-  for (auto& r : readers) r.thread.join();
+  loop_->stopping = true;
+  loop_->wake();
+  if (loop_thread_.joinable()) loop_thread_.join();  // it closes the port, then every connection
+  pool_.stop();  // the last events, on_closed of each accepted driver among them, are handed over
+  (void)loop_->take_stalled();
 }
 
 DriverListener::Stats DriverListener::stats() const {
   Stats s;
   s.pending = pending_.counters();
-  s.connections = connections_;
+  s.connections = connections_accepted_;
   s.refused = refused_;
-  std::lock_guard lock(mu_);
-  s.drivers = readers_.size();
+  s.drivers = drivers_;
+  s.threads = 1 + pool_.threads();
   return s;
 }
 
-void DriverListener::accept_loop() {
-  using Clock = PendingHellos::Clock;
-  std::vector<pollfd> fds;
+void DriverListener::run_loop() {
+  std::vector<epoll_event> events(256);
   std::vector<PendingHellos::Hello> hellos;
-  for (;;) {
-    int timeout = pending_.expire(Clock::now());
-    fds.assign({{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}});
+  while (!loop_->stopping) {
+    const auto now = Clock::now();
+    int timeout = min_timeout(pending_.expire(now), check_send_timeouts(now));
     // After a failed accept (out of descriptors, say) the port stays readable: it is left
-    // out of the poll for a moment rather than spinning on it.
-    if (const auto now = Clock::now(); now < accept_paused_until_) {
-      fds[0].fd = -1;
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(accept_paused_until_ - now).count();
-      timeout = timeout < 0 ? static_cast<int>(left) : std::min(timeout, static_cast<int>(left));
+    // out of the epoll set for a moment rather than spinning on it.
+    if (accept_paused_until_ != Clock::time_point{}) {
+      if (now < accept_paused_until_) {
+        timeout = min_timeout(timeout, millis_until(accept_paused_until_, now));
+      } else {
+        accept_paused_until_ = {};
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.fd = listen_fd_;
+        ::epoll_ctl(loop_->epoll_fd, EPOLL_CTL_ADD, listen_fd_, &event);
+      }
     }
-    pending_.poll_fds(fds);
-    if (::poll(fds.data(), fds.size(), timeout) < 0) {
+    const int n = ::epoll_wait(loop_->epoll_fd, events.data(), static_cast<int>(events.size()), timeout);
+    if (n < 0) {
       if (errno == EINTR) continue;
       break;
     }
-    if (fds[1].revents != 0) {
-      std::uint64_t count;
-      (void)!::read(wake_fd_, &count, sizeof count);
-      if (!reap()) break;
+    bool acceptable = false;
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[i].data.fd;
+      if (fd == listen_fd_) {
+        acceptable = true;
+      } else if (fd == loop_->wake_fd) {
+        std::uint64_t count;
+        (void)!::read(loop_->wake_fd, &count, sizeof count);
+      } else if (const auto it = connections_.find(fd); it != connections_.end()) {
+        on_events(it->second, events[i].events);
+      } else {
+        pending_.on_readable(fd, hellos);
+      }
     }
     // Hellos that arrived are read before new connections are taken, so that a flood of
     // connections evicts the ones that sent nothing, not a driver whose hello is waiting.
-    pending_.on_poll(fds.data() + 2, fds.size() - 2, hellos);
-    if (fds[0].revents != 0) accept_new(hellos);
+    if (acceptable) accept_new(hellos);
     for (auto& hello : hellos) admit(std::move(hello));
     hellos.clear();
   }
+  // No driver may connect to a livyd going away (it would wait for a welcome that never
+  // comes): the port closes before the connections, so reconnecting drivers get refused
+  // connections until the next livyd listens.
+  ::close(std::exchange(listen_fd_, -1));
   pending_.close_all();
+  std::vector<std::shared_ptr<DriverConnection>> open;
+  for (const auto& [fd, connection] : connections_) open.push_back(connection);
+  for (const auto& connection : open) end(connection);
+  stalled_.clear();
 }
 
 void DriverListener::accept_new(std::vector<PendingHellos::Hello>& hellos) {
   // A bounded batch per round: the pending connections are read again in between.
   for (int i = 0; i < 16; ++i) {
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        accept_paused_until_ = PendingHellos::Clock::now() + std::chrono::milliseconds(100);
+        accept_paused_until_ = Clock::now() + std::chrono::milliseconds(100);
+        ::epoll_ctl(loop_->epoll_fd, EPOLL_CTL_DEL, listen_fd_, nullptr);
       }
       return;
     }
-    ++connections_;
-    pending_.add(fd, PendingHellos::Clock::now(), hellos);
+    ++connections_accepted_;
+    pending_.add(fd, Clock::now(), hellos);
   }
 }
 
 void DriverListener::admit(PendingHellos::Hello hello) {
-  const auto message = decode_driver_message(hello.line);
-  std::shared_ptr<DriverConnection> connection;
-  bool accepted = false;
-  if (message && message->type == DriverMessage::Type::kHello && message->version == kDriverProtocolVersion) {
-    connection = std::make_shared<DriverConnection>(hello.fd, options_.send_timeout, options_.max_message_bytes);
-    accepted = events_.on_hello(*message, connection);
-  }
-  if (!accepted) {
+  auto message = decode_driver_message(hello.line);
+  if (!message || message->type != DriverMessage::Type::kHello || message->version != kDriverProtocolVersion) {
     // Said before closing, so a driver can tell a refusal from livyd going away. Never
-    // blocks the acceptor: a peer that does not read loses the line.
+    // blocks the loop: a peer that does not read loses the line.
     ++refused_;
     const std::string refused = refused_message("the hello was refused: unknown session or version, wrong "
                                                 "secret, or the session is not waiting for a driver");
     (void)!::send(hello.fd, refused.data(), refused.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (!connection) ::close(hello.fd);  // else the connection closes it as it goes
+    ::close(hello.fd);  // which also takes it out of the epoll set
     return;
   }
-  connection->session_id_ = message->session_id;
-  connection->send(welcome_message());
-  start_reader(connection, std::move(hello.rest));
+  std::shared_ptr<DriverConnection> connection(
+      new DriverConnection(hello.fd, loop_, options_.max_message_bytes));
+  const int one = 1;
+  ::setsockopt(hello.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  {
+    std::lock_guard lock(connection->mu_);
+    connection->registered_ = true;  // by PendingHellos, with no interest until the verdict
+    connection->events_ = EPOLLIN;
+    connection->update_events();
+  }
+  connection->key_ = static_cast<std::uint64_t>(message->session_id);
+  connections_.emplace(hello.fd, connection);
+  ++drivers_;
+  // The verdict comes from the sessions, on the dispatch thread of this session, where the
+  // connection's lines and its end follow it in order.
+  pool_.post(connection->key_, [this, connection, message = std::move(*message)] {
+    if (!events_.on_hello(message, connection)) {
+      ++refused_;
+      connection->send(refused_message("the hello was refused: unknown session or version, wrong secret, or the "
+                                       "session is not waiting for a driver"));
+      connection->close();  // the loop sees it end; its lines are dropped, and no on_closed
+      return;
+    }
+    connection->session_id_ = message.session_id;
+    connection->accepted_ = true;
+    connection->send(welcome_message());
+    connection->resume_reading();
+  });
+  // What came after the hello in the same read (a driver sends nothing before its welcome,
+  // but the bytes are the driver's to send) goes after the verdict.
+  connection->in_ = std::move(hello.rest);  // shorter than a hello: within max_message_bytes
+  post_lines(connection);
 }
 
-void DriverListener::start_reader(const std::shared_ptr<DriverConnection>& connection, std::string rest) {
-  auto done = std::make_shared<std::atomic<bool>>(false);
-  {
-    std::lock_guard lock(mu_);
-    if (!stopped_) {
-      readers_.push_back({connection, std::thread([this, connection, done, rest = std::move(rest)]() mutable {
-                            serve(connection, std::move(rest));
-                            *done = true;
-                            wake(wake_fd_);  // the acceptor joins this thread now, not at the next accept
-                          }),
-                          done});
+void DriverListener::on_events(const std::shared_ptr<DriverConnection>& connection, std::uint32_t events) {
+  const bool ended = (events & (EPOLLHUP | EPOLLERR)) != 0;
+  if (ended || (events & EPOLLIN) != 0) {
+    // An end is read to its end, paused or not: what the driver said before it closed is
+    // handed over before on_closed, as it always was.
+    if (!read_lines(*connection, ended)) {
+      post_lines(connection);
+      end(connection);
+      return;
+    }
+    post_lines(connection);
+    if (connection->in_.size() > options_.max_message_bytes) {
+      end(connection);
       return;
     }
   }
-  // Accepted while the listener stops: the session hears it is gone, as from a reader.
-  connection->close();
-  events_.on_closed(connection->session_id_, connection.get());
-}
-
-bool DriverListener::reap() {
-  std::list<Reader> finished;
-  {
-    std::lock_guard lock(mu_);
-    if (stopped_) return false;
-    for (auto it = readers_.begin(); it != readers_.end();) {
-      const auto next = std::next(it);
-      if (*it->done) finished.splice(finished.end(), readers_, it);
-      it = next;
+  if ((events & EPOLLOUT) != 0) {
+    std::lock_guard lock(connection->mu_);
+    if (connection->closed_) return;
+    if (!connection->flush()) {
+      connection->shut();
+    } else if (connection->out_.empty()) {
+      connection->update_events();
+      if (connection->draining_) connection->shut();
     }
   }
-  // Outside the lock: these threads are past their last step. Their connections close
-  // here unless the session still holds them.
-  for (auto& r : finished) r.thread.join();
+}
+
+bool DriverListener::read_lines(DriverConnection& connection, bool to_the_end) {
+  char chunk[64 * 1024];
+  for (std::size_t read = 0; to_the_end || read < kReadPerRound;) {
+    if (connection.in_.size() > options_.max_message_bytes) return true;  // the caller ends it
+    const ssize_t n = ::recv(connection.fd_, chunk, sizeof chunk, MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return !to_the_end;
+    if (n <= 0) return false;
+    connection.in_.append(chunk, static_cast<std::size_t>(n));
+    read += static_cast<std::size_t>(n);
+  }
   return true;
 }
 
-void DriverListener::serve(const std::shared_ptr<DriverConnection>& connection, std::string buffer) {
-  const int fd = connection->fd_;
-  const std::int64_t session_id = connection->session_id_;
-  std::size_t scanned = 0;  // buffer[0, scanned) holds no newline
-  char chunk[64 * 1024];
-  for (;;) {
-    std::size_t start = 0;
-    for (std::size_t nl; (nl = buffer.find('\n', std::max(start, scanned))) != std::string::npos; start = nl + 1) {
-      auto message = decode_driver_message(buffer.substr(start, nl - start));
-      if (message) {
-        events_.on_message(session_id, *message);
-      } else {
-        DriverMessage unreadable;
-        unreadable.type = DriverMessage::Type::kUnreadable;
-        unreadable.error = message.status().message();
-        events_.on_message(session_id, unreadable);
+void DriverListener::post_lines(const std::shared_ptr<DriverConnection>& connection) {
+  DriverConnection& c = *connection;
+  std::size_t start = 0, posted = 0;
+  for (std::size_t nl; (nl = c.in_.find('\n', std::max(start, c.scanned_))) != std::string::npos; start = nl + 1) {
+    std::string line = c.in_.substr(start, nl - start);
+    const std::size_t size = std::max<std::size_t>(1, line.size());
+    posted += size;
+    c.dispatch_bytes_ += size;
+    pool_.post(c.key_, [this, connection, line = std::move(line), size] {
+      if (connection->accepted_) {
+        auto message = decode_driver_message(line);
+        if (message) {
+          events_.on_message(connection->session_id_, *message);
+        } else {
+          DriverMessage unreadable;
+          unreadable.type = DriverMessage::Type::kUnreadable;
+          unreadable.error = message.status().message();
+          events_.on_message(connection->session_id_, unreadable);
+        }
       }
-    }
-    buffer.erase(0, start);
-    scanned = buffer.size();
-    if (buffer.size() > options_.max_message_bytes) break;
-    const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    buffer.append(chunk, static_cast<std::size_t>(n));
+      connection->consumed(size);
+    });
   }
-  connection->close();
-  events_.on_closed(session_id, connection.get());
+  c.in_.erase(0, start);
+  c.scanned_ = c.in_.size();
+  if (posted > 0 && c.dispatch_bytes_ > kMaxDispatchBacklog) {
+    std::lock_guard lock(c.mu_);
+    if (c.dispatch_bytes_ > kMaxDispatchBacklog) {  // else the sessions caught up meanwhile
+      c.backlogged_ = true;
+      c.update_events();
+    }
+  }
+}
+
+void DriverListener::end(std::shared_ptr<DriverConnection> connection) {
+  {
+    std::lock_guard lock(connection->mu_);
+    connection->shut();
+    if (connection->registered_) ::epoll_ctl(loop_->epoll_fd, EPOLL_CTL_DEL, connection->fd_, nullptr);
+    connection->registered_ = false;
+  }
+  if (connections_.erase(connection->fd_) > 0) --drivers_;
+  // After the connection's last line: the session hears of the end once it has heard everything.
+  pool_.post(connection->key_, [this, connection] {
+    if (connection->accepted_) events_.on_closed(connection->session_id_, connection.get());
+  });
+}
+
+int DriverListener::check_send_timeouts(Clock::time_point now) {
+  for (auto& weak : loop_->take_stalled()) {
+    if (auto connection = weak.lock()) stalled_.push_back(std::move(connection));
+  }
+  int timeout = -1;
+  for (auto it = stalled_.begin(); it != stalled_.end();) {
+    DriverConnection& c = **it;
+    std::lock_guard lock(c.mu_);
+    if (c.closed_ || c.out_.empty()) {
+      it = stalled_.erase(it);
+    } else if (now - c.last_progress_ >= loop_->send_timeout) {
+      c.shut();  // a driver that does not read: the loop sees the end and ends it
+      it = stalled_.erase(it);
+    } else {
+      timeout = min_timeout(timeout, millis_until(c.last_progress_ + loop_->send_timeout, now));
+      ++it;
+    }
+  }
+  return timeout;
 }
 
 }  // namespace livy

@@ -3,16 +3,16 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <cstdint>
-#include <list>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
+#include "channel/dispatch_pool.h"
 #include "channel/driver_messages.h"
 #include "channel/pending_hellos.h"
 #include "livy/status.h"
@@ -20,10 +20,14 @@
 namespace livy {
 
 class DriverConnection;
+class DriverLoop;
 
-// What the channel tells its owner. on_hello is called on the listener's acceptor thread
-// (so it must not wait for another driver), on_message and on_closed on the connection's
-// reader thread (on_closed on the acceptor thread for a driver accepted while the listener stops).
+// What the channel tells its owner. All three are called on the listener's dispatch
+// threads: every call about one connection on the same thread, in order (on_hello, its
+// on_message calls, then on_closed, after the last on_message), and calls about the
+// connections of other sessions (whose ids fall on another dispatch thread) at the same
+// time. A call that waits holds up the other sessions of its thread: no waiting for
+// another driver, and as little as can be for anything else.
 class DriverEvents {
  public:
   virtual ~DriverEvents() = default;
@@ -34,14 +38,14 @@ class DriverEvents {
   virtual void on_closed(std::int64_t session_id, const DriverConnection* connection) = 0;
 };
 
-// One driver's connection. send() never blocks: it queues the line for the
-// connection's writer thread (owned, joined by the destructor). A driver that
-// does not read for `send_timeout`, or lets more than `max_queued_bytes` pile
-// up, is disconnected.
-class DriverConnection {
+// One driver's connection. No thread of its own: the listener's event loop reads it and
+// writes what could not be written at once. send() never blocks: it writes what the
+// socket takes now (non-blocking) and queues the rest for the loop. A driver that reads
+// nothing for `send_timeout` while something waits for it, or lets more than
+// `max_queued_bytes` pile up, is disconnected.
+class DriverConnection : public std::enable_shared_from_this<DriverConnection> {
  public:
-  DriverConnection(int fd, std::chrono::milliseconds send_timeout, std::size_t max_queued_bytes);
-  ~DriverConnection();
+  ~DriverConnection();  // closes the descriptor
   DriverConnection(const DriverConnection&) = delete;
   DriverConnection& operator=(const DriverConnection&) = delete;
 
@@ -55,18 +59,42 @@ class DriverConnection {
 
  private:
   friend class DriverListener;
-  void write_loop();
+  DriverConnection(int fd, std::shared_ptr<DriverLoop> loop, std::size_t max_queued_bytes);
+
+  // All of these with mu_ held.
+  void update_events();        // the epoll interest: reading unless paused, writing while output waits
+  bool flush();                // writes what the socket takes; false when the connection broke
+  void shut();                 // closed_, output dropped, both directions shut (the loop sees the end)
+
+  void resume_reading();       // the hello was accepted, or the dispatch backlog went down
+  void consumed(std::size_t bytes);  // a dispatched line was handled
 
   const int fd_;
+  const std::shared_ptr<DriverLoop> loop_;  // for the epoll set and the send timeouts
   const std::size_t max_queued_bytes_;
   std::atomic<bool> closed_{false};
   std::atomic<std::int64_t> session_id_{-1};
-  std::mutex mu_;               // guards queue_ and queued_bytes_
-  std::condition_variable ready_;  // a line was queued, or the connection closed
-  std::deque<std::string> queue_;
+
+  std::mutex mu_;  // guards everything below up to the loop's part
+  std::deque<std::string> out_;          // lines to write; the first one from out_offset_
+  std::size_t out_offset_ = 0;
   std::size_t queued_bytes_ = 0;
-  bool draining_ = false;       // close_when_sent() was called
-  std::thread writer_;          // owned; joined by the destructor
+  bool draining_ = false;                // close_when_sent() was called
+  bool registered_ = false;              // in the epoll set (from the hello until the loop ends it)
+  std::uint32_t events_ = 0;             // the interest registered
+  bool awaiting_verdict_ = true;         // the hello is with the sessions: nothing more is read
+  bool backlogged_ = false;              // too much read and not handled yet: nothing more is read
+  std::chrono::steady_clock::time_point last_progress_{};  // of writing, while out_ is not empty
+
+  std::atomic<std::size_t> dispatch_bytes_{0};  // of lines read and posted, not handled yet
+
+  // The loop thread's alone.
+  std::string in_;           // read, not yet a whole line
+  std::size_t scanned_ = 0;  // in_[0, scanned_) holds no newline
+  std::uint64_t key_ = 0;    // the dispatch key: the session id of the hello
+
+  // The dispatch thread's alone (all of one connection's events run on one thread).
+  bool accepted_ = false;
 };
 
 // Limits of the driver channel (the Config keys sessions.driver-*; see include/livy/config.h).
@@ -79,12 +107,14 @@ struct DriverChannelOptions {
   std::size_t max_pending = 64;                       // connections without a hello yet; a new one beyond
                                                       // this closes the oldest
   std::chrono::milliseconds send_timeout{10'000};     // a driver not reading that long is disconnected
+  std::size_t dispatch_threads = 4;                   // threads that hand the drivers' messages to the sessions
 };
 
-// Accepts drivers on a TCP port; owns the acceptor and every reader thread. Until its
-// hello, a connection is read by the acceptor's poll loop (PendingHellos), with no thread
-// of its own; once a session accepts the hello, it gets its DriverConnection and a reader
-// thread, which the acceptor joins as soon as the connection ends.
+// Accepts drivers on a TCP port and serves every connection from one event loop thread
+// (epoll): it accepts, reads hellos (PendingHellos) and lines, and writes what a send()
+// could not. What it reads goes to DriverEvents on a fixed pool of dispatch threads, keyed
+// by session id so that one session's events stay in order. Threads: 1 + dispatch_threads,
+// however many drivers are connected; all owned, joined by stop().
 class DriverListener {
  public:
   static Result<std::unique_ptr<DriverListener>> start(const DriverChannelOptions& options, DriverEvents& events);
@@ -93,44 +123,47 @@ class DriverListener {
   DriverListener& operator=(const DriverListener&) = delete;
 
   int port() const { return port_; }
-  // Closes the listener and every connection, and joins their threads. Idempotent.
+  // Closes the listener and every connection, hands the last events over (on_closed of
+  // each accepted driver) and joins every thread. Idempotent.
   void stop();
 
   // What the listener holds and has done; for tests and diagnostics.
   struct Stats {
     PendingHellos::Counters pending;  // connections that have not said hello
-    std::size_t drivers = 0;          // accepted drivers whose reader thread has not been joined yet
+    std::size_t drivers = 0;          // connections past their hello line that have not ended
     std::uint64_t connections = 0;    // TCP connections accepted in all
     std::uint64_t refused = 0;        // first lines that were not a hello a session accepted
+    std::size_t threads = 0;          // the listener's threads: the loop and the dispatch threads
   };
   Stats stats() const;
 
  private:
-  DriverListener(DriverChannelOptions options, DriverEvents& events, int listen_fd, int wake_fd, int port);
-  void accept_loop();
+  DriverListener(DriverChannelOptions options, DriverEvents& events, int listen_fd, std::shared_ptr<DriverLoop> loop,
+                 int port);
+  void run_loop();
   void accept_new(std::vector<PendingHellos::Hello>& hellos);
   void admit(PendingHellos::Hello hello);
-  void start_reader(const std::shared_ptr<DriverConnection>& connection, std::string rest);
-  bool reap();  // joins the reader threads that are done; false once stop() was called
-  void serve(const std::shared_ptr<DriverConnection>& connection, std::string buffer);
-
-  struct Reader {
-    std::shared_ptr<DriverConnection> connection;
-    std::thread thread;
-    std::shared_ptr<std::atomic<bool>> done;
-  };
+  void on_events(const std::shared_ptr<DriverConnection>& connection, std::uint32_t events);
+  bool read_lines(DriverConnection& connection, bool to_the_end);
+  void post_lines(const std::shared_ptr<DriverConnection>& connection);
+  void end(std::shared_ptr<DriverConnection> connection);  // a copy: it may be the map's entry
+  int check_send_timeouts(std::chrono::steady_clock::time_point now);
 
   const DriverChannelOptions options_;
   DriverEvents& events_;
-  int listen_fd_;      // non-blocking; closed by stop(); -1 then
-  const int wake_fd_;  // eventfd: wakes the acceptor to stop, or to join a reader that is done
+  int listen_fd_;  // non-blocking; closed by the loop as it ends
+  const std::shared_ptr<DriverLoop> loop_;
   const int port_;
-  PendingHellos pending_;           // the acceptor thread's alone (its counters are atomic)
-  PendingHellos::Clock::time_point accept_paused_until_{};  // the acceptor thread's alone
-  std::atomic<std::uint64_t> connections_{0}, refused_{0};
-  std::thread acceptor_;            // owned; joined by stop()
-  mutable std::mutex mu_;           // guards readers_ and stopped_
-  std::list<Reader> readers_;
+  DispatchPool pool_;
+  // The loop thread's alone (the counters are atomic).
+  PendingHellos pending_;
+  PendingHellos::Clock::time_point accept_paused_until_{};
+  std::unordered_map<int, std::shared_ptr<DriverConnection>> connections_;  // by descriptor
+  std::vector<std::shared_ptr<DriverConnection>> stalled_;  // output waiting: watched for send_timeout
+  std::atomic<std::size_t> drivers_{0};
+  std::atomic<std::uint64_t> connections_accepted_{0}, refused_{0};
+  std::thread loop_thread_;  // owned; joined by stop()
+  std::mutex mu_;            // guards stopped_
   bool stopped_ = false;
 };
 

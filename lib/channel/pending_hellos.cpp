@@ -1,5 +1,6 @@
 #include "channel/pending_hellos.h"
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,8 +12,9 @@ namespace livy {
 PendingHellos::~PendingHellos() { close_all(); }
 
 void PendingHellos::close_all() {
-  for (const Pending& p : pending_) ::close(p.fd);
+  for (const Pending& p : pending_) ::close(p.fd);  // which also takes it out of the epoll set
   pending_.clear();
+  by_fd_.clear();
   buffered_bytes_ = 0;
   note_sizes();
 }
@@ -23,8 +25,7 @@ void PendingHellos::add(int fd, Clock::time_point now, std::vector<Hello>& out) 
     const auto oldest = pending_.begin();
     switch (read(*oldest, out)) {
       case Read::kLine:
-        buffered_bytes_ -= oldest->buffer.size();
-        pending_.erase(oldest);
+        hand_over(oldest);
         break;
       case Read::kTooLong:
         close(oldest, too_long_);
@@ -37,38 +38,39 @@ void PendingHellos::add(int fd, Clock::time_point now, std::vector<Hello>& out) 
         break;
     }
   }
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.fd = fd;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+    ++ended_;  // cannot be watched (out of memory): as if it had ended at once
+    ::close(fd);
+    note_sizes();
+    return;
+  }
   pending_.push_back({fd, now + limits_.timeout, {}});
+  by_fd_[fd] = std::prev(pending_.end());
   note_sizes();
 }
 
-void PendingHellos::poll_fds(std::vector<pollfd>& fds) const {
-  for (const Pending& p : pending_) fds.push_back({p.fd, POLLIN, 0});
-}
-
-void PendingHellos::on_poll(const pollfd* fds, std::size_t count, std::vector<Hello>& out) {
-  auto it = pending_.begin();
-  for (std::size_t i = 0; i < count && it != pending_.end(); ++i) {
-    if (fds[i].fd != it->fd || fds[i].revents == 0) {
-      ++it;
-      continue;
-    }
-    switch (read(*it, out)) {
-      case Read::kWaiting:
-        ++it;
-        break;
-      case Read::kLine:
-        buffered_bytes_ -= it->buffer.size();
-        it = pending_.erase(it);
-        break;
-      case Read::kTooLong:
-        close(it++, too_long_);
-        break;
-      case Read::kClosed:
-        close(it++, ended_);
-        break;
-    }
+bool PendingHellos::on_readable(int fd, std::vector<Hello>& out) {
+  const auto found = by_fd_.find(fd);
+  if (found == by_fd_.end()) return false;
+  const auto it = found->second;
+  switch (read(*it, out)) {
+    case Read::kWaiting:
+      break;
+    case Read::kLine:
+      hand_over(it);
+      break;
+    case Read::kTooLong:
+      close(it, too_long_);
+      break;
+    case Read::kClosed:
+      close(it, ended_);
+      break;
   }
   note_sizes();
+  return true;
 }
 
 int PendingHellos::expire(Clock::time_point now) {
@@ -120,6 +122,13 @@ void PendingHellos::close(std::list<Pending>::iterator it, std::atomic<std::uint
   ++why;  // before the close: whoever sees the connection end sees it counted
   ::close(it->fd);
   buffered_bytes_ -= it->buffer.size();
+  by_fd_.erase(it->fd);
+  pending_.erase(it);
+}
+
+void PendingHellos::hand_over(std::list<Pending>::iterator it) {
+  buffered_bytes_ -= it->buffer.size();
+  by_fd_.erase(it->fd);
   pending_.erase(it);
 }
 

@@ -1,21 +1,21 @@
 // Connections to the driver channel that have not said hello yet.
 #pragma once
 
-#include <poll.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <list>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace livy {
 
 // The connections accepted on the driver channel whose first line has not arrived yet,
-// read by the listener's acceptor thread alone, in its poll loop: no thread per
-// connection, and nothing here is shared (only the counters are read by others).
+// read by the listener's event loop thread alone (each is in the loop's epoll set while
+// it waits): no thread per connection, and nothing here is shared (only the counters
+// are read by others).
 // Anyone on the host can connect, so every connection is bounded before it is
 // trusted: its first line may be at most `max_line_bytes` long and must be complete
 // within `timeout` of the accept (one deadline for the whole line, however it is
@@ -30,7 +30,8 @@ class PendingHellos {
     std::chrono::milliseconds timeout{10'000};
     std::size_t max_pending = 64;
   };
-  // A first line that arrived whole: the connection (blocking again) is the caller's now.
+  // A first line that arrived whole: the connection (non-blocking, still in the epoll set,
+  // with data.fd = fd) is the caller's now.
   struct Hello {
     int fd = -1;
     std::string line;  // without its newline
@@ -50,20 +51,19 @@ class PendingHellos {
   };
   using Clock = std::chrono::steady_clock;
 
-  explicit PendingHellos(Limits limits) : limits_(limits) {}
+  // `epoll_fd`: the loop's epoll set, to which add() adds each connection (EPOLLIN, data.fd).
+  PendingHellos(Limits limits, int epoll_fd) : limits_(limits), epoll_fd_(epoll_fd) {}
   ~PendingHellos();  // closes the connections still waiting
   PendingHellos(const PendingHellos&) = delete;
   PendingHellos& operator=(const PendingHellos&) = delete;
 
-  // Takes a newly accepted connection. When max_pending are waiting, the oldest is read a
-  // last time and closed if its line is still incomplete. Lines completed meanwhile go to `out`.
+  // Takes a newly accepted (non-blocking) connection and adds it to the epoll set. When
+  // max_pending are waiting, the oldest is read a last time and closed if its line is still
+  // incomplete. Lines completed meanwhile go to `out`.
   void add(int fd, Clock::time_point now, std::vector<Hello>& out);
-  // Appends one pollfd per waiting connection, oldest first.
-  void poll_fds(std::vector<pollfd>& fds) const;
-  // After poll(): `fds` are the entries poll_fds() appended, in order. Reads the connections
-  // that have something, closes those that ended or went over the line limit, and moves
-  // completed lines to `out`.
-  void on_poll(const pollfd* fds, std::size_t count, std::vector<Hello>& out);
+  // After epoll reported `fd`: false if it is not a waiting connection. Else reads it,
+  // closes it if it ended or went over the line limit, and moves a completed line to `out`.
+  bool on_readable(int fd, std::vector<Hello>& out);
   // Closes the connections whose deadline has passed; the milliseconds until the next
   // deadline, or -1 when none is waiting (a poll() timeout).
   int expire(Clock::time_point now);
@@ -81,10 +81,13 @@ class PendingHellos {
   // Reads what has arrived, never holding more than max_line_bytes + 1 bytes.
   Read read(Pending& p, std::vector<Hello>& out);
   void close(std::list<Pending>::iterator it, std::atomic<std::uint64_t>& why);
+  void hand_over(std::list<Pending>::iterator it);  // its line went to `out`
   void note_sizes();
 
   const Limits limits_;
+  const int epoll_fd_;
   std::list<Pending> pending_;  // oldest first; all deadlines are accept time + timeout, so also by deadline
+  std::unordered_map<int, std::list<Pending>::iterator> by_fd_;  // every entry of pending_
   std::size_t buffered_bytes_ = 0;
   // Read by other threads (DriverListener::stats()); written by the acceptor thread only.
   std::atomic<std::size_t> pending_count_{0}, buffered_count_{0}, most_pending_{0}, most_buffered_{0};

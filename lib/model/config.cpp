@@ -268,6 +268,10 @@ const std::vector<KeyDef>& key_defs() {
                               "A driver that reads nothing livyd sends for that long is disconnected (at least "
                               "100ms)."},
                              &Config::driver_send_timeout, std::chrono::milliseconds(100)));
+    k.push_back(int_key({"sessions.driver-dispatch-threads", "", std::to_string(d.driver_dispatch_threads),
+                         "Threads that hand the drivers' messages to their sessions; a session's messages stay "
+                         "on one of them, in order."},
+                        &Config::driver_dispatch_threads, 1, 256));
     k.push_back(string_key({"sessions.driver-script", "", "",
                             "The Python session driver (livy_driver.py). Empty: the one installed with livyd."},
                            &Config::driver_script));

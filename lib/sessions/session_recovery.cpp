@@ -18,6 +18,7 @@ Result<std::unique_ptr<DriverListener>> SessionCore::open_listener() {
   options.hello_timeout = config_.driver_hello_timeout;
   options.max_pending = config_.driver_max_pending;
   options.send_timeout = config_.driver_send_timeout;
+  options.dispatch_threads = static_cast<std::size_t>(config_.driver_dispatch_threads);
   const std::optional<std::string> stored = store_.setting("driver-port");
   if (options.port == 0 && stored) options.port = std::atoi(stored->c_str());
   auto listener = DriverListener::start(options, *this);

@@ -17,8 +17,11 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -163,7 +166,7 @@ int fd_count() {
   return n;
 }
 
-std::unique_ptr<DriverListener> listen(const DriverChannelOptions& options, Events& events) {
+std::unique_ptr<DriverListener> listen(const DriverChannelOptions& options, livy::DriverEvents& events) {
   auto listener = DriverListener::start(options, events);
   REQUIRE(listener.has_value());
   return std::move(*listener);
@@ -293,7 +296,7 @@ TEST_CASE("driver channel: beyond driver-max-pending the oldest silent connectio
     // livyd's side holds the waiting ones and the driver's connection, not one per client.
     const int livyd_side = fd_count() - fds - static_cast<int>(clients);
     CHECK(livyd_side <= static_cast<int>(options.max_pending) + 1);
-    CHECK(thread_count() <= threads + 2);  // the driver's reader and writer
+    CHECK(thread_count() == threads);  // the driver has no thread of its own either
   }
   CHECK(eventually([&] { return events.closed() == 1; }));
 }
@@ -320,7 +323,8 @@ TEST_CASE("driver channel: a closed connection releases its descriptor and threa
     auto driver = std::make_unique<Client>(listener->port());
     driver->send_some(hello_line());
     REQUIRE(driver->line() == R"({"type":"welcome","version":1})");
-    CHECK(eventually([&] { return thread_count() == threads + 2; }));  // its reader and writer
+    CHECK(listener->stats().drivers == 1);
+    CHECK(thread_count() == threads);  // no thread of its own
     driver.reset();
     CHECK(eventually([&] { return events.closed() == 1; }));
     CHECK(eventually([&] { return listener->stats().drivers == 0 && fd_count() == fds; }));
@@ -346,4 +350,192 @@ TEST_CASE("driver channel: stop closes what waits for its hello and joins every 
   CHECK(thread_count() == threads);
   listener.reset();
   CHECK(fd_count() == fds + 2);  // the two clients' own sockets
+}
+
+namespace {
+
+std::string hello_for(std::int64_t session) {
+  return R"({"type":"hello","version":1,"session":)" + std::to_string(session) + R"(,"secret":")" + kSecret +
+         R"(","pid":4242})" + "\n";
+}
+
+std::string started(std::int64_t id) { return R"({"type":"started","id":)" + std::to_string(id) + "}\n"; }
+
+// Plays many sessions: accepts any session id with kSecret, once, and records each session's
+// messages and on which thread they came.
+class ManyEvents : public livy::DriverEvents {
+ public:
+  bool on_hello(const DriverMessage& hello, const std::shared_ptr<DriverConnection>& connection) override {
+    std::lock_guard lock(mu_);
+    if (hello.secret != kSecret || drivers_.count(hello.session_id) > 0) return false;
+    drivers_[hello.session_id] = connection;
+    threads_.insert(std::this_thread::get_id());
+    return true;
+  }
+  void on_message(std::int64_t session, const DriverMessage& message) override {
+    std::lock_guard lock(mu_);
+    statements_[session].push_back(message.statement_id);
+    threads_.insert(std::this_thread::get_id());
+    ++messages_;
+  }
+  void on_closed(std::int64_t session, const DriverConnection*) override {
+    std::lock_guard lock(mu_);
+    // The end comes after every message: what the driver sent is all here.
+    closed_after_[session] = statements_[session].size();
+    drivers_.erase(session);
+  }
+
+  std::shared_ptr<DriverConnection> driver(std::int64_t session) {
+    std::lock_guard lock(mu_);
+    const auto it = drivers_.find(session);
+    return it == drivers_.end() ? nullptr : it->second;
+  }
+  std::vector<std::int64_t> statements(std::int64_t session) {
+    std::lock_guard lock(mu_);
+    return statements_[session];
+  }
+  std::size_t messages() {
+    std::lock_guard lock(mu_);
+    return messages_;
+  }
+  std::optional<std::size_t> closed_after(std::int64_t session) {
+    std::lock_guard lock(mu_);
+    const auto it = closed_after_.find(session);
+    return it == closed_after_.end() ? std::nullopt : std::optional<std::size_t>(it->second);
+  }
+  std::size_t threads() {
+    std::lock_guard lock(mu_);
+    return threads_.size();
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::int64_t, std::shared_ptr<DriverConnection>> drivers_;
+  std::map<std::int64_t, std::vector<std::int64_t>> statements_;
+  std::map<std::int64_t, std::size_t> closed_after_;
+  std::set<std::thread::id> threads_;
+  std::size_t messages_ = 0;
+};
+
+}  // namespace
+
+// Issue 10: each driver used to cost livyd a reader and a writer thread (2,261 threads with
+// 1,000 sessions). Now the listener's threads are its loop and its dispatch threads, however
+// many drivers are connected, and each session still hears its driver's messages in order.
+TEST_CASE("driver channel: many drivers cost no thread, and each session's messages arrive in order", "[driver]") {
+  ManyEvents events;
+  DriverChannelOptions options;
+  options.dispatch_threads = 3;
+  options.max_pending = 1024;  // a burst of drivers, not a flood
+  const int before = thread_count();
+  auto listener = listen(options, events);
+  const int threads = thread_count();
+  CHECK(threads - before == 4);  // the loop and three dispatch threads
+  CHECK(listener->stats().threads == 4);
+
+  constexpr int kDrivers = 300;
+  constexpr int kStatements = 20;
+  std::vector<std::unique_ptr<Client>> drivers;
+  for (int i = 0; i < kDrivers; ++i) {
+    drivers.push_back(std::make_unique<Client>(listener->port()));
+    REQUIRE(drivers.back()->connected());
+    REQUIRE(drivers.back()->send_some(hello_for(i)) > 0);
+  }
+  for (int i = 0; i < kDrivers; ++i) {
+    INFO("driver " << i);
+    REQUIRE(drivers[static_cast<std::size_t>(i)]->line() == R"({"type":"welcome","version":1})");
+  }
+  CHECK(listener->stats().drivers == kDrivers);
+  CHECK(thread_count() == threads);
+
+  // Every driver sends its statements in pieces that split lines, all at once.
+  for (int s = 0; s < kStatements; ++s) {
+    for (auto& d : drivers) {
+      const std::string line = started(s);
+      REQUIRE(d->send_some(line.substr(0, 7)) == 7);
+      REQUIRE(d->send_some(line.substr(7)) == static_cast<ssize_t>(line.size() - 7));
+    }
+  }
+  REQUIRE(eventually([&] { return events.messages() == kDrivers * kStatements; }, 20s));
+  std::vector<std::int64_t> in_order(kStatements);
+  for (int s = 0; s < kStatements; ++s) in_order[static_cast<std::size_t>(s)] = s;
+  for (int i = 0; i < kDrivers; ++i) {
+    INFO("session " << i);
+    CHECK(events.statements(i) == in_order);
+  }
+  CHECK(events.threads() == 3);  // the dispatch threads, and only them
+  CHECK(thread_count() == threads);
+
+  // livyd writes to all of them; then they go, each after a last message.
+  for (int i = 0; i < kDrivers; ++i) REQUIRE(events.driver(i)->send(R"({"type":"ping"})" "\n"));
+  for (auto& d : drivers) CHECK(d->line() == R"({"type":"ping"})");
+  for (auto& d : drivers) d->send_some(started(kStatements));
+  drivers.clear();
+  REQUIRE(eventually([&] { return listener->stats().drivers == 0; }, 20s));
+  for (int i = 0; i < kDrivers; ++i) {
+    INFO("session " << i);
+    REQUIRE(eventually([&] { return events.closed_after(i).has_value(); }));
+    CHECK(*events.closed_after(i) == kStatements + 1);
+  }
+  CHECK(thread_count() == threads);
+  listener.reset();
+  CHECK(thread_count() == before);
+}
+
+TEST_CASE("driver channel: a driver that reads nothing is disconnected after the send timeout", "[driver]") {
+  ManyEvents events;
+  DriverChannelOptions options;
+  options.send_timeout = 300ms;
+  auto listener = listen(options, events);
+  Client driver(listener->port());
+  driver.send_some(hello_for(7));
+  REQUIRE(driver.line() == R"({"type":"welcome","version":1})");
+  const auto connection = events.driver(7);
+  REQUIRE(connection);
+  // The driver reads no more: livyd's sends fill the sockets' buffers, then wait for the loop.
+  const std::string big = R"({"type":"execute","id":0,"code":")" + std::string(256 * 1024, 'x') + "\"}\n";
+  int sent = 0;
+  while (sent < 200 && connection->send(big)) ++sent;
+  CHECK(sent > 0);
+  CHECK(eventually([&] { return connection->closed(); }, 10s));
+  CHECK(eventually([&] { return events.closed_after(7).has_value(); }));
+  CHECK_FALSE(connection->send(R"({"type":"ping"})" "\n"));
+}
+
+TEST_CASE("driver channel: a line longer than max-message-bytes after the hello ends the connection", "[driver]") {
+  ManyEvents events;
+  DriverChannelOptions options;
+  options.max_message_bytes = 64 * 1024;
+  auto listener = listen(options, events);
+  Client driver(listener->port());
+  driver.send_some(hello_for(3));
+  REQUIRE(driver.line() == R"({"type":"welcome","version":1})");
+  driver.send_some(started(0));
+  const std::string junk(8 * 1024, 'x');
+  for (int i = 0; i < 20; ++i) {
+    if (driver.send_some(junk) <= 0) break;
+  }
+  CHECK(driver.closed_by_peer(5s));
+  REQUIRE(eventually([&] { return events.closed_after(3).has_value(); }));
+  CHECK(*events.closed_after(3) == 1);  // the whole line before the long one was handed over
+}
+
+// close_when_sent(): what was queued reaches the driver, then the connection ends.
+TEST_CASE("driver channel: close_when_sent writes what is queued, then closes", "[driver]") {
+  ManyEvents events;
+  auto listener = listen(DriverChannelOptions{}, events);
+  Client driver(listener->port());
+  driver.send_some(hello_for(5));
+  REQUIRE(driver.line() == R"({"type":"welcome","version":1})");
+  const auto connection = events.driver(5);
+  REQUIRE(connection);
+  const std::string big = R"({"type":"execute","id":0,"code":")" + std::string(4 << 20, 'y') + "\"}";
+  REQUIRE(connection->send(big + "\n"));
+  REQUIRE(connection->send(R"({"type":"shutdown"})" "\n"));
+  connection->close_when_sent();
+  CHECK_FALSE(connection->send(R"({"type":"ping"})" "\n"));
+  CHECK(driver.line(10s) == big);
+  CHECK(driver.line() == R"({"type":"shutdown"})");
+  CHECK(driver.closed_by_peer(5s));
+  CHECK(eventually([&] { return events.closed_after(5).has_value(); }));
 }

@@ -298,6 +298,7 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"requests.max-conf-key-bytes", "256"},
       {"sessions.driver-hello-timeout", "2s"}, {"sessions.driver-hello-max-bytes", "8k"},
       {"sessions.driver-max-pending", "16"},   {"sessions.driver-send-timeout", "30s"},
+      {"sessions.driver-dispatch-threads", "8"},
   };
 
   const livy::Config defaults;
