@@ -61,13 +61,14 @@ class DriverConnection : public std::enable_shared_from_this<DriverConnection> {
   friend class DriverListener;
   DriverConnection(int fd, std::shared_ptr<DriverLoop> loop, std::size_t max_queued_bytes);
 
-  // All of these with mu_ held.
+  // These three with mu_ held.
   void update_events();        // the epoll interest: reading unless paused, writing while output waits
   bool flush();                // writes what the socket takes; false when the connection broke
   void shut();                 // closed_, output dropped, both directions shut (the loop sees the end)
 
-  void resume_reading();       // the hello was accepted, or the dispatch backlog went down
-  void consumed(std::size_t bytes);  // a dispatched line was handled
+  // These two take mu_.
+  void resume_reading();       // the hello was accepted
+  void consumed(std::size_t bytes);  // a dispatched line was handled: reading resumes below the backlog bound
 
   const int fd_;
   const std::shared_ptr<DriverLoop> loop_;  // for the epoll set and the send timeouts
@@ -75,7 +76,7 @@ class DriverConnection : public std::enable_shared_from_this<DriverConnection> {
   std::atomic<bool> closed_{false};
   std::atomic<std::int64_t> session_id_{-1};
 
-  std::mutex mu_;  // guards everything below up to the loop's part
+  std::mutex mu_;  // guards the members from here to last_progress_ (closed_ is set under it too)
   std::deque<std::string> out_;          // lines to write; the first one from out_offset_
   std::size_t out_offset_ = 0;
   std::size_t queued_bytes_ = 0;

@@ -65,7 +65,7 @@ class PendingHellos {
   // closes it if it ended or went over the line limit, and moves a completed line to `out`.
   bool on_readable(int fd, std::vector<Hello>& out);
   // Closes the connections whose deadline has passed; the milliseconds until the next
-  // deadline, or -1 when none is waiting (a poll() timeout).
+  // deadline, or -1 when none is waiting (an epoll_wait() timeout).
   int expire(Clock::time_point now);
   // Closes every waiting connection (the listener stopping).
   void close_all();
@@ -89,7 +89,7 @@ class PendingHellos {
   std::list<Pending> pending_;  // oldest first; all deadlines are accept time + timeout, so also by deadline
   std::unordered_map<int, std::list<Pending>::iterator> by_fd_;  // every entry of pending_
   std::size_t buffered_bytes_ = 0;
-  // Read by other threads (DriverListener::stats()); written by the acceptor thread only.
+  // Read by other threads (DriverListener::stats()); written by the loop thread only.
   std::atomic<std::size_t> pending_count_{0}, buffered_count_{0}, most_pending_{0}, most_buffered_{0};
   std::atomic<std::uint64_t> hellos_{0}, too_long_{0}, timed_out_{0}, evicted_{0}, ended_{0};
 };
