@@ -14,6 +14,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -538,4 +539,68 @@ TEST_CASE("driver channel: close_when_sent writes what is queued, then closes", 
   CHECK(driver.line() == R"({"type":"shutdown"})");
   CHECK(driver.closed_by_peer(5s));
   CHECK(eventually([&] { return events.closed_after(5).has_value(); }));
+}
+
+// A session slow to take its driver's messages makes livyd stop reading that driver (its
+// socket fills, so the driver waits), rather than hold all it sent; once the session
+// catches up, reading resumes and every message arrives, in order.
+TEST_CASE("driver channel: a driver that writes faster than its session reads is paused, then resumed",
+          "[driver]") {
+  class SlowEvents : public ManyEvents {
+   public:
+    void on_message(std::int64_t session, const DriverMessage& message) override {
+      {
+        std::unique_lock lock(mu_);
+        released_cv_.wait(lock, [&] { return released_; });
+      }
+      ManyEvents::on_message(session, message);
+    }
+    void release() {
+      std::lock_guard lock(mu_);
+      released_ = true;
+      released_cv_.notify_all();
+    }
+
+   private:
+    std::mutex mu_;
+    std::condition_variable released_cv_;
+    bool released_ = false;
+  };
+  SlowEvents events;
+  auto listener = listen(DriverChannelOptions{}, events);
+  Client driver(listener->port());
+  driver.send_some(hello_for(9));
+  REQUIRE(driver.line() == R"({"type":"welcome","version":1})");
+
+  constexpr int kLines = 40'000;
+  const std::string pad(1000, 'p');
+  std::string stream;
+  for (int i = 0; i < kLines; ++i) stream += R"({"type":"started","id":)" + std::to_string(i) + R"(,"pad":")" + pad + "\"}\n";
+  std::size_t sent = 0;
+  const auto send_until_stuck = [&](std::chrono::milliseconds patience) {
+    for (auto stuck_since = std::chrono::steady_clock::now();
+         sent < stream.size() && std::chrono::steady_clock::now() - stuck_since < patience;) {
+      const ssize_t n = driver.send_some(stream.substr(sent, 256 * 1024));
+      REQUIRE(n >= 0);
+      if (n > 0) {
+        sent += static_cast<std::size_t>(n);
+        stuck_since = std::chrono::steady_clock::now();
+      } else {
+        std::this_thread::sleep_for(10ms);
+      }
+    }
+  };
+  send_until_stuck(500ms);
+  // The socket buffers and at most about 1 MiB in livyd: far less than the 40 MB sent.
+  CHECK(sent < stream.size() / 2);
+  CHECK(events.messages() == 0);
+
+  events.release();
+  send_until_stuck(10s);
+  CHECK(sent == stream.size());
+  REQUIRE(eventually([&] { return events.messages() == kLines; }, 20s));
+  const auto ids = events.statements(9);
+  bool in_order = true;
+  for (int i = 0; i < kLines; ++i) in_order = in_order && ids[static_cast<std::size_t>(i)] == i;
+  CHECK(in_order);
 }
