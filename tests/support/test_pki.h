@@ -16,7 +16,8 @@ class TestPki {
 
   // Files under its own TempDir: ca.pem (the CA that signed the server's
   // certificate), server.pem, server.key, server.p12 (key, certificate and
-  // CA, password kPassword), other-ca.pem (a CA that signed nothing here).
+  // CA, password kPassword), server-legacy.p12 (the same, encrypted as old
+  // Java did), other-ca.pem (a CA that signed nothing here).
   TestPki() {
     const std::string d = dir_.str();
     const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
@@ -36,6 +37,9 @@ class TestPki {
         d + "/server.pem -days 2 -extfile " + d + "/server.ext");
     run("openssl pkcs12 -export -inkey " + d + "/server.key -in " + d + "/server.pem -certfile " + d +
         "/ca.pem -name livyd -passout pass:" + kPassword + " -out " + d + "/server.p12");
+    // As Java before 8u301 wrote them: certificates under RC2-40 (OpenSSL 3's legacy provider).
+    run("openssl pkcs12 -export -legacy -inkey " + d + "/server.key -in " + d + "/server.pem -certfile " + d +
+        "/ca.pem -name livyd -passout pass:" + kPassword + " -out " + d + "/server-legacy.p12");
   }
 
   std::string path(const std::string& name) const { return (dir_ / name).string(); }

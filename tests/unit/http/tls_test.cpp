@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "livy/client.h"
 #include "livy/http.h"
 #include "support/http_harness.h"
 #include "support/test_pki.h"
@@ -291,6 +292,12 @@ TEST_CASE("TLS keys: a PKCS12 keystore, and what is refused at bind with a messa
     TlsServer s(o);
     CHECK(has(hello(s.port), "hi"));
   }
+  SECTION("PKCS12 as Java before 8u301 wrote it (RC2-40) serves") {
+    o.tls.keystore = pki.path("server-legacy.p12");
+    o.tls.keystore_password = TestPki::kPassword;
+    TlsServer s(o);
+    CHECK(has(hello(s.port), "hi"));
+  }
   SECTION("PKCS12 with a wrong password") {
     o.tls.keystore = pki.path("server.p12");
     o.tls.keystore_password = "wrong";
@@ -353,4 +360,27 @@ TEST_CASE("TLS: server.tls.hsts-max-age 0 sends no Strict-Transport-Security; pl
   CHECK(answer.find("HTTP/1.1 200") == 0);
   CHECK_FALSE(has(answer, "Strict-Transport-Security"));
   CHECK_FALSE(has(answer, "\r\nServer:"));
+}
+
+TEST_CASE("livy::Client over https:// verifies the server against ca_cert_file", "[tls][client]") {
+  TlsServer s;
+  s.server.router().Get("/version", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"version":"0.9.0"})", "application/json");
+  });
+  const TestPki& pki = TestPki::shared();
+  livy::ClientOptions trusting;
+  trusting.ca_cert_file = pki.path("ca.pem");
+  livy::Client client("https://127.0.0.1:" + std::to_string(s.port), trusting);
+  const auto version = client.version();
+  REQUIRE(version);
+  CHECK(version->version == "0.9.0");
+
+  livy::ClientOptions other;
+  other.ca_cert_file = pki.path("other-ca.pem");
+  const auto refused = livy::Client("https://127.0.0.1:" + std::to_string(s.port), other).version();
+  REQUIRE_FALSE(refused);
+  CHECK(refused.status().code() == livy::ErrorCode::kUnavailable);
+  CHECK_THAT(refused.status().message(), Contains("not trusted"));
+  CHECK_FALSE(livy::Client("https://127.0.0.1:" + std::to_string(s.port)).version());  // the system's CAs
+  CHECK_FALSE(livy::Client("http://127.0.0.1:" + std::to_string(s.port)).version());   // plain HTTP
 }
