@@ -117,7 +117,9 @@ Result<KeyPair> load_pkcs12(const TlsOptions& o) {
     // Keystores of Java before 8u301/11.0.12 encrypt certificates with RC2-40,
     // which OpenSSL 3 keeps in its legacy provider. Loaded only for such a keystore.
     ERR_clear_error();
-    if (OSSL_PROVIDER_try_load(nullptr, "legacy", 1) != nullptr) parsed = parse_pkcs12(p12.get(), o.keystore_password, pair);
+    if (OSSL_PROVIDER_try_load(nullptr, "legacy", 1) != nullptr) {
+      parsed = parse_pkcs12(p12.get(), o.keystore_password, pair);
+    }
   }
   if (!parsed) {
     const std::string why = openssl_reason();

@@ -175,7 +175,8 @@ const std::vector<KeyDef>& key_defs() {
                             "PEM file of the server's certificate followed by its intermediate CAs: turns HTTPS on "
                             "(with server.tls.key-file; instead of server.tls.keystore)."},
                            &Config::tls_certificate_file));
-    k.push_back(string_key({"server.tls.key-file", "", "", "PEM file of the private key of server.tls.certificate-file."},
+    k.push_back(string_key({"server.tls.key-file", "", "",
+                            "PEM file of the private key of server.tls.certificate-file."},
                            &Config::tls_key_file));
     k.push_back({{"server.tls.min-version", "", d.tls_min_version,
                   "Oldest TLS version accepted: 1.2 or 1.3. Older clients fail the handshake."},

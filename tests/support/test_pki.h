@@ -33,8 +33,8 @@ class TestPki {
         "/other-ca.pem -days 2 -subj /CN=another-ca -addext basicConstraints=critical,CA:TRUE"
         " -addext keyUsage=critical,keyCertSign,cRLSign");
     run("openssl req" + ec + " -keyout " + d + "/server.key -out " + d + "/server.csr -subj /CN=localhost");
-    run("openssl x509 -req -in " + d + "/server.csr -CA " + d + "/ca.pem -CAkey " + d + "/ca.key -CAcreateserial -out " +
-        d + "/server.pem -days 2 -extfile " + d + "/server.ext");
+    run("openssl x509 -req -in " + d + "/server.csr -CA " + d + "/ca.pem -CAkey " + d +
+        "/ca.key -CAcreateserial -out " + d + "/server.pem -days 2 -extfile " + d + "/server.ext");
     run("openssl pkcs12 -export -inkey " + d + "/server.key -in " + d + "/server.pem -certfile " + d +
         "/ca.pem -name livyd -passout pass:" + kPassword + " -out " + d + "/server.p12");
     // As Java before 8u301 wrote them: certificates under RC2-40 (OpenSSL 3's legacy provider).

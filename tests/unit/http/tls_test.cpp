@@ -350,7 +350,8 @@ TEST_CASE("TLS: server.tls.hsts-max-age 0 sends no Strict-Transport-Security; pl
   plain.host = "127.0.0.1";
   plain.port = 0;
   livy::http::Server server(plain);
-  server.router().Get("/hello", [](const httplib::Request&, httplib::Response& res) { res.set_content("hi", "text/plain"); });
+  server.router().Get("/hello",
+                      [](const httplib::Request&, httplib::Response& res) { res.set_content("hi", "text/plain"); });
   const auto bound = server.bind();
   REQUIRE(bound);
   std::thread t([&server] { server.run(); });
