@@ -161,6 +161,38 @@ TEST_CASE("TLS: the front end's own answers go through TLS, with HSTS", "[tls]")
   CHECK(c.closed_by_server(3s));
 }
 
+TEST_CASE("TLS: Expect: 100-continue gets its 100 through TLS, then the answer", "[tls]") {
+  TlsServer s;
+  TlsClient c(s.port, verifying());
+  REQUIRE(c.handshake());
+  REQUIRE(c.send("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+  CHECK(c.read_until([](const std::string& a) { return has(a, "\r\n\r\n"); }) == "HTTP/1.1 100 Continue\r\n\r\n");
+  REQUIRE(c.send("hello"));
+  const std::string got = c.read_until([](const std::string& a) { return has(a, "hello"); });
+  CHECK(got.find("HTTP/1.1 200") == 0);
+  CHECK(has(got, "\r\n\r\nhello"));
+}
+
+TEST_CASE("TLS: a client that does not read its answer is dropped at the write timeout, freeing the worker",
+          "[tls]") {
+  auto o = tls_options();
+  o.threads = 1;
+  o.write_timeout = 300ms;
+  TlsServer s(o);
+  s.server.router().Get("/big", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(16 << 20, 'x'), "text/plain");
+  });
+  TlsClient c(s.port, verifying());
+  REQUIRE(c.handshake());
+  const int small = 4096;
+  ::setsockopt(c.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  REQUIRE(c.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(1500ms);  // reads nothing meanwhile
+  const auto asked = Clock::now();
+  CHECK(has(hello(s.port), "hi"));  // the one worker gave up on the reader
+  CHECK(Clock::now() - asked < 2s);
+}
+
 TEST_CASE("TLS: a client that offers only TLS 1.1 is refused; min-version 1.3 refuses 1.2", "[tls]") {
   SECTION("TLS 1.1 against the default minimum, 1.2") {
     TlsServer s;
