@@ -82,6 +82,9 @@ Server::Impl::~Impl() {
 
 Result<int> Server::Impl::bind() {
   if (listen_fd_ >= 0) return Status::conflict("the server is already bound");
+  if (!options_.tls.enabled() && !options_.tls.key_file.empty()) {  // meant TLS: not served in plain HTTP
+    return Status::invalid_argument("server.tls.key-file is set but server.tls.certificate-file is not");
+  }
   if (options_.tls.enabled()) {
     auto context = TlsContext::load(options_.tls);
     if (!context) return context.status();

@@ -363,6 +363,10 @@ TEST_CASE("TLS keys: a PKCS12 keystore, and what is refused at bind with a messa
     o.tls.certificate_file = pki.path("server.pem");
     CHECK_THAT(bind_status(o).message(), Contains("server.tls.key-file is not"));
   }
+  SECTION("a PEM key file without its certificate file (not plain HTTP instead)") {
+    o.tls.key_file = pki.path("server.key");
+    CHECK_THAT(bind_status(o).message(), Contains("server.tls.certificate-file is not"));
+  }
   SECTION("both a keystore and PEM files") {
     o.tls.keystore = pki.path("server.p12");
     o.tls.certificate_file = pki.path("server.pem");
