@@ -56,18 +56,21 @@ int main(int argc, char** argv) {
   if (flags.version) return fmt::print("livyd {} (Livy API {})\n", livy::kVersion, livy::kLivyApiVersion), 0;
   for (const auto& w : warnings) fmt::print(stderr, "livyd: warning: {}\n", w);
 
-  auto runtime = livy::Runtime::open(flags.config);
-  if (!runtime) return fail(runtime.status().message());
-
+  // Bound first: a port in use or an unusable TLS keystore stops livyd
+  // before it opens the store and recovers sessions.
   raise_descriptor_limit();
-  livy::http::Server server(livy::http::server_options(flags.config));
-  livy::http::mount_routes(server.router(), **runtime, {current_user()});
+  const livy::http::ServerOptions server_options = livy::http::server_options(flags.config);
+  livy::http::Server server(server_options);
   const auto bound = server.bind();
   if (!bound) return fail(bound.status().message());
   const int port = *bound;
+
+  auto runtime = livy::Runtime::open(flags.config);
+  if (!runtime) return fail(runtime.status().message());
+  livy::http::mount_routes(server.router(), **runtime, {current_user()});
   std::thread http([&server] { server.run(); });
-  fmt::print(stderr, "livyd {} listening on http://{}:{} (data in {})\n", livy::kVersion, flags.config.host, port,
-             flags.config.data_dir);
+  fmt::print(stderr, "livyd {} listening on {}://{}:{} (data in {})\n", livy::kVersion,
+             server_options.tls.enabled() ? "https" : "http", flags.config.host, port, flags.config.data_dir);
   if (!flags.port_file.empty()) {
     const std::string tmp = flags.port_file + ".tmp";
     std::ofstream(tmp) << port << "\n";

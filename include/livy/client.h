@@ -38,6 +38,10 @@ struct ClientOptions {
   std::map<std::string, std::string> headers{{"X-Requested-By", "livy"}};
   // HTTP Basic credentials; unset: none sent.
   std::optional<BasicAuth> basic_auth{};
+  // For an https:// server: a PEM file of the CA certificates to trust (a
+  // private CA, like the one that signed livyd's certificate). Empty: the
+  // system's trust store. The certificate and the host name are always checked.
+  std::string ca_cert_file;
   // Pause between two polls in wait_session_idle(), and in run() when the
   // server does not long-poll. Default 500 ms; shorter notices changes sooner
   // at the cost of more requests.

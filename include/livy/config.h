@@ -53,6 +53,17 @@ struct Config {
                                          // thread reads.
   std::chrono::milliseconds write_timeout{std::chrono::seconds(10)};  // server.write-timeout: writing one
                                          // response; a client that does not read it is disconnected.
+  // HTTPS (docs/tls.md): on when a keystore or a certificate file is set (not both).
+  std::string tls_keystore;              // server.tls.keystore / livy.keystore: a PKCS12 keystore (Java's
+                                         // default type); a JKS one stops start-up with how to convert it.
+  std::string tls_keystore_password;     // server.tls.keystore-password / livy.keystore.password
+  std::string tls_key_password;          // server.tls.key-password / livy.key-password: the key's password in
+                                         // the keystore (keytool makes it the store's), or a PEM key's passphrase.
+  std::string tls_certificate_file;      // server.tls.certificate-file: PEM, the certificate then its chain.
+  std::string tls_key_file;              // server.tls.key-file: PEM, its private key.
+  std::string tls_min_version = "1.2";   // server.tls.min-version: 1.2 or 1.3; older clients fail the handshake.
+  std::chrono::seconds tls_hsts_max_age{31'536'000};  // server.tls.hsts-max-age: Strict-Transport-Security's
+                                         // max-age on every HTTPS response (a year); 0: not sent.
   bool csrf_protection = false;          // server.csrf-protection / livy.server.csrf-protection.enabled:
                                          // requests other than GET, HEAD, OPTIONS and TRACE must carry an
                                          // X-Requested-By header (any value), else 400. Off, as in Livy:

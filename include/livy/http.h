@@ -25,6 +25,23 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
 // The HTTP status for a library error code; the only place that knows both.
 int http_status(ErrorCode code);
 
+// The oldest TLS version livy::http::Server accepts (server.tls.min-version).
+enum class TlsVersion { kTls12, kTls13 };
+
+// HTTPS for livy::http::Server (docs/tls.md). On when a keystore or a
+// certificate file is named (not both); the server then speaks only TLS.
+struct TlsOptions {
+  std::string keystore;           // a PKCS12 keystore (livy.keystore); a JKS one is refused with how to convert it
+  std::string keystore_password;  // its password (livy.keystore.password)
+  std::string key_password;       // the private key's when it differs (livy.key-password); a PEM key's passphrase
+  std::string certificate_file;   // PEM: the server's certificate, then its intermediate CAs
+  std::string key_file;           // PEM: its private key
+  TlsVersion min_version = TlsVersion::kTls12;  // older clients fail the handshake
+  std::chrono::seconds hsts_max_age{31'536'000};  // Strict-Transport-Security on every response; 0: not sent.
+                                  // Browsers then use https for the host (every port) that long.
+  bool enabled() const { return !keystore.empty() || !certificate_file.empty(); }
+};
+
 // Bounds of livy::http::Server. Each is a configuration key (server.*,
 // docs/configuration.md); server_options() reads them from a Config.
 struct ServerOptions {
@@ -46,6 +63,7 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{10'000};  // writing a response; the connection is closed after
   std::chrono::milliseconds keep_alive_timeout{5'000};  // an idle kept-alive connection is closed after
   int keep_alive_requests = 1000;           // requests on one connection before it is closed
+  TlsOptions tls;                           // HTTPS; off by default
 };
 
 ServerOptions server_options(const Config& config);
@@ -56,6 +74,10 @@ ServerOptions server_options(const Config& config);
 // flooding clients cannot starve others; complete requests, pipelined ones in
 // order, go to worker threads that run cpp-httplib's routing and handlers.
 // Mount routes on router(); never call the router's own listen functions.
+// With TLS, every connection is TLS (the handshake counts in head_timeout),
+// the router's default headers carry Strict-Transport-Security (replacing
+// them drops it), and run() blocks SIGPIPE on its thread and the workers'
+// (OpenSSL writes with write(2), not send(MSG_NOSIGNAL)).
 // run() owns the worker threads and joins them before it returns; the thread
 // that calls run() is the caller's: stop() the server and join that thread
 // before the server is destroyed.
@@ -67,7 +89,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   httplib::Server& router();
-  // Binds and listens; the port (useful with port 0).
+  // Loads the TLS keys if any (an unusable keystore, key or certificate is an
+  // error that names its key), binds and listens; the port (useful with port 0).
   Result<int> bind();
   // Serves until stop(); call after bind(), from one thread.
   void run();

@@ -54,6 +54,7 @@ std::string describe(httplib::Error error) {
     case httplib::Error::ConnectionTimeout: return "timed out connecting";
     case httplib::Error::Read: return "no complete answer (timed out or connection closed)";
     case httplib::Error::Write: return "cannot send the request";
+    case httplib::Error::SSLServerVerification: return "the server's TLS certificate is not trusted (see ca_cert_file)";
     default: return httplib::to_string(error);
   }
 }
@@ -162,6 +163,7 @@ HttpTransport::HttpTransport(const std::string& base_url, const ClientOptions& o
   headers.emplace("Accept", "application/json");
   http_->set_default_headers(std::move(headers));
   if (options.basic_auth) http_->set_basic_auth(options.basic_auth->user, options.basic_auth->password);
+  if (!options.ca_cert_file.empty()) http_->set_ca_cert_path(options.ca_cert_file);
 }
 
 HttpTransport::~HttpTransport() = default;

@@ -4,12 +4,14 @@
 #include <chrono>
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "http/request_head.h"
+#include "http/tls.h"
 
 namespace livy::http {
 
@@ -54,6 +56,11 @@ struct Connection {
   std::optional<HeadScanner> head;
   std::optional<RequestHead> request;  // the head, once complete
   std::optional<ChunkedScanner> chunks;
+
+  // HTTPS: the connection's TLS, whose decrypted bytes go to `in` (null on plain HTTP).
+  std::unique_ptr<TlsStream> tls;
+  bool tls_checked = false;  // its first byte was looked at: a TLS record, not plain HTTP
+  bool want_write = false;   // the loop waits for the socket to be writable (a TLS handshake's flight)
 
   Job job;
   std::list<Connection*>::iterator client_pos;  // in its address's list, oldest first

@@ -15,7 +15,7 @@ constexpr std::size_t kWriteBuffer = 64 * 1024;
 
 }  // namespace
 
-RequestStream::RequestStream(const Connection& connection, Job& job, std::chrono::milliseconds read_timeout,
+RequestStream::RequestStream(Connection& connection, Job& job, std::chrono::milliseconds read_timeout,
                              std::chrono::milliseconds write_timeout)
     : connection_(connection), job_(job), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
 
@@ -47,13 +47,27 @@ ssize_t RequestStream::read(char* ptr, size_t size) {
     if (job_.stream_remaining == 0) return 0;
     size = static_cast<size_t>(std::min<std::uint64_t>(size, job_.stream_remaining));
   }
-  const auto deadline = std::chrono::steady_clock::now() + read_timeout_;
+  const ssize_t n = read_socket(ptr, size, std::chrono::steady_clock::now() + read_timeout_);
+  if (n > 0 && !job_.stream_chunked) job_.stream_remaining -= static_cast<std::uint64_t>(n);
+  return n;
+}
+
+ssize_t RequestStream::read_socket(char* ptr, size_t size, std::chrono::steady_clock::time_point deadline) {
+  if (TlsStream* tls = connection_.tls.get()) {
+    for (;;) {
+      TlsStream::Io io = TlsStream::Io::kDone;
+      const std::size_t n = tls->read(ptr, size, io);
+      if (n > 0) return static_cast<ssize_t>(n);
+      if (io == TlsStream::Io::kWantRead || io == TlsStream::Io::kWantWrite) {
+        if (!wait(io == TlsStream::Io::kWantRead ? POLLIN : POLLOUT, deadline)) return -1;
+        continue;
+      }
+      return -1;  // closed in the middle of the body, or a bad record
+    }
+  }
   for (;;) {
     const ssize_t n = ::recv(connection_.fd, ptr, size, 0);
-    if (n > 0) {
-      if (!job_.stream_chunked) job_.stream_remaining -= static_cast<std::uint64_t>(n);
-      return n;
-    }
+    if (n > 0) return n;
     if (n == 0) return -1;  // the client closed in the middle of its body
     if (errno == EINTR) continue;
     if ((errno != EAGAIN && errno != EWOULDBLOCK) || !wait(POLLIN, deadline)) return -1;
@@ -69,21 +83,36 @@ ssize_t RequestStream::write(const char* ptr, size_t size) {
 
 bool RequestStream::flush() {
   const auto deadline = std::chrono::steady_clock::now() + write_timeout_;
+  if (!failed_) failed_ = !send_socket(deadline);
+  out_.clear();
+  return !failed_;
+}
+
+bool RequestStream::send_socket(std::chrono::steady_clock::time_point deadline) {
+  if (TlsStream* tls = connection_.tls.get()) {
+    // Also sends what the loop left queued (a 100 Continue), first.
+    TlsStream::Io io = tls->write(out_.data(), out_.size());
+    while (io == TlsStream::Io::kWantRead || io == TlsStream::Io::kWantWrite) {
+      if (!wait(io == TlsStream::Io::kWantRead ? POLLIN : POLLOUT, deadline)) return false;
+      io = tls->flush();
+    }
+    return io == TlsStream::Io::kDone;
+  }
+  bool failed = false;
   std::size_t sent = 0;
-  while (!failed_ && sent < out_.size()) {
+  while (!failed && sent < out_.size()) {
     const ssize_t n = ::send(connection_.fd, out_.data() + sent, out_.size() - sent, MSG_NOSIGNAL);
     if (n > 0) {
       sent += static_cast<std::size_t>(n);
     } else if (n < 0 && errno == EINTR) {
       continue;
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      failed_ = !wait(POLLOUT, deadline);
+      failed = !wait(POLLOUT, deadline);
     } else {
-      failed_ = true;
+      failed = true;
     }
   }
-  out_.clear();
-  return !failed_;
+  return !failed;
 }
 
 bool RequestStream::body_consumed() const {

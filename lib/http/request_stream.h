@@ -1,5 +1,6 @@
 // The httplib::Stream a worker hands to cpp-httplib: a request already read
-// by the front end, and the socket to write the response to.
+// by the front end, and the socket to write the response to (through the
+// connection's TLS on HTTPS).
 #pragma once
 
 #include <httplib.h>
@@ -13,7 +14,7 @@ namespace livy::http {
 
 class RequestStream final : public httplib::Stream {
  public:
-  RequestStream(const Connection& connection, Job& job, std::chrono::milliseconds read_timeout,
+  RequestStream(Connection& connection, Job& job, std::chrono::milliseconds read_timeout,
                 std::chrono::milliseconds write_timeout);
 
   bool is_readable() const override;
@@ -33,8 +34,10 @@ class RequestStream final : public httplib::Stream {
 
  private:
   bool wait(short events, std::chrono::steady_clock::time_point deadline) const;
+  ssize_t read_socket(char* ptr, size_t size, std::chrono::steady_clock::time_point deadline);
+  bool send_socket(std::chrono::steady_clock::time_point deadline);
 
-  const Connection& connection_;
+  Connection& connection_;
   Job& job_;
   std::size_t pos_ = 0;
   std::string out_;

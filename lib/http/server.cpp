@@ -4,6 +4,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -54,7 +56,22 @@ ServerOptions server_options(const Config& config) {
   o.write_timeout = config.write_timeout;
   o.keep_alive_timeout = config.keep_alive_timeout;
   o.keep_alive_requests = config.keep_alive_requests;
+  o.tls.keystore = config.tls_keystore;
+  o.tls.keystore_password = config.tls_keystore_password;
+  o.tls.key_password = config.tls_key_password;
+  o.tls.certificate_file = config.tls_certificate_file;
+  o.tls.key_file = config.tls_key_file;
+  o.tls.min_version = config.tls_min_version == "1.3" ? TlsVersion::kTls13 : TlsVersion::kTls12;
+  o.tls.hsts_max_age = config.tls_hsts_max_age;
   return o;
+}
+
+Server::Impl::Impl(ServerOptions options) : options_(std::move(options)) {
+  if (options_.tls.enabled() && options_.tls.hsts_max_age.count() > 0) {
+    const std::string hsts = "max-age=" + std::to_string(options_.tls.hsts_max_age.count());
+    extra_headers_ = "Strict-Transport-Security: " + hsts + "\r\n";
+    router_.set_default_headers({{"Strict-Transport-Security", hsts}});
+  }
 }
 
 Server::Impl::~Impl() {
@@ -65,6 +82,14 @@ Server::Impl::~Impl() {
 
 Result<int> Server::Impl::bind() {
   if (listen_fd_ >= 0) return Status::conflict("the server is already bound");
+  if (!options_.tls.enabled() && !options_.tls.key_file.empty()) {  // meant TLS: not served in plain HTTP
+    return Status::invalid_argument("server.tls.key-file is set but server.tls.certificate-file is not");
+  }
+  if (options_.tls.enabled()) {
+    auto context = TlsContext::load(options_.tls);
+    if (!context) return context.status();
+    tls_ = std::move(*context);
+  }
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -105,6 +130,14 @@ Result<int> Server::Impl::bind() {
 
 void Server::Impl::run() {
   if (listen_fd_ < 0 || epoll_fd_ < 0 || wake_fd_ < 0) return;  // not bound
+  if (tls_) {
+    // OpenSSL writes to a socket with write(2): a client gone must be EPIPE,
+    // not a SIGPIPE. Workers inherit the mask.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+  }
   workers_ = std::make_unique<httplib::ThreadPool>(static_cast<std::size_t>(std::max(1, options_.threads)));
   std::vector<epoll_event> events(256);
   auto last_sweep = Clock::now();
@@ -121,7 +154,7 @@ void Server::Impl::run() {
         (void)!::read(wake_fd_, &count, sizeof count);
         on_returned();
       } else if (const auto it = connections_.find(fd); it != connections_.end()) {
-        on_readable(*it->second);
+        on_ready(*it->second);
       }
     }
     if (stopping_ && !closed_listener) {
@@ -152,15 +185,26 @@ void Server::Impl::watch(Connection& c, bool on) {
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
     return;
   }
+  c.want_write = false;
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLRDHUP;
   ev.data.fd = c.fd;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.fd, &ev);
 }
 
+void Server::Impl::want_write(Connection& c, bool on) {
+  if (c.want_write == on) return;
+  c.want_write = on;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0u);
+  ev.data.fd = c.fd;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+}
+
 void Server::Impl::close_connection(Connection& c) {
   const int fd = c.fd;
   if (c.phase != Connection::Phase::kServing) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  if (c.tls) c.tls->close_notify();
   ::close(fd);
   if (const auto client = clients_.find(c.peer_ip); client != clients_.end()) {
     client->second.erase(c.client_pos);
@@ -186,6 +230,10 @@ void Server::Impl::accept_all() {
       return;
     }
     if (connections_.size() >= options_.max_connections) {
+      if (tls_) {  // a TLS client would not understand a plain answer
+        ::close(fd);
+        continue;
+      }
       const std::string answer = error_response(503, "too many connections: server.max-connections is " +
                                                          std::to_string(options_.max_connections));
       (void)!::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -194,6 +242,13 @@ void Server::Impl::accept_all() {
     }
     auto c = std::make_unique<Connection>();
     c->fd = fd;
+    if (tls_) {
+      c->tls = TlsStream::accept(*tls_, fd);
+      if (!c->tls) {
+        ::close(fd);
+        continue;
+      }
+    }
     address_of(addr, c->peer_ip, c->peer_port);
     sockaddr_storage local{};
     socklen_t local_len = sizeof local;

@@ -11,10 +11,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "http/connection.h"
+#include "http/tls.h"
 #include "livy/http.h"
 
 namespace livy::http {
@@ -38,13 +40,14 @@ class Router final : public httplib::Server {
   }
 };
 
-// A complete answer of the front end's own, `{"msg": ...}` and Connection: close.
-std::string error_response(int status, const std::string& message);
+// A complete answer of the front end's own, `{"msg": ...}` and Connection: close;
+// `extra_headers` are whole lines ("Name: value\r\n").
+std::string error_response(int status, const std::string& message, const std::string& extra_headers = {});
 
 // The event loop runs on the thread that calls run(); workers run serve().
 class Server::Impl {
  public:
-  explicit Impl(ServerOptions options) : options_(std::move(options)) {}
+  explicit Impl(ServerOptions options);
   ~Impl();
 
   Result<int> bind();
@@ -63,7 +66,12 @@ class Server::Impl {
     if (wake_fd_ >= 0) (void)!::write(wake_fd_, &one, sizeof one);
   }
   void accept_all();
-  void on_readable(Connection& c);
+  void on_ready(Connection& c);
+  void read_tls(Connection& c);
+  // Sends `bytes` as they are (plain HTTP, or before a TLS handshake) or
+  // through TLS, without waiting: what the socket does not take now is lost
+  // (plain) or left for the worker's next write (TLS).
+  void send_now(Connection& c, std::string_view bytes);
   void process(Connection& c);
   void dispatch(Connection& c, std::size_t framed);
   void serve(Connection& c);  // on a worker
@@ -72,8 +80,11 @@ class Server::Impl {
   void sweep();
   void close_connection(Connection& c);
   void watch(Connection& c, bool on);
+  void want_write(Connection& c, bool on);
 
   const ServerOptions options_;
+  std::shared_ptr<TlsContext> tls_;  // HTTPS: loaded by bind()
+  std::string extra_headers_;        // on the front end's own answers (HSTS with TLS)
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;

@@ -29,14 +29,15 @@ const char* reason(int status) {
 
 }  // namespace
 
-std::string error_response(int status, const std::string& message) {
+std::string error_response(int status, const std::string& message, const std::string& extra_headers) {
   const std::string body = msg_json(message);
   return "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\nConnection: close\r\n\r\n" + body;
+         "\r\nConnection: close\r\n" + extra_headers + "\r\n" + body;
 }
 
-void Server::Impl::on_readable(Connection& c) {
+void Server::Impl::on_ready(Connection& c) {
+  if (c.tls && c.phase != Connection::Phase::kLingering) return read_tls(c);
   char buf[kReadChunk];
   const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
@@ -49,10 +50,67 @@ void Server::Impl::on_readable(Connection& c) {
   process(c);
 }
 
+void Server::Impl::read_tls(Connection& c) {
+  TlsStream& tls = *c.tls;
+  if (!tls.handshake_done()) {
+    if (!c.tls_checked) {
+      // A TLS connection starts with a handshake record (22); a letter is
+      // plain HTTP sent to the HTTPS port: told so rather than left hanging.
+      char first = 0;
+      const ssize_t n = ::recv(c.fd, &first, 1, MSG_PEEK);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+      if (n <= 0) return close_connection(c);
+      c.tls_checked = true;
+      if (first >= 'A' && first <= 'Z') {
+        return answer_error(c, 400, "this port speaks HTTPS (TLS): send the request to https://, not http://");
+      }
+    }
+    switch (tls.handshake()) {
+      case TlsStream::Io::kDone: break;
+      case TlsStream::Io::kWantRead: return want_write(c, false);
+      case TlsStream::Io::kWantWrite: return want_write(c, true);
+      case TlsStream::Io::kClosed:
+      case TlsStream::Io::kFailed: return close_connection(c);
+    }
+  }
+  // Each read takes a whole record (at most 16 KiB), so OpenSSL keeps none
+  // back that the socket would not report readable again.
+  char buf[kReadChunk];
+  std::size_t total = 0;
+  while (total < kReadChunk) {
+    TlsStream::Io io = TlsStream::Io::kDone;
+    const std::size_t n = tls.read(buf, sizeof buf, io);
+    if (n > 0) {
+      c.in.append(buf, n);
+      total += n;
+      continue;
+    }
+    if (io == TlsStream::Io::kWantRead || io == TlsStream::Io::kWantWrite) {
+      want_write(c, io == TlsStream::Io::kWantWrite);
+      break;
+    }
+    // Closed by the client (what it sent before close_notify is still
+    // answered, as a plain client's half-close is), or a bad record.
+    if (io == TlsStream::Io::kClosed && total > 0) process(c);
+    if (c.phase != Connection::Phase::kServing) close_connection(c);
+    return;
+  }
+  if (total > 0) process(c);
+}
+
+void Server::Impl::send_now(Connection& c, std::string_view bytes) {
+  if (c.tls && c.tls->handshake_done()) {
+    (void)c.tls->write(bytes.data(), bytes.size());
+    return;
+  }
+  (void)!::send(c.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 void Server::Impl::answer_error(Connection& c, int status, const std::string& message) {
-  const std::string answer = error_response(status, message);
-  (void)!::send(c.fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  send_now(c, error_response(status, message, c.tls && c.tls->handshake_done() ? extra_headers_ : std::string()));
+  if (c.tls) c.tls->close_notify();
   ::shutdown(c.fd, SHUT_WR);
+  want_write(c, false);  // from here on only reads, of bytes dropped unread
   c.phase = Connection::Phase::kLingering;
   c.deadline = Clock::now() + kLingerTime;
   c.in.clear();
@@ -83,7 +141,7 @@ void Server::Impl::process(Connection& c) {
     const RequestHead& head = *c.request;
     if (head.expect_continue && head.body != RequestHead::Body::kNone) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      (void)!::send(c.fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      send_now(c, kContinue);
     }
     if (head.body == RequestHead::Body::kChunked) c.chunks.emplace(options_.max_head_bytes);
   }
@@ -174,6 +232,10 @@ void Server::Impl::on_returned() {
     list.splice(list.end(), list, c->client_pos);  // now the address's most recent
     watch(*c, true);
     process(*c);  // a pipelined request may be here already
+    // Or decrypted already: a worker's last read may have left OpenSSL
+    // holding bytes past its request, which the socket will not report.
+    const bool reading = c->phase == Connection::Phase::kWaiting || c->phase == Connection::Phase::kReading;
+    if (reading && c->tls && c->tls->has_pending()) on_ready(*c);
   }
 }
 

@@ -160,6 +160,40 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(duration_key({"server.write-timeout", "", "10s",
                               "Writing one response; a client that does not read it in time is disconnected."},
                              &Config::write_timeout, std::chrono::milliseconds(1)));
+    k.push_back(string_key({"server.tls.keystore", "livy.keystore", "",
+                            "PKCS12 keystore (Java's default type) of the server's key and certificate: turns "
+                            "HTTPS on. A JKS keystore stops start-up with the keytool command that converts it."},
+                           &Config::tls_keystore));
+    k.push_back(string_key({"server.tls.keystore-password", "livy.keystore.password", "",
+                            "Password of server.tls.keystore."},
+                           &Config::tls_keystore_password));
+    k.push_back(string_key({"server.tls.key-password", "livy.key-password", "",
+                            "Password of the private key: in the keystore, when it differs from the keystore's "
+                            "(keytool makes them equal), or of an encrypted server.tls.key-file."},
+                           &Config::tls_key_password));
+    k.push_back(string_key({"server.tls.certificate-file", "", "",
+                            "PEM file of the server's certificate followed by its intermediate CAs: turns HTTPS on "
+                            "(with server.tls.key-file; instead of server.tls.keystore)."},
+                           &Config::tls_certificate_file));
+    k.push_back(string_key({"server.tls.key-file", "", "",
+                            "PEM file of the private key of server.tls.certificate-file."},
+                           &Config::tls_key_file));
+    k.push_back({{"server.tls.min-version", "", d.tls_min_version,
+                  "Oldest TLS version accepted: 1.2 or 1.3. Older clients fail the handshake."},
+                 [](Config& c, const std::string& v) {
+                   std::string t = trim(v);
+                   if (t == "TLSv1.2") t = "1.2";
+                   if (t == "TLSv1.3") t = "1.3";
+                   if (t != "1.2" && t != "1.3") return bad_value("server.tls.min-version", v, "1.2 or 1.3");
+                   c.tls_min_version = t;
+                   return Status::ok();
+                 },
+                 [](const Config& c) { return c.tls_min_version; }});
+    k.push_back(duration_key({"server.tls.hsts-max-age", "", "8760h",
+                              "max-age of the Strict-Transport-Security header sent on every HTTPS response; "
+                              "browsers then use only https for the host, on every port. Whole seconds; 0: "
+                              "not sent."},
+                             &Config::tls_hsts_max_age));
     k.push_back(bool_key({"server.csrf-protection", "livy.server.csrf-protection.enabled", "false",
                           "Requests other than GET, HEAD, OPTIONS and TRACE must carry an X-Requested-By "
                           "header (any value), else 400, as in Livy."},
@@ -315,14 +349,13 @@ bool is_ignored_livy_key(const std::string& key) {
 }
 
 // livy.conf security settings livyd does not implement yet. Running without what such a
-// key asks for (authentication, access control, TLS) would open what the operator meant
+// key asks for (authentication, access control) would open what the operator meant
 // to close, so a value that turns one on is refused; "" or false is accepted silently.
 std::optional<std::string> unsupported_security(const std::string& key, const std::string& value) {
   const std::string v = trim(value);
   const bool on = !v.empty() && v != "false";
   if (key == "livy.server.auth.type" && on) return "authentication";
   if (key == "livy.server.access-control.enabled" && on) return "access control";
-  if (key == "livy.keystore" && on) return "TLS (HTTPS)";
   return std::nullopt;
 }
 

@@ -133,7 +133,7 @@ TEST_CASE("livy.conf's CSRF switch is honoured; security livyd lacks is refused,
   // Running open where the operator asked for authentication, access control or TLS
   // would be worse than not running.
   for (const char* line : {"livy.server.auth.type = kerberos", "livy.server.auth.type = ldap",
-                           "livy.server.access-control.enabled = true", "livy.keystore = /etc/livy/keystore.jks"}) {
+                           "livy.server.access-control.enabled = true"}) {
     INFO(line);
     const auto l = load(dir, "livy.conf", std::string("livy.server.port = 9001\n") + line + "\n");
     CHECK(l.status.code() == livy::ErrorCode::kInvalidArgument);
@@ -148,6 +148,22 @@ TEST_CASE("livy.conf's CSRF switch is honoured; security livyd lacks is refused,
     CHECK(l.status.is_ok());
     CHECK(l.warnings.size() == 1);  // an unknown key, as before
   }
+}
+
+TEST_CASE("livy.conf's TLS keys are read under Livy's names", "[config]") {
+  TempDir dir;
+  const auto l = load(dir, "livy.conf",
+                      "livy.keystore = /etc/livy/keystore.p12\nlivy.keystore.password = s3cret\n"
+                      "livy.key-password = k3y\nserver.tls.min-version = TLSv1.3\nserver.tls.hsts-max-age = 1d\n");
+  REQUIRE(l.status.is_ok());
+  CHECK(l.warnings.empty());
+  CHECK(l.config.tls_keystore == "/etc/livy/keystore.p12");
+  CHECK(l.config.tls_keystore_password == "s3cret");
+  CHECK(l.config.tls_key_password == "k3y");
+  CHECK(l.config.tls_min_version == "1.3");
+  CHECK(l.config.tls_hsts_max_age == std::chrono::hours(24));
+  const auto old = load(dir, "c.yaml", "server:\n  tls:\n    min-version: \"1.1\"\n");
+  CHECK_THAT(old.status.message(), Contains("server.tls.min-version") && Contains("1.2 or 1.3"));
 }
 
 TEST_CASE("an invalid value is an error that names the key", "[config]") {
@@ -284,6 +300,10 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"server.request-max-headers", "50"}, {"server.request-head-timeout", "3s"},
       {"server.request-body-timeout", "1m"}, {"server.read-timeout", "2s"},
       {"server.write-timeout", "20s"},
+      {"server.tls.keystore", "/etc/livy/keystore.p12"}, {"server.tls.keystore-password", "s3cret"},
+      {"server.tls.key-password", "k3y"}, {"server.tls.certificate-file", "/etc/livyd/server.pem"},
+      {"server.tls.key-file", "/etc/livyd/server.key"}, {"server.tls.min-version", "1.3"},
+      {"server.tls.hsts-max-age", "1d"},
       {"sessions.max-sessions", "5"},     {"sessions.start-timeout", "90s"},
       {"sessions.driver-host", "10.0.0.5"}, {"sessions.driver-port", "7077"},
       {"sessions.driver-script", "/opt/livyd/driver.py"}, {"statements.max-code-bytes", "64k"},
