@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   if (flags.version) return fmt::print("livyd {} (Livy API {})\n", livy::kVersion, livy::kLivyApiVersion), 0;
   for (const auto& w : warnings) fmt::print(stderr, "livyd: warning: {}\n", w);
 
+  if (const livy::Status st = livy::http::check_authentication(flags.config); !st) return fail(st.message());
   auto runtime = livy::Runtime::open(flags.config);
   if (!runtime) return fail(runtime.status().message());
 

@@ -123,6 +123,10 @@ inline Result<std::optional<std::int64_t>> int_param(const httplib::Request& req
   return std::optional<std::int64_t>(*v);
 }
 
+// The authenticated user of the request this thread is handling (auth.type); nullopt
+// without authentication. Set by mount_routes' pre-routing hook.
+std::optional<std::string> caller();
+
 void mount_batches(httplib::Server& server, Runtime& runtime);
 void mount_sessions(httplib::Server& server, Runtime& runtime);
 void mount_statements(httplib::Server& server, Runtime& runtime);
