@@ -2,6 +2,7 @@
 
 #include "auth/auth_cookie.h"
 #include "auth/auth_header.h"
+#include "auth/kerberos_authenticator.h"
 #include "auth/ldap_authenticator.h"
 
 namespace livy::auth {
@@ -68,7 +69,13 @@ Result<std::unique_ptr<Authenticator>> make_authenticator(const Config& config) 
       "auth.type " + config.auth_type + " is not known (none, ldap or kerberos)");
   if (config.auth_type == "ldap") inner = make_ldap(config);
   if (config.auth_type == "kerberos") {
-    inner = Status::invalid_argument("auth.type kerberos is not implemented yet; livyd will not run without it");
+    auto made = KerberosAuthenticator::create({config.auth_kerberos_principal, config.auth_kerberos_keytab,
+                                               config.auth_kerberos_name_rules});
+    if (made) {
+      inner = std::unique_ptr<Authenticator>(std::move(*made));
+    } else {
+      inner = made.status();
+    }
   }
   if (!inner) return inner.status();
   std::unique_ptr<Authenticator> mechanism = std::move(*inner);
