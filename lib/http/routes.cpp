@@ -52,8 +52,8 @@ bool has_body(const httplib::Request& req) {
 // Authenticates `req` (auth.type): true when it may go on to its route, with
 // t_caller set; else `res` holds the 401, 400, 403 or 503.
 bool authenticate(auth::Authenticator& authenticator, const httplib::Request& req, httplib::Response& res) {
-  // Several Authorization or Cookie headers: only the first is read; a client that sends
-  // two Authorization headers is confused or probing, and gets 400.
+  // A client that sends two Authorization headers is confused or probing: 400. Several
+  // Cookie headers are read as one.
   if (req.get_header_value_count("Authorization") > 1) {
     fail(res, Status::invalid_argument("more than one Authorization header"));
     return false;
