@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <functional>
 
 #include "base/base64.h"
 #include "livy/http.h"
 #include "support/http_harness.h"
+#include "support/temp_dir.h"
 #include "support/test_runtime.h"
 
 using livy_test::HttpHarness;
@@ -124,4 +126,26 @@ TEST_CASE("auth: none means no user, and owner stays null", "[auth][http]") {
   CHECK(res->status == 201);
   CHECK(res->body.find("\"owner\":null") != std::string::npos);
   CHECK(res->get_header_value("Set-Cookie").empty());
+}
+
+TEST_CASE("auth: kerberos settings it cannot use are named at start-up", "[auth]") {
+  livy::Config c;
+  c.auth_type = "kerberos";
+  const livy::Status no_principal = livy::http::check_authentication(c);
+  REQUIRE_FALSE(no_principal);
+  CHECK(no_principal.message().find("auth.kerberos.principal") != std::string::npos);
+  c.auth_kerberos_principal = "HTTP/_HOST@EXAMPLE.COM";
+  c.auth_kerberos_keytab = "/nonexistent/spnego.keytab";
+  const livy::Status no_keytab = livy::http::check_authentication(c);
+  REQUIRE_FALSE(no_keytab);
+  CHECK(no_keytab.message().find("auth.kerberos.keytab") != std::string::npos);
+  livy_test::TempDir dir;
+  const auto empty = dir.path() / "empty.keytab";
+  std::ofstream(empty).put('\0');
+  c.auth_kerberos_keytab = empty.string();
+  const livy::Status bad_keytab = livy::http::check_authentication(c);  // no key of the principal
+  REQUIRE_FALSE(bad_keytab);
+  CHECK(bad_keytab.message().find("cannot use the key") != std::string::npos);
+  c.auth_kerberos_name_rules = "RULE:[9:$1]";
+  CHECK_FALSE(livy::http::check_authentication(c));
 }
