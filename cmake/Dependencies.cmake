@@ -7,3 +7,6 @@ find_package(fmt REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL REQUIRED)
+# Authentication (lib/auth): OpenLDAP's libldap for `ldap`, MIT Kerberos GSSAPI for `kerberos`.
+pkg_check_modules(LDAP REQUIRED IMPORTED_TARGET ldap)
+pkg_check_modules(KRB5_GSSAPI REQUIRED IMPORTED_TARGET krb5-gssapi krb5)

@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
   if (flags.version) return fmt::print("livyd {} (Livy API {})\n", livy::kVersion, livy::kLivyApiVersion), 0;
   for (const auto& w : warnings) fmt::print(stderr, "livyd: warning: {}\n", w);
 
+  if (const livy::Status st = livy::http::check_authentication(flags.config); !st) return fail(st.message());
+
   // Bound first: a port in use or an unusable TLS keystore stops livyd
   // before it opens the store and recovers sessions.
   raise_descriptor_limit();

@@ -69,6 +69,34 @@ struct Config {
                                          // X-Requested-By header (any value), else 400. Off, as in Livy:
                                          // most clients never send it.
 
+  // --- security (docs/security.md) ---
+  std::string auth_type;                 // auth.type / livy.server.auth.type: "" or none (no users: owner
+                                         // null), ldap (HTTP Basic, LDAP bind) or kerberos (SPNEGO).
+  std::string auth_ldap_url;             // auth.ldap.url / livy.server.auth.ldap.url: ldap:// or ldaps:// URL.
+  std::string auth_ldap_base_dn;         // auth.ldap.base-dn / livy.server.auth.ldap.base-dn: bind as
+                                         // uid=<user>,<base-dn>; empty: bind as the user name itself.
+  std::string auth_ldap_username_domain; // auth.ldap.username-domain / livy.server.auth.ldap.username-domain:
+                                         // appended as @domain to user names without one.
+  bool auth_ldap_start_tls = false;      // auth.ldap.enable-start-tls / livy.server.auth.ldap.enable-start-tls
+  std::chrono::milliseconds auth_ldap_timeout{std::chrono::seconds(5)};  // auth.ldap.timeout: connecting to
+                                         // the LDAP server, and its answer to a bind; then 503. A request
+                                         // thread waits that long at most (it holds no lock meanwhile).
+  std::chrono::milliseconds auth_ldap_cache_ttl{std::chrono::seconds(60)};  // auth.ldap.cache-ttl: a
+                                         // successful bind is remembered (a salted hash of the password) that
+                                         // long; 0: every request without a valid cookie binds. Longer spares
+                                         // the LDAP server; a changed or revoked password stays valid that long.
+  std::size_t auth_ldap_cache_max_entries = 10'000;  // auth.ldap.cache-max-entries: users remembered at once.
+  std::string auth_kerberos_principal;   // auth.kerberos.principal / livy.server.auth.kerberos.principal:
+                                         // HTTP/_HOST@REALM (_HOST: this host's name); * accepts any key in
+                                         // the keytab.
+  std::string auth_kerberos_keytab;      // auth.kerberos.keytab / livy.server.auth.kerberos.keytab
+  std::string auth_kerberos_name_rules = "DEFAULT";  // auth.kerberos.name-rules /
+                                         // livy.server.auth.kerberos.name-rules: principal -> user (Hadoop's
+                                         // auth_to_local rules).
+  std::chrono::milliseconds auth_cookie_validity{std::chrono::hours(10)};  // auth.cookie-validity: life of
+                                         // the signed hadoop.auth cookie sent after a successful
+                                         // authentication; 0: no cookie. Hadoop's default token.validity.
+
   // --- state ---
   std::string data_dir = "./var";        // store.data-dir: SQLite store, logs of batches and sessions.
   bool sync_statements = true;           // store.sync-statements: fsync each new statement (and job of

@@ -22,6 +22,11 @@ struct RouteOptions {
 // (config.request_max_bytes) to `server`. `runtime` must outlive `server`'s use.
 void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions options = {});
 
+// Checks the authentication settings (auth.*, docs/security.md) that mount_routes
+// uses; an error names the key to fix. livyd refuses to start on one; routes
+// mounted with such settings answer every request 503.
+Status check_authentication(const Config& config);
+
 // The HTTP status for a library error code; the only place that knows both.
 int http_status(ErrorCode code);
 

@@ -12,6 +12,7 @@ namespace livy {
 enum class ErrorCode {
   kOk,
   kInvalidArgument,    // the request is malformed or names something it may not
+  kUnauthenticated,    // the caller did not prove who they are (or the proof was wrong)
   kNotFound,           // no such session, batch or statement
   kForbidden,          // the caller may not do this
   kConflict,           // the target is in a state that does not allow it
@@ -31,6 +32,7 @@ class [[nodiscard]] Status {
   static Status ok() { return Status(); }
   static Status invalid_argument(std::string msg) { return {ErrorCode::kInvalidArgument, std::move(msg)}; }
   static Status not_found(std::string msg) { return {ErrorCode::kNotFound, std::move(msg)}; }
+  static Status unauthenticated(std::string msg) { return {ErrorCode::kUnauthenticated, std::move(msg)}; }
   static Status forbidden(std::string msg) { return {ErrorCode::kForbidden, std::move(msg)}; }
   static Status conflict(std::string msg) { return {ErrorCode::kConflict, std::move(msg)}; }
   static Status too_large(std::string msg) { return {ErrorCode::kTooLarge, std::move(msg)}; }

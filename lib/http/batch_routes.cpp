@@ -24,7 +24,8 @@ void mount_batches(httplib::Server& server, Runtime& runtime) {
     if (!body) return fail(res, body.status());
     const auto request = codec::decode_batch_request(*body);
     if (!request) return fail(res, request.status());
-    const auto batch = batches.submit(*request);
+    if (const Status st = check_proxy_user(req, request->proxy_user); !st) return fail(res, st);
+    const auto batch = batches.submit(*request, caller());
     if (!batch) return fail(res, batch.status());
     res.set_header("Location", "/batches/" + std::to_string(batch->id));
     reply(res, 201, batch_json(*batch));

@@ -123,6 +123,25 @@ inline Result<std::optional<std::int64_t>> int_param(const httplib::Request& req
   return std::optional<std::int64_t>(*v);
 }
 
+// The authenticated user of the request this thread is handling (auth.type); nullopt
+// without authentication. Set by mount_routes' pre-routing hook.
+std::optional<std::string> caller();
+
+// Impersonation (livy.impersonation.enabled) is not implemented: an authenticated caller
+// may name only themselves as `proxyUser` or `doAs`; anyone else is 403, in the words of
+// Livy's impersonation check. Without authentication there is no caller to compare.
+inline Status check_proxy_user(const httplib::Request& req, const std::optional<std::string>& proxy_user) {
+  const auto user = caller();
+  if (!user) return Status::ok();
+  for (const auto& target : {req.has_param("doAs") ? std::optional(req.get_param_value("doAs")) : std::nullopt,
+                             proxy_user}) {
+    if (target && *target != *user) {
+      return Status::forbidden("User '" + *user + "' not allowed to impersonate '" + *target + "'.");
+    }
+  }
+  return Status::ok();
+}
+
 void mount_batches(httplib::Server& server, Runtime& runtime);
 void mount_sessions(httplib::Server& server, Runtime& runtime);
 void mount_statements(httplib::Server& server, Runtime& runtime);

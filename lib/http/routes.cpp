@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/authenticator.h"
 #include "http/openapi_spec.h"
 #include "base/utf8.h"
 #include "http/route_util.h"
@@ -39,12 +40,52 @@ std::optional<std::string> non_utf8_part(const httplib::Request& req) {
   return std::nullopt;
 }
 
+// Who sent the request this thread is routing: cpp-httplib runs the pre-routing hook and then
+// the route's handler on one thread, and the hook passes a const Request on.
+thread_local std::optional<std::string> t_caller;
+
+bool has_body(const httplib::Request& req) {
+  return (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0") ||
+         req.has_header("Transfer-Encoding");
+}
+
+// Authenticates `req` (auth.type): true when it may go on to its route, with
+// t_caller set; else `res` holds the 401, 400, 403 or 503.
+bool authenticate(auth::Authenticator& authenticator, const httplib::Request& req, httplib::Response& res) {
+  // A client that sends two Authorization headers is confused or probing: 400. Several
+  // Cookie headers are read as one.
+  if (req.get_header_value_count("Authorization") > 1) {
+    fail(res, Status::invalid_argument("more than one Authorization header"));
+    return false;
+  }
+  const std::string authorization = req.get_header_value("Authorization");
+  std::string cookies;
+  for (std::size_t i = 0, n = req.get_header_value_count("Cookie"); i < n; ++i) {
+    cookies += (i == 0 ? "" : "; ") + req.get_header_value("Cookie", i);
+  }
+  auth::AuthOutcome outcome = authenticator.authenticate({authorization, cookies});
+  if (!outcome.set_cookie.empty()) res.set_header("Set-Cookie", outcome.set_cookie);
+  if (!outcome.challenge.empty()) res.set_header("WWW-Authenticate", outcome.challenge);
+  if (outcome.status) {
+    t_caller = std::move(outcome.user);
+    return true;
+  }
+  if (has_body(req)) res.set_header("Connection", "close");  // the body stays unread
+  fail(res, outcome.status);
+  return false;
+}
+
 }  // namespace
+
+std::optional<std::string> caller() { return t_caller; }
+
+Status check_authentication(const Config& config) { return auth::make_authenticator(config).status(); }
 
 int http_status(ErrorCode code) {
   switch (code) {
     case ErrorCode::kOk: return 200;
     case ErrorCode::kInvalidArgument: return 400;
+    case ErrorCode::kUnauthenticated: return 401;
     case ErrorCode::kResourceExhausted: return 400;  // Livy answers 400 for max-creation
     case ErrorCode::kNotFound: return 404;
     case ErrorCode::kForbidden: return 403;
@@ -64,13 +105,24 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   const std::size_t body_limit = runtime.config().request_max_bytes;
   const std::size_t upload_limit = runtime.config().upload_max_bytes;
   server.set_payload_max_length(std::max(body_limit, upload_limit + std::min(kMultipartOverhead, SIZE_MAX - upload_limit)));
-  server.set_pre_routing_handler([body_limit, csrf = runtime.config().csrf_protection](
+  // auth.type: one authenticator for every request. A setting it cannot use (check_authentication
+  // tells livyd at start-up) leaves no route open: every request gets 503.
+  auto made = auth::make_authenticator(runtime.config());
+  std::shared_ptr<auth::Authenticator> authenticator(made ? std::move(*made) : nullptr);
+  const Status auth_error = made.status();
+  server.set_pre_routing_handler([body_limit, csrf = runtime.config().csrf_protection, authenticator, auth_error](
                                      const httplib::Request& req, httplib::Response& res) {
+    t_caller.reset();
+    if (!auth_error) {
+      fail(res, Status::unavailable("authentication is misconfigured on this server"));
+      return httplib::Server::HandlerResponse::Handled;
+    }
     // Text livyd stores and echoes is UTF-8; bodies are checked where they are read (read_body).
     if (const auto part = non_utf8_part(req)) {
       fail(res, Status::invalid_argument(*part + " is not valid UTF-8 once percent-decoded"));
       return httplib::Server::HandlerResponse::Handled;
     }
+    if (authenticator && !authenticate(*authenticator, req, res)) return httplib::Server::HandlerResponse::Handled;
     // server.csrf-protection: a browser's cross-site form or fetch cannot set this header
     // without a CORS preflight, which livyd never grants. Livy's check and message.
     if (csrf && !req.has_header("X-Requested-By") && req.method != "GET" && req.method != "HEAD" &&

@@ -34,7 +34,8 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
     // Livy's clients may post an empty body: every field is optional.
     const auto request = codec::decode_session_request(body->empty() ? "{}" : *body);
     if (!request) return fail(res, request.status());
-    const auto session = sessions.create(*request);
+    if (const Status st = check_proxy_user(req, request->proxy_user); !st) return fail(res, st);
+    const auto session = sessions.create(*request, caller());
     if (!session) return fail(res, session.status());
     res.set_header("Location", "/sessions/" + std::to_string(session->id));
     reply(res, 201, session_json(*session));

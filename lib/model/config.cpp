@@ -198,6 +198,58 @@ const std::vector<KeyDef>& key_defs() {
                           "Requests other than GET, HEAD, OPTIONS and TRACE must carry an X-Requested-By "
                           "header (any value), else 400, as in Livy."},
                          &Config::csrf_protection));
+    k.push_back({{"auth.type", "livy.server.auth.type", "none",
+                  "Authentication: none (no users; owner is null), ldap (HTTP Basic checked by an LDAP bind) "
+                  "or kerberos (SPNEGO). See docs/security.md."},
+                 [](Config& c, const std::string& v) {
+                   const std::string t = trim(v);
+                   if (t.empty() || equals_ignoring_case(t, "none")) {
+                     c.auth_type.clear();
+                   } else if (equals_ignoring_case(t, "ldap") || equals_ignoring_case(t, "kerberos")) {
+                     c.auth_type.clear();
+                     for (const char ch : t) c.auth_type += ascii_lower(ch);
+                   } else {
+                     return bad_value("auth.type", v, "none, ldap or kerberos");
+                   }
+                   return Status::ok();
+                 },
+                 [](const Config& c) { return c.auth_type.empty() ? std::string("none") : c.auth_type; }});
+    k.push_back(string_key({"auth.ldap.url", "livy.server.auth.ldap.url", "",
+                            "LDAP server of auth.type ldap: ldap://host:port or ldaps://host:port."},
+                           &Config::auth_ldap_url));
+    k.push_back(string_key({"auth.ldap.base-dn", "livy.server.auth.ldap.base-dn", "",
+                            "Users bind as uid=<user>,<base-dn>. Empty: as the user name itself."},
+                           &Config::auth_ldap_base_dn));
+    k.push_back(string_key({"auth.ldap.username-domain", "livy.server.auth.ldap.username-domain", "",
+                            "Appended as @<domain> to a user name that has no '@' or '/' (Active Directory)."},
+                           &Config::auth_ldap_username_domain));
+    k.push_back(bool_key({"auth.ldap.enable-start-tls", "livy.server.auth.ldap.enable-start-tls", "false",
+                          "Send StartTLS before the bind (not with an ldaps:// URL)."},
+                         &Config::auth_ldap_start_tls));
+    k.push_back(duration_key({"auth.ldap.timeout", "", "5s",
+                              "Connecting to the LDAP server and waiting for a bind's answer; then 503."},
+                             &Config::auth_ldap_timeout, std::chrono::milliseconds(1)));
+    k.push_back(duration_key({"auth.ldap.cache-ttl", "", "60s",
+                              "A successful bind is remembered (a salted hash, never the password) that long. "
+                              "0: no cache."},
+                             &Config::auth_ldap_cache_ttl));
+    k.push_back(int_key({"auth.ldap.cache-max-entries", "", std::to_string(d.auth_ldap_cache_max_entries),
+                         "Users whose bind is remembered at once; beyond it new binds are not cached."},
+                        &Config::auth_ldap_cache_max_entries, 1, 10'000'000));
+    k.push_back(string_key({"auth.kerberos.principal", "livy.server.auth.kerberos.principal", "",
+                            "Server principal of auth.type kerberos, e.g. HTTP/_HOST@REALM (_HOST: this host's "
+                            "name); * accepts any key of the keytab."},
+                           &Config::auth_kerberos_principal));
+    k.push_back(string_key({"auth.kerberos.keytab", "livy.server.auth.kerberos.keytab", "",
+                            "Keytab holding the server principal's key."},
+                           &Config::auth_kerberos_keytab));
+    k.push_back(string_key({"auth.kerberos.name-rules", "livy.server.auth.kerberos.name-rules", "DEFAULT",
+                            "Hadoop auth_to_local rules mapping a client principal to a user name."},
+                           &Config::auth_kerberos_name_rules));
+    k.push_back(duration_key({"auth.cookie-validity", "", "10h",
+                              "Life of the signed hadoop.auth cookie sent after a successful authentication. "
+                              "0: no cookie."},
+                             &Config::auth_cookie_validity));
     k.push_back(string_key({"store.data-dir", "", d.data_dir,
                             "Directory of the SQLite store and of batch and session logs."},
                            &Config::data_dir));
@@ -341,7 +393,9 @@ const KeyDef* find_key(const std::string& key) {
 bool is_ignored_livy_key(const std::string& key) {
   static const char* const kIgnored[] = {"livy.environment", "livy.server.recovery.mode",
                                          "livy.server.recovery.state-store",
-                                         "livy.server.recovery.state-store.url"};
+                                         "livy.server.recovery.state-store.url",
+                                         // livyd binds with the only mechanism Livy's handler has: simple.
+                                         "livy.server.auth.ldap.security-authentication"};
   for (const char* k : kIgnored) {
     if (key == k) return true;
   }
@@ -349,12 +403,11 @@ bool is_ignored_livy_key(const std::string& key) {
 }
 
 // livy.conf security settings livyd does not implement yet. Running without what such a
-// key asks for (authentication, access control) would open what the operator meant
+// key asks for (access control) would open what the operator meant
 // to close, so a value that turns one on is refused; "" or false is accepted silently.
 std::optional<std::string> unsupported_security(const std::string& key, const std::string& value) {
   const std::string v = trim(value);
   const bool on = !v.empty() && v != "false";
-  if (key == "livy.server.auth.type" && on) return "authentication";
   if (key == "livy.server.access-control.enabled" && on) return "access control";
   return std::nullopt;
 }

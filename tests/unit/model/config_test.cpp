@@ -130,19 +130,18 @@ TEST_CASE("livy.conf's CSRF switch is honoured; security livyd lacks is refused,
   CHECK(csrf.warnings.empty());
   CHECK_FALSE(livy::Config{}.csrf_protection);
 
-  // Running open where the operator asked for authentication, access control or TLS
-  // would be worse than not running.
-  for (const char* line : {"livy.server.auth.type = kerberos", "livy.server.auth.type = ldap",
-                           "livy.server.access-control.enabled = true"}) {
+  // Running open where the operator asked for access control would be worse than not
+  // running. (Authentication: tests/unit/auth/auth_config_test.cpp; TLS: tests/unit/http/tls_test.cpp.)
+  for (const char* line : {"livy.server.access-control.enabled = true"}) {
     INFO(line);
     const auto l = load(dir, "livy.conf", std::string("livy.server.port = 9001\n") + line + "\n");
     CHECK(l.status.code() == livy::ErrorCode::kInvalidArgument);
     CHECK_THAT(l.status.message(), Contains("livy.conf:2: ") && Contains("does not implement"));
   }
-  const auto yaml = load(dir, "c.yaml", "livy:\n  server:\n    auth:\n      type: kerberos\n");
-  CHECK_THAT(yaml.status.message(), Contains("authentication"));
+  const auto yaml = load(dir, "c.yaml", "livy:\n  server:\n    access-control:\n      enabled: true\n");
+  CHECK_THAT(yaml.status.message(), Contains("access control"));
   // Off, or empty, asks for nothing.
-  for (const char* line : {"livy.server.auth.type =", "livy.server.access-control.enabled = false"}) {
+  for (const char* line : {"livy.server.access-control.enabled = false"}) {
     INFO(line);
     const auto l = load(dir, "livy.conf", std::string(line) + "\n");
     CHECK(l.status.is_ok());
@@ -319,6 +318,12 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"sessions.driver-hello-timeout", "2s"}, {"sessions.driver-hello-max-bytes", "8k"},
       {"sessions.driver-max-pending", "16"},   {"sessions.driver-send-timeout", "30s"},
       {"sessions.driver-dispatch-threads", "8"},
+      {"auth.type", "ldap"}, {"auth.ldap.url", "ldap://ldap.example.com"},
+      {"auth.ldap.base-dn", "ou=people,dc=example,dc=com"}, {"auth.ldap.username-domain", "example.com"},
+      {"auth.ldap.enable-start-tls", "true"}, {"auth.ldap.timeout", "2s"}, {"auth.ldap.cache-ttl", "0s"},
+      {"auth.ldap.cache-max-entries", "50"}, {"auth.kerberos.principal", "HTTP/_HOST@EXAMPLE.COM"},
+      {"auth.kerberos.keytab", "/etc/livy/spnego.keytab"}, {"auth.kerberos.name-rules", "RULE:[1:$1] DEFAULT"},
+      {"auth.cookie-validity", "1h"},
   };
 
   const livy::Config defaults;
