@@ -24,6 +24,10 @@ using Clock = std::chrono::steady_clock;
 // hold up the others (what is left is read in the next round: the interest is level-triggered).
 constexpr std::size_t kReadPerRound = 256 * 1024;
 
+// The one refusal for every failed check, so that it does not say which failed.
+constexpr const char* kRefusal =
+    "the hello was refused: unknown session or version, wrong secret, or the session is not waiting for a driver";
+
 int min_timeout(int a, int b) { return a < 0 ? b : (b < 0 ? a : std::min(a, b)); }
 
 int millis_until(Clock::time_point deadline, Clock::time_point now) {
@@ -188,8 +192,7 @@ void DriverListener::admit(PendingHellos::Hello hello) {
     // Said before closing, so a driver can tell a refusal from livyd going away. Never
     // blocks the loop: a peer that does not read loses the line.
     ++refused_;
-    const std::string refused = refused_message("the hello was refused: unknown session or version, wrong "
-                                                "secret, or the session is not waiting for a driver");
+    const std::string refused = refused_message(kRefusal);
     (void)!::send(hello.fd, refused.data(), refused.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     ::close(hello.fd);  // which also takes it out of the epoll set
     return;
@@ -212,8 +215,7 @@ void DriverListener::admit(PendingHellos::Hello hello) {
   pool_.post(connection->key_, [this, connection, message = std::move(*message)] {
     if (!events_.on_hello(message, connection)) {
       ++refused_;
-      connection->send(refused_message("the hello was refused: unknown session or version, wrong secret, or the "
-                                       "session is not waiting for a driver"));
+      connection->send(refused_message(kRefusal));
       connection->close();  // the loop sees it end; its lines are dropped, and no on_closed
       return;
     }
