@@ -28,7 +28,7 @@ std::optional<JobType> job_type_from(const std::string& s) {
 Status Store::insert_job(const JobRecord& r, Durability durability) {
   std::lock_guard lock(mu_);
   set_durability(durability);
-  Stmt s(db_, "INSERT INTO jobs(session_id, id, type, state, payload, result, error) VALUES (?,?,?,?,?,?,?)");
+  Stmt s(*stmts_, "INSERT INTO jobs(session_id, id, type, state, payload, result, error) VALUES (?,?,?,?,?,?,?)");
   if (!s.ok()) return db_error(db_, "insert job");
   s.bind(1, r.session_id);
   s.bind(2, r.job.id);
@@ -45,7 +45,7 @@ Status Store::update_job(std::int64_t session_id, const Job& job) {
   std::lock_guard lock(mu_);
   set_durability(Durability::kWritten);
   // Once final the payload is of no use: it goes, so finished jobs take little room.
-  Stmt s(db_,
+  Stmt s(*stmts_,
          "UPDATE jobs SET state = ?1, result = ?2, error = ?3, payload = CASE WHEN ?4 THEN NULL ELSE payload END"
          " WHERE session_id = ?5 AND id = ?6");
   if (!s.ok()) return db_error(db_, "update job");
@@ -61,7 +61,7 @@ Status Store::update_job(std::int64_t session_id, const Job& job) {
 
 Result<std::vector<JobRecord>> Store::load_jobs(std::int64_t session_id) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "SELECT id, type, state, payload, result, error FROM jobs WHERE session_id = ? ORDER BY id");
+  Stmt s(*stmts_, "SELECT id, type, state, payload, result, error FROM jobs WHERE session_id = ? ORDER BY id");
   if (!s.ok()) return db_error(db_, "load jobs");
   s.bind(1, session_id);
   std::vector<JobRecord> out;

@@ -41,7 +41,7 @@ std::optional<SessionKind> kind_from(const std::optional<std::string>& text) {
 Status Store::insert_session(const SessionRecord& r) {
   std::lock_guard lock(mu_);
   set_durability(Durability::kSynced);
-  Stmt s(db_,
+  Stmt s(*stmts_,
          "INSERT INTO sessions(id, name, owner, proxy_user, kind, request, state, pid, app_id, spark_ui_url,"
          " log_path, status_path, secret, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!s.ok()) return db_error(db_, "insert session");
@@ -68,7 +68,7 @@ Status Store::insert_session(const SessionRecord& r) {
 Status Store::update_session(const SessionRecord& r) {
   std::lock_guard lock(mu_);
   set_durability(Durability::kWritten);
-  Stmt s(db_,
+  Stmt s(*stmts_,
          "UPDATE sessions SET state = ?, pid = ?, app_id = ?, spark_ui_url = ?, ended_ms = ?, forgotten = ?,"
          " pid_identity = ? WHERE id = ?");
   if (!s.ok()) return db_error(db_, "update session");
@@ -86,7 +86,7 @@ Status Store::update_session(const SessionRecord& r) {
 
 Result<std::vector<SessionRecord>> Store::load_sessions(std::optional<std::int64_t> only) {
   std::lock_guard lock(mu_);
-  Stmt s(db_,
+  Stmt s(*stmts_,
          "SELECT id, name, owner, proxy_user, kind, request, state, pid, app_id, spark_ui_url, log_path,"
          " status_path, secret, created_ms, ended_ms, forgotten, pid_identity FROM sessions"
          " WHERE ?1 IS NULL OR id = ?1 ORDER BY id");
@@ -124,7 +124,7 @@ Result<std::vector<SessionRecord>> Store::load_sessions(std::optional<std::int64
 Status Store::put_statement(std::int64_t session_id, const Statement& st, Durability durability) {
   std::lock_guard lock(mu_);
   set_durability(durability);
-  Stmt s(db_,
+  Stmt s(*stmts_,
          "INSERT OR REPLACE INTO statements(session_id, id, code, kind, state, output, progress, started_ms,"
          " completed_ms) VALUES (?,?,?,?,?,?,?,?,?)");
   if (!s.ok()) return db_error(db_, "store statement");
@@ -143,7 +143,7 @@ Status Store::put_statement(std::int64_t session_id, const Statement& st, Durabi
 
 Result<std::vector<Statement>> Store::load_statements(std::int64_t session_id) {
   std::lock_guard lock(mu_);
-  Stmt s(db_,
+  Stmt s(*stmts_,
          "SELECT id, code, kind, state, output, progress, started_ms, completed_ms FROM statements"
          " WHERE session_id = ? ORDER BY id");
   if (!s.ok()) return db_error(db_, "load statements");

@@ -7,17 +7,60 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "livy/status.h"
 
 namespace livy::sqlite {
 
-// A prepared statement that finalizes itself.
+// A connection's prepared statements: each SQL text is prepared on its first use and
+// kept until the connection closes, so a call only binds and steps. Not thread-safe: it
+// belongs to one connection, used by one thread at a time.
+class StmtCache {
+ public:
+  explicit StmtCache(sqlite3* db) : db_(db) {}
+  ~StmtCache() {
+    for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
+  }
+  StmtCache(const StmtCache&) = delete;
+  StmtCache& operator=(const StmtCache&) = delete;
+
+  sqlite3* db() const { return db_; }
+
+  // The statement for `sql`, reset and unbound; nullptr when it does not compile
+  // (sqlite3_errmsg(db()) says why).
+  sqlite3_stmt* get(const char* sql) {
+    if (auto it = stmts_.find(sql); it != stmts_.end()) return it->second;
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return nullptr;
+    }
+    // The key views the text SQLite keeps with the statement, so it lives exactly as long.
+    stmts_.emplace(std::string_view(sqlite3_sql(stmt)), stmt);
+    return stmt;
+  }
+
+ private:
+  sqlite3* db_;
+  std::unordered_map<std::string_view, sqlite3_stmt*> stmts_;
+};
+
+// One use of a cached statement: binds, steps, reads columns, and on leaving scope
+// resets the statement and clears its bindings for the next use (which also ends a
+// read it left open).
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  bool ok() const { return rc_ == SQLITE_OK; }
+  Stmt(StmtCache& cache, const char* sql) : stmt_(cache.get(sql)) {}
+  ~Stmt() {
+    if (stmt_ == nullptr) return;
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  bool ok() const { return stmt_ != nullptr; }
   sqlite3_stmt* get() { return stmt_; }
 
   void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
@@ -49,8 +92,7 @@ class Stmt {
   }
 
  private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
+  sqlite3_stmt* stmt_;
 };
 
 inline Status db_error(sqlite3* db, std::string_view what) {

@@ -77,8 +77,12 @@ std::optional<BatchState> batch_state_from(const std::string& s) {
 
 }  // namespace
 
-Store::Store(sqlite3* db) : db_(db) {}
-Store::~Store() { sqlite3_close(db_); }
+Store::Store(sqlite3* db) : db_(db), stmts_(std::make_unique<sqlite::StmtCache>(db)) {}
+
+Store::~Store() {
+  stmts_.reset();  // a connection with statements left unfinalized does not close
+  sqlite3_close(db_);
+}
 
 Status Store::exec(const char* sql) {
   char* err = nullptr;
@@ -93,7 +97,8 @@ Status Store::exec(const char* sql) {
 void Store::set_durability(Durability d) {
   if (d == durability_) return;
   // In WAL mode, FULL syncs the WAL at each commit; NORMAL only at checkpoints.
-  (void)exec(d == Durability::kSynced ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  Stmt s(*stmts_, d == Durability::kSynced ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  if (s.ok()) (void)sqlite3_step(s.get());
   durability_ = d;
 }
 
@@ -111,7 +116,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   sqlite3_busy_timeout(db, 5000);
   int version = 0;
   {
-    Stmt q(db, "PRAGMA user_version");
+    Stmt q(*store->stmts_, "PRAGMA user_version");
     if (!q.ok() || sqlite3_step(q.get()) != SQLITE_ROW) {
       return Status::unavailable("store: " + path + " is not a livyd database or is damaged: " + sqlite3_errmsg(db));
     }
@@ -141,10 +146,10 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
 Result<std::int64_t> Store::allocate_id(const std::string& kind) {
   std::lock_guard lock(mu_);
   set_durability(Durability::kSynced);
-  Stmt insert(db_, "INSERT OR IGNORE INTO counters(kind, next_id) VALUES (?, 0)");
+  Stmt insert(*stmts_, "INSERT OR IGNORE INTO counters(kind, next_id) VALUES (?, 0)");
   insert.bind(1, kind);
   if (!insert.ok() || sqlite3_step(insert.get()) != SQLITE_DONE) return db_error(db_, "allocate id");
-  Stmt next(db_, "UPDATE counters SET next_id = next_id + 1 WHERE kind = ? RETURNING next_id - 1");
+  Stmt next(*stmts_, "UPDATE counters SET next_id = next_id + 1 WHERE kind = ? RETURNING next_id - 1");
   next.bind(1, kind);
   if (!next.ok() || sqlite3_step(next.get()) != SQLITE_ROW) return db_error(db_, "allocate id");
   const std::int64_t id = next.int_at(0);
@@ -154,7 +159,7 @@ Result<std::int64_t> Store::allocate_id(const std::string& kind) {
 
 std::optional<std::string> Store::setting(const std::string& key) {
   std::lock_guard lock(mu_);
-  Stmt q(db_, "SELECT value FROM settings WHERE key = ?");
+  Stmt q(*stmts_, "SELECT value FROM settings WHERE key = ?");
   q.bind(1, key);
   if (!q.ok() || sqlite3_step(q.get()) != SQLITE_ROW) return std::nullopt;
   return q.text_at(0);
@@ -163,7 +168,7 @@ std::optional<std::string> Store::setting(const std::string& key) {
 Status Store::put_setting(const std::string& key, const std::string& value) {
   std::lock_guard lock(mu_);
   set_durability(Durability::kSynced);
-  Stmt s(db_, "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  Stmt s(*stmts_, "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   s.bind(1, key);
   s.bind(2, value);
   if (!s.ok() || sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "put setting");
@@ -173,7 +178,7 @@ Status Store::put_setting(const std::string& key, const std::string& value) {
 Status Store::insert_batch(const BatchRecord& r) {
   std::lock_guard lock(mu_);
   set_durability(Durability::kSynced);
-  Stmt s(db_,
+  Stmt s(*stmts_,
          "INSERT INTO batches(id, name, owner, proxy_user, request, state, pid, app_id, spark_ui_url, log_path,"
          " status_path, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!s.ok()) return db_error(db_, "insert batch");
@@ -198,7 +203,7 @@ Status Store::insert_batch(const BatchRecord& r) {
 Status Store::update_batch(const BatchRecord& r) {
   std::lock_guard lock(mu_);
   set_durability(Durability::kWritten);
-  Stmt s(db_,
+  Stmt s(*stmts_,
          "UPDATE batches SET state = ?, pid = ?, app_id = ?, spark_ui_url = ?, ended_ms = ?, forgotten = ?,"
          " pid_identity = ? WHERE id = ?");
   if (!s.ok()) return db_error(db_, "update batch");
@@ -216,7 +221,7 @@ Status Store::update_batch(const BatchRecord& r) {
 
 Result<std::vector<BatchRecord>> Store::load_batches(std::optional<std::int64_t> only) {
   std::lock_guard lock(mu_);
-  Stmt s(db_,
+  Stmt s(*stmts_,
          "SELECT id, name, owner, proxy_user, request, state, pid, app_id, spark_ui_url, log_path, status_path,"
          " created_ms, ended_ms, forgotten, pid_identity FROM batches WHERE ?1 IS NULL OR id = ?1 ORDER BY id");
   if (!s.ok()) return db_error(db_, "load batches");

@@ -16,6 +16,9 @@
 #include "livy/status.h"
 
 namespace livy {
+namespace sqlite {
+class StmtCache;
+}
 
 // Everything the store keeps of a batch.
 struct BatchRecord {
@@ -125,6 +128,7 @@ class Store {
   Durability durability_ = Durability::kSynced;  // the connection's synchronous mode; guarded by mu_
   std::mutex mu_;  // guards db_ use
   sqlite3* db_;
+  std::unique_ptr<sqlite::StmtCache> stmts_;  // db_'s prepared statements; guarded by mu_
 };
 
 }  // namespace livy
