@@ -121,19 +121,74 @@ Result<std::vector<SessionRecord>> Store::load_sessions(std::optional<std::int64
   return out;
 }
 
+namespace {
+
+std::optional<std::string> output_text(const Statement& st) {
+  if (!st.output) return std::nullopt;
+  return codec::encode_output(*st.output);
+}
+
+}  // namespace
+
+Status Store::insert_statement(std::int64_t session_id, const Statement& st, Durability durability) {
+  std::lock_guard lock(mu_);
+  set_durability(durability);
+  Stmt s(*stmts_,
+         "INSERT INTO statements(session_id, id, code, kind, state, output, progress, started_ms, completed_ms)"
+         " VALUES (?,?,?,?,?,?,?,?,?)");
+  if (!s.ok()) return db_error(db_, "insert statement");
+  s.bind(1, session_id);
+  s.bind(2, st.id);
+  s.bind(3, st.code);
+  s.bind(4, kind_text(st.kind));
+  s.bind(5, std::string(to_string(st.state)));
+  s.bind(6, output_text(st));
+  sqlite3_bind_double(s.get(), 7, st.progress);
+  s.bind(8, st.started_ms);
+  s.bind(9, st.completed_ms);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "insert statement");
+  return Status::ok();
+}
+
+Status Store::update_statement(std::int64_t session_id, const Statement& st, Durability durability) {
+  std::lock_guard lock(mu_);
+  set_durability(durability);
+  // The output is written once, by the change that brings it; the others leave it alone.
+  Stmt s(*stmts_, st.output ? "UPDATE statements SET state = ?3, progress = ?4, started_ms = ?5, completed_ms = ?6,"
+                              " output = ?7 WHERE session_id = ?1 AND id = ?2"
+                            : "UPDATE statements SET state = ?3, progress = ?4, started_ms = ?5, completed_ms = ?6"
+                              " WHERE session_id = ?1 AND id = ?2");
+  if (!s.ok()) return db_error(db_, "update statement");
+  s.bind(1, session_id);
+  s.bind(2, st.id);
+  s.bind(3, std::string(to_string(st.state)));
+  sqlite3_bind_double(s.get(), 4, st.progress);
+  s.bind(5, st.started_ms);
+  s.bind(6, st.completed_ms);
+  if (st.output) s.bind(7, output_text(st));
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "update statement");
+  if (sqlite3_changes(db_) == 0) {
+    return Status::not_found("store: no statement " + std::to_string(st.id) + " in session " +
+                             std::to_string(session_id));
+  }
+  return Status::ok();
+}
+
 Status Store::put_statement(std::int64_t session_id, const Statement& st, Durability durability) {
   std::lock_guard lock(mu_);
   set_durability(durability);
   Stmt s(*stmts_,
-         "INSERT OR REPLACE INTO statements(session_id, id, code, kind, state, output, progress, started_ms,"
-         " completed_ms) VALUES (?,?,?,?,?,?,?,?,?)");
+         "INSERT INTO statements(session_id, id, code, kind, state, output, progress, started_ms, completed_ms)"
+         " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(session_id, id) DO UPDATE SET state = excluded.state,"
+         " progress = excluded.progress, started_ms = excluded.started_ms, completed_ms = excluded.completed_ms,"
+         " output = coalesce(excluded.output, output)");
   if (!s.ok()) return db_error(db_, "store statement");
   s.bind(1, session_id);
   s.bind(2, st.id);
   s.bind(3, st.code);
   s.bind(4, kind_text(st.kind));
   s.bind(5, std::string(to_string(st.state)));
-  s.bind(6, st.output ? std::optional<std::string>(codec::encode_output(*st.output)) : std::nullopt);
+  s.bind(6, output_text(st));
   sqlite3_bind_double(s.get(), 7, st.progress);
   s.bind(8, st.started_ms);
   s.bind(9, st.completed_ms);

@@ -103,7 +103,14 @@ class Store {
   Status update_session(const SessionRecord& record);
   // Every session, or only the one with id `only` (an empty list when there is none).
   Result<std::vector<SessionRecord>> load_sessions(std::optional<std::int64_t> only = std::nullopt);
-  // Inserts or rewrites a statement.
+  // A new statement: the one write of its code and kind.
+  Status insert_statement(std::int64_t session_id, const Statement& statement, Durability durability);
+  // A statement's later change: its state, progress, started and completed times, and its
+  // output when it has one. Never the code or the kind; not found if it was never inserted.
+  Status update_statement(std::int64_t session_id, const Statement& statement,
+                          Durability durability = Durability::kWritten);
+  // insert_statement for a new statement, update_statement for a known one (the code is
+  // never rewritten); for callers that do not know which it is.
   Status put_statement(std::int64_t session_id, const Statement& statement, Durability durability);
   Result<std::vector<Statement>> load_statements(std::int64_t session_id);
 
