@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,5 +99,47 @@ class Stmt {
 inline Status db_error(sqlite3* db, std::string_view what) {
   return Status::unavailable(std::string("store: ") + std::string(what) + ": " + sqlite3_errmsg(db));
 }
+
+// One open connection to the store's file with its prepared statements; closes both.
+// Not thread-safe: its owner says who uses it when.
+class Connection {
+ public:
+  // `flags`: SQLITE_OPEN_READWRITE, with SQLITE_OPEN_CREATE or not.
+  static Result<std::unique_ptr<Connection>> open(const std::string& path, int flags) {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+      Status st = db_error(db, "cannot open " + path);
+      sqlite3_close(db);
+      return st;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    return std::unique_ptr<Connection>(new Connection(db));
+  }
+  ~Connection() {
+    stmts_.reset();  // a connection with statements left unfinalized does not close
+    sqlite3_close(db_);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  sqlite3* db() const { return db_; }
+  StmtCache& stmts() { return *stmts_; }
+
+  // SQL run once or rarely (migrations, pragmas at open), not worth a cached statement.
+  Status exec(const std::string& sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err != nullptr ? err : sqlite3_errmsg(db_);
+      sqlite3_free(err);
+      return Status::unavailable("store: " + msg);
+    }
+    return Status::ok();
+  }
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db), stmts_(std::make_unique<StmtCache>(db)) {}
+  sqlite3* db_;
+  std::unique_ptr<StmtCache> stmts_;
+};
 
 }  // namespace livy::sqlite

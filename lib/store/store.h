@@ -1,9 +1,10 @@
 // Store: the embedded SQLite database that makes acknowledged work durable.
 #pragma once
 
-#include <sqlite3.h>
-
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -17,8 +18,9 @@
 
 namespace livy {
 namespace sqlite {
+class Connection;
 class StmtCache;
-}
+}  // namespace sqlite
 
 // Everything the store keeps of a batch.
 struct BatchRecord {
@@ -80,8 +82,13 @@ enum class Durability {
   kWritten,   // in the WAL, not yet synced: survives a crash of livyd, not of the machine.
 };
 
-// One SQLite file in WAL mode. Thread-safe (one connection, one mutex).
-// Creates (ids, batches, sessions) are synced; updates of state are written.
+// One SQLite file in WAL mode, with two connections: one that writes, one that reads.
+// Thread-safe. Writes are group-committed, as leveldb batches its log writes: the calls
+// that arrive while a commit is under way queue up, and the first of them then commits
+// all of them in one transaction with at most one sync, while the others wait for it.
+// So concurrent writers (sessions, batches) share a sync instead of taking turns at one
+// each. A kSynced write returns once on disk, a kWritten one once in the WAL.
+// Reads use their own connection and never wait for a commit.
 class Store {
  public:
   // Opens or creates the database; refuses a newer schema or a damaged file.
@@ -90,17 +97,17 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Next id of a kind ("batch", "session"); never repeats.
+  // Next id of a kind ("batch", "session"); never repeats. Synced.
   Result<std::int64_t> allocate_id(const std::string& kind);
 
-  Status insert_batch(const BatchRecord& record);
-  // Rewrites the mutable columns (state, pid, app, times, forgotten).
+  Status insert_batch(const BatchRecord& record);  // synced
+  // Rewrites the mutable columns (state, pid, app, times, forgotten). Written.
   Status update_batch(const BatchRecord& record);
   // Every batch, or only the one with id `only` (an empty list when there is none).
   Result<std::vector<BatchRecord>> load_batches(std::optional<std::int64_t> only = std::nullopt);
 
-  Status insert_session(const SessionRecord& record);
-  Status update_session(const SessionRecord& record);
+  Status insert_session(const SessionRecord& record);  // synced
+  Status update_session(const SessionRecord& record);  // written
   // Every session, or only the one with id `only` (an empty list when there is none).
   Result<std::vector<SessionRecord>> load_sessions(std::optional<std::int64_t> only = std::nullopt);
   // A new statement: the one write of its code and kind.
@@ -125,17 +132,37 @@ class Store {
   std::optional<std::string> setting(const std::string& key);
   Status put_setting(const std::string& key, const std::string& value);
 
+  // How well writes group: `writes` calls took `commits` transactions (and at most as many syncs).
+  struct Stats {
+    std::uint64_t writes = 0;
+    std::uint64_t commits = 0;
+  };
+  Stats stats();
+
   static constexpr int kSchemaVersion = 4;
 
  private:
-  explicit Store(sqlite3* db);
-  Status exec(const char* sql);
-  void set_durability(Durability d);  // requires mu_
+  struct Write;
+  using Apply = std::function<Status(sqlite::StmtCache&)>;
 
-  Durability durability_ = Durability::kSynced;  // the connection's synchronous mode; guarded by mu_
-  std::mutex mu_;  // guards db_ use
-  sqlite3* db_;
-  std::unique_ptr<sqlite::StmtCache> stmts_;  // db_'s prepared statements; guarded by mu_
+  Store(std::unique_ptr<sqlite::Connection> writer, std::unique_ptr<sqlite::Connection> reader);
+  // The one way a change reaches the file (every write method is a call of it): queues
+  // `apply`, which runs one SQL statement on the writing connection inside a group's
+  // transaction, and returns its status once the group is committed as `durability` asks.
+  Status write(Durability durability, const Apply& apply);
+  void commit_group(const std::vector<Write*>& group);  // by the group's leader, without mu_
+
+  // Used only by the leader of the group being committed: one thread at a time, without a lock.
+  std::unique_ptr<sqlite::Connection> writer_;
+  bool writer_synced_ = true;  // writer_'s PRAGMA synchronous is FULL (else NORMAL); leader only
+
+  std::mutex read_mu_;
+  std::unique_ptr<sqlite::Connection> reader_;  // guarded by read_mu_
+
+  std::mutex mu_;                // guards writers_, writes_, commits_ and each queued Write's done
+  std::deque<Write*> writers_;   // waiting and being committed; the front one leads
+  std::uint64_t writes_ = 0;
+  std::uint64_t commits_ = 0;
 };
 
 }  // namespace livy
