@@ -1,4 +1,5 @@
 // The store's batches table.
+#include "store/request_record.h"
 #include "store/sqlite_stmt.h"
 #include "store/store.h"
 
@@ -21,14 +22,14 @@ std::optional<BatchState> batch_state_from(const std::string& s) {
 Status Store::insert_batch(const BatchRecord& r) {
   return write(Durability::kSynced, [&](sqlite::StmtCache& stmts) {
     Stmt s(stmts,
-           "INSERT INTO batches(id, name, owner, proxy_user, request, state, pid, app_id, spark_ui_url, log_path,"
+           "INSERT INTO batches(id, name, owner, proxy_user, request_record, state, pid, app_id, spark_ui_url, log_path,"
            " status_path, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!s.ok()) return db_error(stmts.db(), "insert batch");
     s.bind(1, r.id);
     s.bind(2, r.name);
     s.bind(3, r.owner);
     s.bind(4, r.proxy_user);
-    s.bind(5, r.request_json);
+    s.bind(5, record::encode_batch_request(r.request));
     s.bind(6, std::string(to_string(r.state)));
     s.bind(7, static_cast<std::int64_t>(r.pid));
     s.bind(8, r.app_id);
@@ -65,7 +66,7 @@ Status Store::update_batch(const BatchRecord& r) {
 Result<std::vector<BatchRecord>> Store::load_batches(std::optional<std::int64_t> only) {
   std::lock_guard lock(read_mu_);
   Stmt s(reader_->stmts(),
-         "SELECT id, name, owner, proxy_user, request, state, pid, app_id, spark_ui_url, log_path, status_path,"
+         "SELECT id, name, owner, proxy_user, request_record, state, pid, app_id, spark_ui_url, log_path, status_path,"
          " created_ms, ended_ms, forgotten, pid_identity FROM batches WHERE ?1 IS NULL OR id = ?1 ORDER BY id");
   if (!s.ok()) return db_error(reader_->db(), "load batches");
   if (only) s.bind(1, *only);
@@ -77,7 +78,9 @@ Result<std::vector<BatchRecord>> Store::load_batches(std::optional<std::int64_t>
     r.name = s.opt_text_at(1);
     r.owner = s.opt_text_at(2);
     r.proxy_user = s.opt_text_at(3);
-    r.request_json = s.text_at(4);
+    auto request = record::decode_batch_request(s.text_at(4));
+    if (!request) return Status::unavailable("store: batch " + std::to_string(r.id) + ": " + request.status().message());
+    r.request = std::move(*request);
     const auto state = batch_state_from(s.text_at(5));
     if (!state) return Status::unavailable("store: batch " + std::to_string(r.id) + " has an unknown state");
     r.state = *state;

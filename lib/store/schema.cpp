@@ -1,13 +1,65 @@
 #include "store/schema.h"
 
+#include <cstdint>
+#include <iterator>
+#include <utility>
+#include <vector>
+
+#include "codec/request_json.h"
+#include "store/request_record.h"
 #include "store/store.h"
 
 namespace livy {
 namespace {
 
-// Migration N (index N-1) brings a store from schema version N-1 to N.
-constexpr const char* kMigrations[] = {
-    R"sql(
+using sqlite::db_error;
+using sqlite::Stmt;
+
+// Rewrites each row's request from `decode`'s form (schema 4: Livy's REST body) to the
+// store's record form. Any row that does not read fails the migration, naming the row: the
+// store stays at schema 4 rather than lose it.
+template <typename Decode, typename Encode>
+Status convert_requests(sqlite::Connection& c, const char* table, Decode decode, Encode encode) {
+  std::vector<std::pair<std::int64_t, std::string>> rows;
+  {
+    const std::string select = std::string("SELECT id, request_record FROM ") + table + " ORDER BY id";
+    Stmt s(c.stmts(), select.c_str());
+    if (!s.ok()) return db_error(c.db(), "migrate");
+    int rc;
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) rows.emplace_back(s.int_at(0), s.text_at(1));
+    if (rc != SQLITE_DONE) return db_error(c.db(), "migrate");
+  }
+  const std::string update = std::string("UPDATE ") + table + " SET request_record = ? WHERE id = ?";
+  for (const auto& [id, json] : rows) {
+    auto request = decode(json);
+    if (!request) {
+      return Status::unavailable(std::string("store: the request of ") + table + " row " + std::to_string(id) +
+                                 " cannot be read (" + request.status().message() + "): the store is left at schema 4");
+    }
+    Stmt s(c.stmts(), update.c_str());
+    if (!s.ok()) return db_error(c.db(), "migrate");
+    s.bind(1, encode(*request));
+    s.bind(2, id);
+    if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(c.db(), "migrate");
+  }
+  return Status::ok();
+}
+
+Status requests_to_records(sqlite::Connection& c) {
+  Status st = convert_requests(c, "batches", codec::decode_batch_request, record::encode_batch_request);
+  if (st) st = convert_requests(c, "sessions", codec::decode_session_request, record::encode_session_request);
+  return st;
+}
+
+// Migration N (index N-1) brings a store from schema version N-1 to N: its SQL, then
+// `convert` for what SQL alone cannot rewrite, all in one transaction.
+struct Migration {
+  const char* sql;
+  Status (*convert)(sqlite::Connection&) = nullptr;
+};
+
+const Migration kMigrations[] = {
+    {R"sql(
 CREATE TABLE IF NOT EXISTS counters (kind TEXT PRIMARY KEY, next_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS batches (
   id INTEGER PRIMARY KEY,
@@ -19,8 +71,8 @@ CREATE TABLE IF NOT EXISTS batches (
   log_path TEXT NOT NULL, status_path TEXT NOT NULL,
   created_ms INTEGER NOT NULL, ended_ms INTEGER NOT NULL DEFAULT 0,
   forgotten INTEGER NOT NULL DEFAULT 0);
-)sql",
-    R"sql(
+)sql"},
+    {R"sql(
 CREATE TABLE sessions (
   id INTEGER PRIMARY KEY,
   name TEXT, owner TEXT, proxy_user TEXT, kind TEXT,
@@ -41,13 +93,13 @@ CREATE TABLE statements (
   progress REAL NOT NULL DEFAULT 0,
   started_ms INTEGER NOT NULL DEFAULT 0, completed_ms INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (session_id, id));
-)sql",
-    R"sql(
+)sql"},
+    {R"sql(
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ALTER TABLE batches ADD COLUMN pid_identity TEXT NOT NULL DEFAULT '';
 ALTER TABLE sessions ADD COLUMN pid_identity TEXT NOT NULL DEFAULT '';
-)sql",
-    R"sql(
+)sql"},
+    {R"sql(
 CREATE TABLE jobs (
   session_id INTEGER NOT NULL REFERENCES sessions(id),
   id INTEGER NOT NULL,
@@ -57,8 +109,17 @@ CREATE TABLE jobs (
   result BLOB,
   error TEXT,
   PRIMARY KEY (session_id, id));
+)sql"},
+    // 5: the requests of batches and sessions in the store's own record form
+    // (lib/store/request_record.h), no longer Livy's REST body.
+    {R"sql(
+ALTER TABLE batches RENAME COLUMN request TO request_record;
+ALTER TABLE sessions RENAME COLUMN request TO request_record;
 )sql",
+     requests_to_records},
 };
+
+static_assert(std::size(kMigrations) == Store::kSchemaVersion, "one migration per schema version");
 
 }  // namespace
 
@@ -81,7 +142,9 @@ Status migrate(sqlite::Connection& c, const std::string& path) {
   }
   for (int next = version + 1; next <= Store::kSchemaVersion; ++next) {
     Status st = c.exec("BEGIN IMMEDIATE");
-    if (st) st = c.exec(kMigrations[next - 1]);
+    const Migration& m = kMigrations[next - 1];
+    if (st) st = c.exec(m.sql);
+    if (st && m.convert != nullptr) st = m.convert(c);
     if (st) st = c.exec("PRAGMA user_version = " + std::to_string(next));
     if (st) st = c.exec("COMMIT");
     if (!st) {

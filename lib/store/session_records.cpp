@@ -1,5 +1,6 @@
 // The store's sessions and statements tables.
 #include "codec/output_json.h"
+#include "store/request_record.h"
 #include "store/sqlite_stmt.h"
 #include "store/store.h"
 
@@ -41,7 +42,7 @@ std::optional<SessionKind> kind_from(const std::optional<std::string>& text) {
 Status Store::insert_session(const SessionRecord& r) {
   return write(Durability::kSynced, [&](sqlite::StmtCache& stmts) {
     Stmt s(stmts,
-           "INSERT INTO sessions(id, name, owner, proxy_user, kind, request, state, pid, app_id, spark_ui_url,"
+           "INSERT INTO sessions(id, name, owner, proxy_user, kind, request_record, state, pid, app_id, spark_ui_url,"
            " log_path, status_path, secret, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!s.ok()) return db_error(stmts.db(), "insert session");
     s.bind(1, r.id);
@@ -49,7 +50,7 @@ Status Store::insert_session(const SessionRecord& r) {
     s.bind(3, r.owner);
     s.bind(4, r.proxy_user);
     s.bind(5, kind_text(r.kind));
-    s.bind(6, r.request_json);
+    s.bind(6, record::encode_session_request(r.request));
     s.bind(7, std::string(to_string(r.state)));
     s.bind(8, static_cast<std::int64_t>(r.pid));
     s.bind(9, r.app_id);
@@ -87,7 +88,7 @@ Status Store::update_session(const SessionRecord& r) {
 Result<std::vector<SessionRecord>> Store::load_sessions(std::optional<std::int64_t> only) {
   std::lock_guard lock(read_mu_);
   Stmt s(reader_->stmts(),
-         "SELECT id, name, owner, proxy_user, kind, request, state, pid, app_id, spark_ui_url, log_path,"
+         "SELECT id, name, owner, proxy_user, kind, request_record, state, pid, app_id, spark_ui_url, log_path,"
          " status_path, secret, created_ms, ended_ms, forgotten, pid_identity FROM sessions"
          " WHERE ?1 IS NULL OR id = ?1 ORDER BY id");
   if (!s.ok()) return db_error(reader_->db(), "load sessions");
@@ -101,7 +102,11 @@ Result<std::vector<SessionRecord>> Store::load_sessions(std::optional<std::int64
     r.owner = s.opt_text_at(2);
     r.proxy_user = s.opt_text_at(3);
     r.kind = kind_from(s.opt_text_at(4));
-    r.request_json = s.text_at(5);
+    auto request = record::decode_session_request(s.text_at(5));
+    if (!request) {
+      return Status::unavailable("store: session " + std::to_string(r.id) + ": " + request.status().message());
+    }
+    r.request = std::move(*request);
     const auto state = session_state_from(s.text_at(6));
     if (!state) return Status::unavailable("store: session " + std::to_string(r.id) + " has an unknown state");
     r.state = *state;

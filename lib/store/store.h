@@ -28,7 +28,7 @@ struct BatchRecord {
   std::optional<std::string> name;
   std::optional<std::string> owner;
   std::optional<std::string> proxy_user;
-  std::string request_json;  // the request, as codec::encode_batch_request wrote it
+  BatchRequest request;      // as asked for; kept in the store's record form (request_record.h)
   BatchState state = BatchState::kStarting;
   int pid = 0;               // the wrapper's pid = process group id; 0 before launch
   std::string pid_identity;  // ProcessLauncher::process_identity(pid) at launch; "" if unknown
@@ -48,7 +48,7 @@ struct SessionRecord {
   std::optional<std::string> owner;
   std::optional<std::string> proxy_user;
   std::optional<SessionKind> kind;
-  std::string request_json;  // as codec::encode_session_request wrote it
+  SessionRequest request;    // as asked for; kept in the store's record form (request_record.h)
   SessionState state = SessionState::kStarting;
   int pid = 0;
   std::string pid_identity;  // ProcessLauncher::process_identity(pid) at launch; "" if unknown
@@ -139,7 +139,7 @@ class Store {
   };
   Stats stats();
 
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
  private:
   struct Write;

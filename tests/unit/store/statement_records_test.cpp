@@ -35,7 +35,7 @@ void raw_sql(const std::string& path, const std::string& sql) {
 livy::SessionRecord session(std::int64_t id) {
   livy::SessionRecord r;
   r.id = id;
-  r.request_json = R"({"kind":"pyspark"})";
+  r.request.kind = livy::SessionKind::kPySpark;
   r.log_path = "/data/sessions/" + std::to_string(id) + "/driver.log";
   r.status_path = "/data/sessions/" + std::to_string(id) + "/exit-status";
   r.secret = "s";
