@@ -24,10 +24,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-  int statements = 200;                  // per thread
+  int statements = 200;  // per thread
   std::vector<int> threads = {1, 10, 50};
-  std::string dir = ".";                 // where the scratch stores go: put it on the disk livyd uses
-  bool synced = true;                    // the create synced (store.sync-statements=true)
+  std::string dir = ".";  // where the scratch stores go: put it on the disk livyd uses
+  bool synced = true;     // the create synced (store.sync-statements=true)
 };
 
 [[noreturn]] void usage() {
@@ -48,9 +48,12 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) usage();
       return argv[++i];
     };
-    if (a == "--statements") o.statements = std::atoi(value().c_str());
-    else if (a == "--dir") o.dir = value();
-    else if (a == "--unsynced") o.synced = false;
+    if (a == "--statements")
+      o.statements = std::atoi(value().c_str());
+    else if (a == "--dir")
+      o.dir = value();
+    else if (a == "--unsynced")
+      o.synced = false;
     else if (a == "--threads") {
       o.threads.clear();
       const std::string list = value();
@@ -59,7 +62,8 @@ Options parse(int argc, char** argv) {
         o.threads.push_back(std::atoi(list.substr(at, comma - at).c_str()));
         at = comma + 1;
       }
-    } else usage();
+    } else
+      usage();
   }
   for (int t : o.threads) {
     if (t <= 0) usage();

@@ -21,9 +21,10 @@ std::optional<BatchState> batch_state_from(const std::string& s) {
 
 Status Store::insert_batch(const BatchRecord& r) {
   return write(Durability::kSynced, [&](sqlite::StmtCache& stmts) {
-    Stmt s(stmts,
-           "INSERT INTO batches(id, name, owner, proxy_user, request_record, state, pid, app_id, spark_ui_url, log_path,"
-           " status_path, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    Stmt s(
+        stmts,
+        "INSERT INTO batches(id, name, owner, proxy_user, request_record, state, pid, app_id, spark_ui_url, log_path,"
+        " status_path, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!s.ok()) return db_error(stmts.db(), "insert batch");
     s.bind(1, r.id);
     s.bind(2, r.name);
@@ -79,7 +80,8 @@ Result<std::vector<BatchRecord>> Store::load_batches(std::optional<std::int64_t>
     r.owner = s.opt_text_at(2);
     r.proxy_user = s.opt_text_at(3);
     auto request = record::decode_batch_request(s.text_at(4));
-    if (!request) return Status::unavailable("store: batch " + std::to_string(r.id) + ": " + request.status().message());
+    if (!request)
+      return Status::unavailable("store: batch " + std::to_string(r.id) + ": " + request.status().message());
     r.request = std::move(*request);
     const auto state = batch_state_from(s.text_at(5));
     if (!state) return Status::unavailable("store: batch " + std::to_string(r.id) + " has an unknown state");

@@ -6,7 +6,6 @@
 
 #include <chrono>
 
-
 namespace livy::record {
 namespace {
 
@@ -103,17 +102,27 @@ Status get_resources(const Value& v, SparkResources& r) {
     const std::string name = text_of(m.name);
     const Value& x = m.value;
     Status st;
-    if (name == "jars") st = get_list(x, name, r.jars);
-    else if (name == "py_files") st = get_list(x, name, r.py_files);
-    else if (name == "files") st = get_list(x, name, r.files);
-    else if (name == "archives") st = get_list(x, name, r.archives);
-    else if (name == "driver_memory") st = get_opt(x, name, r.driver_memory);
-    else if (name == "driver_cores") st = get_opt(x, name, r.driver_cores);
-    else if (name == "executor_memory") st = get_opt(x, name, r.executor_memory);
-    else if (name == "executor_cores") st = get_opt(x, name, r.executor_cores);
-    else if (name == "num_executors") st = get_opt(x, name, r.num_executors);
-    else if (name == "queue") st = get_opt(x, name, r.queue);
-    else if (name == "conf") {
+    if (name == "jars") {
+      st = get_list(x, name, r.jars);
+    } else if (name == "py_files") {
+      st = get_list(x, name, r.py_files);
+    } else if (name == "files") {
+      st = get_list(x, name, r.files);
+    } else if (name == "archives") {
+      st = get_list(x, name, r.archives);
+    } else if (name == "driver_memory") {
+      st = get_opt(x, name, r.driver_memory);
+    } else if (name == "driver_cores") {
+      st = get_opt(x, name, r.driver_cores);
+    } else if (name == "executor_memory") {
+      st = get_opt(x, name, r.executor_memory);
+    } else if (name == "executor_cores") {
+      st = get_opt(x, name, r.executor_cores);
+    } else if (name == "num_executors") {
+      st = get_opt(x, name, r.num_executors);
+    } else if (name == "queue") {
+      st = get_opt(x, name, r.queue);
+    } else if (name == "conf") {
       if (!x.IsObject()) return bad("conf is not an object");
       for (const auto& c : x.GetObject()) {
         if (!c.value.IsString()) return bad("conf." + text_of(c.name) + " is not a string");
@@ -172,12 +181,19 @@ Result<BatchRequest> decode_batch_request(const std::string& text) {
     if (name == "file") {
       st = get_string(x, name, req.file);
       has_file = true;
-    } else if (name == "class_name") st = get_opt(x, name, req.class_name);
-    else if (name == "args") st = get_list(x, name, req.args);
-    else if (name == "name") st = get_opt(x, name, req.name);
-    else if (name == "proxy_user") st = get_opt(x, name, req.proxy_user);
-    else if (name == "resources") st = get_resources(x, req.resources);
-    else return bad("unknown field " + name);
+    } else if (name == "class_name") {
+      st = get_opt(x, name, req.class_name);
+    } else if (name == "args") {
+      st = get_list(x, name, req.args);
+    } else if (name == "name") {
+      st = get_opt(x, name, req.name);
+    } else if (name == "proxy_user") {
+      st = get_opt(x, name, req.proxy_user);
+    } else if (name == "resources") {
+      st = get_resources(x, req.resources);
+    } else {
+      return bad("unknown field " + name);
+    }
     if (!st) return st;
   }
   if (!has_file) return bad("no file");
@@ -221,18 +237,26 @@ Result<SessionRequest> decode_session_request(const std::string& text) {
       std::string kind;
       st = get_string(x, name, kind);
       if (st) {
+        // A record holds the canonical name only: an alias ("python") was never written.
         req.kind = parse_session_kind(kind);
         if (!req.kind || to_string(*req.kind) != kind) return bad("kind '" + kind + "' is not a session kind");
       }
-    } else if (name == "name") st = get_opt(x, name, req.name);
-    else if (name == "proxy_user") st = get_opt(x, name, req.proxy_user);
-    else if (name == "resources") st = get_resources(x, req.resources);
-    else if (name == "heartbeat_timeout_s") {
+    } else if (name == "name") {
+      st = get_opt(x, name, req.name);
+    } else if (name == "proxy_user") {
+      st = get_opt(x, name, req.proxy_user);
+    } else if (name == "resources") {
+      st = get_resources(x, req.resources);
+    } else if (name == "heartbeat_timeout_s") {
       if (!x.IsInt() || x.GetInt() < 0) return bad("heartbeat_timeout_s is not a count of seconds");
       req.heartbeat_timeout_s = x.GetInt();
-    } else if (name == "ttl_ms") st = get_ms(x, name, req.ttl);
-    else if (name == "idle_timeout_ms") st = get_ms(x, name, req.idle_timeout);
-    else return bad("unknown field " + name);
+    } else if (name == "ttl_ms") {
+      st = get_ms(x, name, req.ttl);
+    } else if (name == "idle_timeout_ms") {
+      st = get_ms(x, name, req.idle_timeout);
+    } else {
+      return bad("unknown field " + name);
+    }
     if (!st) return st;
   }
   return req;

@@ -128,8 +128,8 @@ Status migrate(sqlite::Connection& c, const std::string& path) {
   {
     sqlite::Stmt q(c.stmts(), "PRAGMA user_version");
     if (!q.ok() || sqlite3_step(q.get()) != SQLITE_ROW) {
-      return Status::unavailable("store: " + path + " is not a livyd database or is damaged: " +
-                                 sqlite3_errmsg(c.db()));
+      return Status::unavailable("store: " + path +
+                                 " is not a livyd database or is damaged: " + sqlite3_errmsg(c.db()));
     }
     version = static_cast<int>(q.int_at(0));
   }

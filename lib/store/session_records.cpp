@@ -159,9 +159,9 @@ Status Store::update_statement(std::int64_t session_id, const Statement& st, Dur
   return write(durability, [&](sqlite::StmtCache& stmts) {
     // The output is written once, by the change that brings it; the others leave it alone.
     Stmt s(stmts, st.output ? "UPDATE statements SET state = ?3, progress = ?4, started_ms = ?5, completed_ms = ?6,"
-                                " output = ?7 WHERE session_id = ?1 AND id = ?2"
-                              : "UPDATE statements SET state = ?3, progress = ?4, started_ms = ?5, completed_ms = ?6"
-                                " WHERE session_id = ?1 AND id = ?2");
+                              " output = ?7 WHERE session_id = ?1 AND id = ?2"
+                            : "UPDATE statements SET state = ?3, progress = ?4, started_ms = ?5, completed_ms = ?6"
+                              " WHERE session_id = ?1 AND id = ?2");
     if (!s.ok()) return db_error(stmts.db(), "update statement");
     s.bind(1, session_id);
     s.bind(2, st.id);

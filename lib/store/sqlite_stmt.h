@@ -65,16 +65,22 @@ class Stmt {
   sqlite3_stmt* get() { return stmt_; }
 
   void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-  void bind(int i, const std::string& v) { sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
+  void bind(int i, const std::string& v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
   void bind(int i, const std::optional<std::string>& v) {
-    if (v) bind(i, *v);
-    else sqlite3_bind_null(stmt_, i);
+    if (v)
+      bind(i, *v);
+    else
+      sqlite3_bind_null(stmt_, i);
   }
 
   // Bytes that need not be UTF-8 (a job's payload or result).
   void bind_blob(int i, const std::optional<std::string>& v) {
-    if (v) sqlite3_bind_blob(stmt_, i, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
-    else sqlite3_bind_null(stmt_, i);
+    if (v)
+      sqlite3_bind_blob(stmt_, i, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
+    else
+      sqlite3_bind_null(stmt_, i);
   }
 
   std::int64_t int_at(int col) { return sqlite3_column_int64(stmt_, col); }

@@ -1,11 +1,12 @@
 // The store's file, its two connections and its group commit.
+#include "store/store.h"
+
 #include <sys/stat.h>
 
 #include <algorithm>
 
 #include "store/schema.h"
 #include "store/sqlite_stmt.h"
-#include "store/store.h"
 
 namespace livy {
 namespace {
@@ -24,9 +25,9 @@ struct Store::Write {
   Write(const Apply& a, Durability d) : apply(a), durability(d) {}
   const Apply& apply;
   const Durability durability;
-  Status status;                // set by the leader before `done`
-  bool done = false;            // guarded by mu_
-  std::condition_variable cv;   // announces `done`, or that this write leads now
+  Status status;               // set by the leader before `done`
+  bool done = false;           // guarded by mu_
+  std::condition_variable cv;  // announces `done`, or that this write leads now
 };
 
 Store::Store(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader)
@@ -79,8 +80,8 @@ Status Store::write(Durability durability, const Apply& apply) {
 
 void Store::commit_group(const std::vector<Write*>& group) {
   Connection& c = *writer_;
-  const bool sync = std::any_of(group.begin(), group.end(),
-                                [](const Write* w) { return w->durability == Durability::kSynced; });
+  const bool sync =
+      std::any_of(group.begin(), group.end(), [](const Write* w) { return w->durability == Durability::kSynced; });
   const auto fail_all = [&](const Status& st) {
     for (Write* w : group) w->status = st;
   };
@@ -148,7 +149,8 @@ std::optional<std::string> Store::setting(const std::string& key) {
 
 Status Store::put_setting(const std::string& key, const std::string& value) {
   return write(Durability::kSynced, [&](sqlite::StmtCache& stmts) {
-    Stmt s(stmts, "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    Stmt s(stmts,
+           "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     if (!s.ok()) return db_error(stmts.db(), "put setting");
     s.bind(1, key);
     s.bind(2, value);

@@ -28,14 +28,14 @@ struct BatchRecord {
   std::optional<std::string> name;
   std::optional<std::string> owner;
   std::optional<std::string> proxy_user;
-  BatchRequest request;      // as asked for; kept in the store's record form (request_record.h)
+  BatchRequest request;  // as asked for; kept in the store's record form (request_record.h)
   BatchState state = BatchState::kStarting;
   int pid = 0;               // the wrapper's pid = process group id; 0 before launch
   std::string pid_identity;  // ProcessLauncher::process_identity(pid) at launch; "" if unknown
   std::optional<std::string> app_id;
   std::optional<std::string> spark_ui_url;
   std::string log_path;
-  std::string status_path;   // where the wrapper writes the exit status
+  std::string status_path;  // where the wrapper writes the exit status
   std::int64_t created_ms = 0;
   std::int64_t ended_ms = 0;  // 0 while not final
   bool forgotten = false;     // deleted by a user: no longer listed or found
@@ -48,7 +48,7 @@ struct SessionRecord {
   std::optional<std::string> owner;
   std::optional<std::string> proxy_user;
   std::optional<SessionKind> kind;
-  SessionRequest request;    // as asked for; kept in the store's record form (request_record.h)
+  SessionRequest request;  // as asked for; kept in the store's record form (request_record.h)
   SessionState state = SessionState::kStarting;
   int pid = 0;
   std::string pid_identity;  // ProcessLauncher::process_identity(pid) at launch; "" if unknown
@@ -56,7 +56,7 @@ struct SessionRecord {
   std::optional<std::string> spark_ui_url;
   std::string log_path;
   std::string status_path;
-  std::string secret;        // the driver's credential for connecting back
+  std::string secret;  // the driver's credential for connecting back
   std::int64_t created_ms = 0;
   std::int64_t ended_ms = 0;
   bool forgotten = false;
@@ -78,8 +78,8 @@ struct JobRecord {
 
 // How far a write has gone when the call returns.
 enum class Durability {
-  kSynced,    // on the disk (fsync): survives a power cut. For acknowledged creates.
-  kWritten,   // in the WAL, not yet synced: survives a crash of livyd, not of the machine.
+  kSynced,   // on the disk (fsync): survives a power cut. For acknowledged creates.
+  kWritten,  // in the WAL, not yet synced: survives a crash of livyd, not of the machine.
 };
 
 // One SQLite file in WAL mode, with two connections: one that writes, one that reads.
@@ -147,8 +147,9 @@ class Store {
 
   Store(std::unique_ptr<sqlite::Connection> writer, std::unique_ptr<sqlite::Connection> reader);
   // The one way a change reaches the file (every write method is a call of it): queues
-  // `apply`, which runs one SQL statement on the writing connection inside a group's
-  // transaction, and returns its status once the group is committed as `durability` asks.
+  // `apply`, which runs its SQL on the writing connection inside a group's transaction (one
+  // statement, so that a failure undoes all of it alone; allocate_id's first one is
+  // harmless alone), and returns its status once the group is committed as `durability` asks.
   Status write(Durability durability, const Apply& apply);
   void commit_group(const std::vector<Write*>& group);  // by the group's leader, without mu_
 
@@ -159,8 +160,8 @@ class Store {
   std::mutex read_mu_;
   std::unique_ptr<sqlite::Connection> reader_;  // guarded by read_mu_
 
-  std::mutex mu_;                // guards writers_, writes_, commits_ and each queued Write's done
-  std::deque<Write*> writers_;   // waiting and being committed; the front one leads
+  std::mutex mu_;               // guards writers_, writes_, commits_ and each queued Write's done
+  std::deque<Write*> writers_;  // waiting and being committed; the front one leads
   std::uint64_t writes_ = 0;
   std::uint64_t commits_ = 0;
 };

@@ -2,10 +2,9 @@
 // its README): every row comes across with its values, in one transaction.
 #include <sqlite3.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
-
-#include <catch2/catch.hpp>
 
 #include "store/store.h"
 #include "support/temp_dir.h"
@@ -139,8 +138,8 @@ TEST_CASE("a schema-4 store migrates to schema 5 with every row and value", "[st
     auto sessions = store->load_sessions();
     REQUIRE(sessions.has_value());
     REQUIRE(sessions->size() == 6);
-    const std::optional<SessionKind> kinds[] = {SessionKind::kPySpark, SessionKind::kSpark, SessionKind::kSparkR,
-                                                SessionKind::kSql, SessionKind::kShared, std::nullopt};
+    const std::optional<SessionKind> kinds[] = {SessionKind::kPySpark, SessionKind::kSpark,  SessionKind::kSparkR,
+                                                SessionKind::kSql,     SessionKind::kShared, std::nullopt};
     for (int i = 0; i < 6; ++i) {
       const auto& s = (*sessions)[static_cast<std::size_t>(i)];
       INFO("session " << i);
@@ -163,8 +162,9 @@ TEST_CASE("a schema-4 store migrates to schema 5 with every row and value", "[st
     }
     const auto& nb = (*sessions)[0];
     CHECK(nb.spark_ui_url == "http://127.0.0.1:4040");
-    CHECK(nb.request.resources.conf == std::map<std::string, std::string>{{"spark.executor.instances", "2"},
-                                                                          {"spark.dynamicAllocation.enabled", "false"}});
+    CHECK(nb.request.resources.conf ==
+          std::map<std::string, std::string>{{"spark.executor.instances", "2"},
+                                             {"spark.dynamicAllocation.enabled", "false"}});
     CHECK(nb.request.resources.driver_memory == "1g");
     CHECK(nb.request.resources.py_files == std::vector<std::string>{"/opt/helpers.py"});
     CHECK(nb.request.heartbeat_timeout_s == 60);
@@ -179,9 +179,8 @@ TEST_CASE("a schema-4 store migrates to schema 5 with every row and value", "[st
     auto statements = store->load_statements(0);
     REQUIRE(statements.has_value());
     REQUIRE(statements->size() == 7);
-    const StatementState states[] = {StatementState::kWaiting,    StatementState::kRunning,
-                                     StatementState::kAvailable,  StatementState::kError,
-                                     StatementState::kCancelling, StatementState::kCancelled,
+    const StatementState states[] = {StatementState::kWaiting,  StatementState::kRunning,    StatementState::kAvailable,
+                                     StatementState::kError,    StatementState::kCancelling, StatementState::kCancelled,
                                      StatementState::kAvailable};
     for (int i = 0; i < 7; ++i) {
       const auto& st = (*statements)[static_cast<std::size_t>(i)];
@@ -227,7 +226,8 @@ TEST_CASE("a schema-4 store migrates to schema 5 with every row and value", "[st
       CHECK(j.job.id == i);
       CHECK(j.job.state == job_states[i]);
       CHECK(j.type == (i == 4 ? livy::JobType::kSpark : livy::JobType::kPySpark));
-      const std::string payload = std::string("\x80\x04\x95payload-", 11) + std::to_string(i) + std::string("\0\xff", 2);
+      const std::string payload =
+          std::string("\x80\x04\x95payload-", 11) + std::to_string(i) + std::string("\0\xff", 2);
       CHECK(j.payload == (is_final(j.job.state) ? "" : payload));
     }
     CHECK((*jobs)[2].job.result == "gASVBgAAAAAAAABLKi4=");
@@ -239,7 +239,8 @@ TEST_CASE("a schema-4 store migrates to schema 5 with every row and value", "[st
     CHECK(*store->allocate_id("session") == 6);
   }
   // On the file: the requests are records now (livyd's names, a version), no longer REST bodies.
-  CHECK(raw_query(path, "SELECT request_record FROM batches WHERE id = 1") == R"({"v":1,"file":"/jobs/pi.py","resources":{}})");
+  CHECK(raw_query(path, "SELECT request_record FROM batches WHERE id = 1") ==
+        R"({"v":1,"file":"/jobs/pi.py","resources":{}})");
   CHECK_THAT(raw_query(path, "SELECT request_record FROM sessions WHERE id = 0"),
              Catch::Matchers::Contains(R"("ttl_ms":7200000)") && Catch::Matchers::Contains(R"("v":1)"));
   CHECK(raw_query(path, "SELECT count(*) FROM pragma_table_info('sessions') WHERE name = 'request'") == "0");
@@ -271,5 +272,6 @@ TEST_CASE("a store with a record of a newer record version is refused, not guess
   auto store = open_store(path);
   const auto batches = store->load_batches();
   REQUIRE_FALSE(batches.has_value());
-  CHECK_THAT(batches.status().message(), Catch::Matchers::Contains("batch 1") && Catch::Matchers::Contains("version 2"));
+  CHECK_THAT(batches.status().message(),
+             Catch::Matchers::Contains("batch 1") && Catch::Matchers::Contains("version 2"));
 }

@@ -1,9 +1,8 @@
 // The store's record form of requests: round trips, and what a reader refuses.
 #include "store/request_record.h"
 
-#include <chrono>
-
 #include <catch2/catch.hpp>
+#include <chrono>
 
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
@@ -70,8 +69,11 @@ TEST_CASE("a batch request survives its record, full and bare", "[store]") {
 }
 
 TEST_CASE("a session request survives its record, every kind and none", "[store]") {
-  for (auto kind : {std::optional<livy::SessionKind>(livy::SessionKind::kSpark), {livy::SessionKind::kPySpark},
-                    {livy::SessionKind::kSparkR}, {livy::SessionKind::kSql}, {livy::SessionKind::kShared},
+  for (auto kind : {std::optional<livy::SessionKind>(livy::SessionKind::kSpark),
+                    {livy::SessionKind::kPySpark},
+                    {livy::SessionKind::kSparkR},
+                    {livy::SessionKind::kSql},
+                    {livy::SessionKind::kShared},
                     std::optional<livy::SessionKind>()}) {
     livy::SessionRequest req;
     req.kind = kind;
