@@ -28,7 +28,7 @@ StatementOutput cancelled_before_start() {
 }
 
 void SessionCore::put(const Entry& e, const Statement& st, Durability durability) {
-  (void)store_.put_statement(e.rec.id, st, durability);
+  (void)store_.update_statement(e.rec.id, st, durability);
 }
 
 Result<Statement> SessionCore::submit(std::string_view session, const StatementRequest& request) {
@@ -57,8 +57,8 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
   st.code = request.code;
   st.kind = kind;
   // Written before the client hears of it; synced too unless store.sync-statements is off.
-  const Status stored = store_.put_statement(e->rec.id, st, config_.sync_statements ? Durability::kSynced
-                                                                                    : Durability::kWritten);
+  const Status stored = store_.insert_statement(e->rec.id, st, config_.sync_statements ? Durability::kSynced
+                                                                                       : Durability::kWritten);
   if (!stored) return stored;
   e->statements.push_back(st);
   e->queue.push_back(st.id);

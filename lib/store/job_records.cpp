@@ -26,43 +26,43 @@ std::optional<JobType> job_type_from(const std::string& s) {
 }  // namespace
 
 Status Store::insert_job(const JobRecord& r, Durability durability) {
-  std::lock_guard lock(mu_);
-  set_durability(durability);
-  Stmt s(db_, "INSERT INTO jobs(session_id, id, type, state, payload, result, error) VALUES (?,?,?,?,?,?,?)");
-  if (!s.ok()) return db_error(db_, "insert job");
-  s.bind(1, r.session_id);
-  s.bind(2, r.job.id);
-  s.bind(3, std::string(to_string(r.type)));
-  s.bind(4, std::string(to_string(r.job.state)));
-  s.bind_blob(5, is_final(r.job.state) ? std::nullopt : std::optional<std::string>(r.payload));
-  s.bind_blob(6, r.job.result);
-  s.bind(7, r.job.error);
-  if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "insert job");
-  return Status::ok();
+  return write(durability, [&](sqlite::StmtCache& stmts) {
+    Stmt s(stmts, "INSERT INTO jobs(session_id, id, type, state, payload, result, error) VALUES (?,?,?,?,?,?,?)");
+    if (!s.ok()) return db_error(stmts.db(), "insert job");
+    s.bind(1, r.session_id);
+    s.bind(2, r.job.id);
+    s.bind(3, std::string(to_string(r.type)));
+    s.bind(4, std::string(to_string(r.job.state)));
+    s.bind_blob(5, is_final(r.job.state) ? std::nullopt : std::optional<std::string>(r.payload));
+    s.bind_blob(6, r.job.result);
+    s.bind(7, r.job.error);
+    if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "insert job");
+    return Status::ok();
+  });
 }
 
 Status Store::update_job(std::int64_t session_id, const Job& job) {
-  std::lock_guard lock(mu_);
-  set_durability(Durability::kWritten);
-  // Once final the payload is of no use: it goes, so finished jobs take little room.
-  Stmt s(db_,
-         "UPDATE jobs SET state = ?1, result = ?2, error = ?3, payload = CASE WHEN ?4 THEN NULL ELSE payload END"
-         " WHERE session_id = ?5 AND id = ?6");
-  if (!s.ok()) return db_error(db_, "update job");
-  s.bind(1, std::string(to_string(job.state)));
-  s.bind_blob(2, job.result);
-  s.bind(3, job.error);
-  s.bind(4, static_cast<std::int64_t>(is_final(job.state)));
-  s.bind(5, session_id);
-  s.bind(6, job.id);
-  if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "update job");
-  return Status::ok();
+  return write(Durability::kWritten, [&](sqlite::StmtCache& stmts) {
+    // Once final the payload is of no use: it goes, so finished jobs take little room.
+    Stmt s(stmts,
+           "UPDATE jobs SET state = ?1, result = ?2, error = ?3, payload = CASE WHEN ?4 THEN NULL ELSE payload END"
+           " WHERE session_id = ?5 AND id = ?6");
+    if (!s.ok()) return db_error(stmts.db(), "update job");
+    s.bind(1, std::string(to_string(job.state)));
+    s.bind_blob(2, job.result);
+    s.bind(3, job.error);
+    s.bind(4, static_cast<std::int64_t>(is_final(job.state)));
+    s.bind(5, session_id);
+    s.bind(6, job.id);
+    if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "update job");
+    return Status::ok();
+  });
 }
 
 Result<std::vector<JobRecord>> Store::load_jobs(std::int64_t session_id) {
-  std::lock_guard lock(mu_);
-  Stmt s(db_, "SELECT id, type, state, payload, result, error FROM jobs WHERE session_id = ? ORDER BY id");
-  if (!s.ok()) return db_error(db_, "load jobs");
+  std::lock_guard lock(read_mu_);
+  Stmt s(reader_->stmts(), "SELECT id, type, state, payload, result, error FROM jobs WHERE session_id = ? ORDER BY id");
+  if (!s.ok()) return db_error(reader_->db(), "load jobs");
   s.bind(1, session_id);
   std::vector<JobRecord> out;
   int rc;
@@ -80,7 +80,7 @@ Result<std::vector<JobRecord>> Store::load_jobs(std::int64_t session_id) {
     r.job.error = s.opt_text_at(5);
     out.push_back(std::move(r));
   }
-  if (rc != SQLITE_DONE) return db_error(db_, "load jobs");
+  if (rc != SQLITE_DONE) return db_error(reader_->db(), "load jobs");
   return out;
 }
 

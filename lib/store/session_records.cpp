@@ -1,5 +1,6 @@
 // The store's sessions and statements tables.
 #include "codec/output_json.h"
+#include "store/request_record.h"
 #include "store/sqlite_stmt.h"
 #include "store/store.h"
 
@@ -39,58 +40,58 @@ std::optional<SessionKind> kind_from(const std::optional<std::string>& text) {
 }  // namespace
 
 Status Store::insert_session(const SessionRecord& r) {
-  std::lock_guard lock(mu_);
-  set_durability(Durability::kSynced);
-  Stmt s(db_,
-         "INSERT INTO sessions(id, name, owner, proxy_user, kind, request, state, pid, app_id, spark_ui_url,"
-         " log_path, status_path, secret, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  if (!s.ok()) return db_error(db_, "insert session");
-  s.bind(1, r.id);
-  s.bind(2, r.name);
-  s.bind(3, r.owner);
-  s.bind(4, r.proxy_user);
-  s.bind(5, kind_text(r.kind));
-  s.bind(6, r.request_json);
-  s.bind(7, std::string(to_string(r.state)));
-  s.bind(8, static_cast<std::int64_t>(r.pid));
-  s.bind(9, r.app_id);
-  s.bind(10, r.spark_ui_url);
-  s.bind(11, r.log_path);
-  s.bind(12, r.status_path);
-  s.bind(13, r.secret);
-  s.bind(14, r.created_ms);
-  s.bind(15, r.ended_ms);
-  s.bind(16, static_cast<std::int64_t>(r.forgotten));
-  if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "insert session");
-  return Status::ok();
+  return write(Durability::kSynced, [&](sqlite::StmtCache& stmts) {
+    Stmt s(stmts,
+           "INSERT INTO sessions(id, name, owner, proxy_user, kind, request_record, state, pid, app_id, spark_ui_url,"
+           " log_path, status_path, secret, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!s.ok()) return db_error(stmts.db(), "insert session");
+    s.bind(1, r.id);
+    s.bind(2, r.name);
+    s.bind(3, r.owner);
+    s.bind(4, r.proxy_user);
+    s.bind(5, kind_text(r.kind));
+    s.bind(6, record::encode_session_request(r.request));
+    s.bind(7, std::string(to_string(r.state)));
+    s.bind(8, static_cast<std::int64_t>(r.pid));
+    s.bind(9, r.app_id);
+    s.bind(10, r.spark_ui_url);
+    s.bind(11, r.log_path);
+    s.bind(12, r.status_path);
+    s.bind(13, r.secret);
+    s.bind(14, r.created_ms);
+    s.bind(15, r.ended_ms);
+    s.bind(16, static_cast<std::int64_t>(r.forgotten));
+    if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "insert session");
+    return Status::ok();
+  });
 }
 
 Status Store::update_session(const SessionRecord& r) {
-  std::lock_guard lock(mu_);
-  set_durability(Durability::kWritten);
-  Stmt s(db_,
-         "UPDATE sessions SET state = ?, pid = ?, app_id = ?, spark_ui_url = ?, ended_ms = ?, forgotten = ?,"
-         " pid_identity = ? WHERE id = ?");
-  if (!s.ok()) return db_error(db_, "update session");
-  s.bind(1, std::string(to_string(r.state)));
-  s.bind(2, static_cast<std::int64_t>(r.pid));
-  s.bind(3, r.app_id);
-  s.bind(4, r.spark_ui_url);
-  s.bind(5, r.ended_ms);
-  s.bind(6, static_cast<std::int64_t>(r.forgotten));
-  s.bind(7, r.pid_identity);
-  s.bind(8, r.id);
-  if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "update session");
-  return Status::ok();
+  return write(Durability::kWritten, [&](sqlite::StmtCache& stmts) {
+    Stmt s(stmts,
+           "UPDATE sessions SET state = ?, pid = ?, app_id = ?, spark_ui_url = ?, ended_ms = ?, forgotten = ?,"
+           " pid_identity = ? WHERE id = ?");
+    if (!s.ok()) return db_error(stmts.db(), "update session");
+    s.bind(1, std::string(to_string(r.state)));
+    s.bind(2, static_cast<std::int64_t>(r.pid));
+    s.bind(3, r.app_id);
+    s.bind(4, r.spark_ui_url);
+    s.bind(5, r.ended_ms);
+    s.bind(6, static_cast<std::int64_t>(r.forgotten));
+    s.bind(7, r.pid_identity);
+    s.bind(8, r.id);
+    if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "update session");
+    return Status::ok();
+  });
 }
 
 Result<std::vector<SessionRecord>> Store::load_sessions(std::optional<std::int64_t> only) {
-  std::lock_guard lock(mu_);
-  Stmt s(db_,
-         "SELECT id, name, owner, proxy_user, kind, request, state, pid, app_id, spark_ui_url, log_path,"
+  std::lock_guard lock(read_mu_);
+  Stmt s(reader_->stmts(),
+         "SELECT id, name, owner, proxy_user, kind, request_record, state, pid, app_id, spark_ui_url, log_path,"
          " status_path, secret, created_ms, ended_ms, forgotten, pid_identity FROM sessions"
          " WHERE ?1 IS NULL OR id = ?1 ORDER BY id");
-  if (!s.ok()) return db_error(db_, "load sessions");
+  if (!s.ok()) return db_error(reader_->db(), "load sessions");
   if (only) s.bind(1, *only);
   std::vector<SessionRecord> out;
   int rc;
@@ -101,7 +102,11 @@ Result<std::vector<SessionRecord>> Store::load_sessions(std::optional<std::int64
     r.owner = s.opt_text_at(2);
     r.proxy_user = s.opt_text_at(3);
     r.kind = kind_from(s.opt_text_at(4));
-    r.request_json = s.text_at(5);
+    auto request = record::decode_session_request(s.text_at(5));
+    if (!request) {
+      return Status::unavailable("store: session " + std::to_string(r.id) + ": " + request.status().message());
+    }
+    r.request = std::move(*request);
     const auto state = session_state_from(s.text_at(6));
     if (!state) return Status::unavailable("store: session " + std::to_string(r.id) + " has an unknown state");
     r.state = *state;
@@ -117,36 +122,91 @@ Result<std::vector<SessionRecord>> Store::load_sessions(std::optional<std::int64
     r.pid_identity = s.text_at(16);
     out.push_back(std::move(r));
   }
-  if (rc != SQLITE_DONE) return db_error(db_, "load sessions");
+  if (rc != SQLITE_DONE) return db_error(reader_->db(), "load sessions");
   return out;
 }
 
+namespace {
+
+std::optional<std::string> output_text(const Statement& st) {
+  if (!st.output) return std::nullopt;
+  return codec::encode_output(*st.output);
+}
+
+}  // namespace
+
+Status Store::insert_statement(std::int64_t session_id, const Statement& st, Durability durability) {
+  return write(durability, [&](sqlite::StmtCache& stmts) {
+    Stmt s(stmts,
+           "INSERT INTO statements(session_id, id, code, kind, state, output, progress, started_ms, completed_ms)"
+           " VALUES (?,?,?,?,?,?,?,?,?)");
+    if (!s.ok()) return db_error(stmts.db(), "insert statement");
+    s.bind(1, session_id);
+    s.bind(2, st.id);
+    s.bind(3, st.code);
+    s.bind(4, kind_text(st.kind));
+    s.bind(5, std::string(to_string(st.state)));
+    s.bind(6, output_text(st));
+    sqlite3_bind_double(s.get(), 7, st.progress);
+    s.bind(8, st.started_ms);
+    s.bind(9, st.completed_ms);
+    if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "insert statement");
+    return Status::ok();
+  });
+}
+
+Status Store::update_statement(std::int64_t session_id, const Statement& st, Durability durability) {
+  return write(durability, [&](sqlite::StmtCache& stmts) {
+    // The output is written once, by the change that brings it; the others leave it alone.
+    Stmt s(stmts, st.output ? "UPDATE statements SET state = ?3, progress = ?4, started_ms = ?5, completed_ms = ?6,"
+                              " output = ?7 WHERE session_id = ?1 AND id = ?2"
+                            : "UPDATE statements SET state = ?3, progress = ?4, started_ms = ?5, completed_ms = ?6"
+                              " WHERE session_id = ?1 AND id = ?2");
+    if (!s.ok()) return db_error(stmts.db(), "update statement");
+    s.bind(1, session_id);
+    s.bind(2, st.id);
+    s.bind(3, std::string(to_string(st.state)));
+    sqlite3_bind_double(s.get(), 4, st.progress);
+    s.bind(5, st.started_ms);
+    s.bind(6, st.completed_ms);
+    if (st.output) s.bind(7, output_text(st));
+    if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "update statement");
+    if (sqlite3_changes(stmts.db()) == 0) {
+      return Status::not_found("store: no statement " + std::to_string(st.id) + " in session " +
+                               std::to_string(session_id));
+    }
+    return Status::ok();
+  });
+}
+
 Status Store::put_statement(std::int64_t session_id, const Statement& st, Durability durability) {
-  std::lock_guard lock(mu_);
-  set_durability(durability);
-  Stmt s(db_,
-         "INSERT OR REPLACE INTO statements(session_id, id, code, kind, state, output, progress, started_ms,"
-         " completed_ms) VALUES (?,?,?,?,?,?,?,?,?)");
-  if (!s.ok()) return db_error(db_, "store statement");
-  s.bind(1, session_id);
-  s.bind(2, st.id);
-  s.bind(3, st.code);
-  s.bind(4, kind_text(st.kind));
-  s.bind(5, std::string(to_string(st.state)));
-  s.bind(6, st.output ? std::optional<std::string>(codec::encode_output(*st.output)) : std::nullopt);
-  sqlite3_bind_double(s.get(), 7, st.progress);
-  s.bind(8, st.started_ms);
-  s.bind(9, st.completed_ms);
-  if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "store statement");
-  return Status::ok();
+  return write(durability, [&](sqlite::StmtCache& stmts) {
+    Stmt s(stmts,
+           "INSERT INTO statements(session_id, id, code, kind, state, output, progress, started_ms, completed_ms)"
+           " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(session_id, id) DO UPDATE SET state = excluded.state,"
+           " progress = excluded.progress, started_ms = excluded.started_ms, completed_ms = excluded.completed_ms,"
+           " output = coalesce(excluded.output, output)");
+    if (!s.ok()) return db_error(stmts.db(), "store statement");
+    s.bind(1, session_id);
+    s.bind(2, st.id);
+    s.bind(3, st.code);
+    s.bind(4, kind_text(st.kind));
+    s.bind(5, std::string(to_string(st.state)));
+    s.bind(6, output_text(st));
+    sqlite3_bind_double(s.get(), 7, st.progress);
+    s.bind(8, st.started_ms);
+    s.bind(9, st.completed_ms);
+    if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "store statement");
+    return Status::ok();
+  });
 }
 
 Result<std::vector<Statement>> Store::load_statements(std::int64_t session_id) {
-  std::lock_guard lock(mu_);
-  Stmt s(db_,
+  std::lock_guard lock(read_mu_);
+  Stmt s(reader_->stmts(),
          "SELECT id, code, kind, state, output, progress, started_ms, completed_ms FROM statements"
          " WHERE session_id = ? ORDER BY id");
-  if (!s.ok()) return db_error(db_, "load statements");
+  if (!s.ok()) return db_error(reader_->db(), "load statements");
   s.bind(1, session_id);
   std::vector<Statement> out;
   int rc;
@@ -167,7 +227,7 @@ Result<std::vector<Statement>> Store::load_statements(std::int64_t session_id) {
     st.completed_ms = s.int_at(7);
     out.push_back(std::move(st));
   }
-  if (rc != SQLITE_DONE) return db_error(db_, "load statements");
+  if (rc != SQLITE_DONE) return db_error(reader_->db(), "load statements");
   return out;
 }
 

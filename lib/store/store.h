@@ -1,9 +1,10 @@
 // Store: the embedded SQLite database that makes acknowledged work durable.
 #pragma once
 
-#include <sqlite3.h>
-
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -16,6 +17,10 @@
 #include "livy/status.h"
 
 namespace livy {
+namespace sqlite {
+class Connection;
+class StmtCache;
+}  // namespace sqlite
 
 // Everything the store keeps of a batch.
 struct BatchRecord {
@@ -23,14 +28,14 @@ struct BatchRecord {
   std::optional<std::string> name;
   std::optional<std::string> owner;
   std::optional<std::string> proxy_user;
-  std::string request_json;  // the request, as codec::encode_batch_request wrote it
+  BatchRequest request;  // as asked for; kept in the store's record form (request_record.h)
   BatchState state = BatchState::kStarting;
   int pid = 0;               // the wrapper's pid = process group id; 0 before launch
   std::string pid_identity;  // ProcessLauncher::process_identity(pid) at launch; "" if unknown
   std::optional<std::string> app_id;
   std::optional<std::string> spark_ui_url;
   std::string log_path;
-  std::string status_path;   // where the wrapper writes the exit status
+  std::string status_path;  // where the wrapper writes the exit status
   std::int64_t created_ms = 0;
   std::int64_t ended_ms = 0;  // 0 while not final
   bool forgotten = false;     // deleted by a user: no longer listed or found
@@ -43,7 +48,7 @@ struct SessionRecord {
   std::optional<std::string> owner;
   std::optional<std::string> proxy_user;
   std::optional<SessionKind> kind;
-  std::string request_json;  // as codec::encode_session_request wrote it
+  SessionRequest request;  // as asked for; kept in the store's record form (request_record.h)
   SessionState state = SessionState::kStarting;
   int pid = 0;
   std::string pid_identity;  // ProcessLauncher::process_identity(pid) at launch; "" if unknown
@@ -51,7 +56,7 @@ struct SessionRecord {
   std::optional<std::string> spark_ui_url;
   std::string log_path;
   std::string status_path;
-  std::string secret;        // the driver's credential for connecting back
+  std::string secret;  // the driver's credential for connecting back
   std::int64_t created_ms = 0;
   std::int64_t ended_ms = 0;
   bool forgotten = false;
@@ -73,12 +78,17 @@ struct JobRecord {
 
 // How far a write has gone when the call returns.
 enum class Durability {
-  kSynced,    // on the disk (fsync): survives a power cut. For acknowledged creates.
-  kWritten,   // in the WAL, not yet synced: survives a crash of livyd, not of the machine.
+  kSynced,   // on the disk (fsync): survives a power cut. For acknowledged creates.
+  kWritten,  // in the WAL, not yet synced: survives a crash of livyd, not of the machine.
 };
 
-// One SQLite file in WAL mode. Thread-safe (one connection, one mutex).
-// Creates (ids, batches, sessions) are synced; updates of state are written.
+// One SQLite file in WAL mode, with two connections: one that writes, one that reads.
+// Thread-safe. Writes are group-committed, as leveldb batches its log writes: the calls
+// that arrive while a commit is under way queue up, and the first of them then commits
+// all of them in one transaction with at most one sync, while the others wait for it.
+// So concurrent writers (sessions, batches) share a sync instead of taking turns at one
+// each. A kSynced write returns once on disk, a kWritten one once in the WAL.
+// Reads use their own connection and never wait for a commit.
 class Store {
  public:
   // Opens or creates the database; refuses a newer schema or a damaged file.
@@ -87,20 +97,27 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Next id of a kind ("batch", "session"); never repeats.
+  // Next id of a kind ("batch", "session"); never repeats. Synced.
   Result<std::int64_t> allocate_id(const std::string& kind);
 
-  Status insert_batch(const BatchRecord& record);
-  // Rewrites the mutable columns (state, pid, app, times, forgotten).
+  Status insert_batch(const BatchRecord& record);  // synced
+  // Rewrites the mutable columns (state, pid, app, times, forgotten). Written.
   Status update_batch(const BatchRecord& record);
   // Every batch, or only the one with id `only` (an empty list when there is none).
   Result<std::vector<BatchRecord>> load_batches(std::optional<std::int64_t> only = std::nullopt);
 
-  Status insert_session(const SessionRecord& record);
-  Status update_session(const SessionRecord& record);
+  Status insert_session(const SessionRecord& record);  // synced
+  Status update_session(const SessionRecord& record);  // written
   // Every session, or only the one with id `only` (an empty list when there is none).
   Result<std::vector<SessionRecord>> load_sessions(std::optional<std::int64_t> only = std::nullopt);
-  // Inserts or rewrites a statement.
+  // A new statement: the one write of its code and kind.
+  Status insert_statement(std::int64_t session_id, const Statement& statement, Durability durability);
+  // A statement's later change: its state, progress, started and completed times, and its
+  // output when it has one. Never the code or the kind; not found if it was never inserted.
+  Status update_statement(std::int64_t session_id, const Statement& statement,
+                          Durability durability = Durability::kWritten);
+  // insert_statement for a new statement, update_statement for a known one (the code is
+  // never rewritten); for callers that do not know which it is.
   Status put_statement(std::int64_t session_id, const Statement& statement, Durability durability);
   Result<std::vector<Statement>> load_statements(std::int64_t session_id);
 
@@ -115,16 +132,38 @@ class Store {
   std::optional<std::string> setting(const std::string& key);
   Status put_setting(const std::string& key, const std::string& value);
 
-  static constexpr int kSchemaVersion = 4;
+  // How well writes group: `writes` calls took `commits` transactions (and at most as many syncs).
+  struct Stats {
+    std::uint64_t writes = 0;
+    std::uint64_t commits = 0;
+  };
+  Stats stats();
+
+  static constexpr int kSchemaVersion = 5;
 
  private:
-  explicit Store(sqlite3* db);
-  Status exec(const char* sql);
-  void set_durability(Durability d);  // requires mu_
+  struct Write;
+  using Apply = std::function<Status(sqlite::StmtCache&)>;
 
-  Durability durability_ = Durability::kSynced;  // the connection's synchronous mode; guarded by mu_
-  std::mutex mu_;  // guards db_ use
-  sqlite3* db_;
+  Store(std::unique_ptr<sqlite::Connection> writer, std::unique_ptr<sqlite::Connection> reader);
+  // The one way a change reaches the file (every write method is a call of it): queues
+  // `apply`, which runs its SQL on the writing connection inside a group's transaction (one
+  // statement, so that a failure undoes all of it alone; allocate_id's first one is
+  // harmless alone), and returns its status once the group is committed as `durability` asks.
+  Status write(Durability durability, const Apply& apply);
+  void commit_group(const std::vector<Write*>& group);  // by the group's leader, without mu_
+
+  // Used only by the leader of the group being committed: one thread at a time, without a lock.
+  std::unique_ptr<sqlite::Connection> writer_;
+  bool writer_synced_ = true;  // writer_'s PRAGMA synchronous is FULL (else NORMAL); leader only
+
+  std::mutex read_mu_;
+  std::unique_ptr<sqlite::Connection> reader_;  // guarded by read_mu_
+
+  std::mutex mu_;               // guards writers_, writes_, commits_ and each queued Write's done
+  std::deque<Write*> writers_;  // waiting and being committed; the front one leads
+  std::uint64_t writes_ = 0;
+  std::uint64_t commits_ = 0;
 };
 
 }  // namespace livy

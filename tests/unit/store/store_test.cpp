@@ -34,7 +34,7 @@ void raw_sql(const std::string& path, const std::string& sql) {
 livy::BatchRecord record(std::int64_t id) {
   livy::BatchRecord r;
   r.id = id;
-  r.request_json = R"({"file":"/x.py"})";
+  r.request.file = "/x.py";
   r.log_path = "/data/batches/" + std::to_string(id) + "/output.log";
   r.status_path = "/data/batches/" + std::to_string(id) + "/exit-status";
   r.created_ms = 1'700'000'000'000 + id;
@@ -114,7 +114,7 @@ TEST_CASE("insert, update and load round-trip every column", "[store]") {
   CHECK(b.name == "nightly");
   CHECK(b.owner == "alice");
   CHECK(b.proxy_user == "bob");
-  CHECK(b.request_json == full.request_json);
+  CHECK(b.request.file == "/x.py");
   CHECK(b.state == livy::BatchState::kRunning);
   CHECK(b.pid == 4242);
   CHECK(b.app_id == full.app_id);
