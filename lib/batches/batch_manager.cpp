@@ -34,7 +34,7 @@ Status BatchManager::Impl::start() {
     for (auto& rec : *records) {
       if (rec.forgotten || (is_final(rec.state) && rec.ended_ms != 0 && rec.ended_ms + retain_ms < now_ms)) continue;
       Entry e;
-      e.child = std::make_unique<ChildProcess>(launcher_, rec.log_path, rec.status_path, config_.log_cache_lines,
+      e.child = std::make_unique<ChildProcess>(launcher_, clock_, rec.log_path, rec.status_path, config_.log_cache_lines,
                                                config_.batch_kill_grace);
       // A batch that was running when the last livyd stopped: its wrapper is
       // not our child any more, but its exit status file and process group tell its fate.
@@ -84,9 +84,9 @@ void BatchManager::Impl::finish_kills_for_shutdown() {
   // A killed batch may still have its group stopping. The monitor is gone: wait here for those
   // groups, escalating to SIGKILL after the grace, so that none outlives livyd; watch() records
   // each end as the monitor would. Running batches are left for the next livyd.
-  std::unique_lock lock(mu_);
-  const auto give_up = std::chrono::steady_clock::now() + config_.batch_kill_grace + std::chrono::seconds(5);
-  wait_for_children(lock, changed_, give_up, [this] {
+  const auto give_up = clock_->steady_now() + config_.batch_kill_grace + std::chrono::seconds(5);
+  wait_for_children(*clock_, give_up, [this] {
+    std::lock_guard lock(mu_);
     bool pending = poll_orphans(orphans_);
     for (auto& [id, e] : entries_) {
       if (!e.kill_requested) continue;
@@ -118,7 +118,7 @@ const BatchManager::Impl::Entry* BatchManager::Impl::lookup(std::string_view id_
   if (!records || records->empty() || records->front().forgotten || !is_final(records->front().state)) return nullptr;
   Entry& e = archived.emplace();
   e.rec = std::move(records->front());
-  e.child = std::make_unique<ChildProcess>(launcher_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
+  e.child = std::make_unique<ChildProcess>(launcher_, clock_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
                                            config_.batch_kill_grace);
   e.child->adopt(0, false);  // its log only
   return &e;
@@ -174,7 +174,7 @@ Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std:
   e.rec.log_path = (dir / "output.log").string();
   e.rec.status_path = (dir / "exit-status").string();
   e.rec.created_ms = to_epoch_ms(clock_->now());
-  e.child = std::make_unique<ChildProcess>(launcher_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
+  e.child = std::make_unique<ChildProcess>(launcher_, clock_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
                                            config_.batch_kill_grace);
   st = store_.insert_batch(e.rec);  // durable before anyone hears of it
   if (!st) return st;
@@ -262,12 +262,12 @@ void BatchManager::Impl::forget(Entry& e) {
 
 Result<Batch> BatchManager::Impl::wait(std::string_view id_or_name, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mu_);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = clock_->steady_now() + timeout;
   for (;;) {
     const Entry* e = find(id_or_name);
     if (e == nullptr) return not_found(id_or_name);
     if ((is_final(e->rec.state) && !e->child->running()) || stopping_) return to_batch(*e);
-    if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+    if (changed_.wait_for(lock, deadline - clock_->steady_now()) == std::cv_status::timeout) {
       e = find(id_or_name);
       if (e == nullptr) return not_found(id_or_name);
       return to_batch(*e);

@@ -96,7 +96,7 @@ void BatchManager::Impl::finish(Entry& e, const ChildProcess::Poll& poll) {
 // Local mode never prints its application id; the Spark UI's REST API knows it.
 // Asked outside the lock: it is network I/O.
 void BatchManager::Impl::query_app_ids() {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_->steady_now();
   std::vector<std::pair<std::int64_t, int>> wanted;
   {
     std::lock_guard lock(mu_);

@@ -67,7 +67,7 @@ Status SessionCore::start() {
       if (request) e.request = std::move(*request);
       auto statements = store_.load_statements(rec.id);
       if (statements) e.statements = std::move(*statements);
-      e.child = std::make_unique<ChildProcess>(launcher_, rec.log_path, rec.status_path, config_.log_cache_lines,
+      e.child = std::make_unique<ChildProcess>(launcher_, clock_, rec.log_path, rec.status_path, config_.log_cache_lines,
                                                config_.batch_kill_grace);
       e.child->adopt(rec.pid, false, rec.pid_identity);
       e.rec = std::move(rec);
@@ -119,7 +119,7 @@ SessionCore::Entry* SessionCore::lookup(std::string_view id_or_name, std::option
   e.rec = std::move(records->front());
   if (auto request = codec::decode_session_request(e.rec.request_json)) e.request = std::move(*request);
   if (auto statements = store_.load_statements(e.rec.id)) e.statements = std::move(*statements);
-  e.child = std::make_unique<ChildProcess>(launcher_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
+  e.child = std::make_unique<ChildProcess>(launcher_, clock_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
                                            config_.batch_kill_grace);
   e.child->adopt(0, false);  // its log only
   load_jobs(e);
@@ -202,7 +202,7 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
   e.rec.created_ms = now_ms();
   e.last_activity_ms = e.last_heartbeat_ms = e.rec.created_ms;
   if (e.rec.secret.empty()) return Status::internal("could not generate a session secret");
-  e.child = std::make_unique<ChildProcess>(launcher_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
+  e.child = std::make_unique<ChildProcess>(launcher_, clock_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
                                            config_.batch_kill_grace);
   st = store_.insert_session(e.rec);  // durable before anyone hears of it
   if (!st) return st;
@@ -246,7 +246,7 @@ void SessionCore::launch(Entry& e) {
   spec.env.emplace_back("LIVY_DRIVER_CACHE_DIR", (fs::path(config_.data_dir) / "driver-cache").string());
   spec.env.emplace_back("PYTHONUNBUFFERED", "1");
   spec.working_dir = fs::path(e.rec.log_path).parent_path().string();
-  e.start_deadline = std::chrono::steady_clock::now() + config_.session_start_timeout;
+  e.start_deadline = clock_->steady_now() + config_.session_start_timeout;
   e.child->append_note("starting the session driver " + driver_script_);
   const Status st = e.child->start(spec);
   if (!st) {
@@ -336,12 +336,12 @@ Status SessionCore::stop_session(std::string_view id_or_name, bool forget) {
 
 Result<Session> SessionCore::wait_ready(std::string_view id_or_name, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = clock_->steady_now() + timeout;
   for (;;) {
     Entry* e = find(id_or_name);
     if (e == nullptr) return not_found(id_or_name);
     const bool settled = e->rec.state == SessionState::kIdle || is_final(e->rec.state);
-    if (settled || stopping_ || changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+    if (settled || stopping_ || changed_.wait_for(lock, deadline - clock_->steady_now()) == std::cv_status::timeout) {
       e = find(id_or_name);
       if (e == nullptr) return not_found(id_or_name);
       return to_session(*e);
@@ -362,7 +362,7 @@ bool SessionCore::on_hello(const DriverMessage& hello, const std::shared_ptr<Dri
   if (e.rec.state == SessionState::kRecovering) {
     e.child->append_note(hello.resume ? "the driver reconnected" : "the driver connected");
     // It sends `ready` next (again, if it was ready before the restart): it gets the start timeout for that.
-    e.start_deadline = std::chrono::steady_clock::now() + config_.session_start_timeout;
+    e.start_deadline = clock_->steady_now() + config_.session_start_timeout;
     if (hello.resume) resume(e, hello);
     resume_jobs(e, hello);
   }

@@ -86,13 +86,13 @@ Status SessionCore::add_to_driver(std::unique_lock<std::mutex>& lock, std::int64
   e.jobs.replies[rid];
   e.driver->send(add_resource_message(rid, kind, uri));
   e.last_activity_ms = e.last_heartbeat_ms = now_ms();
-  const auto deadline = std::chrono::steady_clock::now() + kAddTimeout;
+  const auto deadline = clock_->steady_now() + kAddTimeout;
   for (;;) {
     const auto found = entries_.find(session_id);
     if (found == entries_.end()) return not_found(std::to_string(session_id));
     auto reply = found->second.jobs.replies.find(rid);
     const bool timed_out = !reply->second.done &&
-                           (stopping_ || changed_.wait_until(lock, deadline) == std::cv_status::timeout);
+                           (stopping_ || changed_.wait_for(lock, deadline - clock_->steady_now()) == std::cv_status::timeout);
     reply = found->second.jobs.replies.find(rid);
     if (reply->second.done || timed_out) {
       const SessionJobs::Reply answer = reply->second;

@@ -71,9 +71,9 @@ void SessionCore::finish_kills_for_shutdown() {
   // A session that ended (deleted, timed out, failed) may still have its group stopping. The
   // monitor is gone: wait here for those groups, escalating to SIGKILL after the grace, so that
   // none outlives livyd. Live sessions are left running for the next livyd.
-  std::unique_lock lock(mu_);
-  const auto give_up = std::chrono::steady_clock::now() + config_.batch_kill_grace + std::chrono::seconds(5);
-  wait_for_children(lock, changed_, give_up, [this] {
+  const auto give_up = clock_->steady_now() + config_.batch_kill_grace + std::chrono::seconds(5);
+  wait_for_children(*clock_, give_up, [this] {
+    std::lock_guard lock(mu_);
     bool pending = poll_orphans(orphans_);
     for (auto& [id, e] : entries_) {
       if (!is_final(e.rec.state)) continue;

@@ -96,15 +96,15 @@ void SessionCore::finish_statement(Entry& e, Statement& st, StatementState state
 
 Result<Statement> SessionCore::statement(std::string_view session, std::int64_t id, std::chrono::milliseconds wait) {
   std::unique_lock lock(mu_);
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  for (;;) {
+  const auto deadline = clock_->steady_now() + wait;
+  for (bool timed_out = false;; ) {
     std::optional<Entry> archived;  // a finished session's statements are final: no waiting then
     Entry* e = lookup(session, archived);
     if (e == nullptr) return not_found(session);
     if (id < 0 || id >= static_cast<std::int64_t>(e->statements.size())) return statement_not_found(id);
     const Statement& st = e->statements[static_cast<std::size_t>(id)];
-    if (is_final(st.state) || stopping_ || std::chrono::steady_clock::now() >= deadline) return st;
-    changed_.wait_until(lock, deadline);
+    if (is_final(st.state) || stopping_ || timed_out) return st;
+    timed_out = changed_.wait_for(lock, deadline - clock_->steady_now()) == std::cv_status::timeout;
   }
 }
 
@@ -170,12 +170,12 @@ Result<std::vector<std::string>> SessionCore::complete(std::string_view session,
   const std::int64_t rid = next_request_id_++;
   e->completions[rid];
   e->driver->send(complete_message(rid, code, *kind, cursor));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  const auto deadline = clock_->steady_now() + std::chrono::seconds(5);
   for (;;) {
     const auto it = entries_.find(id);
     if (it == entries_.end()) return std::vector<std::string>();
     auto& slot = it->second.completions[rid];
-    if (slot || stopping_ || changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+    if (slot || stopping_ || changed_.wait_for(lock, deadline - clock_->steady_now()) == std::cv_status::timeout) {
       auto out = it->second.completions[rid].value_or(std::vector<std::string>());
       it->second.completions.erase(rid);
       return out;
@@ -201,7 +201,7 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       // before it says `ready`. That is progress, not a hang: the warm-up gets a start timeout
       // of its own, so a slow Spark start and a slow warm-up do not add up against one.
       if (!e.ready && (e.rec.state == SessionState::kStarting || e.rec.state == SessionState::kRecovering)) {
-        e.start_deadline = std::chrono::steady_clock::now() + config_.session_start_timeout;
+        e.start_deadline = clock_->steady_now() + config_.session_start_timeout;
         e.child->append_note("the driver's SparkSession is up; it warms up the interpreter before it is ready");
       }
       break;
@@ -294,7 +294,7 @@ void SessionCore::monitor_loop() {
 
 void SessionCore::tick() {
   std::lock_guard lock(mu_);
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_->steady_now();
   const auto retain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config_.state_retain).count();
   for (auto it = entries_.begin(); it != entries_.end();) {
     Entry& e = it->second;
