@@ -61,9 +61,9 @@ void SessionCore::recover(Entry& e) {
 }
 
 void SessionCore::stop_all_for_shutdown() {
-  std::unique_lock lock(mu_);
-  for (auto& [id, e] : entries_) {
-    if (!is_final(e.rec.state)) end_session(e, SessionState::kKilled, "livyd shut down (server.stop-on-shutdown)");
+  for (const auto& e : all_entries()) {
+    MutexLock lock(e->mu);
+    if (!is_final(e->rec.state)) end_session(*e, SessionState::kKilled, "livyd shut down (server.stop-on-shutdown)");
   }
 }
 
@@ -73,12 +73,16 @@ void SessionCore::finish_kills_for_shutdown() {
   // none outlives livyd. Live sessions are left running for the next livyd.
   const auto give_up = clock_->steady_now() + config_.batch_kill_grace + std::chrono::seconds(5);
   wait_for_children(*clock_, give_up, [this] {
-    std::lock_guard lock(mu_);
-    bool pending = poll_orphans(orphans_);
-    for (auto& [id, e] : entries_) {
-      if (!is_final(e.rec.state)) continue;
-      e.child->poll();
-      pending = pending || e.child->running() || e.child->cleanup_pending();
+    bool pending = false;
+    {
+      MutexLock lock(orphans_mu_);
+      pending = poll_orphans(orphans_);
+    }
+    for (const auto& e : all_entries()) {
+      MutexLock lock(e->mu);
+      if (!is_final(e->rec.state)) continue;
+      e->child->poll();
+      pending = pending || e->child->running() || e->child->cleanup_pending();
     }
     return pending;
   });
@@ -119,7 +123,7 @@ void SessionCore::resume(Entry& e, const DriverMessage& hello) {
       put(e, st);
     }
   }
-  changed_.notify_all();
+  e.changed.notify_all();
 }
 
 }  // namespace livy
