@@ -66,6 +66,7 @@ Status Store::insert_session(const SessionRecord& r) {
 }
 
 Status Store::update_session(const SessionRecord& r) {
+  if (before_write) before_write();
   std::lock_guard lock(mu_);
   set_durability(Durability::kWritten);
   Stmt s(db_,
@@ -122,6 +123,7 @@ Result<std::vector<SessionRecord>> Store::load_sessions(std::optional<std::int64
 }
 
 Status Store::put_statement(std::int64_t session_id, const Statement& st, Durability durability) {
+  if (before_write) before_write();
   std::lock_guard lock(mu_);
   set_durability(durability);
   Stmt s(db_,

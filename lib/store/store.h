@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -116,6 +117,11 @@ class Store {
   Status put_setting(const std::string& key, const std::string& value);
 
   static constexpr int kSchemaVersion = 4;
+
+  // A test's seam: called first thing in every write of a session's state or statement,
+  // before the store takes any lock (a test blocks it to make one write slow). Set it
+  // before the store is shared.
+  std::function<void()> before_write;
 
  private:
   explicit Store(sqlite3* db);
