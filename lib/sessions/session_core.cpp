@@ -195,6 +195,7 @@ void SessionCore::set_state(Entry& e, SessionState state) {
   if (is_final(state) && e.rec.ended_ms == 0) e.rec.ended_ms = now_ms();
   (void)store_.update_session(e.rec);
   e.changed.notify_all();
+  schedule(e);  // its deadlines depend on its state
 }
 
 Result<Session> SessionCore::create(const SessionRequest& request, const std::optional<std::string>& owner) {

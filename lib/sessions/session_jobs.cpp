@@ -203,7 +203,7 @@ void SessionCore::load_jobs(Entry& e) {
 
 void SessionCore::resume_jobs(Entry& e, const DriverMessage& hello) {
   SessionJobs& q = e.jobs;
-  const auto unfinished = [&](std::optional<std::int64_t> id) {
+  const auto unfinished = [&](std::optional<std::int64_t> id) REQUIRES(e.mu) {
     return id && *id < static_cast<std::int64_t>(q.jobs.size()) &&
            !is_final(q.jobs[static_cast<std::size_t>(*id)].job.state);
   };

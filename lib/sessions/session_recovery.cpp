@@ -89,7 +89,7 @@ void SessionCore::finish_kills_for_shutdown() {
 }
 
 void SessionCore::resume(Entry& e, const DriverMessage& hello) {
-  const auto unfinished = [&](std::optional<std::int64_t> id) {
+  const auto unfinished = [&](std::optional<std::int64_t> id) REQUIRES(e.mu) {
     return id && *id < static_cast<std::int64_t>(e.statements.size()) &&
            !is_final(e.statements[static_cast<std::size_t>(*id)].state);
   };

@@ -188,7 +188,7 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
   // A message read after the session ended (its connection closing) changes nothing.
   if (is_final(e.rec.state) || !e.driver) return;
   using T = DriverMessage::Type;
-  const auto statement = [&]() -> Statement* {
+  const auto statement = [&]() REQUIRES(e.mu) -> Statement* {
     if (m.statement_id < 0 || m.statement_id >= static_cast<std::int64_t>(e.statements.size())) return nullptr;
     return &e.statements[static_cast<std::size_t>(m.statement_id)];
   };

@@ -63,9 +63,13 @@ void SessionCore::schedule(Entry& e) {
   if (is_final(e.rec.state)) {
     const auto retain = std::chrono::duration_cast<std::chrono::milliseconds>(config_.state_retain).count();
     earliest(at_wall(e.rec.ended_ms + retain + 1));
-  } else if (const auto expires = next_expiry(e)) {
+  } else if (const auto expires = next_expiry(e); expires && *expires > wall) {
+    // One already past did not stop the session (busy, with sessions.timeout.skip-busy): it is
+    // looked at again when the session's activity moves it, or at the child's next poll.
     earliest(at_wall(*expires));
   }
+  // A deadline already past that did not end the session is not looked at again at once.
+  if (at && *at <= now) at = now + config_.monitor_interval;
   if (at) timers_.schedule(e.id, *at);
 }
 
