@@ -59,20 +59,23 @@ std::size_t TimerQueue::size() {
 
 void TimerQueue::run() {
   using Real = std::chrono::steady_clock;  // the ticks' pace only: see the class comment
-  std::set<Key> fired;
+  std::vector<Key> fired;  // in deadline order, then the keys of the tick
   auto next_tick = Real::now() + resolution_;
   MutexLock lock(mu_);
   while (!stopping_) {
     const TimePoint now = clock_->steady_now();
     fired.clear();
     while (!queue_.empty() && queue_.begin()->first <= now) {
-      fired.insert(queue_.begin()->second);
+      fired.push_back(queue_.begin()->second);
       due_.erase(queue_.begin()->second);
       queue_.erase(queue_.begin());
     }
     const auto real_now = Real::now();
     if (real_now >= next_tick) {
-      fired.merge(next_tick_);
+      const std::set<Key> by_deadline(fired.begin(), fired.end());
+      for (const Key key : next_tick_) {
+        if (by_deadline.count(key) == 0) fired.push_back(key);
+      }
       next_tick_.clear();
       next_tick = real_now + resolution_;
     }

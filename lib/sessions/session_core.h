@@ -115,9 +115,6 @@ struct SessionCore final : DriverEvents {
   void on_message(std::int64_t session_id, const DriverMessage& message) override;
   void on_closed(std::int64_t session_id, const DriverConnection* connection) override;
 
-  // A test's hook: the number of deadlines waiting in the timer queue.
-  std::size_t timers_waiting() { return timers_.size(); }
-
  private:
   EntryPtr find(std::string_view id_or_name) EXCLUDES(table_mu_);
   EntryPtr find(std::int64_t id) EXCLUDES(table_mu_);
