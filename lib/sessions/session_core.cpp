@@ -105,7 +105,8 @@ Status SessionCore::start() {
 }
 
 void SessionCore::stop() {
-  if (stopping_.exchange(true) && !listener_) return;
+  if (stopped_.exchange(true)) return;
+  stopping_ = true;
   {
     MutexLock lock(load_mu_);  // a hello still waiting for the load gives up
   }
@@ -119,8 +120,7 @@ void SessionCore::stop() {
   finish_kills_for_shutdown();
   // Open connections close now: their drivers try to reconnect to the next livyd (on_closed
   // leaves the sessions' states alone while stopping).
-  if (listener_) listener_->stop();
-  listener_.reset();
+  if (listener_) listener_->stop();  // kept: a creation racing the stop may still read its port
 }
 
 SessionCore::EntryPtr SessionCore::find(std::int64_t id) {

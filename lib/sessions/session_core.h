@@ -190,8 +190,9 @@ struct SessionCore final : DriverEvents {
   std::vector<std::unique_ptr<ChildProcess>> orphans_ GUARDED_BY(orphans_mu_);  // forgotten, SIGKILL still due
 
   std::atomic<std::int64_t> next_request_id_{0};
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> starting_{0};  // sessions in `starting`
+  std::atomic<bool> stopping_{false};  // requests are refused, waiters return
+  std::atomic<bool> stopped_{false};   // stop() ran (it is idempotent)
+  std::atomic<int> starting_{0};       // sessions in `starting`
   TimerQueue timers_;             // owns the timer thread; stopped by stop()
 };
 
