@@ -69,7 +69,7 @@ void SessionCore::stop_all_for_shutdown() {
 
 void SessionCore::finish_kills_for_shutdown() {
   // A session that ended (deleted, timed out, failed) may still have its group stopping. The
-  // monitor is gone: wait here for those groups, escalating to SIGKILL after the grace, so that
+  // timers are stopped: wait here for those groups, escalating to SIGKILL after the grace, so that
   // none outlives livyd. Live sessions are left running for the next livyd.
   const auto give_up = clock_->steady_now() + config_.batch_kill_grace + std::chrono::seconds(5);
   wait_for_children(*clock_, give_up, [this] {

@@ -1,4 +1,4 @@
-// Statements: the queue of a session, what its driver reports, and the monitor.
+// Statements: the queue of a session, and what its driver reports. The timers are in session_timers.cpp.
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
