@@ -51,6 +51,21 @@ SessionCore::~SessionCore() { stop(); }
 
 std::int64_t SessionCore::now_ms() const { return to_epoch_ms(clock_->now()); }
 
+bool SessionCore::wait_changed(Entry& e, MutexLock& lock, std::chrono::steady_clock::time_point deadline) {
+  ++e.waiting;
+  const bool timed_out = e.changed.wait_for(lock, deadline - clock_->steady_now());
+  --e.waiting;
+  if (!timed_out) ++e.wakeups;
+  return timed_out;
+}
+
+std::optional<SessionCore::Waits> SessionCore::waits_of(std::int64_t id) {
+  const EntryPtr e = find(id);
+  if (e == nullptr) return std::nullopt;
+  MutexLock lock(e->mu);
+  return Waits{e->waiting, e->wakeups};
+}
+
 SessionCore::EntryPtr SessionCore::load_entry(SessionRecord rec) {
   auto e = std::make_shared<Entry>();
   MutexLock lock(e->mu);  // not shared yet; taken for the analysis
@@ -453,7 +468,7 @@ Result<Session> SessionCore::wait_ready(std::string_view id_or_name, std::chrono
     if (e->gone) return not_found(id_or_name);
     const bool settled = e->rec.state == SessionState::kIdle || is_final(e->rec.state);
     if (settled || stopping_ || timed_out) return to_session(*e);
-    timed_out = e->changed.wait_for(lock, deadline - clock_->steady_now());
+    timed_out = wait_changed(*e, lock, deadline);
   }
 }
 

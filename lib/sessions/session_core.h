@@ -64,6 +64,8 @@ struct SessionCore final : DriverEvents {
     std::int64_t last_heartbeat_ms GUARDED_BY(mu) = 0;  // any client look at the session (GET): the heartbeat
     std::map<std::int64_t, std::optional<std::vector<std::string>>> completions GUARDED_BY(mu);  // by request id
     SessionJobs jobs GUARDED_BY(mu);  // the job API's jobs and files (session_jobs.cpp)
+    int waiting GUARDED_BY(mu) = 0;         // threads waiting on `changed` now
+    std::uint64_t wakeups GUARDED_BY(mu) = 0;  // notified waits on `changed`, ever
   };
   using EntryPtr = std::shared_ptr<Entry>;
   // The timer of the forgotten sessions' groups whose SIGKILL is still due (session ids are >= 0).
@@ -110,6 +112,14 @@ struct SessionCore final : DriverEvents {
   Status finish_upload(std::int64_t session_id, ResourceKind kind, const std::string& name, const std::string& part_path);
   void release_upload(std::int64_t session_id, const std::string& name);
 
+  // For tests: the threads waiting on a session's condition variable now, and how many
+  // of its waits ended by a notify so far; nullopt when there is no such session.
+  struct Waits {
+    int waiting = 0;
+    std::uint64_t wakeups = 0;
+  };
+  std::optional<Waits> waits_of(std::int64_t id);
+
   // DriverEvents
   bool on_hello(const DriverMessage& hello, const std::shared_ptr<DriverConnection>& connection) override;
   void on_message(std::int64_t session_id, const DriverMessage& message) override;
@@ -151,6 +161,8 @@ struct SessionCore final : DriverEvents {
   void end_session(Entry& e, SessionState state, const std::string& reason) REQUIRES(e.mu);
   void put(const Entry& e, const Statement& st, Durability durability = Durability::kWritten) REQUIRES(e.mu);
   std::int64_t now_ms() const;
+  // Waits on the session's condition variable until a notify or `deadline`; true if it timed out.
+  bool wait_changed(Entry& e, MutexLock& lock, std::chrono::steady_clock::time_point deadline) REQUIRES(e.mu);
 
   // The timers: one deadline per session (its next child poll, start or recovery deadline,
   // expiry or end of state-retain), plus one for the orphans.

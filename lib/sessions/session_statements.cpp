@@ -104,7 +104,7 @@ Result<Statement> SessionCore::statement(std::string_view session, std::int64_t 
     if (id < 0 || id >= static_cast<std::int64_t>(e->statements.size())) return statement_not_found(id);
     const Statement& st = e->statements[static_cast<std::size_t>(id)];
     if (is_final(st.state) || stopping_ || timed_out) return st;
-    timed_out = e->changed.wait_for(lock, deadline - clock_->steady_now());
+    timed_out = wait_changed(*e, lock, deadline);
   }
 }
 
@@ -176,7 +176,7 @@ Result<std::vector<std::string>> SessionCore::complete(std::string_view session,
       e->completions.erase(rid);
       return out;
     }
-    timed_out = e->changed.wait_for(lock, deadline - clock_->steady_now());
+    timed_out = wait_changed(*e, lock, deadline);
   }
 }
 

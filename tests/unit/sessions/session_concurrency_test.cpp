@@ -142,3 +142,33 @@ TEST_CASE("while one session's store write blocks, the others are read and drive
   CHECK(a->id == 0);
   CHECK(driver_a->next()->type == "execute");
 }
+
+TEST_CASE("a driver's messages wake the waiters of its own session only", "[session][locks]") {
+  Engine engine;
+  auto driver_a = engine.idle_session(0);
+  auto driver_b = engine.idle_session(1);
+  auto& core = *engine.core;
+  REQUIRE(core.submit("0", {"a's code", std::nullopt}).has_value());
+  REQUIRE(core.submit("1", {"b's code", std::nullopt}).has_value());
+  REQUIRE(driver_a->next()->type == "execute");
+  REQUIRE(driver_b->next()->type == "execute");
+
+  // A client long-polls session 0's statement.
+  auto poll_a = std::async(std::launch::async, [&] { return core.statement("0", 0, 30s); });
+  REQUIRE(eventually([&] { return core.waits_of(0)->waiting == 1; }));
+  const auto before = core.waits_of(0)->wakeups;
+
+  // Session 1's driver reports, again and again: session 0's waiter sleeps on.
+  driver_b->started(0);
+  for (int i = 1; i <= 50; ++i) driver_b->progress(0, i / 100.0);
+  REQUIRE(eventually([&] { return core.statement("1", 0, 0ms)->progress == 0.5; }));
+  CHECK(core.waits_of(0)->wakeups == before);
+  CHECK(core.waits_of(0)->waiting == 1);
+
+  // Its own driver's message wakes it (the count can move: the check above could fail).
+  driver_a->progress(0, 0.25);
+  CHECK(eventually([&] { return core.waits_of(0)->wakeups > before; }));
+  driver_a->result_ok(0, 1, "done");
+  REQUIRE(poll_a.wait_for(5s) == std::future_status::ready);
+  CHECK(poll_a.get()->state == StatementState::kAvailable);
+}
