@@ -14,7 +14,7 @@
 
 namespace livy {
 
-// Not thread-safe: its owner serializes calls (the managers hold their lock).
+// Not thread-safe: its owner serializes calls (under its session's or batch's lock).
 class ChildProcess {
  public:
   // `kill_grace`: how long a group gets between SIGTERM and SIGKILL, in `clock`'s steady time.
