@@ -3,15 +3,24 @@
 
 #include <chrono>
 #include <memory>
+#include <thread>
 
 namespace livy {
 
-// Wall-clock time source. Passed in through RuntimeOptions; tests pass a
-// manual clock to drive timeouts without sleeping.
+// Time source: wall time for what the wire shows (created, ended, idle since) and
+// steady time for deadlines (start timeout, kill grace, long-poll waits). Passed in
+// through RuntimeOptions; tests pass a manual clock to drive timeouts without
+// sleeping. Only now() must be overridden: the others default to the system's
+// steady clock, so a clock written for an older livyd keeps working.
 class Clock {
  public:
   virtual ~Clock() = default;
   virtual std::chrono::system_clock::time_point now() const = 0;
+  // Monotonic time: never jumps when the wall clock is set.
+  virtual std::chrono::steady_clock::time_point steady_now() const { return std::chrono::steady_clock::now(); }
+  // Lets `d` of this clock's steady time pass. Used only where nothing else can wake
+  // livyd (a shutdown waiting for stopping process groups).
+  virtual void sleep_for(std::chrono::milliseconds d) const { std::this_thread::sleep_for(d); }
 };
 
 // The real system clock (shared, stateless).

@@ -28,54 +28,60 @@ Status BatchManager::Impl::start() {
   if (!records) return records.status();
   const auto now_ms = to_epoch_ms(clock_->now());
   const auto retain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config_.state_retain).count();
-  {
-    std::lock_guard lock(mu_);
-    for (auto& rec : *records) {
-      if (rec.forgotten || (is_final(rec.state) && rec.ended_ms != 0 && rec.ended_ms + retain_ms < now_ms)) continue;
-      Entry e;
-      e.child = std::make_unique<ChildProcess>(launcher_, rec.log_path, rec.status_path, config_.log_cache_lines,
-                                               config_.batch_kill_grace);
-      // A batch that was running when the last livyd stopped: its wrapper is
-      // not our child any more, but its exit status file and process group tell its fate.
-      e.child->adopt(rec.pid, !is_final(rec.state) || (rec.state == BatchState::kKilled && rec.ended_ms == 0),
-                     rec.pid_identity);
-      e.kill_requested = rec.state == BatchState::kKilled;
-      e.rec = std::move(rec);
-      if (e.rec.pid == 0 && !is_final(e.rec.state)) {
-        e.rec.state = BatchState::kDead;  // the server stopped between storing and launching it
-        e.rec.ended_ms = now_ms;
-        persist(e);
-      }
-      // A kill that was under way: its group gets SIGTERM again and SIGKILL after the grace period.
-      if (e.kill_requested && e.child->pid() > 0 && launcher_->group_alive(e.child->pid())) e.child->terminate();
-      entries_.emplace(e.rec.id, std::move(e));
+  for (auto& rec : *records) {
+    if (rec.forgotten || (is_final(rec.state) && rec.ended_ms != 0 && rec.ended_ms + retain_ms < now_ms)) continue;
+    auto e = std::make_shared<Entry>();
+    MutexLock lock(e->mu);  // not shared yet; taken for the analysis
+    e->id = rec.id;
+    e->name = rec.name;
+    e->child = std::make_unique<ChildProcess>(launcher_, clock_, rec.log_path, rec.status_path,
+                                              config_.log_cache_lines, config_.batch_kill_grace);
+    // A batch that was running when the last livyd stopped: its wrapper is
+    // not our child any more, but its exit status file and process group tell its fate.
+    e->child->adopt(rec.pid, !is_final(rec.state) || (rec.state == BatchState::kKilled && rec.ended_ms == 0),
+                    rec.pid_identity);
+    e->kill_requested = rec.state == BatchState::kKilled;
+    e->rec = std::move(rec);
+    e->state_seen = e->rec.state;
+    if (e->rec.pid == 0 && !is_final(e->rec.state)) {
+      set_state(*e, BatchState::kDead);  // the server stopped between storing and launching it
+      e->rec.ended_ms = now_ms;
+      persist(*e);
     }
-    stopping_ = false;
+    // A kill that was under way: its group gets SIGTERM again and SIGKILL after the grace period.
+    if (e->kill_requested && e->child->pid() > 0 && launcher_->group_alive(e->child->pid())) e->child->terminate();
+    MutexLock table(table_mu_);
+    entries_.emplace(e->id, e);
   }
+  stopping_ = false;
   monitor_ = std::thread([this] { monitor_loop(); });
   return Status::ok();
 }
 
 void BatchManager::Impl::stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(monitor_mu_);
     stopping_ = true;
   }
-  changed_.notify_all();
+  monitor_wake_.notify_all();
   if (monitor_.joinable()) monitor_.join();
+  for (const auto& e : all_entries()) {
+    MutexLock lock(e->mu);  // so that no waiter misses the notify between its check and its wait
+    e->changed.notify_all();
+  }
   if (config_.stop_on_shutdown) kill_all_for_shutdown();
   finish_kills_for_shutdown();
 }
 
 void BatchManager::Impl::kill_all_for_shutdown() {
-  std::unique_lock lock(mu_);
-  for (auto& [id, e] : entries_) {
-    if (is_final(e.rec.state)) continue;
-    e.kill_requested = true;
-    e.rec.state = BatchState::kKilled;
-    e.child->append_note("livyd shut down (server.stop-on-shutdown)");
-    persist(e);
-    if (e.child->running()) e.child->terminate();
+  for (const auto& e : all_entries()) {
+    MutexLock lock(e->mu);
+    if (is_final(e->rec.state)) continue;
+    e->kill_requested = true;
+    set_state(*e, BatchState::kKilled);
+    e->child->append_note("livyd shut down (server.stop-on-shutdown)");
+    persist(*e);
+    if (e->child->running()) e->child->terminate();
   }
 }
 
@@ -83,44 +89,58 @@ void BatchManager::Impl::finish_kills_for_shutdown() {
   // A killed batch may still have its group stopping. The monitor is gone: wait here for those
   // groups, escalating to SIGKILL after the grace, so that none outlives livyd; watch() records
   // each end as the monitor would. Running batches are left for the next livyd.
-  std::unique_lock lock(mu_);
-  const auto give_up = std::chrono::steady_clock::now() + config_.batch_kill_grace + std::chrono::seconds(5);
-  wait_for_children(lock, changed_, give_up, [this] {
-    bool pending = poll_orphans(orphans_);
-    for (auto& [id, e] : entries_) {
-      if (!e.kill_requested) continue;
-      if (e.child->running() || e.child->cleanup_pending()) watch(e);
-      pending = pending || e.child->running() || e.child->cleanup_pending();
+  const auto give_up = clock_->steady_now() + config_.batch_kill_grace + std::chrono::seconds(5);
+  wait_for_children(*clock_, give_up, [this] {
+    bool pending = false;
+    {
+      MutexLock lock(orphans_mu_);
+      pending = poll_orphans(orphans_);
+    }
+    for (const auto& e : all_entries()) {
+      MutexLock lock(e->mu);
+      if (!e->kill_requested) continue;
+      if (e->child->running() || e->child->cleanup_pending()) watch(*e);
+      pending = pending || e->child->running() || e->child->cleanup_pending();
     }
     return pending;
   });
 }
 
-BatchManager::Impl::Entry* BatchManager::Impl::find(std::string_view id_or_name) {
+BatchManager::Impl::EntryPtr BatchManager::Impl::find(std::string_view id_or_name) const {
+  MutexLock lock(table_mu_);
   if (const auto id = as_id(id_or_name)) {
     const auto it = entries_.find(*id);
-    return it == entries_.end() ? nullptr : &it->second;
+    return it == entries_.end() ? nullptr : it->second;
   }
-  for (auto& [id, e] : entries_) {
-    if (e.rec.name && *e.rec.name == id_or_name) return &e;
+  for (const auto& [id, e] : entries_) {
+    if (e->name && *e->name == id_or_name) return e;
   }
   return nullptr;
 }
 
+std::vector<BatchManager::Impl::EntryPtr> BatchManager::Impl::all_entries() const {
+  MutexLock lock(table_mu_);
+  std::vector<EntryPtr> out;
+  out.reserve(entries_.size());
+  for (const auto& [id, e] : entries_) out.push_back(e);
+  return out;
+}
 
-const BatchManager::Impl::Entry* BatchManager::Impl::lookup(std::string_view id_or_name,
-                                                           std::optional<Entry>& archived) const {
-  if (const Entry* e = find(id_or_name)) return e;
+BatchManager::Impl::EntryPtr BatchManager::Impl::lookup(std::string_view id_or_name) const {
+  if (EntryPtr e = find(id_or_name)) return e;
   const auto id = as_id(id_or_name);
   if (!id) return nullptr;
   auto records = store_.load_batches(*id);
   if (!records || records->empty() || records->front().forgotten || !is_final(records->front().state)) return nullptr;
-  Entry& e = archived.emplace();
-  e.rec = std::move(records->front());
-  e.child = std::make_unique<ChildProcess>(launcher_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
-                                           config_.batch_kill_grace);
-  e.child->adopt(0, false);  // its log only
-  return &e;
+  auto e = std::make_shared<Entry>();
+  MutexLock lock(e->mu);
+  e->id = *id;
+  e->rec = std::move(records->front());
+  e->child = std::make_unique<ChildProcess>(launcher_, clock_, e->rec.log_path, e->rec.status_path,
+                                            config_.log_cache_lines, config_.batch_kill_grace);
+  e->child->adopt(0, false);  // its log only
+  e->gone = true;
+  return e;
 }
 
 Batch BatchManager::Impl::to_batch(const Entry& e) const {
@@ -142,46 +162,81 @@ void BatchManager::Impl::persist(const Entry& e) {
   (void)store_.update_batch(e.rec);
 }
 
+void BatchManager::Impl::set_state(Entry& e, BatchState state) {
+  e.rec.state = state;
+  e.state_seen = state;
+}
+
 Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std::optional<std::string>& owner) {
   Status st = validate_batch_request(request, rules_);
   if (!st) return st;
-  std::lock_guard lock(mu_);
-  if (stopping_) return Status::unavailable("the server is shutting down");
-  int starting = 0;
-  for (const auto& [id, e] : entries_) {
-    if (request.name && e.rec.name == request.name) {
-      return Status::invalid_argument("Duplicate session name: " + *request.name);
+  const int others_starting = other_starting ? other_starting() : 0;  // the sessions' count: not under our lock
+  {
+    MutexLock lock(table_mu_);
+    if (stopping_) return Status::unavailable("the server is shutting down");
+    int starting = static_cast<int>(reservations_.size());
+    for (const auto& name : reservations_) {
+      if (request.name && name == request.name) return Status::invalid_argument("Duplicate session name: " + *request.name);
     }
-    starting += e.rec.state == BatchState::kStarting ? 1 : 0;
+    for (const auto& [id, e] : entries_) {
+      if (request.name && e->name == request.name) {
+        return Status::invalid_argument("Duplicate session name: " + *request.name);
+      }
+      starting += e->state_seen.load() == BatchState::kStarting ? 1 : 0;
+    }
+    if (starting + others_starting >= config_.max_creation) {
+      return Status::resource_exhausted("Rejected, too many sessions are being created!");
+    }
+    reservations_.push_back(request.name);
   }
-  if (starting + (other_starting ? other_starting() : 0) >= config_.max_creation) {
-    return Status::resource_exhausted("Rejected, too many sessions are being created!");
-  }
+  // The id, the directory, the synced insert and the spawn with no table lock held: the
+  // reservation keeps the limits and names true meanwhile.
+  const auto unreserve = [&] {
+    MutexLock lock(table_mu_);
+    for (auto it = reservations_.begin(); it != reservations_.end(); ++it) {
+      if (*it == request.name) {
+        reservations_.erase(it);
+        break;
+      }
+    }
+  };
   const auto id = store_.allocate_id("batch");
-  if (!id) return id.status();
-
+  if (!id) {
+    unreserve();
+    return id.status();
+  }
   const fs::path dir = fs::path(config_.data_dir) / "batches" / std::to_string(*id);
-  if (!create_private_dirs(dir.string())) return Status::unavailable("cannot create the batch's directory");
-
-  Entry e;
-  e.rec.id = *id;
-  e.rec.name = request.name;
-  e.rec.owner = owner;
-  e.rec.proxy_user = request.proxy_user;
-  e.rec.request = request;
-  e.rec.state = BatchState::kStarting;
-  e.rec.log_path = (dir / "output.log").string();
-  e.rec.status_path = (dir / "exit-status").string();
-  e.rec.created_ms = to_epoch_ms(clock_->now());
-  e.child = std::make_unique<ChildProcess>(launcher_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
-                                           config_.batch_kill_grace);
-  st = store_.insert_batch(e.rec);  // durable before anyone hears of it
-  if (!st) return st;
-  launch(e, request);
-  Batch batch = to_batch(e);
-  entries_.emplace(e.rec.id, std::move(e));
-  changed_.notify_all();
-  return batch;
+  if (!create_private_dirs(dir.string())) {
+    unreserve();
+    return Status::unavailable("cannot create the batch's directory");
+  }
+  auto e = std::make_shared<Entry>();
+  MutexLock lock(e->mu);
+  e->id = *id;
+  e->name = request.name;
+  e->rec.id = *id;
+  e->rec.name = request.name;
+  e->rec.owner = owner;
+  e->rec.proxy_user = request.proxy_user;
+  e->rec.request = request;
+  set_state(*e, BatchState::kStarting);
+  e->rec.log_path = (dir / "output.log").string();
+  e->rec.status_path = (dir / "exit-status").string();
+  e->rec.created_ms = to_epoch_ms(clock_->now());
+  e->child = std::make_unique<ChildProcess>(launcher_, clock_, e->rec.log_path, e->rec.status_path,
+                                            config_.log_cache_lines, config_.batch_kill_grace);
+  st = store_.insert_batch(e->rec);  // durable before anyone hears of it
+  if (!st) {
+    unreserve();
+    return st;
+  }
+  launch(*e, request);
+  {
+    MutexLock table(table_mu_);
+    entries_.emplace(e->id, e);
+  }
+  unreserve();
+  return to_batch(*e);
 }
 
 void BatchManager::Impl::launch(Entry& e, const BatchRequest& request) {
@@ -193,7 +248,7 @@ void BatchManager::Impl::launch(Entry& e, const BatchRequest& request) {
   if (!st) {
     e.child->append_note("could not start spark-submit: " + st.message());
     e.child->log().finish();
-    e.rec.state = BatchState::kError;
+    set_state(e, BatchState::kError);
     e.rec.ended_ms = to_epoch_ms(clock_->now());
   } else {
     e.rec.pid = e.child->pid();
@@ -203,50 +258,65 @@ void BatchManager::Impl::launch(Entry& e, const BatchRequest& request) {
 }
 
 int BatchManager::Impl::starting_count() const {
-  std::lock_guard lock(mu_);
-  int n = 0;
-  for (const auto& [id, e] : entries_) n += e.rec.state == BatchState::kStarting ? 1 : 0;
+  MutexLock lock(table_mu_);
+  int n = static_cast<int>(reservations_.size());
+  for (const auto& [id, e] : entries_) n += e->state_seen.load() == BatchState::kStarting ? 1 : 0;
   return n;
 }
 
 Result<Batch> BatchManager::Impl::get(std::string_view id_or_name) const {
-  std::lock_guard lock(mu_);
-  std::optional<Entry> archived;
-  const Entry* e = lookup(id_or_name, archived);
+  const EntryPtr e = lookup(id_or_name);
   if (e == nullptr) return not_found(id_or_name);
+  MutexLock lock(e->mu);
   return to_batch(*e);
 }
 
 Result<Page<Batch>> BatchManager::Impl::list(std::int64_t from, std::int64_t size) const {
-  std::lock_guard lock(mu_);
-  return page_of_entries<Batch>(entries_, from, size, [this](const Entry& e) { return to_batch(e); });
+  if (from < 0 || size < 0) return Status::invalid_argument("from and size must not be negative");
+  std::vector<EntryPtr> items;
+  Page<Batch> page;
+  page.from = from;
+  {
+    MutexLock lock(table_mu_);
+    page.total = static_cast<std::int64_t>(entries_.size());
+    std::int64_t index = 0;
+    for (const auto& [id, e] : entries_) {
+      if (index >= from && index - from < size) items.push_back(e);
+      ++index;
+    }
+  }
+  for (const auto& e : items) {
+    MutexLock lock(e->mu);
+    page.items.push_back(to_batch(*e));
+  }
+  return page;
 }
 
 Result<LogPage> BatchManager::Impl::log(std::string_view id_or_name, std::optional<std::int64_t> from,
                                         std::int64_t size) const {
   if (from && *from < 0) return Status::invalid_argument("from must not be negative");
-  std::lock_guard lock(mu_);
-  std::optional<Entry> archived;
-  const Entry* e = lookup(id_or_name, archived);
+  const EntryPtr e = lookup(id_or_name);
   if (e == nullptr) return not_found(id_or_name);
+  MutexLock lock(e->mu);
   return page_of(e->child->log(), e->rec.id, from, size);
 }
 
 Status BatchManager::Impl::kill(std::string_view id_or_name) {
-  std::lock_guard lock(mu_);
-  Entry* e = find(id_or_name);
+  const EntryPtr e = find(id_or_name);
   if (e == nullptr) return not_found(id_or_name);
+  MutexLock lock(e->mu);
+  if (e->gone) return not_found(id_or_name);
   if (e->kill_requested && (e->child->running() || e->child->cleanup_pending())) return Status::ok();  // being killed
   if (is_final(e->rec.state)) {
     forget(*e);
     return Status::ok();
   }
   e->kill_requested = true;
-  e->rec.state = BatchState::kKilled;
+  set_state(*e, BatchState::kKilled);
   if (!e->child->running()) e->rec.ended_ms = to_epoch_ms(clock_->now());
   persist(*e);  // before the signal: a restart must not resurrect it
   if (e->child->running()) e->child->terminate();
-  changed_.notify_all();
+  e->changed.notify_all();
   return Status::ok();
 }
 
@@ -254,23 +324,32 @@ void BatchManager::Impl::forget(Entry& e) {
   e.rec.forgotten = true;
   persist(e);
   // Forgotten by users, not by the monitor: a SIGKILL still due is still sent.
-  if (e.child->cleanup_pending()) orphans_.push_back(std::move(e.child));
-  entries_.erase(e.rec.id);
-  changed_.notify_all();
+  if (e.child->cleanup_pending()) {
+    MutexLock lock(orphans_mu_);
+    orphans_.push_back(std::move(e.child));
+    e.child = std::make_unique<ChildProcess>(launcher_, clock_, e.rec.log_path, e.rec.status_path,
+                                             config_.log_cache_lines, config_.batch_kill_grace);
+  }
+  erase(e);
+}
+
+void BatchManager::Impl::erase(Entry& e) {
+  e.gone = true;
+  e.changed.notify_all();
+  MutexLock lock(table_mu_);
+  const auto it = entries_.find(e.id);
+  if (it != entries_.end() && it->second.get() == &e) entries_.erase(it);
 }
 
 Result<Batch> BatchManager::Impl::wait(std::string_view id_or_name, std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(mu_);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    const Entry* e = find(id_or_name);
-    if (e == nullptr) return not_found(id_or_name);
-    if ((is_final(e->rec.state) && !e->child->running()) || stopping_) return to_batch(*e);
-    if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
-      e = find(id_or_name);
-      if (e == nullptr) return not_found(id_or_name);
-      return to_batch(*e);
-    }
+  const EntryPtr e = find(id_or_name);
+  if (e == nullptr) return not_found(id_or_name);
+  const auto deadline = clock_->steady_now() + timeout;
+  MutexLock lock(e->mu);
+  for (bool timed_out = false;;) {
+    if (e->gone) return not_found(id_or_name);  // forgotten, or past state-retain
+    if ((is_final(e->rec.state) && !e->child->running()) || stopping_ || timed_out) return to_batch(*e);
+    timed_out = e->changed.wait_for(lock, deadline - clock_->steady_now());
   }
 }
 

@@ -1,21 +1,27 @@
-// BatchManager::Impl: the batch table, its monitor thread, and their lock.
+// BatchManager::Impl: the batch table, its monitor thread, and their locks.
+//
+// Locks, as in the session engine: `table_mu_` guards only which batches exist (the
+// table, the submissions under way), held for a lookup, an insert or an erase and never
+// across I/O; each batch has its own `mu` over its state and its own condition variable
+// for BatchManager::wait. A batch's lock may be held across that batch's own store write,
+// spawn and log read, and while the table lock is taken; never the reverse.
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
-#include "process/child_process.h"
-#include "model/request_validation.h"
+#include "base/thread_annotations.h"
 #include "livy/batch_manager.h"
 #include "livy/clock.h"
 #include "livy/config.h"
 #include "livy/process.h"
+#include "model/request_validation.h"
+#include "process/child_process.h"
 #include "spark/spark_submit.h"
 #include "store/store.h"
 
@@ -24,13 +30,23 @@ namespace livy {
 struct BatchManager::Impl {
   // One batch this runtime knows, with what is needed to watch it.
   struct Entry {
-    BatchRecord rec;
-    std::unique_ptr<ChildProcess> child;  // the wrapper and spark-submit; its output
-    std::optional<int> ui_port;
-    std::chrono::steady_clock::time_point next_app_query{};
-    bool kill_requested = false;
-    bool start_timed_out = false;  // stopped for printing nothing within batches.start-timeout
+    Mutex mu;
+    CondVar changed;  // this batch changed state, or it left the table, or stop
+    // Set before the entry is in the table, never changed after: read without `mu`.
+    std::int64_t id = 0;
+    std::optional<std::string> name;
+    // rec.state, readable under the table lock alone (names, the starting count).
+    std::atomic<BatchState> state_seen{BatchState::kStarting};
+
+    BatchRecord rec GUARDED_BY(mu);
+    std::unique_ptr<ChildProcess> child GUARDED_BY(mu);  // the wrapper and spark-submit; its output
+    std::optional<int> ui_port GUARDED_BY(mu);
+    std::chrono::steady_clock::time_point next_app_query GUARDED_BY(mu){};
+    bool kill_requested GUARDED_BY(mu) = false;
+    bool start_timed_out GUARDED_BY(mu) = false;  // stopped for printing nothing within batches.start-timeout
+    bool gone GUARDED_BY(mu) = false;             // out of the table (forgotten, or past state-retain)
   };
+  using EntryPtr = std::shared_ptr<Entry>;
 
   Impl(Config config, RequestRules rules, SparkEnvironment spark, Store& store,
        std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock);
@@ -49,24 +65,26 @@ struct BatchManager::Impl {
   Status kill(std::string_view id_or_name);
   Result<Batch> wait(std::string_view id_or_name, std::chrono::milliseconds timeout) const;
 
-  int starting_count() const;             // batches in `starting`
-  std::function<int()> other_starting;    // the sessions' count, for max-creation
+  int starting_count() const EXCLUDES(table_mu_);  // batches in `starting`, and submissions under way
+  std::function<int()> other_starting;             // the sessions' count, for max-creation
 
  private:
-  Entry* find(std::string_view id_or_name);  // requires mu_
-  const Entry* find(std::string_view id_or_name) const { return const_cast<Impl*>(this)->find(id_or_name); }
-  Batch to_batch(const Entry& e) const;
-  void persist(const Entry& e);
+  EntryPtr find(std::string_view id_or_name) const EXCLUDES(table_mu_);
   // find(), else, for a numeric id, a finished batch past state-retain read back from the store
-  // into `archived` (history only: never signalled). Requires mu_.
-  const Entry* lookup(std::string_view id_or_name, std::optional<Entry>& archived) const;
-  void launch(Entry& e, const BatchRequest& request);
+  // with no lock held (history only: in no table, never signalled).
+  EntryPtr lookup(std::string_view id_or_name) const EXCLUDES(table_mu_);
+  std::vector<EntryPtr> all_entries() const EXCLUDES(table_mu_);
+  Batch to_batch(const Entry& e) const REQUIRES(e.mu);
+  void persist(const Entry& e) REQUIRES(e.mu);
+  void set_state(Entry& e, BatchState state) REQUIRES(e.mu);  // in memory; the caller persists
+  void launch(Entry& e, const BatchRequest& request) REQUIRES(e.mu);
 
   void monitor_loop();
   void tick();
-  void watch(Entry& e);
-  void finish(Entry& e, const ChildProcess::Poll& poll);
-  void forget(Entry& e);  // requires mu_; erases e
+  void watch(Entry& e) REQUIRES(e.mu);
+  void finish(Entry& e, const ChildProcess::Poll& poll) REQUIRES(e.mu);
+  void forget(Entry& e) REQUIRES(e.mu) EXCLUDES(table_mu_);  // out of the table, its SIGKILL still sent
+  void erase(Entry& e) REQUIRES(e.mu) EXCLUDES(table_mu_);
   void query_app_ids();
 
   const Config config_;
@@ -76,12 +94,16 @@ struct BatchManager::Impl {
   const std::shared_ptr<ProcessLauncher> launcher_;
   const std::shared_ptr<Clock> clock_;
 
-  mutable std::mutex mu_;                   // guards entries_ and stopping_
-  mutable std::condition_variable changed_;  // a batch changed state, or stop
-  std::map<std::int64_t, Entry> entries_;    // live batches by id
-  std::vector<std::unique_ptr<ChildProcess>> orphans_;  // forgotten, their SIGKILL still due
-  bool stopping_ = false;
-  std::thread monitor_;                     // owned; joined by stop()
+  mutable Mutex table_mu_;
+  std::map<std::int64_t, EntryPtr> entries_ GUARDED_BY(table_mu_);  // live batches by id
+  // Submissions between their check of the limits and their entry in the table.
+  std::vector<std::optional<std::string>> reservations_ GUARDED_BY(table_mu_);
+  Mutex orphans_mu_;
+  std::vector<std::unique_ptr<ChildProcess>> orphans_ GUARDED_BY(orphans_mu_);  // forgotten, SIGKILL still due
+  std::atomic<bool> stopping_{false};
+  Mutex monitor_mu_;
+  CondVar monitor_wake_;  // stop
+  std::thread monitor_;   // owned; joined by stop()
 };
 
 }  // namespace livy

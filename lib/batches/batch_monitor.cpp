@@ -8,27 +8,31 @@
 namespace livy {
 
 void BatchManager::Impl::monitor_loop() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(monitor_mu_);
   while (!stopping_) {
     lock.unlock();
     tick();
     lock.lock();
-    changed_.wait_for(lock, config_.monitor_interval, [this] { return stopping_; });
+    if (!stopping_) monitor_wake_.wait_for(lock, config_.monitor_interval);
   }
 }
 
+// Each batch under its own lock, from a copy of the table: the table lock is not held while a
+// batch's log is read or its state written.
 void BatchManager::Impl::tick() {
   query_app_ids();
   const auto now_ms = to_epoch_ms(clock_->now());
   const auto retain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config_.state_retain).count();
-  std::lock_guard lock(mu_);
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    Entry& e = it->second;
+  for (const auto& entry : all_entries()) {
+    Entry& e = *entry;
+    MutexLock lock(e.mu);
+    if (e.gone) continue;
     watch(e);
     const bool expired = is_final(e.rec.state) && !e.child->running() && !e.child->cleanup_pending() &&
                          e.rec.ended_ms != 0 && e.rec.ended_ms + retain_ms < now_ms;
-    it = expired ? entries_.erase(it) : std::next(it);
+    if (expired) erase(e);
   }
+  MutexLock lock(orphans_mu_);
   poll_orphans(orphans_);
 }
 
@@ -53,7 +57,7 @@ void BatchManager::Impl::watch(Entry& e) {
       }
     }
     if (e.rec.state == BatchState::kStarting && !poll.ended) {
-      e.rec.state = BatchState::kRunning;  // the application is producing output: it runs
+      set_state(e, BatchState::kRunning);  // the application is producing output: it runs
       changed = true;
     }
   }
@@ -71,20 +75,20 @@ void BatchManager::Impl::watch(Entry& e) {
   }
   if (changed) {
     persist(e);
-    changed_.notify_all();
+    e.changed.notify_all();
   }
 }
 
 void BatchManager::Impl::finish(Entry& e, const ChildProcess::Poll& poll) {
   if (e.kill_requested) {
-    e.rec.state = BatchState::kKilled;
+    set_state(e, BatchState::kKilled);
   } else if (e.start_timed_out) {
-    e.rec.state = BatchState::kError;
+    set_state(e, BatchState::kError);
   } else if (poll.exit_status) {
-    e.rec.state = *poll.exit_status == 0 ? BatchState::kSuccess : BatchState::kDead;
+    set_state(e, *poll.exit_status == 0 ? BatchState::kSuccess : BatchState::kDead);
   } else {
     // The wrapper itself died without recording anything: killed from outside, or lost.
-    e.rec.state = BatchState::kDead;
+    set_state(e, BatchState::kDead);
     e.child->append_note("the batch process ended without recording an exit status" +
                          (poll.exit && !poll.exit->exited ? " (signal " + std::to_string(poll.exit->signal) + ")"
                                                           : std::string()));
@@ -96,24 +100,21 @@ void BatchManager::Impl::finish(Entry& e, const ChildProcess::Poll& poll) {
 // Local mode never prints its application id; the Spark UI's REST API knows it.
 // Asked outside the lock: it is network I/O.
 void BatchManager::Impl::query_app_ids() {
-  const auto now = std::chrono::steady_clock::now();
-  std::vector<std::pair<std::int64_t, int>> wanted;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& [id, e] : entries_) {
-      if (!e.child->running() || e.rec.app_id || !e.ui_port || now < e.next_app_query) continue;
-      e.next_app_query = now + std::chrono::seconds(1);
-      wanted.emplace_back(id, *e.ui_port);
-    }
+  const auto now = clock_->steady_now();
+  std::vector<std::pair<EntryPtr, int>> wanted;
+  for (const auto& e : all_entries()) {
+    MutexLock lock(e->mu);
+    if (!e->child->running() || e->rec.app_id || !e->ui_port || now < e->next_app_query) continue;
+    e->next_app_query = now + std::chrono::seconds(1);
+    wanted.emplace_back(e, *e->ui_port);
   }
-  for (const auto& [id, port] : wanted) {
+  for (const auto& [e, port] : wanted) {
     auto app_id = query_app_id(port);
     if (!app_id) continue;
-    std::lock_guard lock(mu_);
-    const auto it = entries_.find(id);
-    if (it == entries_.end() || it->second.rec.app_id) continue;
-    it->second.rec.app_id = std::move(app_id);
-    persist(it->second);
+    MutexLock lock(e->mu);
+    if (e->gone || e->rec.app_id) continue;
+    e->rec.app_id = std::move(app_id);
+    persist(*e);
   }
 }
 

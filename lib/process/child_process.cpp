@@ -20,9 +20,11 @@ std::optional<int> read_exit_status(const std::string& path) {
   return static_cast<int>(*n);
 }
 
-ChildProcess::ChildProcess(std::shared_ptr<ProcessLauncher> launcher, std::string log_path, std::string status_path,
-                           std::size_t log_lines, std::chrono::milliseconds kill_grace)
+ChildProcess::ChildProcess(std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock,
+                           std::string log_path, std::string status_path, std::size_t log_lines,
+                           std::chrono::milliseconds kill_grace)
     : launcher_(std::move(launcher)),
+      clock_(std::move(clock)),
       log_path_(std::move(log_path)),
       status_path_(std::move(status_path)),
       tail_(log_path_, log_lines),
@@ -75,7 +77,7 @@ ChildProcess::Poll ChildProcess::poll() {
   // The wrapper has ended; whatever it left in its group goes too.
   if (launcher_->group_alive(pid_) && !sigkill_at_) {
     launcher_->signal_group(pid_, SIGTERM);
-    sigkill_at_ = std::chrono::steady_clock::now() + grace_;
+    sigkill_at_ = clock_->steady_now() + grace_;
   }
   return p;
 }
@@ -83,14 +85,14 @@ ChildProcess::Poll ChildProcess::poll() {
 void ChildProcess::terminate() {
   if (pid_ <= 0 || sigkill_at_) return;
   launcher_->signal_group(pid_, SIGTERM);
-  sigkill_at_ = std::chrono::steady_clock::now() + grace_;
+  sigkill_at_ = clock_->steady_now() + grace_;
 }
 
 void ChildProcess::escalate() {
   if (!sigkill_at_) return;
   if (!launcher_->group_alive(pid_)) {
     sigkill_at_.reset();
-  } else if (std::chrono::steady_clock::now() >= *sigkill_at_) {
+  } else if (clock_->steady_now() >= *sigkill_at_) {
     launcher_->signal_group(pid_, SIGKILL);
     sigkill_at_.reset();
   }

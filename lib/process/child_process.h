@@ -8,17 +8,18 @@
 #include <string>
 #include <vector>
 
-#include "process/log_tail.h"
+#include "livy/clock.h"
 #include "livy/process.h"
+#include "process/log_tail.h"
 
 namespace livy {
 
-// Not thread-safe: its owner serializes calls (the managers hold their lock).
+// Not thread-safe: its owner serializes calls (under its session's or batch's lock).
 class ChildProcess {
  public:
-  // `kill_grace`: how long a group gets between SIGTERM and SIGKILL.
-  ChildProcess(std::shared_ptr<ProcessLauncher> launcher, std::string log_path, std::string status_path,
-               std::size_t log_lines, std::chrono::milliseconds kill_grace);
+  // `kill_grace`: how long a group gets between SIGTERM and SIGKILL, in `clock`'s steady time.
+  ChildProcess(std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock, std::string log_path,
+               std::string status_path, std::size_t log_lines, std::chrono::milliseconds kill_grace);
 
   // Launches `spec` with output and exit status going to this child's files.
   Status start(ProcessSpec spec);
@@ -56,6 +57,7 @@ class ChildProcess {
   void escalate();
 
   std::shared_ptr<ProcessLauncher> launcher_;
+  std::shared_ptr<Clock> clock_;
   std::string log_path_;
   std::string status_path_;
   LogTail tail_;
@@ -67,13 +69,12 @@ class ChildProcess {
   std::optional<std::chrono::steady_clock::time_point> sigkill_at_;
 };
 
-// For a shutdown, when no monitor thread polls any more, to see the children being stopped gone: calls `poll_all` every 50 ms, with `lock` released between calls, until it
-// returns false (no child running or owing its SIGKILL) or `deadline` passes.
-template <typename Lock, typename CondVar, typename PollAll>
-void wait_for_children(Lock& lock, CondVar& changed, std::chrono::steady_clock::time_point deadline, PollAll poll_all) {
-  while (poll_all() && std::chrono::steady_clock::now() < deadline) {
-    changed.wait_for(lock, std::chrono::milliseconds(50));
-  }
+// For a shutdown, when no monitor thread polls any more, to see the children being stopped
+// gone: calls `poll_all` every 50 ms of `clock`'s time until it returns false (no child
+// running or owing its SIGKILL) or `deadline` (steady) passes.
+template <typename PollAll>
+void wait_for_children(const Clock& clock, std::chrono::steady_clock::time_point deadline, PollAll poll_all) {
+  while (poll_all() && clock.steady_now() < deadline) clock.sleep_for(std::chrono::milliseconds(50));
 }
 
 // Polls forgotten children whose SIGKILL is due and drops those that are done with it;

@@ -43,85 +43,146 @@ SessionCore::SessionCore(Config config, RequestRules rules, SparkEnvironment spa
       driver_script_(std::move(driver_script)),
       store_(store),
       launcher_(std::move(launcher)),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      timers_(clock_, config_.monitor_interval, [this](TimerQueue::Key key) { on_timer(key); }) {}
 
 SessionCore::~SessionCore() { stop(); }
 
 std::int64_t SessionCore::now_ms() const { return to_epoch_ms(clock_->now()); }
 
+bool SessionCore::wait_changed(Entry& e, MutexLock& lock, std::chrono::steady_clock::time_point deadline) {
+  ++e.waiting;
+  const bool timed_out = e.changed.wait_for(lock, deadline - clock_->steady_now());
+  --e.waiting;
+  if (!timed_out) ++e.wakeups;
+  return timed_out;
+}
+
+std::optional<SessionCore::Waits> SessionCore::waits_of(std::int64_t id) {
+  const EntryPtr e = find(id);
+  if (e == nullptr) return std::nullopt;
+  MutexLock lock(e->mu);
+  return Waits{e->waiting, e->wakeups};
+}
+
+SessionCore::EntryPtr SessionCore::load_entry(SessionRecord rec) {
+  auto e = std::make_shared<Entry>();
+  MutexLock lock(e->mu);  // not shared yet; taken for the analysis
+  e->id = rec.id;
+  e->name = rec.name;
+  e->user = rec.proxy_user ? rec.proxy_user : rec.owner;
+  e->state_seen = rec.state;
+  e->request = rec.request;
+  if (auto statements = store_.load_statements(rec.id)) e->statements = std::move(*statements);
+  e->child = std::make_unique<ChildProcess>(launcher_, clock_, rec.log_path, rec.status_path, config_.log_cache_lines,
+                                            config_.batch_kill_grace);
+  e->rec = std::move(rec);
+  load_jobs(*e);
+  return e;
+}
+
 Status SessionCore::start() {
   auto records = store_.load_sessions();
   if (!records) return records.status();
-  {
-    // Held while the listener opens: a driver reconnecting at once waits for its session to load.
-    std::lock_guard lock(mu_);
-    auto listener = open_listener();
-    if (!listener) return listener.status();
-    listener_ = std::move(*listener);
-    const auto retain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config_.state_retain).count();
-    for (auto& rec : *records) {
-      if (rec.forgotten || (is_final(rec.state) && rec.ended_ms + retain_ms < now_ms())) continue;
-      Entry e;
-      e.request = rec.request;
-      auto statements = store_.load_statements(rec.id);
-      if (statements) e.statements = std::move(*statements);
-      e.child = std::make_unique<ChildProcess>(launcher_, rec.log_path, rec.status_path, config_.log_cache_lines,
-                                               config_.batch_kill_grace);
-      e.child->adopt(rec.pid, false, rec.pid_identity);
-      e.rec = std::move(rec);
-      load_jobs(e);
-      if (e.rec.state == SessionState::kStarting) ++starting_;  // set_state counts it down when it leaves
-      if (!is_final(e.rec.state)) recover(e);
-      entries_.emplace(e.rec.id, std::move(e));
-    }
+  // Drivers may reconnect as soon as the channel is open: their hellos wait for `loaded_`.
+  auto listener = open_listener();
+  if (!listener) return listener.status();
+  listener_ = std::move(*listener);
+  const auto retain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config_.state_retain).count();
+  std::vector<EntryPtr> loaded;
+  for (auto& rec : *records) {
+    if (rec.forgotten || (is_final(rec.state) && rec.ended_ms + retain_ms < now_ms())) continue;
+    const int pid = rec.pid;
+    const std::string identity = rec.pid_identity;
+    EntryPtr e = load_entry(std::move(rec));
+    MutexLock lock(e->mu);
+    e->child->adopt(pid, false, identity);
+    if (e->rec.state == SessionState::kStarting) ++starting_;  // set_state counts it down when it leaves
+    if (!is_final(e->rec.state)) recover(*e);
+    loaded.push_back(e);
   }
-  monitor_ = std::thread([this] { monitor_loop(); });
+  {
+    MutexLock lock(table_mu_);
+    for (const auto& e : loaded) entries_.emplace(e->id, e);
+  }
+  {
+    MutexLock lock(load_mu_);
+    loaded_ = true;
+  }
+  loaded_cv_.notify_all();
+  for (const auto& e : loaded) {
+    MutexLock lock(e->mu);
+    schedule(*e);
+  }
+  timers_.start();
   return Status::ok();
 }
 
 void SessionCore::stop() {
+  if (stopped_.exchange(true)) return;
+  stopping_ = true;
   {
-    std::lock_guard lock(mu_);
-    if (stopping_ && !monitor_.joinable()) return;
-    stopping_ = true;
+    MutexLock lock(load_mu_);  // a hello still waiting for the load gives up
   }
-  changed_.notify_all();
-  if (monitor_.joinable()) monitor_.join();
+  loaded_cv_.notify_all();
+  timers_.stop();
+  for (const auto& e : all_entries()) {
+    MutexLock lock(e->mu);  // taken so that no waiter misses the notify between its check and its wait
+    e->changed.notify_all();
+  }
   if (config_.stop_on_shutdown) stop_all_for_shutdown();
   finish_kills_for_shutdown();
   // Open connections close now: their drivers try to reconnect to the next livyd (on_closed
   // leaves the sessions' states alone while stopping).
-  if (listener_) listener_->stop();
+  if (listener_) listener_->stop();  // kept: a creation racing the stop may still read its port
 }
 
-SessionCore::Entry* SessionCore::find(std::string_view id_or_name) {
-  if (const auto id = as_id(id_or_name)) {
-    const auto it = entries_.find(*id);
-    return it == entries_.end() ? nullptr : &it->second;
-  }
+SessionCore::EntryPtr SessionCore::find(std::int64_t id) {
+  MutexLock lock(table_mu_);
+  const auto it = entries_.find(id);
+  return it == entries_.end() ? nullptr : it->second;
+}
+
+SessionCore::EntryPtr SessionCore::find(std::string_view id_or_name) {
+  if (const auto id = as_id(id_or_name)) return find(*id);
   // Names are unique among live sessions; a finished one may share its name with a newer one.
-  Entry* found = nullptr;
-  for (auto& [id, e] : entries_) {
-    if (e.rec.name && *e.rec.name == id_or_name && (found == nullptr || !is_final(e.rec.state))) found = &e;
+  MutexLock lock(table_mu_);
+  EntryPtr found;
+  for (const auto& [id, e] : entries_) {
+    if (e->name && *e->name == id_or_name && (found == nullptr || !is_final(e->state_seen.load()))) found = e;
   }
   return found;
 }
 
-SessionCore::Entry* SessionCore::lookup(std::string_view id_or_name, std::optional<Entry>& archived) {
-  if (Entry* e = find(id_or_name)) return e;
+std::vector<SessionCore::EntryPtr> SessionCore::all_entries() {
+  MutexLock lock(table_mu_);
+  std::vector<EntryPtr> out;
+  out.reserve(entries_.size());
+  for (const auto& [id, e] : entries_) out.push_back(e);
+  return out;
+}
+
+SessionCore::EntryPtr SessionCore::lookup(std::string_view id_or_name) {
+  if (EntryPtr e = find(id_or_name)) return e;
   const auto id = as_id(id_or_name);
   if (!id) return nullptr;
+  // Read with no lock held: an archived session is nobody's shared state.
   auto records = store_.load_sessions(*id);
   if (!records || records->empty() || records->front().forgotten || !is_final(records->front().state)) return nullptr;
-  Entry& e = archived.emplace();
-  e.rec = std::move(records->front());
-  e.request = e.rec.request;
-  if (auto statements = store_.load_statements(e.rec.id)) e.statements = std::move(*statements);
-  e.child = std::make_unique<ChildProcess>(launcher_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
-                                           config_.batch_kill_grace);
-  e.child->adopt(0, false);  // its log only
-  load_jobs(e);
-  return &e;
+  EntryPtr e = load_entry(std::move(records->front()));
+  MutexLock lock(e->mu);
+  e->child->adopt(0, false);  // its log only
+  e->gone = true;
+  return e;
+}
+
+void SessionCore::erase(Entry& e) {
+  e.gone = true;
+  e.changed.notify_all();
+  timers_.cancel(e.id);
+  MutexLock lock(table_mu_);
+  const auto it = entries_.find(e.id);
+  if (it != entries_.end() && it->second.get() == &e) entries_.erase(it);
 }
 
 Session SessionCore::to_session(const Entry& e) const {
@@ -144,70 +205,113 @@ void SessionCore::set_state(Entry& e, SessionState state) {
   if (e.rec.state == SessionState::kStarting) --starting_;
   if (state == SessionState::kStarting) ++starting_;
   e.rec.state = state;
+  e.state_seen = state;
   if (is_final(state) && e.rec.ended_ms == 0) e.rec.ended_ms = now_ms();
   (void)store_.update_session(e.rec);
-  changed_.notify_all();
+  e.changed.notify_all();
+  schedule(e);  // its deadlines depend on its state
 }
 
 Result<Session> SessionCore::create(const SessionRequest& request, const std::optional<std::string>& owner) {
   Status st = validate_session_request(request, rules_);
   if (!st) return st;
-  std::lock_guard lock(mu_);
-  if (stopping_) return Status::unavailable("the server is shutting down");
   // Per-user limits count by the user Spark runs as: the proxy user, else the authenticated owner.
-  const auto user_of = [](const std::optional<std::string>& proxy, const std::optional<std::string>& who) {
-    return proxy ? proxy : who;
-  };
-  const std::optional<std::string> user = user_of(request.proxy_user, owner);
-  int live = 0;
-  int live_of_user = 0;
-  for (const auto& [id, e] : entries_) {
-    if (request.name && e.rec.name == request.name && !is_final(e.rec.state)) {
-      return Status::invalid_argument("Duplicate session name: " + *request.name);
+  const std::optional<std::string> user = request.proxy_user ? request.proxy_user : owner;
+  const int others_starting = other_starting ? other_starting() : 0;  // the batches' lock: not under ours
+  {
+    MutexLock lock(table_mu_);
+    if (stopping_) return Status::unavailable("the server is shutting down");
+    int live = static_cast<int>(reservations_.size());
+    int live_of_user = 0;
+    for (const auto& r : reservations_) {
+      if (request.name && r.name == request.name) {
+        return Status::invalid_argument("Duplicate session name: " + *request.name);
+      }
+      live_of_user += r.user == user ? 1 : 0;
     }
-    live += is_final(e.rec.state) ? 0 : 1;
-    live_of_user += !is_final(e.rec.state) && user_of(e.rec.proxy_user, e.rec.owner) == user ? 1 : 0;
+    for (const auto& [id, e] : entries_) {
+      const bool final = is_final(e->state_seen.load());
+      if (request.name && e->name == request.name && !final) {
+        return Status::invalid_argument("Duplicate session name: " + *request.name);
+      }
+      live += final ? 0 : 1;
+      live_of_user += !final && e->user == user ? 1 : 0;
+    }
+    if (config_.max_sessions_per_user > 0 && live_of_user >= config_.max_sessions_per_user) {
+      return Status::resource_exhausted("Rejected, " +
+                                        (user ? "user '" + *user + "'" : std::string("the anonymous user")) +
+                                        " already runs " + std::to_string(live_of_user) +
+                                        " sessions (sessions.max-sessions-per-user)");
+    }
+    if (starting_ + static_cast<int>(reservations_.size()) + others_starting >= config_.max_creation) {
+      return Status::resource_exhausted("Rejected, too many sessions are being created!");
+    }
+    if (live >= config_.max_sessions) {
+      return Status::resource_exhausted("Rejected, the server already runs " + std::to_string(live) +
+                                        " sessions (sessions.max-sessions)");
+    }
+    reservations_.push_back({request.name, user});
   }
-  if (config_.max_sessions_per_user > 0 && live_of_user >= config_.max_sessions_per_user) {
-    return Status::resource_exhausted("Rejected, " + (user ? "user '" + *user + "'" : std::string("the anonymous user")) +
-                                      " already runs " + std::to_string(live_of_user) +
-                                      " sessions (sessions.max-sessions-per-user)");
-  }
-  if (starting_ + (other_starting ? other_starting() : 0) >= config_.max_creation) {
-    return Status::resource_exhausted("Rejected, too many sessions are being created!");
-  }
-  if (live >= config_.max_sessions) {
-    return Status::resource_exhausted("Rejected, the server already runs " + std::to_string(live) +
-                                      " sessions (sessions.max-sessions)");
-  }
+  // The id, the directory and the synced insert happen with no lock held; the reservation
+  // keeps the limits true meanwhile.
+  const auto unreserve = [&] {
+    MutexLock lock(table_mu_);
+    for (auto it = reservations_.begin(); it != reservations_.end(); ++it) {
+      if (it->name == request.name && it->user == user) {
+        reservations_.erase(it);
+        break;
+      }
+    }
+  };
   const auto id = store_.allocate_id("session");
-  if (!id) return id.status();
+  if (!id) {
+    unreserve();
+    return id.status();
+  }
   const fs::path dir = fs::path(config_.data_dir) / "sessions" / std::to_string(*id);
-  if (!create_private_dirs(dir.string())) return Status::unavailable("cannot create the session's directory");
-
-  Entry e;
-  e.request = request;
-  e.rec.id = *id;
-  e.rec.name = request.name;
-  e.rec.owner = owner;
-  e.rec.proxy_user = request.proxy_user;
-  e.rec.kind = request.kind;
-  e.rec.request = request;
-  e.rec.state = SessionState::kNotStarted;
-  e.rec.log_path = (dir / "driver.log").string();
-  e.rec.status_path = (dir / "exit-status").string();
-  e.rec.secret = random_secret();
-  e.rec.created_ms = now_ms();
-  e.last_activity_ms = e.last_heartbeat_ms = e.rec.created_ms;
-  if (e.rec.secret.empty()) return Status::internal("could not generate a session secret");
-  e.child = std::make_unique<ChildProcess>(launcher_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
-                                           config_.batch_kill_grace);
-  st = store_.insert_session(e.rec);  // durable before anyone hears of it
-  if (!st) return st;
-  auto& entry = entries_.emplace(e.rec.id, std::move(e)).first->second;
-  set_state(entry, SessionState::kStarting);
-  launch(entry);
-  return to_session(entry);
+  if (!create_private_dirs(dir.string())) {
+    unreserve();
+    return Status::unavailable("cannot create the session's directory");
+  }
+  auto e = std::make_shared<Entry>();
+  MutexLock lock(e->mu);
+  e->id = *id;
+  e->name = request.name;
+  e->user = user;
+  e->request = request;
+  e->rec.id = *id;
+  e->rec.name = request.name;
+  e->rec.owner = owner;
+  e->rec.proxy_user = request.proxy_user;
+  e->rec.kind = request.kind;
+  e->rec.request = request;
+  e->rec.state = SessionState::kNotStarted;
+  e->rec.log_path = (dir / "driver.log").string();
+  e->rec.status_path = (dir / "exit-status").string();
+  e->rec.secret = random_secret();
+  e->rec.created_ms = now_ms();
+  e->last_activity_ms = e->last_heartbeat_ms = e->rec.created_ms;
+  if (e->rec.secret.empty()) {
+    unreserve();
+    return Status::internal("could not generate a session secret");
+  }
+  e->child = std::make_unique<ChildProcess>(launcher_, clock_, e->rec.log_path, e->rec.status_path,
+                                            config_.log_cache_lines, config_.batch_kill_grace);
+  st = store_.insert_session(e->rec);  // durable before anyone hears of it
+  if (!st) {
+    unreserve();
+    return st;
+  }
+  set_state(*e, SessionState::kStarting);  // counted as starting before its reservation goes
+  {
+    MutexLock table(table_mu_);
+    entries_.emplace(e->id, e);
+  }
+  unreserve();
+  // In the table, and still locked: a request for it waits until it is launched.
+  launch(*e);
+  schedule(*e);
+  return to_session(*e);
 }
 
 void SessionCore::launch(Entry& e) {
@@ -244,7 +348,7 @@ void SessionCore::launch(Entry& e) {
   spec.env.emplace_back("LIVY_DRIVER_CACHE_DIR", (fs::path(config_.data_dir) / "driver-cache").string());
   spec.env.emplace_back("PYTHONUNBUFFERED", "1");
   spec.working_dir = fs::path(e.rec.log_path).parent_path().string();
-  e.start_deadline = std::chrono::steady_clock::now() + config_.session_start_timeout;
+  e.start_deadline = clock_->steady_now() + config_.session_start_timeout;
   e.child->append_note("starting the session driver " + driver_script_);
   const Status st = e.child->start(spec);
   if (!st) {
@@ -282,103 +386,127 @@ void SessionCore::end_session(Entry& e, SessionState state, const std::string& r
     if (!result) result = std::vector<std::string>();
   }
   set_state(e, state);
+  schedule(e);  // its group's SIGKILL, and the end of state-retain
 }
 
 Result<Session> SessionCore::get(std::string_view id_or_name) {
-  std::lock_guard lock(mu_);
-  std::optional<Entry> archived;
-  Entry* e = lookup(id_or_name, archived);
+  const EntryPtr e = lookup(id_or_name);
   if (e == nullptr) return not_found(id_or_name);
+  MutexLock lock(e->mu);
   return to_session(*e);
 }
 
 Result<Page<Session>> SessionCore::list(std::int64_t from, std::int64_t size) {
-  std::lock_guard lock(mu_);
-  return page_of_entries<Session>(entries_, from, size, [this](const Entry& e) { return to_session(e); });
+  if (from < 0 || size < 0) return Status::invalid_argument("from and size must not be negative");
+  std::vector<EntryPtr> items;
+  Page<Session> page;
+  page.from = from;
+  {
+    MutexLock lock(table_mu_);
+    page.total = static_cast<std::int64_t>(entries_.size());
+    std::int64_t index = 0;
+    for (const auto& [id, e] : entries_) {
+      if (index >= from && index - from < size) items.push_back(e);
+      ++index;
+    }
+  }
+  for (const auto& e : items) {
+    MutexLock lock(e->mu);
+    page.items.push_back(to_session(*e));
+  }
+  return page;
 }
 
 Result<LogPage> SessionCore::log(std::string_view id_or_name, std::optional<std::int64_t> from, std::int64_t size) {
   if (from && *from < 0) return Status::invalid_argument("from must not be negative");
-  std::lock_guard lock(mu_);
-  std::optional<Entry> archived;
-  Entry* e = lookup(id_or_name, archived);
+  const EntryPtr e = lookup(id_or_name);
   if (e == nullptr) return not_found(id_or_name);
+  MutexLock lock(e->mu);
   return page_of(e->child->log(), e->rec.id, from, size);
 }
 
 Result<Session> SessionCore::touch(std::string_view id_or_name, bool activity) {
-  std::lock_guard lock(mu_);
-  std::optional<Entry> archived;
-  Entry* e = lookup(id_or_name, archived);
+  const EntryPtr e = lookup(id_or_name);
   if (e == nullptr) return not_found(id_or_name);
+  MutexLock lock(e->mu);
   e->last_heartbeat_ms = now_ms();
   if (activity) e->last_activity_ms = e->last_heartbeat_ms;
   return to_session(*e);
 }
 
 Status SessionCore::stop_session(std::string_view id_or_name, bool forget) {
-  std::lock_guard lock(mu_);
-  Entry* e = find(id_or_name);
+  const EntryPtr e = find(id_or_name);
   if (e == nullptr) return not_found(id_or_name);
+  MutexLock lock(e->mu);
+  if (e->gone) return not_found(id_or_name);
   if (!is_final(e->rec.state)) end_session(*e, SessionState::kKilled, "stopped by a client");
   if (forget) {
     e->rec.forgotten = true;
     (void)store_.update_session(e->rec);
-    // A group still shutting down keeps its grace period; the monitor sends the SIGKILL.
-    if (e->child->cleanup_pending()) orphans_.push_back(std::move(e->child));
-    entries_.erase(e->rec.id);
-    changed_.notify_all();
+    // A group still shutting down keeps its grace period; the orphans' timer sends the SIGKILL.
+    if (e->child->cleanup_pending()) {
+      {
+        MutexLock orphans(orphans_mu_);
+        orphans_.push_back(std::move(e->child));
+      }
+      timers_.schedule_tick(kOrphansKey);
+      e->child = std::make_unique<ChildProcess>(launcher_, clock_, e->rec.log_path, e->rec.status_path,
+                                                config_.log_cache_lines, config_.batch_kill_grace);
+    }
+    erase(*e);
   }
   return Status::ok();
 }
 
 Result<Session> SessionCore::wait_ready(std::string_view id_or_name, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    Entry* e = find(id_or_name);
-    if (e == nullptr) return not_found(id_or_name);
+  const EntryPtr e = find(id_or_name);
+  if (e == nullptr) return not_found(id_or_name);
+  const auto deadline = clock_->steady_now() + timeout;
+  MutexLock lock(e->mu);
+  for (bool timed_out = false;;) {
+    if (e->gone) return not_found(id_or_name);
     const bool settled = e->rec.state == SessionState::kIdle || is_final(e->rec.state);
-    if (settled || stopping_ || changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
-      e = find(id_or_name);
-      if (e == nullptr) return not_found(id_or_name);
-      return to_session(*e);
-    }
+    if (settled || stopping_ || timed_out) return to_session(*e);
+    timed_out = wait_changed(*e, lock, deadline);
   }
 }
 
 bool SessionCore::on_hello(const DriverMessage& hello, const std::shared_ptr<DriverConnection>& connection) {
-  std::lock_guard lock(mu_);
-  const auto it = entries_.find(hello.session_id);
-  if (it == entries_.end()) return false;
-  Entry& e = it->second;
-  const std::string& secret = e.rec.secret;
+  {
+    MutexLock lock(load_mu_);
+    while (!loaded_ && !stopping_) loaded_cv_.wait(lock);  // only while livyd starts
+  }
+  const EntryPtr e = find(hello.session_id);
+  if (e == nullptr) return false;
+  MutexLock lock(e->mu);
+  const std::string& secret = e->rec.secret;
   const bool match = hello.secret.size() == secret.size() &&
                      CRYPTO_memcmp(hello.secret.data(), secret.data(), secret.size()) == 0;
-  if (!match || e.driver || is_final(e.rec.state)) return false;
-  e.driver = connection;
-  if (e.rec.state == SessionState::kRecovering) {
-    e.child->append_note(hello.resume ? "the driver reconnected" : "the driver connected");
+  if (!match || e->gone || e->driver || is_final(e->rec.state)) return false;
+  e->driver = connection;
+  if (e->rec.state == SessionState::kRecovering) {
+    e->child->append_note(hello.resume ? "the driver reconnected" : "the driver connected");
     // It sends `ready` next (again, if it was ready before the restart): it gets the start timeout for that.
-    e.start_deadline = std::chrono::steady_clock::now() + config_.session_start_timeout;
-    if (hello.resume) resume(e, hello);
-    resume_jobs(e, hello);
+    e->start_deadline = clock_->steady_now() + config_.session_start_timeout;
+    if (hello.resume) resume(*e, hello);
+    resume_jobs(*e, hello);
+    schedule(*e);
   }
   return true;
 }
 
 void SessionCore::on_closed(std::int64_t session_id, const DriverConnection* connection) {
-  std::lock_guard lock(mu_);
-  const auto it = entries_.find(session_id);
-  if (it == entries_.end() || it->second.driver.get() != connection) return;
-  Entry& e = it->second;
-  e.driver.reset();
+  const EntryPtr e = find(session_id);
+  if (e == nullptr) return;
+  MutexLock lock(e->mu);
+  if (e->driver.get() != connection) return;
+  e->driver.reset();
   if (stopping_) {  // livyd is going away, not the driver: it reconnects to the next start
-    e.ready = false;
+    e->ready = false;
     return;
   }
-  if (!is_final(e.rec.state)) {
-    end_session(e, e.ready || e.was_ready ? SessionState::kDead : SessionState::kError,
+  if (!is_final(e->rec.state)) {
+    end_session(*e, e->ready || e->was_ready ? SessionState::kDead : SessionState::kError,
                 "the driver's connection was lost");
   }
 }

@@ -1,26 +1,34 @@
-// SessionCore: the sessions, their statements, their drivers, and the one
-// lock over all of it. SessionManager and StatementRunner are its two faces.
+// SessionCore: the sessions, their statements and their drivers. SessionManager,
+// StatementRunner and JobRunner are its faces; the driver channel calls it as DriverEvents.
+//
+// Locks: `table_mu_` guards only which sessions exist (the table, the creations under
+// way); it is held for a lookup, an insert or an erase, never across I/O. Each session
+// has its own `mu` over all of its state, and its own condition variable, so a driver
+// message or a client's write wakes and stalls only that session's waiters. A session's
+// lock may be held across that session's own store write, spawn or log read; never
+// across another session's. Order: a session's lock may be held while the table lock is
+// taken, never the reverse.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
-#include "process/child_process.h"
-#include "model/request_validation.h"
-#include "sessions/session_jobs.h"
+#include "base/thread_annotations.h"
 #include "channel/driver_channel.h"
 #include "livy/clock.h"
 #include "livy/config.h"
 #include "livy/job_runner.h"
 #include "livy/session_manager.h"
+#include "model/request_validation.h"
+#include "process/child_process.h"
+#include "runtime/timer_queue.h"
+#include "sessions/session_jobs.h"
 #include "spark/spark_submit.h"
 #include "store/store.h"
 
@@ -31,28 +39,43 @@ StatementOutput cancelled_before_start();
 
 struct SessionCore final : DriverEvents {
   struct Entry {
-    SessionRecord rec;
-    SessionRequest request;
-    std::unique_ptr<ChildProcess> child;
-    std::shared_ptr<DriverConnection> driver;  // set between hello and disconnect
-    bool ready = false;                        // the driver said `ready`
-    bool was_ready = false;                    // it had, before a restart of livyd: a lost driver is `dead`
-    std::vector<Statement> statements;         // index = statement id
-    std::deque<std::int64_t> queue;            // waiting statement ids, in order
-    std::optional<std::int64_t> running;       // sent to the driver, no result yet
-    std::chrono::steady_clock::time_point start_deadline{};
-    std::int64_t recover_deadline_ms = 0;      // `recovering` without a driver: dead after this (clock_ time)
-    std::int64_t last_activity_ms = 0;         // statements, /connect: idle timeout and TTL count from it
-    std::int64_t last_heartbeat_ms = 0;        // any client look at the session (GET): the heartbeat
-    std::map<std::int64_t, std::optional<std::vector<std::string>>> completions;  // by request id
-    SessionJobs jobs;                          // the job API's jobs and files (session_jobs.cpp)
+    Mutex mu;
+    CondVar changed;  // this session's state, statements, jobs, replies changed; or it left the table; or stop
+    // Set before the entry is in the table, never changed after: read without `mu`.
+    std::int64_t id = 0;
+    std::optional<std::string> name;
+    std::optional<std::string> user;  // who Spark runs as (proxy user, else owner): per-user limits
+    // rec.state, readable under the table lock alone (limits, names); written with rec.state.
+    std::atomic<SessionState> state_seen{SessionState::kNotStarted};
+
+    SessionRecord rec GUARDED_BY(mu);
+    SessionRequest request GUARDED_BY(mu);
+    std::unique_ptr<ChildProcess> child GUARDED_BY(mu);
+    std::shared_ptr<DriverConnection> driver GUARDED_BY(mu);  // set between hello and disconnect
+    bool ready GUARDED_BY(mu) = false;      // the driver said `ready`
+    bool was_ready GUARDED_BY(mu) = false;  // it had, before a restart of livyd: a lost driver is `dead`
+    bool gone GUARDED_BY(mu) = false;       // out of the table (forgotten, or past state-retain)
+    std::vector<Statement> statements GUARDED_BY(mu);  // index = statement id
+    std::deque<std::int64_t> queue GUARDED_BY(mu);     // waiting statement ids, in order
+    std::optional<std::int64_t> running GUARDED_BY(mu);  // sent to the driver, no result yet
+    std::chrono::steady_clock::time_point start_deadline GUARDED_BY(mu){};
+    std::int64_t recover_deadline_ms GUARDED_BY(mu) = 0;  // `recovering` without a driver: dead after this (wall)
+    std::int64_t last_activity_ms GUARDED_BY(mu) = 0;   // statements, /connect: idle timeout and TTL count from it
+    std::int64_t last_heartbeat_ms GUARDED_BY(mu) = 0;  // any client look at the session (GET): the heartbeat
+    std::map<std::int64_t, std::optional<std::vector<std::string>>> completions GUARDED_BY(mu);  // by request id
+    SessionJobs jobs GUARDED_BY(mu);  // the job API's jobs and files (session_jobs.cpp)
+    int waiting GUARDED_BY(mu) = 0;         // threads waiting on `changed` now
+    std::uint64_t wakeups GUARDED_BY(mu) = 0;  // notified waits on `changed`, ever
   };
+  using EntryPtr = std::shared_ptr<Entry>;
+  // The timer of the forgotten sessions' groups whose SIGKILL is still due (session ids are >= 0).
+  static constexpr TimerQueue::Key kOrphansKey = -1;
 
   SessionCore(Config config, RequestRules rules, SparkEnvironment spark, std::string driver_script, Store& store,
               std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock);
   ~SessionCore() override;
 
-  Status start();  // loads stored sessions, opens the driver channel, starts the monitor
+  Status start();  // loads stored sessions, opens the driver channel, starts the timers
   // Closes the driver channel. Sessions keep running for the next start (their drivers try to
   // reconnect), unless server.stop-on-shutdown.
   void stop();
@@ -89,46 +112,67 @@ struct SessionCore final : DriverEvents {
   Status finish_upload(std::int64_t session_id, ResourceKind kind, const std::string& name, const std::string& part_path);
   void release_upload(std::int64_t session_id, const std::string& name);
 
+  // For tests: the threads waiting on a session's condition variable now, and how many
+  // of its waits ended by a notify so far; nullopt when there is no such session.
+  struct Waits {
+    int waiting = 0;
+    std::uint64_t wakeups = 0;
+  };
+  std::optional<Waits> waits_of(std::int64_t id);
+
   // DriverEvents
   bool on_hello(const DriverMessage& hello, const std::shared_ptr<DriverConnection>& connection) override;
   void on_message(std::int64_t session_id, const DriverMessage& message) override;
   void on_closed(std::int64_t session_id, const DriverConnection* connection) override;
 
  private:
-  Entry* find(std::string_view id_or_name);  // requires mu_
+  EntryPtr find(std::string_view id_or_name) EXCLUDES(table_mu_);
+  EntryPtr find(std::int64_t id) EXCLUDES(table_mu_);
   // find(), else, for a numeric id, a finished session past state-retain read back from the
-  // store into `archived` (history only: never signalled). Requires mu_.
-  Entry* lookup(std::string_view id_or_name, std::optional<Entry>& archived);
-  Session to_session(const Entry& e) const;
-  void set_state(Entry& e, SessionState state);  // persists, counts, notifies
+  // store (history only: in no table, never signalled).
+  EntryPtr lookup(std::string_view id_or_name) EXCLUDES(table_mu_);
+  // A session's entry built from its stored record: its request, statements and jobs.
+  EntryPtr load_entry(SessionRecord rec);
+  std::vector<EntryPtr> all_entries() EXCLUDES(table_mu_);
+  // Takes `e` out of the table and wakes its waiters. Requires e.mu.
+  void erase(Entry& e) REQUIRES(e.mu) EXCLUDES(table_mu_);
+  Session to_session(const Entry& e) const REQUIRES(e.mu);
+  void set_state(Entry& e, SessionState state) REQUIRES(e.mu);  // persists, counts, notifies
   Result<std::unique_ptr<DriverListener>> open_listener();
-  void launch(Entry& e);
-  void recover(Entry& e);                        // a live session found in the store at start
-  void resume(Entry& e, const DriverMessage& hello);  // a driver reconnected: agree on the running statement
+  void launch(Entry& e) REQUIRES(e.mu);
+  void recover(Entry& e) REQUIRES(e.mu);  // a live session found in the store at start
+  void resume(Entry& e, const DriverMessage& hello) REQUIRES(e.mu);  // a driver reconnected: the running statement
   // A driver reconnected: agree on the job it runs; the unfinished jobs livyd had are queued again
   // or ended truthfully (session_jobs.cpp).
-  void resume_jobs(Entry& e, const DriverMessage& hello);
-  void load_jobs(Entry& e);                      // the session's jobs from the store
-  void put_job(const Entry& e, const Job& job);  // a job's new state, written to the store
-  void stop_all_for_shutdown();                  // server.stop-on-shutdown
-  void finish_kills_for_shutdown();              // ended sessions' groups: gone before livyd exits
-  void dispatch(Entry& e);                       // sends the next waiting job or statement
-  bool dispatch_job(Entry& e);                   // sends the next queued job; true if it did
-  void on_job_message(Entry& e, const DriverMessage& message);
-  void send_pending_resources(Entry& e);
-  void end_jobs(Entry& e, const std::string& reason);
-  // Sends add-resource to a ready driver and waits for its answer; `lock` holds mu_.
-  Status add_to_driver(std::unique_lock<std::mutex>& lock, std::int64_t session_id, ResourceKind kind,
-                       const std::string& uri);
-  void finish_statement(Entry& e, Statement& st, StatementState state, std::optional<StatementOutput> output);
-  void end_session(Entry& e, SessionState state, const std::string& reason);
-  void put(const Entry& e, const Statement& st, Durability durability = Durability::kWritten);
+  void resume_jobs(Entry& e, const DriverMessage& hello) REQUIRES(e.mu);
+  void load_jobs(Entry& e) REQUIRES(e.mu);                     // the session's jobs from the store
+  void put_job(const Entry& e, const Job& job) REQUIRES(e.mu);  // a job's new state, written to the store
+  void stop_all_for_shutdown();                                // server.stop-on-shutdown
+  void finish_kills_for_shutdown();                            // ended sessions' groups: gone before livyd exits
+  void dispatch(Entry& e) REQUIRES(e.mu);                      // sends the next waiting job or statement
+  bool dispatch_job(Entry& e) REQUIRES(e.mu);                  // sends the next queued job; true if it did
+  void on_job_message(Entry& e, const DriverMessage& message) REQUIRES(e.mu);
+  void send_pending_resources(Entry& e) REQUIRES(e.mu);
+  void end_jobs(Entry& e, const std::string& reason) REQUIRES(e.mu);
+  // Sends add-resource to a ready driver and waits for its answer; `lock` holds e.mu.
+  Status add_to_driver(Entry& e, MutexLock& lock, ResourceKind kind, const std::string& uri) REQUIRES(e.mu);
+  void finish_statement(Entry& e, Statement& st, StatementState state, std::optional<StatementOutput> output)
+      REQUIRES(e.mu);
+  void end_session(Entry& e, SessionState state, const std::string& reason) REQUIRES(e.mu);
+  void put(const Entry& e, const Statement& st, Durability durability = Durability::kWritten) REQUIRES(e.mu);
   std::int64_t now_ms() const;
+  // Waits on the session's condition variable until a notify or `deadline`; true if it timed out.
+  bool wait_changed(Entry& e, MutexLock& lock, std::chrono::steady_clock::time_point deadline) REQUIRES(e.mu);
 
-  void monitor_loop();
-  void tick();
+  // The timers: one deadline per session (its next child poll, start or recovery deadline,
+  // expiry or end of state-retain), plus one for the orphans.
+  void on_timer(TimerQueue::Key key);
+  void check(const EntryPtr& e);        // what is due for one session; schedules its next check
+  void schedule(Entry& e) REQUIRES(e.mu);  // its next check, when anything may be due
   // Why the session should be stopped now (idle, TTL, heartbeat), or "" when it should not.
-  std::string expiry(const Entry& e, std::int64_t now_ms) const;
+  std::string expiry(const Entry& e, std::int64_t now_ms) const REQUIRES(e.mu);
+  // When expiry() may next say something (wall ms), or nullopt if never.
+  std::optional<std::int64_t> next_expiry(const Entry& e) const REQUIRES(e.mu);
 
   const Config config_;
   const RequestRules rules_;
@@ -137,17 +181,31 @@ struct SessionCore final : DriverEvents {
   Store& store_;
   const std::shared_ptr<ProcessLauncher> launcher_;
   const std::shared_ptr<Clock> clock_;
-  std::unique_ptr<DriverListener> listener_;
+  std::unique_ptr<DriverListener> listener_;  // set by start() before any driver can call
+  std::string recovery_note_;                 // why stored sessions cannot reconnect (set by start())
 
-  std::mutex mu_;                    // guards entries_, next_request_id_, stopping_
-  std::condition_variable changed_;  // any session or statement changed, or stop
-  std::map<std::int64_t, Entry> entries_;
-  std::vector<std::unique_ptr<ChildProcess>> orphans_;  // forgotten sessions whose SIGKILL is still due
-  std::int64_t next_request_id_ = 0;
-  std::string recovery_note_;        // why stored sessions cannot reconnect, if they cannot (set by start())
-  bool stopping_ = false;
-  std::atomic<int> starting_{0};     // sessions in `starting` (readable without mu_)
-  std::thread monitor_;              // owned; joined by stop()
+  // A creation between its check of the limits and its entry in the table: counted as live.
+  struct Reservation {
+    std::optional<std::string> name;
+    std::optional<std::string> user;
+  };
+  Mutex table_mu_;
+  std::map<std::int64_t, EntryPtr> entries_ GUARDED_BY(table_mu_);
+  std::vector<Reservation> reservations_ GUARDED_BY(table_mu_);
+
+  // Until start() has loaded the stored sessions, a hello waits: its session may be among them.
+  Mutex load_mu_;
+  CondVar loaded_cv_;
+  bool loaded_ GUARDED_BY(load_mu_) = false;
+
+  Mutex orphans_mu_;
+  std::vector<std::unique_ptr<ChildProcess>> orphans_ GUARDED_BY(orphans_mu_);  // forgotten, SIGKILL still due
+
+  std::atomic<std::int64_t> next_request_id_{0};
+  std::atomic<bool> stopping_{false};  // requests are refused, waiters return
+  std::atomic<bool> stopped_{false};   // stop() ran (it is idempotent)
+  std::atomic<int> starting_{0};       // sessions in `starting`
+  TimerQueue timers_;             // owns the timer thread; stopped by stop()
 };
 
 }  // namespace livy

@@ -71,11 +71,8 @@ void SessionCore::send_pending_resources(Entry& e) {
   e.jobs.pending.clear();
 }
 
-Status SessionCore::add_to_driver(std::unique_lock<std::mutex>& lock, std::int64_t session_id, ResourceKind kind,
-                                  const std::string& uri) {
-  const auto it = entries_.find(session_id);
-  if (it == entries_.end()) return not_found(std::to_string(session_id));
-  Entry& e = it->second;
+Status SessionCore::add_to_driver(Entry& e, MutexLock& lock, ResourceKind kind, const std::string& uri) {
+  if (e.gone) return not_found(std::to_string(e.id));
   if (!accepts_work(e.rec)) return session_not_accepting(e.rec);
   if (!e.ready || !e.driver) {
     // Sent with `ready`, before any statement or job: the first one can use it.
@@ -86,17 +83,13 @@ Status SessionCore::add_to_driver(std::unique_lock<std::mutex>& lock, std::int64
   e.jobs.replies[rid];
   e.driver->send(add_resource_message(rid, kind, uri));
   e.last_activity_ms = e.last_heartbeat_ms = now_ms();
-  const auto deadline = std::chrono::steady_clock::now() + kAddTimeout;
-  for (;;) {
-    const auto found = entries_.find(session_id);
-    if (found == entries_.end()) return not_found(std::to_string(session_id));
-    auto reply = found->second.jobs.replies.find(rid);
-    const bool timed_out = !reply->second.done &&
-                           (stopping_ || changed_.wait_until(lock, deadline) == std::cv_status::timeout);
-    reply = found->second.jobs.replies.find(rid);
-    if (reply->second.done || timed_out) {
+  const auto deadline = clock_->steady_now() + kAddTimeout;
+  for (bool timed_out = false;;) {
+    if (e.gone) return not_found(std::to_string(e.id));
+    const auto reply = e.jobs.replies.find(rid);
+    if (reply->second.done || stopping_ || timed_out) {
       const SessionJobs::Reply answer = reply->second;
-      found->second.jobs.replies.erase(reply);
+      e.jobs.replies.erase(reply);
       if (!answer.done) {
         return Status::unavailable("the driver did not confirm adding the file within " +
                                    std::to_string(kAddTimeout.count()) + " s");
@@ -104,6 +97,7 @@ Status SessionCore::add_to_driver(std::unique_lock<std::mutex>& lock, std::int64
       if (!answer.error.empty()) return Status::invalid_argument("the driver could not add the file: " + answer.error);
       return Status::ok();
     }
+    timed_out = wait_changed(e, lock, deadline);
   }
 }
 
@@ -113,10 +107,10 @@ Status SessionCore::add_resource(std::string_view session, ResourceKind kind, co
   if (uri.find('\0') != std::string::npos) return Status::invalid_argument("uri contains a NUL character");
   Status st = check_local_path("uri", uri, rules_.local_dir_whitelist);
   if (!st) return st;
-  std::unique_lock lock(mu_);
-  Entry* e = find(session);
+  const EntryPtr e = find(session);
   if (e == nullptr) return not_found(session);
-  return add_to_driver(lock, e->rec.id, kind, uri);
+  MutexLock lock(e->mu);
+  return add_to_driver(*e, lock, kind, uri);
 }
 
 struct Upload::Impl {
@@ -191,9 +185,9 @@ Result<std::unique_ptr<Upload>> SessionCore::begin_upload(const std::shared_ptr<
   static std::atomic<std::uint64_t> counter{0};
   auto impl = std::make_unique<Upload::Impl>();
   {
-    std::lock_guard lock(mu_);
-    Entry* e = find(session);
+    const EntryPtr e = find(session);
     if (e == nullptr) return not_found(session);
+    MutexLock lock(e->mu);
     if (!accepts_work(e->rec)) return session_not_accepting(e->rec);
     if (!e->jobs.upload_names.insert(*name).second) {
       return Status::conflict("a file named '" + *name + "' was already uploaded to this session");
@@ -216,22 +210,28 @@ Result<std::unique_ptr<Upload>> SessionCore::begin_upload(const std::shared_ptr<
 
 Status SessionCore::finish_upload(std::int64_t session_id, ResourceKind kind, const std::string& name,
                                   const std::string& part_path) {
-  std::unique_lock lock(mu_);
-  const auto it = entries_.find(session_id);
-  if (it == entries_.end()) return not_found(std::to_string(session_id));
-  const fs::path dir = fs::path(it->second.rec.log_path).parent_path() / "uploads";
+  const EntryPtr e = find(session_id);
+  if (e == nullptr) return not_found(std::to_string(session_id));
+  fs::path dir;
+  {
+    MutexLock lock(e->mu);
+    dir = fs::path(e->rec.log_path).parent_path() / "uploads";
+  }
+  // The directory and the rename with no lock held: file system work stalls nobody.
   std::error_code ec;
   const Status made = create_private_dirs(dir.string());
   if (made) fs::rename(part_path, dir / name, ec);
   if (!made || ec) return Status::unavailable("the uploaded file could not be stored");
+  MutexLock lock(e->mu);
   // The driver runs on this host (local and client deploy modes): a local path reaches it.
-  return add_to_driver(lock, session_id, kind, (dir / name).string());
+  return add_to_driver(*e, lock, kind, (dir / name).string());
 }
 
 void SessionCore::release_upload(std::int64_t session_id, const std::string& name) {
-  std::lock_guard lock(mu_);
-  const auto it = entries_.find(session_id);
-  if (it != entries_.end()) it->second.jobs.upload_names.erase(name);
+  const EntryPtr e = find(session_id);
+  if (e == nullptr) return;
+  MutexLock lock(e->mu);
+  e->jobs.upload_names.erase(name);
 }
 
 }  // namespace livy

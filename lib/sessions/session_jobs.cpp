@@ -24,9 +24,9 @@ Result<Job> SessionCore::submit_job(std::string_view session, const JobRequest& 
     return Status::too_large("the job is " + std::to_string(request.job.size()) + " bytes, over the limit of " +
                              std::to_string(config_.statement_max_code_bytes) + " (statements.max-code-bytes)");
   }
-  std::lock_guard lock(mu_);
-  Entry* e = find(session);
+  const EntryPtr e = find(session);
   if (e == nullptr) return not_found(session);
+  MutexLock lock(e->mu);
   if (!accepts_work(e->rec)) return session_not_accepting(e->rec);
   if (e->rec.kind == SessionKind::kSpark || e->rec.kind == SessionKind::kSparkR) {
     return Status::invalid_argument("pyspark jobs run in sessions of kind pyspark, sql or shared, not " +
@@ -51,15 +51,14 @@ Result<Job> SessionCore::submit_job(std::string_view session, const JobRequest& 
   }
   e->last_activity_ms = e->last_heartbeat_ms = now_ms();
   dispatch(*e);
-  changed_.notify_all();
+  e->changed.notify_all();
   return q.jobs[static_cast<std::size_t>(id)].job;
 }
 
 Result<Job> SessionCore::job(std::string_view session, std::int64_t id) {
-  std::lock_guard lock(mu_);
-  std::optional<Entry> archived;
-  Entry* e = lookup(session, archived);
+  const EntryPtr e = lookup(session);
   if (e == nullptr) return not_found(session);
+  MutexLock lock(e->mu);
   if (id < 0 || id >= static_cast<std::int64_t>(e->jobs.jobs.size())) return job_not_found(id);
   // Livy's client polls the job: that is activity, as a statement's is.
   e->last_activity_ms = e->last_heartbeat_ms = now_ms();
@@ -67,9 +66,9 @@ Result<Job> SessionCore::job(std::string_view session, std::int64_t id) {
 }
 
 Status SessionCore::cancel_job(std::string_view session, std::int64_t id) {
-  std::lock_guard lock(mu_);
-  Entry* e = find(session);
+  const EntryPtr e = find(session);
   if (e == nullptr) return not_found(session);
+  MutexLock lock(e->mu);
   SessionJobs& q = e->jobs;
   if (id < 0 || id >= static_cast<std::int64_t>(q.jobs.size())) return job_not_found(id);
   Job& job = q.jobs[static_cast<std::size_t>(id)].job;
@@ -84,7 +83,7 @@ Status SessionCore::cancel_job(std::string_view session, std::int64_t id) {
     // Without a driver (livyd restarted, it has not reconnected yet) it goes after `ready`.
     if (e->driver) e->driver->send(job_cancel_message(id));
   }
-  changed_.notify_all();
+  e->changed.notify_all();
   return Status::ok();
 }
 
@@ -110,7 +109,7 @@ void SessionCore::on_job_message(Entry& e, const DriverMessage& m) {
     if (it != q.replies.end()) {
       it->second.done = true;
       it->second.error = m.job_error.value_or("");
-      changed_.notify_all();
+      e.changed.notify_all();
     } else if (m.job_error) {
       e.child->append_note("a file added before the driver was ready could not be added: " + *m.job_error);
     }
@@ -123,7 +122,7 @@ void SessionCore::on_job_message(Entry& e, const DriverMessage& m) {
       job.state = JobState::kStarted;
       put_job(e, job);
     }
-    changed_.notify_all();
+    e.changed.notify_all();
     return;
   }
   if (m.cancelled) {
@@ -145,7 +144,7 @@ void SessionCore::on_job_message(Entry& e, const DriverMessage& m) {
   e.last_activity_ms = std::max(e.last_activity_ms, now_ms());
   set_state(e, SessionState::kIdle);
   dispatch(e);
-  changed_.notify_all();
+  e.changed.notify_all();
 }
 
 void SessionCore::end_jobs(Entry& e, const std::string& reason) {
@@ -168,7 +167,7 @@ void SessionCore::end_jobs(Entry& e, const std::string& reason) {
   for (auto& [rid, reply] : q.replies) {
     if (!reply.done) reply = {true, "the session ended: " + reason};
   }
-  changed_.notify_all();
+  e.changed.notify_all();
 }
 
 void SessionCore::put_job(const Entry& e, const Job& job) {
@@ -204,7 +203,7 @@ void SessionCore::load_jobs(Entry& e) {
 
 void SessionCore::resume_jobs(Entry& e, const DriverMessage& hello) {
   SessionJobs& q = e.jobs;
-  const auto unfinished = [&](std::optional<std::int64_t> id) {
+  const auto unfinished = [&](std::optional<std::int64_t> id) REQUIRES(e.mu) {
     return id && *id < static_cast<std::int64_t>(q.jobs.size()) &&
            !is_final(q.jobs[static_cast<std::size_t>(*id)].job.state);
   };
@@ -243,7 +242,7 @@ void SessionCore::resume_jobs(Entry& e, const DriverMessage& hello) {
     }
   }
   if (q.cancelling != q.running) q.cancelling.reset();
-  changed_.notify_all();
+  e.changed.notify_all();
 }
 
 }  // namespace livy

@@ -62,31 +62,35 @@ void SessionCore::recover(Entry& e) {
 }
 
 void SessionCore::stop_all_for_shutdown() {
-  std::unique_lock lock(mu_);
-  for (auto& [id, e] : entries_) {
-    if (!is_final(e.rec.state)) end_session(e, SessionState::kKilled, "livyd shut down (server.stop-on-shutdown)");
+  for (const auto& e : all_entries()) {
+    MutexLock lock(e->mu);
+    if (!is_final(e->rec.state)) end_session(*e, SessionState::kKilled, "livyd shut down (server.stop-on-shutdown)");
   }
 }
 
 void SessionCore::finish_kills_for_shutdown() {
   // A session that ended (deleted, timed out, failed) may still have its group stopping. The
-  // monitor is gone: wait here for those groups, escalating to SIGKILL after the grace, so that
+  // timers are stopped: wait here for those groups, escalating to SIGKILL after the grace, so that
   // none outlives livyd. Live sessions are left running for the next livyd.
-  std::unique_lock lock(mu_);
-  const auto give_up = std::chrono::steady_clock::now() + config_.batch_kill_grace + std::chrono::seconds(5);
-  wait_for_children(lock, changed_, give_up, [this] {
-    bool pending = poll_orphans(orphans_);
-    for (auto& [id, e] : entries_) {
-      if (!is_final(e.rec.state)) continue;
-      e.child->poll();
-      pending = pending || e.child->running() || e.child->cleanup_pending();
+  const auto give_up = clock_->steady_now() + config_.batch_kill_grace + std::chrono::seconds(5);
+  wait_for_children(*clock_, give_up, [this] {
+    bool pending = false;
+    {
+      MutexLock lock(orphans_mu_);
+      pending = poll_orphans(orphans_);
+    }
+    for (const auto& e : all_entries()) {
+      MutexLock lock(e->mu);
+      if (!is_final(e->rec.state)) continue;
+      e->child->poll();
+      pending = pending || e->child->running() || e->child->cleanup_pending();
     }
     return pending;
   });
 }
 
 void SessionCore::resume(Entry& e, const DriverMessage& hello) {
-  const auto unfinished = [&](std::optional<std::int64_t> id) {
+  const auto unfinished = [&](std::optional<std::int64_t> id) REQUIRES(e.mu) {
     return id && *id < static_cast<std::int64_t>(e.statements.size()) &&
            !is_final(e.statements[static_cast<std::size_t>(*id)].state);
   };
@@ -120,7 +124,7 @@ void SessionCore::resume(Entry& e, const DriverMessage& hello) {
       put(e, st);
     }
   }
-  changed_.notify_all();
+  e.changed.notify_all();
 }
 
 }  // namespace livy

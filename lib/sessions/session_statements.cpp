@@ -1,4 +1,4 @@
-// Statements: the queue of a session, what its driver reports, and the monitor.
+// Statements: the queue of a session, and what its driver reports. The timers are in session_timers.cpp.
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -43,9 +43,9 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
     return Status::invalid_argument("code is not valid UTF-8: byte " + std::string(byte) + " at offset " +
                                     std::to_string(bad));
   }
-  std::lock_guard lock(mu_);
-  Entry* e = find(session);
+  const EntryPtr e = find(session);
   if (e == nullptr) return not_found(session);
+  MutexLock lock(e->mu);
   if (is_final(e->rec.state) || e->rec.state == SessionState::kShuttingDown) {
     return Status::invalid_argument("Session is in state " + std::string(to_string(e->rec.state)));
   }
@@ -64,7 +64,7 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
   e->queue.push_back(st.id);
   e->last_activity_ms = e->last_heartbeat_ms = now_ms();
   dispatch(*e);
-  changed_.notify_all();
+  e->changed.notify_all();
   return e->statements[static_cast<std::size_t>(st.id)];
 }
 
@@ -91,30 +91,29 @@ void SessionCore::finish_statement(Entry& e, Statement& st, StatementState state
   st.completed_ms = now_ms();
   e.last_activity_ms = std::max(e.last_activity_ms, st.completed_ms);
   put(e, st);
-  changed_.notify_all();
+  e.changed.notify_all();
 }
 
 Result<Statement> SessionCore::statement(std::string_view session, std::int64_t id, std::chrono::milliseconds wait) {
-  std::unique_lock lock(mu_);
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  for (;;) {
-    std::optional<Entry> archived;  // a finished session's statements are final: no waiting then
-    Entry* e = lookup(session, archived);
-    if (e == nullptr) return not_found(session);
+  const auto deadline = clock_->steady_now() + wait;
+  const EntryPtr e = lookup(session);  // a finished session's statements are final: no waiting then
+  if (e == nullptr) return not_found(session);
+  MutexLock lock(e->mu);
+  for (bool timed_out = false;;) {
+    if (e->rec.forgotten) return not_found(session);
     if (id < 0 || id >= static_cast<std::int64_t>(e->statements.size())) return statement_not_found(id);
     const Statement& st = e->statements[static_cast<std::size_t>(id)];
-    if (is_final(st.state) || stopping_ || std::chrono::steady_clock::now() >= deadline) return st;
-    changed_.wait_until(lock, deadline);
+    if (is_final(st.state) || stopping_ || timed_out) return st;
+    timed_out = wait_changed(*e, lock, deadline);
   }
 }
 
 Result<Page<Statement>> SessionCore::statements(std::string_view session, std::int64_t from, std::int64_t size,
                                                 bool descending) {
   if (from < 0 || size < 0) return Status::invalid_argument("from and size must not be negative");
-  std::lock_guard lock(mu_);
-  std::optional<Entry> archived;
-  Entry* e = lookup(session, archived);
+  const EntryPtr e = lookup(session);
   if (e == nullptr) return not_found(session);
+  MutexLock lock(e->mu);
   Page<Statement> page;
   page.from = from;
   page.total = static_cast<std::int64_t>(e->statements.size());
@@ -126,9 +125,9 @@ Result<Page<Statement>> SessionCore::statements(std::string_view session, std::i
 }
 
 Status SessionCore::cancel(std::string_view session, std::int64_t id) {
-  std::lock_guard lock(mu_);
-  Entry* e = find(session);
+  const EntryPtr e = find(session);
   if (e == nullptr) return not_found(session);
+  MutexLock lock(e->mu);
   if (id < 0 || id >= static_cast<std::int64_t>(e->statements.size())) return statement_not_found(id);
   Statement& st = e->statements[static_cast<std::size_t>(id)];
   if (is_final(st.state) || st.state == StatementState::kCancelling) return Status::ok();
@@ -141,16 +140,16 @@ Status SessionCore::cancel(std::string_view session, std::int64_t id) {
   st.state = StatementState::kCancelling;
   put(*e, st);
   if (e->driver) e->driver->send(cancel_message(id));
-  changed_.notify_all();
+  e->changed.notify_all();
   return Status::ok();
 }
 
 Status SessionCore::interrupt(std::string_view id_or_name) {
   std::optional<std::int64_t> running;
   {
-    std::lock_guard lock(mu_);
-    Entry* e = find(id_or_name);
+    const EntryPtr e = find(id_or_name);
     if (e == nullptr) return not_found(id_or_name);
+    MutexLock lock(e->mu);
     running = e->running;
   }
   return running ? cancel(id_or_name, *running) : Status::ok();
@@ -158,40 +157,38 @@ Status SessionCore::interrupt(std::string_view id_or_name) {
 
 Result<std::vector<std::string>> SessionCore::complete(std::string_view session, const std::string& code,
                                                        std::optional<SessionKind> kind, std::int64_t cursor) {
-  std::unique_lock lock(mu_);
-  Entry* e = find(session);
+  const EntryPtr e = find(session);
   if (e == nullptr) return not_found(session);
+  MutexLock lock(e->mu);
   if (!kind) kind = e->rec.kind;
   // The driver completes Python, Scala and R; other kinds (sql) have no candidates.
   const bool driver_completes =
       kind == SessionKind::kPySpark || kind == SessionKind::kSpark || kind == SessionKind::kSparkR;
   if (!driver_completes || !e->driver || !e->ready) return std::vector<std::string>();
-  const std::int64_t id = e->rec.id;
   const std::int64_t rid = next_request_id_++;
   e->completions[rid];
   e->driver->send(complete_message(rid, code, *kind, cursor));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  for (;;) {
-    const auto it = entries_.find(id);
-    if (it == entries_.end()) return std::vector<std::string>();
-    auto& slot = it->second.completions[rid];
-    if (slot || stopping_ || changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
-      auto out = it->second.completions[rid].value_or(std::vector<std::string>());
-      it->second.completions.erase(rid);
+  const auto deadline = clock_->steady_now() + std::chrono::seconds(5);
+  for (bool timed_out = false;;) {
+    if (e->gone) return std::vector<std::string>();
+    if (e->completions[rid] || stopping_ || timed_out) {
+      auto out = e->completions[rid].value_or(std::vector<std::string>());
+      e->completions.erase(rid);
       return out;
     }
+    timed_out = wait_changed(*e, lock, deadline);
   }
 }
 
 void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
-  std::lock_guard lock(mu_);
-  const auto it = entries_.find(session_id);
-  if (it == entries_.end()) return;
-  Entry& e = it->second;
+  const EntryPtr found = find(session_id);
+  if (found == nullptr) return;
+  Entry& e = *found;
+  MutexLock lock(e.mu);
   // A message read after the session ended (its connection closing) changes nothing.
   if (is_final(e.rec.state) || !e.driver) return;
   using T = DriverMessage::Type;
-  const auto statement = [&]() -> Statement* {
+  const auto statement = [&]() REQUIRES(e.mu) -> Statement* {
     if (m.statement_id < 0 || m.statement_id >= static_cast<std::int64_t>(e.statements.size())) return nullptr;
     return &e.statements[static_cast<std::size_t>(m.statement_id)];
   };
@@ -201,7 +198,7 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       // before it says `ready`. That is progress, not a hang: the warm-up gets a start timeout
       // of its own, so a slow Spark start and a slow warm-up do not add up against one.
       if (!e.ready && (e.rec.state == SessionState::kStarting || e.rec.state == SessionState::kRecovering)) {
-        e.start_deadline = std::chrono::steady_clock::now() + config_.session_start_timeout;
+        e.start_deadline = clock_->steady_now() + config_.session_start_timeout;
         e.child->append_note("the driver's SparkSession is up; it warms up the interpreter before it is ready");
       }
       break;
@@ -227,13 +224,13 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
         st->state = StatementState::kRunning;
         st->started_ms = now_ms();
         put(e, *st);
-        changed_.notify_all();
+        e.changed.notify_all();
       }
       break;
     case T::kProgress:
       if (Statement* st = statement(); st != nullptr && !is_final(st->state)) {
         st->progress = std::clamp(m.progress, 0.0, 1.0);
-        changed_.notify_all();
+        e.changed.notify_all();
       }
       break;
     case T::kResult:
@@ -248,7 +245,7 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
     case T::kCompletion:
       if (const auto c = e.completions.find(m.request_id); c != e.completions.end()) {
         c->second = m.candidates;
-        changed_.notify_all();
+        e.changed.notify_all();
       }
       break;
     case T::kUnreadable:
@@ -262,61 +259,6 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       on_job_message(e, m);
       break;
   }
-}
-
-std::string SessionCore::expiry(const Entry& e, std::int64_t now) const {
-  using std::chrono::milliseconds;
-  const auto ms = [](milliseconds d) { return d.count(); };
-  const std::int64_t idle_for = now - e.last_activity_ms;
-  const bool busy = e.rec.state == SessionState::kBusy;
-  if (e.request.heartbeat_timeout_s > 0 && now - e.last_heartbeat_ms > e.request.heartbeat_timeout_s * 1000LL) {
-    return "no client heartbeat for " + std::to_string(e.request.heartbeat_timeout_s) + " s";
-  }
-  const milliseconds ttl = e.request.ttl.value_or(config_.session_ttl);
-  if (config_.session_ttl_check && ttl.count() > 0 && idle_for > ms(ttl)) return "ttl of " + format_duration(ttl) + " reached";
-  const milliseconds idle = e.request.idle_timeout.value_or(config_.session_idle_timeout);
-  if (config_.session_timeout_check && idle.count() > 0 && idle_for > ms(idle) &&
-      !(busy && config_.session_timeout_skip_busy)) {
-    return "idle for longer than " + format_duration(idle);
-  }
-  return "";
-}
-
-void SessionCore::monitor_loop() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
-    tick();
-    lock.lock();
-    changed_.wait_for(lock, config_.monitor_interval, [this] { return stopping_; });
-  }
-}
-
-void SessionCore::tick() {
-  std::lock_guard lock(mu_);
-  const auto now = std::chrono::steady_clock::now();
-  const auto retain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config_.state_retain).count();
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    Entry& e = it->second;
-    const auto poll = e.child->poll();
-    if (poll.ended && !is_final(e.rec.state)) {
-      const std::string how = poll.exit_status ? "exit status " + std::to_string(*poll.exit_status) : "no exit status";
-      end_session(e, e.ready || e.was_ready ? SessionState::kDead : SessionState::kError,
-                  "the driver process ended (" + how + ")");
-    } else if (e.rec.state == SessionState::kStarting && now >= e.start_deadline) {
-      end_session(e, SessionState::kError, "the driver did not come up within sessions.start-timeout");
-    } else if (e.rec.state == SessionState::kRecovering && !e.driver && now_ms() >= e.recover_deadline_ms) {
-      end_session(e, SessionState::kDead, "the driver did not reconnect within sessions.recovery-grace");
-    } else if (e.rec.state == SessionState::kRecovering && e.driver && now >= e.start_deadline) {
-      end_session(e, SessionState::kDead, "the reconnected driver was not ready within sessions.start-timeout");
-    } else if (!is_final(e.rec.state)) {
-      if (const std::string why = expiry(e, now_ms()); !why.empty()) end_session(e, SessionState::kKilled, why);
-    }
-    const bool expired = is_final(e.rec.state) && !e.child->running() && !e.child->cleanup_pending() &&
-                         e.rec.ended_ms + retain_ms < now_ms();
-    it = expired ? entries_.erase(it) : std::next(it);
-  }
-  poll_orphans(orphans_);
 }
 
 }  // namespace livy

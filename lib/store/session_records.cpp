@@ -67,6 +67,7 @@ Status Store::insert_session(const SessionRecord& r) {
 }
 
 Status Store::update_session(const SessionRecord& r) {
+  if (before_write) before_write();
   return write(Durability::kWritten, [&](sqlite::StmtCache& stmts) {
     Stmt s(stmts,
            "UPDATE sessions SET state = ?, pid = ?, app_id = ?, spark_ui_url = ?, ended_ms = ?, forgotten = ?,"
@@ -136,6 +137,7 @@ std::optional<std::string> output_text(const Statement& st) {
 }  // namespace
 
 Status Store::insert_statement(std::int64_t session_id, const Statement& st, Durability durability) {
+  if (before_write) before_write();
   return write(durability, [&](sqlite::StmtCache& stmts) {
     Stmt s(stmts,
            "INSERT INTO statements(session_id, id, code, kind, state, output, progress, started_ms, completed_ms)"
@@ -156,6 +158,7 @@ Status Store::insert_statement(std::int64_t session_id, const Statement& st, Dur
 }
 
 Status Store::update_statement(std::int64_t session_id, const Statement& st, Durability durability) {
+  if (before_write) before_write();
   return write(durability, [&](sqlite::StmtCache& stmts) {
     // The output is written once, by the change that brings it; the others leave it alone.
     Stmt s(stmts, st.output ? "UPDATE statements SET state = ?3, progress = ?4, started_ms = ?5, completed_ms = ?6,"
@@ -180,6 +183,7 @@ Status Store::update_statement(std::int64_t session_id, const Statement& st, Dur
 }
 
 Status Store::put_statement(std::int64_t session_id, const Statement& st, Durability durability) {
+  if (before_write) before_write();
   return write(durability, [&](sqlite::StmtCache& stmts) {
     Stmt s(stmts,
            "INSERT INTO statements(session_id, id, code, kind, state, output, progress, started_ms, completed_ms)"

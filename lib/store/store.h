@@ -141,6 +141,11 @@ class Store {
 
   static constexpr int kSchemaVersion = 5;
 
+  // A test's seam: called first thing in every write of a session's state or statement,
+  // before the store takes any lock (a test blocks it to make one write slow). Set it
+  // before the store is shared.
+  std::function<void()> before_write;
+
  private:
   struct Write;
   using Apply = std::function<Status(sqlite::StmtCache&)>;

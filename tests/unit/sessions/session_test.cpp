@@ -611,12 +611,16 @@ TEST_CASE("the driver's process ending ends the session: `dead` after ready, `er
 
 TEST_CASE("a driver not ready within sessions.start-timeout: `error`, and its group is stopped", "[session]") {
   TestRuntime t;
-  t.config().session_start_timeout = 200ms;  // steady time: the manual clock does not drive it
+  t.config().session_start_timeout = 200s;
   t.open();
   create_ok(t);
   const int pid = launch_of(t, 0).pid;
+  t.clock().advance(199s);
+  CHECK_FALSE(eventually([&] { return state_of(t, 0) != SessionState::kStarting; }, kQuiet));
+  t.clock().advance(1s);
   REQUIRE(eventually([&] { return state_of(t, 0) == SessionState::kError; }));
   CHECK(t.launcher().wait_for_signal(pid, SIGTERM, kWait));
+  t.clock().advance(t.config().batch_kill_grace);
   CHECK(t.launcher().wait_for_signal(pid, SIGKILL, kWait));  // the group stayed alive past the grace
   CHECK(eventually([&] { return log_has(t, 0, "sessions.start-timeout"); }));
   // Its driver comes too late.
@@ -627,16 +631,16 @@ TEST_CASE("a driver not ready within sessions.start-timeout: `error`, and its gr
 
 TEST_CASE("`warming`: the session stays `starting`, and the warm-up gets a start timeout of its own", "[session]") {
   TestRuntime t;
-  t.config().session_start_timeout = 1s;  // steady time: the manual clock does not drive it
+  t.config().session_start_timeout = 100s;
   t.open();
   create_ok(t);
   auto driver = connect_driver(t, 0);
   REQUIRE(driver->say_hello());
-  std::this_thread::sleep_for(600ms);
+  t.clock().advance(60s);
   driver->warming();
   REQUIRE(eventually([&] { return log_has(t, 0, "warms up the interpreter"); }));
-  std::this_thread::sleep_for(700ms);  // past the first deadline, within the second
-  CHECK(state_of(t, 0) == SessionState::kStarting);
+  t.clock().advance(70s);  // past the first deadline, within the second
+  CHECK_FALSE(eventually([&] { return state_of(t, 0) != SessionState::kStarting; }, kQuiet));
 
   SECTION("ready after the warm-up: idle") {
     driver->ready("local-1");
@@ -646,6 +650,7 @@ TEST_CASE("`warming`: the session stays `starting`, and the warm-up gets a start
     CHECK(state_of(t, 0) == SessionState::kIdle);
   }
   SECTION("a warm-up that never ends: `error` after the second start timeout") {
+    t.clock().advance(30s);
     REQUIRE(eventually([&] { return state_of(t, 0) == SessionState::kError; }));
     CHECK(eventually([&] { return log_has(t, 0, "sessions.start-timeout"); }));
   }
@@ -682,7 +687,6 @@ TEST_CASE("remove: the session is forgotten, and its group still gets SIGKILL af
   submit_ok(t, 0, "running");
   const int pid = launch_of(t, 0).pid;
 
-  const auto removed_at = std::chrono::steady_clock::now();
   REQUIRE(t.runtime().sessions().remove(0).is_ok());
   CHECK(t.runtime().sessions().get(0).status().code() == ErrorCode::kNotFound);
   CHECK(t.runtime().statements().get(0, 0).status().code() == ErrorCode::kNotFound);
@@ -690,8 +694,10 @@ TEST_CASE("remove: the session is forgotten, and its group still gets SIGKILL af
   CHECK(driver->wait_closed(kWait));
   CHECK(t.launcher().wait_for_signal(pid, SIGTERM, kWait));
   // The scripted group ignores SIGTERM: SIGKILL follows, not before the grace period.
+  t.clock().advance(49ms);
+  CHECK_FALSE(t.launcher().wait_for_signal(pid, SIGKILL, kQuiet));
+  t.clock().advance(1ms);
   REQUIRE(t.launcher().wait_for_signal(pid, SIGKILL, kWait));
-  CHECK(std::chrono::steady_clock::now() - removed_at >= 50ms);
   CHECK(t.runtime().sessions().remove(0).code() == ErrorCode::kNotFound);
 
   // Forgotten across a restart too; its id is not reused.
