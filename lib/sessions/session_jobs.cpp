@@ -94,7 +94,7 @@ bool SessionCore::dispatch_job(Entry& e) {
   q.queue.pop_front();
   q.running = job.job.id;
   set_state(e, SessionState::kBusy);
-  // A broken connection is seen by the reader thread, which ends the session.
+  // A broken connection is seen by the channel's loop, whose on_closed ends the session.
   (void)e.driver->send(job_message(job.job.id, job.payload, job.type));
   job.payload.clear();
   job.payload.shrink_to_fit();

@@ -75,7 +75,7 @@ void SessionCore::dispatch(Entry& e) {
   e.running = st.id;
   set_state(e, SessionState::kBusy);
   if (!e.driver->send(execute_message(st.id, st.code, st.kind.value_or(SessionKind::kPySpark)))) {
-    // The reader thread sees the broken connection and ends the session.
+    // The channel's loop sees the broken connection and ends the session.
     return;
   }
 }
