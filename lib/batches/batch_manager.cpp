@@ -1,7 +1,7 @@
 // The batch table and its public operations; the monitor is in batch_monitor.cpp.
 #include <filesystem>
 
-#include "codec/request_json.h"
+#include "wire/request_json.h"
 #include "batches/batch_manager_impl.h"
 #include "base/data_dir.h"
 #include "model/id_or_name.h"
@@ -169,7 +169,7 @@ Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std:
   e.rec.name = request.name;
   e.rec.owner = owner;
   e.rec.proxy_user = request.proxy_user;
-  e.rec.request_json = codec::encode_batch_request(request);
+  e.rec.request_json = wire::encode_batch_request(request);
   e.rec.state = BatchState::kStarting;
   e.rec.log_path = (dir / "output.log").string();
   e.rec.status_path = (dir / "exit-status").string();

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "codec/request_json.h"
+#include "wire/request_json.h"
 #include "base/data_dir.h"
 #include "model/id_or_name.h"
 #include "model/log_page.h"
@@ -63,7 +63,7 @@ Status SessionCore::start() {
     for (auto& rec : *records) {
       if (rec.forgotten || (is_final(rec.state) && rec.ended_ms + retain_ms < now_ms())) continue;
       Entry e;
-      auto request = codec::decode_session_request(rec.request_json);
+      auto request = wire::decode_session_request(rec.request_json);
       if (request) e.request = std::move(*request);
       auto statements = store_.load_statements(rec.id);
       if (statements) e.statements = std::move(*statements);
@@ -117,7 +117,7 @@ SessionCore::Entry* SessionCore::lookup(std::string_view id_or_name, std::option
   if (!records || records->empty() || records->front().forgotten || !is_final(records->front().state)) return nullptr;
   Entry& e = archived.emplace();
   e.rec = std::move(records->front());
-  if (auto request = codec::decode_session_request(e.rec.request_json)) e.request = std::move(*request);
+  if (auto request = wire::decode_session_request(e.rec.request_json)) e.request = std::move(*request);
   if (auto statements = store_.load_statements(e.rec.id)) e.statements = std::move(*statements);
   e.child = std::make_unique<ChildProcess>(launcher_, e.rec.log_path, e.rec.status_path, config_.log_cache_lines,
                                            config_.batch_kill_grace);
@@ -194,7 +194,7 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
   e.rec.owner = owner;
   e.rec.proxy_user = request.proxy_user;
   e.rec.kind = request.kind;
-  e.rec.request_json = codec::encode_session_request(request);
+  e.rec.request_json = wire::encode_session_request(request);
   e.rec.state = SessionState::kNotStarted;
   e.rec.log_path = (dir / "driver.log").string();
   e.rec.status_path = (dir / "exit-status").string();

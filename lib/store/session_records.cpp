@@ -1,5 +1,5 @@
 // The store's sessions and statements tables.
-#include "codec/output_json.h"
+#include "wire/output_json.h"
 #include "store/sqlite_stmt.h"
 #include "store/store.h"
 
@@ -133,7 +133,7 @@ Status Store::put_statement(std::int64_t session_id, const Statement& st, Durabi
   s.bind(3, st.code);
   s.bind(4, kind_text(st.kind));
   s.bind(5, std::string(to_string(st.state)));
-  s.bind(6, st.output ? std::optional<std::string>(codec::encode_output(*st.output)) : std::nullopt);
+  s.bind(6, st.output ? std::optional<std::string>(wire::encode_output(*st.output)) : std::nullopt);
   sqlite3_bind_double(s.get(), 7, st.progress);
   s.bind(8, st.started_ms);
   s.bind(9, st.completed_ms);
@@ -159,7 +159,7 @@ Result<std::vector<Statement>> Store::load_statements(std::int64_t session_id) {
     if (!state) return Status::unavailable("store: a statement has an unknown state");
     st.state = *state;
     if (auto text = s.opt_text_at(4)) {
-      auto output = codec::decode_output(*text);
+      auto output = wire::decode_output(*text);
       if (output) st.output = std::move(*output);
     }
     st.progress = sqlite3_column_double(s.get(), 5);

@@ -23,7 +23,7 @@ struct BatchRecord {
   std::optional<std::string> name;
   std::optional<std::string> owner;
   std::optional<std::string> proxy_user;
-  std::string request_json;  // the request, as codec::encode_batch_request wrote it
+  std::string request_json;  // the request, as wire::encode_batch_request wrote it
   BatchState state = BatchState::kStarting;
   int pid = 0;               // the wrapper's pid = process group id; 0 before launch
   std::string pid_identity;  // ProcessLauncher::process_identity(pid) at launch; "" if unknown
@@ -43,7 +43,7 @@ struct SessionRecord {
   std::optional<std::string> owner;
   std::optional<std::string> proxy_user;
   std::optional<SessionKind> kind;
-  std::string request_json;  // as codec::encode_session_request wrote it
+  std::string request_json;  // as wire::encode_session_request wrote it
   SessionState state = SessionState::kStarting;
   int pid = 0;
   std::string pid_identity;  // ProcessLauncher::process_identity(pid) at launch; "" if unknown

@@ -1,9 +1,11 @@
-#include "codec/job_json.h"
+#include "wire/job_json.h"
 
-#include "codec/json_fields.h"
 #include "base/base64.h"
+#include "wire/json_fields.h"
+#include "wire/json_writer.h"
+#include "wire/reply_reader.h"
 
-namespace livy::codec {
+namespace livy::wire {
 
 Result<JobRequest> decode_job_request(const std::string& json) {
   rapidjson::Document doc;
@@ -51,4 +53,49 @@ Result<std::string> decode_resource_request(const std::string& json) {
   return *uri;
 }
 
-}  // namespace livy::codec
+std::string encode_job_request(const JobRequest& request) {
+  JsonWriter w;
+  w.start_object();
+  w.string("job", base64_encode(request.job));
+  w.string("jobType", to_string(request.type));
+  w.end_object();
+  return w.text();
+}
+
+std::string encode_resource_request(const std::string& uri) {
+  JsonWriter w;
+  w.start_object();
+  w.string("uri", uri);
+  w.end_object();
+  return w.text();
+}
+
+std::string encode_job(const Job& job) {
+  JsonWriter w;
+  w.start_object();
+  w.int64("id", job.id);
+  w.string("state", to_string(job.state));
+  w.string_or_null("result", job.result ? std::optional<std::string>(base64_encode(*job.result)) : std::nullopt);
+  w.string_or_null("error", job.error);
+  w.end_object();
+  return w.text();
+}
+
+Result<Job> decode_job(const std::string& body) {
+  static constexpr JobState kJobStates[] = {JobState::kSent,      JobState::kQueued, JobState::kStarted,
+                                            JobState::kCancelled, JobState::kFailed, JobState::kSucceeded};
+  return decode_reply<Job>(body, [](const rapidjson::Value& v, Status& st, Job& out) {
+    ReplyReader r(v, "job", st);
+    r.read("id", out.id);
+    read_state(r, "state", kJobStates, out.state);
+    std::optional<std::string> result;
+    r.read("result", result);
+    if (result) {
+      out.result = base64_decode(*result);
+      if (!out.result) r.fail("result", "must be base64");
+    }
+    r.read("error", out.error);
+  });
+}
+
+}  // namespace livy::wire

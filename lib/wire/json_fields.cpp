@@ -1,4 +1,4 @@
-#include "codec/json_fields.h"
+#include "wire/json_fields.h"
 
 #include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
@@ -16,19 +16,26 @@
 
 #include "base/utf8.h"
 
-namespace livy::codec {
+namespace livy::wire {
 
 std::string to_std_string(const rapidjson::Value& v) { return std::string(v.GetString(), v.GetStringLength()); }
 
-namespace {
-
-// The shortest text of a JSON number (0.5 -> "0.5"), as Livy's JSON layer would give Spark.
-std::string number_text(const rapidjson::Value& v) {
+std::string json_text(const rapidjson::Value& v) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   v.Accept(w);
   return std::string(buf.GetString(), buf.GetSize());
 }
+
+std::optional<std::string> conf_value_text(const rapidjson::Value& v) {
+  if (v.IsString()) return to_std_string(v);
+  if (v.IsBool()) return std::string(v.GetBool() ? "true" : "false");
+  // The shortest text of a number (0.5 -> "0.5"), as Livy's JSON layer would give Spark.
+  if (v.IsNumber()) return json_text(v);
+  return std::nullopt;
+}
+
+namespace {
 
 // Hands a reader's events to a Document but converts numbers itself: RapidJSON
 // 1.1's own conversion is off by up to a few units in the last place, and its
@@ -161,16 +168,11 @@ Status read_string_map(const rapidjson::Value& v, const char* field, std::map<st
   out.clear();
   for (const auto& m : v.GetObject()) {
     // Livy's clients send numbers and booleans for Spark properties too; Spark reads them as text.
-    std::string value;
-    if (m.value.IsString()) value = to_std_string(m.value);
-    else if (m.value.IsBool()) value = m.value.GetBool() ? "true" : "false";
-    else if (m.value.IsInt64()) value = std::to_string(m.value.GetInt64());
-    else if (m.value.IsUint64()) value = std::to_string(m.value.GetUint64());
-    else if (m.value.IsDouble()) value = number_text(m.value);
-    else return Status::invalid_argument(std::string(field) + "." + to_std_string(m.name) + " must be a string");
-    out[to_std_string(m.name)] = std::move(value);
+    auto value = conf_value_text(m.value);
+    if (!value) return Status::invalid_argument(std::string(field) + "." + to_std_string(m.name) + " must be a string");
+    out[to_std_string(m.name)] = std::move(*value);
   }
   return Status::ok();
 }
 
-}  // namespace livy::codec
+}  // namespace livy::wire

@@ -1,13 +1,13 @@
 // The job API's request bodies, and base64 as Livy's clients use it.
 #include <catch2/catch.hpp>
 
-#include "codec/job_json.h"
+#include "wire/job_json.h"
 #include "base/base64.h"
 
 using Catch::Matchers::Contains;
 using livy::JobType;
 
-TEST_CASE("base64: round trips every length and byte, padded as Python and Java write it", "[codec][jobs]") {
+TEST_CASE("base64: round trips every length and byte, padded as Python and Java write it", "[wire][jobs]") {
   std::string bytes;
   for (int i = 0; i < 300; ++i) {
     const auto encoded = livy::base64_encode(bytes);
@@ -25,30 +25,30 @@ TEST_CASE("base64: round trips every length and byte, padded as Python and Java 
   CHECK(livy::base64_decode("Zm8") == "fo");  // padding may be left out
 }
 
-TEST_CASE("base64: anything but the standard alphabet is refused", "[codec][jobs]") {
+TEST_CASE("base64: anything but the standard alphabet is refused", "[wire][jobs]") {
   for (const char* bad : {"Zg=", "Z", "Zm9v!", "Zm 9v", "Zm9v\n", "Z===", "Zg==Zg==", "-_8=", "=Zg="}) {
     INFO(bad);
     CHECK_FALSE(livy::base64_decode(bad).has_value());
   }
 }
 
-TEST_CASE("decode_job_request: job in base64 and jobType", "[codec][jobs]") {
-  const auto r = livy::codec::decode_job_request(R"({"job": "gAWVAQ==", "jobType": "pyspark"})");
+TEST_CASE("decode_job_request: job in base64 and jobType", "[wire][jobs]") {
+  const auto r = livy::wire::decode_job_request(R"({"job": "gAWVAQ==", "jobType": "pyspark"})");
   REQUIRE(r.has_value());
   CHECK(r->job == std::string("\x80\x05\x95\x01", 4));
   CHECK(r->type == JobType::kPySpark);
   CHECK_FALSE(r->run_now);
 
   // Livy reads a job without jobType as a Java one.
-  const auto java = livy::codec::decode_job_request(R"({"job": "rO0ABQ=="})");
+  const auto java = livy::wire::decode_job_request(R"({"job": "rO0ABQ=="})");
   REQUIRE(java.has_value());
   CHECK(java->type == JobType::kSpark);
-  const auto spark = livy::codec::decode_job_request(R"({"job": "rO0ABQ==", "jobType": "spark"})");
+  const auto spark = livy::wire::decode_job_request(R"({"job": "rO0ABQ==", "jobType": "spark"})");
   REQUIRE(spark.has_value());
   CHECK(spark->type == JobType::kSpark);
 }
 
-TEST_CASE("decode_job_request: bad bodies are invalid_argument naming the problem", "[codec][jobs]") {
+TEST_CASE("decode_job_request: bad bodies are invalid_argument naming the problem", "[wire][jobs]") {
   const std::pair<const char*, const char*> cases[] = {
       {R"({})", "job is required"},
       {R"({"job": ""})", "job is required"},
@@ -63,19 +63,19 @@ TEST_CASE("decode_job_request: bad bodies are invalid_argument naming the proble
   };
   for (const auto& [body, words] : cases) {
     INFO(body);
-    const auto r = livy::codec::decode_job_request(body);
+    const auto r = livy::wire::decode_job_request(body);
     REQUIRE_FALSE(r.has_value());
     CHECK(r.status().code() == livy::ErrorCode::kInvalidArgument);
     CHECK_THAT(r.status().message(), Contains(words));
   }
 }
 
-TEST_CASE("decode_resource_request: {\"uri\"} only", "[codec][jobs]") {
-  const auto r = livy::codec::decode_resource_request(R"({"uri": "hdfs:///libs/a.py"})");
+TEST_CASE("decode_resource_request: {\"uri\"} only", "[wire][jobs]") {
+  const auto r = livy::wire::decode_resource_request(R"({"uri": "hdfs:///libs/a.py"})");
   REQUIRE(r.has_value());
   CHECK(*r == "hdfs:///libs/a.py");
   for (const char* bad : {R"({})", R"({"uri": ""})", R"({"uri": 3})", R"({"uri": "x", "file": "y"})", "[]"}) {
     INFO(bad);
-    CHECK_FALSE(livy::codec::decode_resource_request(bad).has_value());
+    CHECK_FALSE(livy::wire::decode_resource_request(bad).has_value());
   }
 }

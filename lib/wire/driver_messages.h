@@ -1,4 +1,11 @@
-// Messages between livyd and a session driver (docs/driver-protocol.md), as plain structs.
+// Messages between livyd and a session driver (docs/driver-protocol.md), as
+// plain structs, and their JSON lines: one encoder and one decoder for each
+// direction. livyd decodes DriverMessage and encodes LivydMessage; the other
+// two halves are the driver's side (tests and the fuzz target use them to
+// check that each line reads back as it was written).
+//
+// In namespace livy, not livy::wire: the channel and the session engine use
+// these types and functions by these names.
 #pragma once
 
 #include <cstdint>
@@ -57,11 +64,44 @@ struct DriverMessage {
   std::optional<std::string> job_result;  // the result's bytes (for pyspark: base64 of the pickle)
   std::optional<std::string> job_error;
   // resource-added: `request_id`, and `job_error` when the driver could not add it
+
+  bool operator==(const DriverMessage&) const = default;
 };
 
 Result<DriverMessage> decode_driver_message(const std::string& line);
+// The line a driver sends for `message` (newline included). kUnreadable and
+// kUnknown are no message of the protocol: they are written as type "unknown".
+std::string encode_driver_message(const DriverMessage& message);
 
-// Messages to a driver, one JSON line each (newline included).
+// A message from livyd to a driver.
+struct LivydMessage {
+  enum class Type {
+    kWelcome, kRefused, kExecute, kCancel, kComplete, kShutdown, kJob, kJobCancel, kAddResource,
+    kUnknown  // a type this version does not know
+  };
+  Type type = Type::kUnknown;
+  int version = 0;                // welcome
+  std::string error;              // refused
+  std::int64_t id = -1;           // execute, cancel: the statement; job, job-cancel: the job
+  std::int64_t request_id = -1;   // complete, add-resource (`rid`)
+  std::string code;               // execute, complete
+  SessionKind kind = SessionKind::kPySpark;  // execute, complete
+  std::int64_t cursor = 0;        // complete
+  std::string job;                // job: the job's bytes (base64 on the wire)
+  JobType job_type = JobType::kPySpark;  // job
+  ResourceKind resource_kind = ResourceKind::kFile;  // add-resource
+  std::string uri;                // add-resource
+
+  bool operator==(const LivydMessage&) const = default;
+};
+
+// One JSON line (newline included), always UTF-8: text that is not goes with
+// each ill-formed sequence as U+FFFD (a driver reads UTF-8 only).
+std::string encode_livyd_message(const LivydMessage& message);
+// A line that is not a JSON object of UTF-8 text, or a field of the wrong type, is invalid_argument.
+Result<LivydMessage> decode_livyd_message(const std::string& line);
+
+// Messages to a driver, one JSON line each (newline included): encode_livyd_message of one message.
 std::string welcome_message();
 std::string refused_message(std::string_view error);
 std::string execute_message(std::int64_t statement_id, const std::string& code, SessionKind kind);

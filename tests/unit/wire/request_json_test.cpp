@@ -1,12 +1,12 @@
-#include "codec/request_json.h"
+#include "wire/request_json.h"
 
 #include <catch2/catch.hpp>
 
 #include <string>
 
 using Catch::Matchers::Contains;
-using livy::codec::decode_batch_request;
-using livy::codec::encode_batch_request;
+using livy::wire::decode_batch_request;
+using livy::wire::encode_batch_request;
 
 namespace {
 
@@ -17,7 +17,7 @@ livy::Status decode_error(const std::string& json) {
 
 }  // namespace
 
-TEST_CASE("decode_batch_request reads every field", "[codec]") {
+TEST_CASE("decode_batch_request reads every field", "[wire]") {
   const auto r = decode_batch_request(R"({
     "file": "/jobs/app.jar", "className": "com.example.Main", "args": ["--in", "x y", ""],
     "name": "nightly", "proxyUser": "alice",
@@ -53,7 +53,7 @@ TEST_CASE("decode_batch_request reads every field", "[codec]") {
                                                        {"spark.f", "18446744073709551615"}});
 }
 
-TEST_CASE("decode_batch_request: only file, everything else absent", "[codec]") {
+TEST_CASE("decode_batch_request: only file, everything else absent", "[wire]") {
   const auto r = decode_batch_request(R"({"file": "/jobs/pi.py"})");
   REQUIRE(r.has_value());
   CHECK(r->file == "/jobs/pi.py");
@@ -67,7 +67,7 @@ TEST_CASE("decode_batch_request: only file, everything else absent", "[codec]") 
   CHECK(r->resources.conf.empty());
 }
 
-TEST_CASE("decode_batch_request: null means absent for every field", "[codec]") {
+TEST_CASE("decode_batch_request: null means absent for every field", "[wire]") {
   const auto r = decode_batch_request(R"({
     "file": "/jobs/pi.py", "className": null, "args": null, "name": null, "proxyUser": null,
     "jars": null, "pyFiles": null, "files": null, "archives": null, "driverMemory": null,
@@ -95,7 +95,7 @@ TEST_CASE("decode_batch_request: null means absent for every field", "[codec]") 
   CHECK(no_file->file.empty());  // validation, not the codec, says it is required
 }
 
-TEST_CASE("decode_batch_request: an unknown field is named", "[codec]") {
+TEST_CASE("decode_batch_request: an unknown field is named", "[wire]") {
   for (const char* field : {"kind", "File", "executor_memory", "heartbeatTimeoutInSecond"}) {
     INFO(field);
     const auto st = decode_error(std::string(R"({"file": "/x.py", ")") + field + R"(": 1})");
@@ -106,16 +106,16 @@ TEST_CASE("decode_batch_request: an unknown field is named", "[codec]") {
 
 // Resource fields were matched with strcmp, so a name with an embedded NUL was read as
 // the field before the NUL. The known-fields check of tests/fuzz/fuzz_request_json fails on it.
-TEST_CASE("a field name with an embedded NUL is unknown, not the field before the NUL", "[codec]") {
+TEST_CASE("a field name with an embedded NUL is unknown, not the field before the NUL", "[wire]") {
   const auto st = decode_error(R"({"file": "/x.py", "jars\u0000x": ["/evil.jar"]})");
   CHECK(st.code() == livy::ErrorCode::kInvalidArgument);
   CHECK_THAT(st.message(), Contains("unknown field"));
-  const auto session = livy::codec::decode_session_request(R"({"conf\u0000": {"spark.a": "b"}})");
+  const auto session = livy::wire::decode_session_request(R"({"conf\u0000": {"spark.a": "b"}})");
   REQUIRE_FALSE(session.has_value());
   CHECK_THAT(session.status().message(), Contains("unknown field"));
 }
 
-TEST_CASE("decode_batch_request: a wrong type is named, for every field", "[codec]") {
+TEST_CASE("decode_batch_request: a wrong type is named, for every field", "[wire]") {
   struct Case {
     const char* field;
     std::vector<const char*> wrong;  // JSON values of the wrong type
@@ -152,7 +152,7 @@ TEST_CASE("decode_batch_request: a wrong type is named, for every field", "[code
   }
 }
 
-TEST_CASE("decode_batch_request: malformed and non-object JSON", "[codec]") {
+TEST_CASE("decode_batch_request: malformed and non-object JSON", "[wire]") {
   for (const char* bad : {"", "{", R"({"file": })", R"({"file": "/x.py",})", "{'file': '/x.py'}", "nul",
                           R"({"file": "/x.py"} trailing)", "\xff\xfe"}) {
     INFO(bad);
@@ -168,7 +168,7 @@ TEST_CASE("decode_batch_request: malformed and non-object JSON", "[codec]") {
   }
 }
 
-TEST_CASE("decode_batch_request: very deep nesting is an error, not a crash", "[codec]") {
+TEST_CASE("decode_batch_request: very deep nesting is an error, not a crash", "[wire]") {
   constexpr std::size_t kDepth = 100'000;
   SECTION("arrays") {
     const std::string deep = std::string(kDepth, '[') + std::string(kDepth, ']');
@@ -188,7 +188,7 @@ TEST_CASE("decode_batch_request: very deep nesting is an error, not a crash", "[
   }
 }
 
-TEST_CASE("decode_batch_request: a repeated field, the last one wins", "[codec]") {
+TEST_CASE("decode_batch_request: a repeated field, the last one wins", "[wire]") {
   const auto r = decode_batch_request(
       R"({"file": "/a.py", "file": "/b.py", "jars": ["/x.jar"], "jars": ["/y.jar"], "args": ["1", "2"],)"
       R"( "args": ["3"], "conf": {"spark.a": "1"}, "conf": {"spark.b": "2"}, "numExecutors": 1, "numExecutors": 2})");
@@ -200,7 +200,7 @@ TEST_CASE("decode_batch_request: a repeated field, the last one wins", "[codec]"
   CHECK(r->resources.num_executors == 2);
 }
 
-TEST_CASE("decode_batch_request keeps strings exactly: unicode, escapes, embedded NUL", "[codec]") {
+TEST_CASE("decode_batch_request keeps strings exactly: unicode, escapes, embedded NUL", "[wire]") {
   const auto r = decode_batch_request(R"({"file": "/x.py", "args": ["caf\u00e9", "a\"b", "tab\t", "nul\u0000x"]})");
   REQUIRE(r.has_value());
   REQUIRE(r->args.size() == 4);
@@ -210,7 +210,7 @@ TEST_CASE("decode_batch_request keeps strings exactly: unicode, escapes, embedde
   CHECK(r->args[3] == std::string("nul\0x", 5));  // kept, so that validation can refuse it
 }
 
-TEST_CASE("encode_batch_request and decode_batch_request round-trip", "[codec]") {
+TEST_CASE("encode_batch_request and decode_batch_request round-trip", "[wire]") {
   SECTION("everything set") {
     livy::BatchRequest in;
     in.file = "local:/jobs/app.jar";
@@ -260,13 +260,13 @@ TEST_CASE("encode_batch_request and decode_batch_request round-trip", "[codec]")
   }
 }
 
-TEST_CASE("decode_statement_request and decode_session_request: r is sparkr", "[codec]") {
+TEST_CASE("decode_statement_request and decode_session_request: r is sparkr", "[wire]") {
   for (const char* kind : {"sparkr", "r"}) {
     const std::string body = std::string(R"({"code": "x <- 1", "kind": ")") + kind + "\"}";
-    const auto statement = livy::codec::decode_statement_request(body);
+    const auto statement = livy::wire::decode_statement_request(body);
     REQUIRE(statement.has_value());
     CHECK(statement->kind == livy::SessionKind::kSparkR);
-    const auto session = livy::codec::decode_session_request(std::string(R"({"kind": ")") + kind + "\"}");
+    const auto session = livy::wire::decode_session_request(std::string(R"({"kind": ")") + kind + "\"}");
     REQUIRE(session.has_value());
     CHECK(session->kind == livy::SessionKind::kSparkR);
   }

@@ -1,4 +1,4 @@
-#include "channel/driver_messages.h"
+#include "wire/driver_messages.h"
 
 #include <catch2/catch.hpp>
 #include <string>

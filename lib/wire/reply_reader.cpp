@@ -1,29 +1,19 @@
-#include "client/reply_reader.h"
+#include "wire/reply_reader.h"
 
 #include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <utility>
 
-namespace livy::client {
+#include "wire/json_fields.h"
 
-std::string to_std_string(const rapidjson::Value& v) { return std::string(v.GetString(), v.GetStringLength()); }
-
-std::string json_text(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
-  v.Accept(writer);
-  return std::string(buf.GetString(), buf.GetSize());
-}
+namespace livy::wire {
 
 Status parse_reply_object(const std::string& body, rapidjson::Document& doc) {
-  // Iterative parsing: a deeply nested reply costs heap, never the stack.
-  doc.Parse<rapidjson::kParseIterativeFlag>(body.c_str(), body.size());
-  if (doc.HasParseError()) {
+  // As livyd reads requests: iteratively (deep nesting costs heap, never the stack), numbers exactly.
+  const rapidjson::ParseResult parsed = parse_json(body, doc);
+  if (parsed.IsError()) {
     return Status::internal(std::string("unexpected reply from the server: malformed JSON at offset ") +
-                            std::to_string(doc.GetErrorOffset()) + ": " +
-                            rapidjson::GetParseError_En(doc.GetParseError()));
+                            std::to_string(parsed.Offset()) + ": " + rapidjson::GetParseError_En(parsed.Code()));
   }
   if (!doc.IsObject()) return Status::internal("unexpected reply from the server: not a JSON object");
   return Status::ok();
@@ -51,6 +41,11 @@ ReplyReader ReplyReader::child(const char* key, const rapidjson::Value& object) 
 void ReplyReader::fail(const char* key, const std::string& problem) {
   if (!status_) return;
   status_ = Status::internal("unexpected reply from the server: " + where_ + "." + key + " " + problem);
+}
+
+void ReplyReader::fail(const Status& problem) {
+  if (!status_ || problem) return;
+  status_ = Status::internal("unexpected reply from the server: " + where_ + "." + problem.message());
 }
 
 void ReplyReader::read(const char* key, std::optional<std::string>& out) {
@@ -98,12 +93,9 @@ void ReplyReader::read(const char* key, std::map<std::string, std::string>& out)
   if (!v->IsObject()) return fail(key, "must be an object");
   std::map<std::string, std::string> items;
   for (const auto& m : v->GetObject()) {
-    std::string value;
-    if (m.value.IsString()) value = to_std_string(m.value);
-    else if (m.value.IsBool()) value = m.value.GetBool() ? "true" : "false";
-    else if (m.value.IsNumber()) value = json_text(m.value);
-    else return fail(key, "must map names to strings");
-    items[to_std_string(m.name)] = std::move(value);
+    auto value = conf_value_text(m.value);
+    if (!value) return fail(key, "must map names to strings");
+    items[to_std_string(m.name)] = std::move(*value);
   }
   out = std::move(items);
 }
@@ -115,4 +107,12 @@ void ReplyReader::read_nonzero(const char* key, std::optional<int>& out) {
   if (v->GetInt() != 0) out = v->GetInt();
 }
 
-}  // namespace livy::client
+void read_kind(ReplyReader& r, const char* key, std::optional<SessionKind>& out) {
+  std::optional<std::string> text;
+  r.read(key, text);
+  if (!text) return;
+  out = parse_session_kind(*text);
+  if (!out) r.fail(key, "'" + *text + "' is not a known kind");
+}
+
+}  // namespace livy::wire

@@ -1,15 +1,11 @@
-#include "codec/request_json.h"
+#include "wire/request_json.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
-#include "codec/json_fields.h"
+#include "wire/json_fields.h"
+#include "wire/json_writer.h"
 #include "base/text_values.h"
 
-namespace livy::codec {
+namespace livy::wire {
 namespace {
-
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // Reads one resource field into `r`; false when `name` is not a resource field.
 // Names are compared whole: a name with an embedded NUL ("jars\u0000x") is no field.
@@ -30,46 +26,26 @@ bool read_resource_field(const std::string& name, const rapidjson::Value& v, Spa
   return true;
 }
 
-void write_opt(Writer& w, const char* key, const std::optional<std::string>& v) {
-  if (!v) return;
-  w.Key(key);
-  w.String(v->c_str(), static_cast<rapidjson::SizeType>(v->size()));
+void write_resources(JsonWriter& w, const SparkResources& r) {
+  w.strings_if_any("jars", r.jars);
+  w.strings_if_any("pyFiles", r.py_files);
+  w.strings_if_any("files", r.files);
+  w.strings_if_any("archives", r.archives);
+  w.string_if_set("driverMemory", r.driver_memory);
+  w.int_if_set("driverCores", r.driver_cores);
+  w.string_if_set("executorMemory", r.executor_memory);
+  w.int_if_set("executorCores", r.executor_cores);
+  w.int_if_set("numExecutors", r.num_executors);
+  w.string_if_set("queue", r.queue);
+  w.string_map_if_any("conf", r.conf);
 }
 
-void write_opt(Writer& w, const char* key, const std::optional<int>& v) {
-  if (!v) return;
-  w.Key(key);
-  w.Int(*v);
+void write_kind_if_set(JsonWriter& w, const std::optional<SessionKind>& kind) {
+  if (kind) w.string("kind", to_string(*kind));
 }
 
-void write_list(Writer& w, const char* key, const std::vector<std::string>& items) {
-  if (items.empty()) return;
-  w.Key(key);
-  w.StartArray();
-  for (const auto& s : items) w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
-  w.EndArray();
-}
-
-void write_resources(Writer& w, const SparkResources& r) {
-  write_list(w, "jars", r.jars);
-  write_list(w, "pyFiles", r.py_files);
-  write_list(w, "files", r.files);
-  write_list(w, "archives", r.archives);
-  write_opt(w, "driverMemory", r.driver_memory);
-  write_opt(w, "driverCores", r.driver_cores);
-  write_opt(w, "executorMemory", r.executor_memory);
-  write_opt(w, "executorCores", r.executor_cores);
-  write_opt(w, "numExecutors", r.num_executors);
-  write_opt(w, "queue", r.queue);
-  if (!r.conf.empty()) {
-    w.Key("conf");
-    w.StartObject();
-    for (const auto& [k, v] : r.conf) {
-      w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
-      w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
-    }
-    w.EndObject();
-  }
+void write_duration_if_set(JsonWriter& w, const char* key, const std::optional<std::chrono::milliseconds>& d) {
+  if (d) w.string(key, format_duration(*d));
 }
 
 Status read_kind(const rapidjson::Value& v, const char* field, std::optional<SessionKind>& out) {
@@ -125,23 +101,18 @@ Result<SessionRequest> decode_session_request(const std::string& json) {
 }
 
 std::string encode_session_request(const SessionRequest& req) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  if (req.kind) {
-    const auto kind = to_string(*req.kind);
-    w.Key("kind");
-    w.String(kind.data(), static_cast<rapidjson::SizeType>(kind.size()));
-  }
-  write_opt(w, "name", req.name);
-  write_opt(w, "proxyUser", req.proxy_user);
+  JsonWriter w;
+  w.start_object();
+  write_kind_if_set(w, req.kind);
+  w.string_if_set("name", req.name);
+  w.string_if_set("proxyUser", req.proxy_user);
   write_resources(w, req.resources);
-  w.Key("heartbeatTimeoutInSecond");
-  w.Int(req.heartbeat_timeout_s);
-  if (req.ttl) write_opt(w, "ttl", std::optional<std::string>(format_duration(*req.ttl)));
-  if (req.idle_timeout) write_opt(w, "idleTimeout", std::optional<std::string>(format_duration(*req.idle_timeout)));
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+  // 0 is Livy's default (no heartbeat check): left out, as every other unset field.
+  if (req.heartbeat_timeout_s != 0) w.int64("heartbeatTimeoutInSecond", req.heartbeat_timeout_s);
+  write_duration_if_set(w, "ttl", req.ttl);
+  write_duration_if_set(w, "idleTimeout", req.idle_timeout);
+  w.end_object();
+  return w.text();
 }
 
 Result<StatementRequest> decode_statement_request(const std::string& json) {
@@ -165,6 +136,15 @@ Result<StatementRequest> decode_statement_request(const std::string& json) {
   }
   if (!has_code) return Status::invalid_argument("code is required");
   return req;
+}
+
+std::string encode_statement_request(const StatementRequest& req) {
+  JsonWriter w;
+  w.start_object();
+  w.string("code", req.code);
+  write_kind_if_set(w, req.kind);
+  w.end_object();
+  return w.text();
 }
 
 Result<CompletionRequest> decode_completion_request(const std::string& json) {
@@ -195,6 +175,16 @@ Result<CompletionRequest> decode_completion_request(const std::string& json) {
   return req;
 }
 
+std::string encode_completion_request(const CompletionRequest& req) {
+  JsonWriter w;
+  w.start_object();
+  w.string("code", req.code);
+  write_kind_if_set(w, req.kind);
+  w.int64("cursor", req.cursor);
+  w.end_object();
+  return w.text();
+}
+
 Result<BatchRequest> decode_batch_request(const std::string& json) {
   rapidjson::Document doc;
   Status st = parse_object(json, doc);
@@ -218,18 +208,16 @@ Result<BatchRequest> decode_batch_request(const std::string& json) {
 }
 
 std::string encode_batch_request(const BatchRequest& req) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  w.Key("file");
-  w.String(req.file.c_str(), static_cast<rapidjson::SizeType>(req.file.size()));
-  write_opt(w, "className", req.class_name);
-  write_list(w, "args", req.args);
-  write_opt(w, "name", req.name);
-  write_opt(w, "proxyUser", req.proxy_user);
+  JsonWriter w;
+  w.start_object();
+  w.string("file", req.file);
+  w.string_if_set("className", req.class_name);
+  w.strings_if_any("args", req.args);
+  w.string_if_set("name", req.name);
+  w.string_if_set("proxyUser", req.proxy_user);
   write_resources(w, req.resources);
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+  w.end_object();
+  return w.text();
 }
 
-}  // namespace livy::codec
+}  // namespace livy::wire

@@ -1,5 +1,6 @@
 // Strict reading of JSON objects into plain structs: each field checked for
-// its type before it is read (RapidJSON asserts otherwise), unknown fields rejected.
+// its type before it is read (RapidJSON asserts otherwise), unknown fields
+// rejected. Requests are read with these; replies with ReplyReader.
 #pragma once
 
 #include <rapidjson/document.h>
@@ -11,7 +12,7 @@
 
 #include "livy/status.h"
 
-namespace livy::codec {
+namespace livy::wire {
 
 // Parses `text` into `doc` as livyd reads request bodies, driver lines and outputs:
 // iteratively (deep nesting costs heap, never the stack) and with numbers
@@ -31,6 +32,11 @@ Status read_int(const rapidjson::Value& v, const char* field, std::optional<int>
 Status read_string_list(const rapidjson::Value& v, const char* field, std::vector<std::string>& out);
 Status read_string_map(const rapidjson::Value& v, const char* field, std::map<std::string, std::string>& out);
 
-std::string to_std_string(const rapidjson::Value& v);
+std::string to_std_string(const rapidjson::Value& v);  // `v` must be a string
+std::string json_text(const rapidjson::Value& v);      // `v` written back as compact JSON
 
-}  // namespace livy::codec
+// A Spark property's value as Spark reads it: a string as is, a number or a
+// boolean as its JSON text ("0.5", "true"); nullopt for anything else.
+std::optional<std::string> conf_value_text(const rapidjson::Value& v);
+
+}  // namespace livy::wire
