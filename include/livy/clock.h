@@ -4,18 +4,20 @@
 #include <chrono>
 #include <memory>
 
+#include "livy/export.h"
+
 namespace livy {
 
 // Wall-clock time source. Passed in through RuntimeOptions; tests pass a
 // manual clock to drive timeouts without sleeping.
-class Clock {
+class LIVY_API Clock {
  public:
   virtual ~Clock() = default;
   virtual std::chrono::system_clock::time_point now() const = 0;
 };
 
 // The real system clock (shared, stateless).
-std::shared_ptr<Clock> system_clock();
+LIVY_API std::shared_ptr<Clock> system_clock();
 
 // Milliseconds since the Unix epoch, as the wire format counts time.
 inline long long to_epoch_ms(std::chrono::system_clock::time_point t) {

@@ -10,6 +10,7 @@
 
 #include "livy/config.h"
 #include "livy/runtime.h"
+#include "livy/export.h"
 
 namespace livy::http {
 
@@ -20,10 +21,10 @@ struct RouteOptions {
 
 // Adds every livyd route, the JSON error handler and the body-size limit
 // (config.request_max_bytes) to `server`. `runtime` must outlive `server`'s use.
-void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions options = {});
+LIVY_API void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions options = {});
 
 // The HTTP status for a library error code; the only place that knows both.
-int http_status(ErrorCode code);
+LIVY_API int http_status(ErrorCode code);
 
 // Bounds of livy::http::Server. Each is a configuration key (server.*,
 // docs/configuration.md); server_options() reads them from a Config.
@@ -48,7 +49,7 @@ struct ServerOptions {
   int keep_alive_requests = 1000;           // requests on one connection before it is closed
 };
 
-ServerOptions server_options(const Config& config);
+LIVY_API ServerOptions server_options(const Config& config);
 
 // An HTTP/1.1 server that can face a network: one thread reads every request
 // head (and bodies up to max_buffered_body_bytes) from all connections
@@ -59,7 +60,7 @@ ServerOptions server_options(const Config& config);
 // run() owns the worker threads and joins them before it returns; the thread
 // that calls run() is the caller's: stop() the server and join that thread
 // before the server is destroyed.
-class Server {
+class LIVY_API Server {
  public:
   explicit Server(ServerOptions options);
   ~Server();
@@ -77,7 +78,7 @@ class Server {
   std::size_t open_connections() const;
 
  private:
-  class Impl;
+  class LIVY_HIDDEN Impl;
   std::unique_ptr<Impl> impl_;
 };
 

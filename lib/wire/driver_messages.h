@@ -81,16 +81,16 @@ struct LivydMessage {
   };
   Type type = Type::kUnknown;
   int version = 0;                // welcome
-  std::string error;              // refused
+  std::string error{};            // refused
   std::int64_t id = -1;           // execute, cancel: the statement; job, job-cancel: the job
   std::int64_t request_id = -1;   // complete, add-resource (`rid`)
-  std::string code;               // execute, complete
+  std::string code{};             // execute, complete
   SessionKind kind = SessionKind::kPySpark;  // execute, complete
   std::int64_t cursor = 0;        // complete
-  std::string job;                // job: the job's bytes (base64 on the wire)
+  std::string job{};              // job: the job's bytes (base64 on the wire)
   JobType job_type = JobType::kPySpark;  // job
   ResourceKind resource_kind = ResourceKind::kFile;  // add-resource
-  std::string uri;                // add-resource
+  std::string uri{};              // add-resource
 
   bool operator==(const LivydMessage&) const = default;
 };
