@@ -13,7 +13,7 @@ test -f "$work/prefix/lib/cmake/livy/livyConfig.cmake"
 
 # The library boundary: the installed libraries export the public API only (no engine,
 # store or wire internals, no pimpl), and livy::client stands alone, without liblivy.
-internal='livy::(SessionCore|Store|DriverChannel|wire|[A-Za-z]+::Impl)::'
+internal='livy::(SessionCore|Store|DriverChannel|DriverConnection|wire|[A-Za-z]+::Impl)::'
 for lib in liblivy.so liblivy_http.so liblivy_client.so; do
   if nm -DC --defined-only "$work/prefix/lib/$lib" | grep -E "$internal"; then
     echo "package test: $lib exports internal symbols (above)" >&2
