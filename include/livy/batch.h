@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "livy/export.h"
+
 namespace livy {
 
 // Spark resources a batch or a session asks for. Unset = Spark's default.
@@ -23,6 +25,8 @@ struct SparkResources {
   std::optional<int> num_executors{};
   std::optional<std::string> queue{};
   std::map<std::string, std::string> conf{};     // Spark properties
+
+  bool operator==(const SparkResources&) const = default;
 };
 
 // A request to run one application with spark-submit.
@@ -33,17 +37,21 @@ struct BatchRequest {
   std::optional<std::string> name{};         // unique among live batches; not all digits
   std::optional<std::string> proxy_user{};   // spark-submit --proxy-user
   SparkResources resources{};
+
+  bool operator==(const BatchRequest&) const = default;
 };
 
 enum class BatchState { kNotStarted, kStarting, kRunning, kSuccess, kDead, kKilled, kError };
 
-std::string_view to_string(BatchState state);  // Livy's name: "starting", "dead"...
-bool is_final(BatchState state);
+LIVY_API std::string_view to_string(BatchState state);  // Livy's name: "starting", "dead"...
+LIVY_API bool is_final(BatchState state);
 
 // Where to look at a running application.
 struct AppInfo {
   std::optional<std::string> driver_log_url;
   std::optional<std::string> spark_ui_url;
+
+  bool operator==(const AppInfo&) const = default;
 };
 
 // A batch as its users see it.
@@ -56,6 +64,8 @@ struct Batch {
   std::optional<std::string> app_id;
   AppInfo app_info;
   std::vector<std::string> log;  // the last lines of its output
+
+  bool operator==(const Batch&) const = default;
 };
 
 // One page of a list: `total` counts everything, not the page.
@@ -64,6 +74,8 @@ struct Page {
   std::int64_t from = 0;
   std::int64_t total = 0;
   std::vector<T> items;
+
+  bool operator==(const Page&) const = default;
 };
 
 // Lines of a log: `from` is the index of the first line returned among the
@@ -73,6 +85,8 @@ struct LogPage {
   std::int64_t from = 0;
   std::int64_t total = 0;
   std::vector<std::string> lines;
+
+  bool operator==(const LogPage&) const = default;
 };
 
 }  // namespace livy

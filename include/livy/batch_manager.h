@@ -11,6 +11,7 @@
 #include "livy/batch.h"
 #include "livy/ref.h"
 #include "livy/status.h"
+#include "livy/export.h"
 
 namespace livy {
 
@@ -20,7 +21,7 @@ class Runtime;
 // batch is one spark-submit in its own process group, written to the store
 // before submit() returns, and watched by the runtime's monitor.
 // A batch is named by its id ("3") or its name ("nightly-etl").
-class BatchManager {
+class LIVY_API BatchManager {
  public:
   ~BatchManager();
   BatchManager(const BatchManager&) = delete;
@@ -45,7 +46,7 @@ class BatchManager {
   // Blocks until the batch is in a final state or `timeout` passes; returns it either way.
   Result<Batch> wait(const Ref& ref, std::chrono::milliseconds timeout) const;
 
-  struct Impl;
+  struct LIVY_HIDDEN Impl;
 
  private:
   friend class Runtime;

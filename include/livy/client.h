@@ -14,6 +14,7 @@
 #include "livy/ref.h"
 #include "livy/session.h"
 #include "livy/status.h"
+#include "livy/export.h"
 
 namespace livy {
 
@@ -60,6 +61,8 @@ struct ServerVersion {
   std::optional<std::string> date;
   std::optional<std::string> url;
   std::optional<std::string> livyd_version; // set by livyd only
+
+  bool operator==(const ServerVersion&) const = default;
 };
 
 // A connection to one Livy-compatible server (livyd or Apache Livy).
@@ -85,7 +88,7 @@ struct ServerVersion {
 // Thread-safe. The Client keeps one connection alive and calls from several
 // threads take turns on it (a long-poll holds it while it waits): use one
 // Client per thread to run requests in parallel.
-class Client {
+class LIVY_API Client {
  public:
   // `base_url`: "http://host:port" or "https://host:port", optionally with a
   // path prefix ("https://gateway/livy"). A malformed URL is reported by
@@ -157,7 +160,7 @@ class Client {
                          const std::string& content);
 
  private:
-  struct Impl;
+  struct LIVY_HIDDEN Impl;
   std::unique_ptr<Impl> impl_;
 };
 

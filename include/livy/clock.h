@@ -5,6 +5,8 @@
 #include <memory>
 #include <thread>
 
+#include "livy/export.h"
+
 namespace livy {
 
 // Time source: wall time for what the wire shows (created, ended, idle since) and
@@ -12,7 +14,7 @@ namespace livy {
 // through RuntimeOptions; tests pass a manual clock to drive timeouts without
 // sleeping. Only now() must be overridden: the others default to the system's
 // steady clock, so a clock written for an older livyd keeps working.
-class Clock {
+class LIVY_API Clock {
  public:
   virtual ~Clock() = default;
   virtual std::chrono::system_clock::time_point now() const = 0;
@@ -24,7 +26,7 @@ class Clock {
 };
 
 // The real system clock (shared, stateless).
-std::shared_ptr<Clock> system_clock();
+LIVY_API std::shared_ptr<Clock> system_clock();
 
 // Milliseconds since the Unix epoch, as the wire format counts time.
 inline long long to_epoch_ms(std::chrono::system_clock::time_point t) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "livy/status.h"
+#include "livy/export.h"
 
 namespace livy {
 
@@ -197,11 +198,11 @@ struct Config {
 // .yaml/.yml, Livy's `key = value` format otherwise (livy.conf). Keys that
 // are not known are reported in `warnings`; an invalid value is an error
 // that names the key.
-Status load_config_file(const std::string& path, Config& config, std::vector<std::string>* warnings);
+LIVY_API Status load_config_file(const std::string& path, Config& config, std::vector<std::string>* warnings);
 
 // Sets one key (livyd name like `server.port`, or Livy name like
 // `livy.server.port`) from its text form. Unknown keys: kNotFound.
-Status set_config_value(Config& config, const std::string& key, const std::string& value);
+LIVY_API Status set_config_value(Config& config, const std::string& key, const std::string& value);
 
 // One documented configuration key.
 struct ConfigKey {
@@ -212,9 +213,9 @@ struct ConfigKey {
 };
 
 // Every key, in documentation order.
-const std::vector<ConfigKey>& config_keys();
+LIVY_API const std::vector<ConfigKey>& config_keys();
 
 // Current value of a key in text form (as accepted by set_config_value).
-std::string get_config_value(const Config& config, const std::string& key);
+LIVY_API std::string get_config_value(const Config& config, const std::string& key);
 
 }  // namespace livy

@@ -10,6 +10,7 @@
 
 #include "livy/config.h"
 #include "livy/runtime.h"
+#include "livy/export.h"
 
 namespace livy::http {
 
@@ -20,7 +21,7 @@ struct RouteOptions {
 
 // Adds every livyd route, the JSON error handler and the body-size limit
 // (config.request_max_bytes) to `server`. `runtime` must outlive `server`'s use.
-void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions options = {});
+LIVY_API void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions options = {});
 
 // Checks the authentication settings (auth.*, docs/security.md) that mount_routes
 // uses; an error names the key to fix. livyd refuses to start on one; routes
@@ -28,7 +29,7 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
 Status check_authentication(const Config& config);
 
 // The HTTP status for a library error code; the only place that knows both.
-int http_status(ErrorCode code);
+LIVY_API int http_status(ErrorCode code);
 
 // The oldest TLS version livy::http::Server accepts (server.tls.min-version).
 enum class TlsVersion { kTls12, kTls13 };
@@ -71,7 +72,7 @@ struct ServerOptions {
   TlsOptions tls;                           // HTTPS; off by default
 };
 
-ServerOptions server_options(const Config& config);
+LIVY_API ServerOptions server_options(const Config& config);
 
 // An HTTP/1.1 server that can face a network: one thread reads every request
 // head (and bodies up to max_buffered_body_bytes) from all connections
@@ -86,7 +87,7 @@ ServerOptions server_options(const Config& config);
 // run() owns the worker threads and joins them before it returns; the thread
 // that calls run() is the caller's: stop() the server and join that thread
 // before the server is destroyed.
-class Server {
+class LIVY_API Server {
  public:
   explicit Server(ServerOptions options);
   ~Server();
@@ -105,7 +106,7 @@ class Server {
   std::size_t open_connections() const;
 
  private:
-  class Impl;
+  class LIVY_HIDDEN Impl;
   std::unique_ptr<Impl> impl_;
 };
 

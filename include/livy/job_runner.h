@@ -9,6 +9,7 @@
 #include "livy/job.h"
 #include "livy/ref.h"
 #include "livy/status.h"
+#include "livy/export.h"
 
 namespace livy {
 
@@ -17,7 +18,7 @@ struct SessionCore;
 // An upload in progress into a session's directory (from JobRunner::begin_upload).
 // write() the bytes as they arrive, then finish() to add the file to the
 // session. Destroying it without finish() deletes what was written.
-class Upload {
+class LIVY_API Upload {
  public:
   ~Upload();
   Upload(const Upload&) = delete;
@@ -28,7 +29,7 @@ class Upload {
   // Puts the file in place and adds it to the session's Spark context.
   Status finish();
 
-  struct Impl;
+  struct LIVY_HIDDEN Impl;
 
  private:
   friend struct SessionCore;
@@ -40,7 +41,7 @@ class Upload {
 // Owned by a Runtime (Runtime::jobs()); thread-safe. Jobs share a session's
 // one queue with its statements: one thing runs at a time, waiting jobs go
 // before waiting statements, and a run_now job before the other jobs.
-class JobRunner {
+class LIVY_API JobRunner {
  public:
   ~JobRunner();
   JobRunner(const JobRunner&) = delete;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "livy/status.h"
+#include "livy/export.h"
 
 namespace livy {
 
@@ -31,7 +32,7 @@ struct ProcessExit {
 // Launches commands in their own process group and watches them.
 // The default implementation uses posix_spawn with default signal
 // dispositions, an empty signal mask and no inherited descriptors.
-class ProcessLauncher {
+class LIVY_API ProcessLauncher {
  public:
   virtual ~ProcessLauncher() = default;
 
@@ -60,6 +61,6 @@ class ProcessLauncher {
 };
 
 // posix_spawn-based launcher for real processes.
-std::shared_ptr<ProcessLauncher> posix_process_launcher();
+LIVY_API std::shared_ptr<ProcessLauncher> posix_process_launcher();
 
 }  // namespace livy

@@ -10,6 +10,7 @@
 #include "livy/process.h"
 #include "livy/session_manager.h"
 #include "livy/status.h"
+#include "livy/export.h"
 
 namespace livy {
 
@@ -27,7 +28,7 @@ struct RuntimeOptions {
 // stops the threads and releases the directory; running batches and sessions
 // keep running for the next runtime (they belong to their own process groups;
 // drivers try to reconnect), unless config.stop_on_shutdown.
-class Runtime {
+class LIVY_API Runtime {
  public:
   static Result<std::unique_ptr<Runtime>> open(const Config& config, RuntimeOptions options = {});
   ~Runtime();
@@ -43,7 +44,7 @@ class Runtime {
   // Stops background work; idempotent, also done by the destructor.
   void shutdown();
 
-  struct Impl;
+  struct LIVY_HIDDEN Impl;
 
  private:
   explicit Runtime(std::unique_ptr<Impl> impl);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "livy/batch.h"
+#include "livy/export.h"
 
 namespace livy {
 
@@ -17,9 +18,9 @@ namespace livy {
 // kind, whose statements each name theirs.
 enum class SessionKind { kSpark, kPySpark, kSparkR, kSql, kShared };
 
-std::string_view to_string(SessionKind kind);  // "spark", "pyspark", "sparkr", "sql", "shared"
+LIVY_API std::string_view to_string(SessionKind kind);  // "spark", "pyspark", "sparkr", "sql", "shared"
 // Livy's names and aliases: python -> pyspark, scala -> spark, r -> sparkr.
-std::optional<SessionKind> parse_session_kind(std::string_view text);
+LIVY_API std::optional<SessionKind> parse_session_kind(std::string_view text);
 
 // A request to start an interactive session. All fields are optional.
 struct SessionRequest {
@@ -30,13 +31,15 @@ struct SessionRequest {
   int heartbeat_timeout_s = 0;                    // 0: no heartbeat check
   std::optional<std::chrono::milliseconds> ttl{};
   std::optional<std::chrono::milliseconds> idle_timeout{};
+
+  bool operator==(const SessionRequest&) const = default;
 };
 
 enum class SessionState {
   kNotStarted, kStarting, kRecovering, kIdle, kBusy, kShuttingDown, kError, kDead, kKilled, kSuccess
 };
-std::string_view to_string(SessionState state);
-bool is_final(SessionState state);
+LIVY_API std::string_view to_string(SessionState state);
+LIVY_API bool is_final(SessionState state);
 
 // A session as its users see it.
 struct Session {
@@ -50,14 +53,16 @@ struct Session {
   AppInfo app_info;
   std::vector<std::string> log;     // the last lines of the driver's output
   SessionRequest request;           // resources, timeouts as asked for
+
+  bool operator==(const Session&) const = default;
 };
 
 enum class StatementState { kWaiting, kRunning, kAvailable, kError, kCancelling, kCancelled };
-std::string_view to_string(StatementState state);
-bool is_final(StatementState state);
+LIVY_API std::string_view to_string(StatementState state);
+LIVY_API bool is_final(StatementState state);
 
 // What a finished statement produced, as Livy reports it.
-struct StatementOutput {
+struct LIVY_API StatementOutput {
   bool ok = true;                              // status "ok" or "error"
   std::int64_t execution_count = 0;
   std::map<std::string, std::string> data;     // MIME type -> JSON text of the value (ok only)
@@ -66,6 +71,8 @@ struct StatementOutput {
 
   // The text/plain value as a string ("" when absent).
   std::string text() const;
+
+  bool operator==(const StatementOutput&) const = default;
 };
 
 struct Statement {
@@ -77,11 +84,15 @@ struct Statement {
   double progress = 0.0;
   std::int64_t started_ms = 0;                 // epoch ms, 0 until it started
   std::int64_t completed_ms = 0;               // epoch ms, 0 until it finished
+
+  bool operator==(const Statement&) const = default;
 };
 
 struct StatementRequest {
   std::string code;
   std::optional<SessionKind> kind{};           // unset: the session's kind
+
+  bool operator==(const StatementRequest&) const = default;
 };
 
 }  // namespace livy

@@ -12,6 +12,7 @@
 #include "livy/session.h"
 #include "livy/ref.h"
 #include "livy/status.h"
+#include "livy/export.h"
 
 namespace livy {
 
@@ -21,7 +22,7 @@ struct SessionCore;
 // Starts and stops interactive sessions: one spark-submit of livyd's driver
 // each, which connects back to the runtime. Owned by a Runtime
 // (Runtime::sessions()); thread-safe. A session is named by id or name.
-class SessionManager {
+class LIVY_API SessionManager {
  public:
   ~SessionManager();
   SessionManager(const SessionManager&) = delete;
@@ -55,7 +56,7 @@ class SessionManager {
 
 // Runs statements in sessions, one at a time per session, in order.
 // Owned by a Runtime (Runtime::statements()); thread-safe.
-class StatementRunner {
+class LIVY_API StatementRunner {
  public:
   ~StatementRunner();
   StatementRunner(const StatementRunner&) = delete;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "channel/dispatch_pool.h"
-#include "channel/driver_messages.h"
+#include "wire/driver_messages.h"
 #include "channel/pending_hellos.h"
 #include "livy/status.h"
 

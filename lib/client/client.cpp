@@ -4,8 +4,10 @@
 #include <utility>
 
 #include "client/client_impl.h"
-#include "client/reply_json.h"
-#include "client/request_json.h"
+#include "wire/job_json.h"
+#include "wire/reply_json.h"
+#include "wire/request_json.h"
+#include "wire/statement_json.h"
 
 namespace livy {
 namespace {
@@ -38,51 +40,51 @@ Client::~Client() = default;
 Client::Client(Client&&) noexcept = default;
 Client& Client::operator=(Client&&) noexcept = default;
 
-Result<ServerVersion> Client::version() { return decoded(impl_->http.get("/version"), client::decode_version); }
+Result<ServerVersion> Client::version() { return decoded(impl_->http.get("/version"), wire::decode_version); }
 
 Result<Batch> Client::submit(const BatchRequest& request) {
-  return decoded(impl_->http.post("/batches", client::encode_batch_request(request)), client::decode_batch);
+  return decoded(impl_->http.post("/batches", wire::encode_batch_request(request)), wire::decode_batch);
 }
 
 Result<Batch> Client::get_batch(const Ref& batch) {
-  return decoded(impl_->http.get(batch_path(batch)), client::decode_batch);
+  return decoded(impl_->http.get(batch_path(batch)), wire::decode_batch);
 }
 
 Result<Page<Batch>> Client::list_batches(std::int64_t from, std::int64_t size) {
-  return decoded(impl_->http.get("/batches" + page_query(from, size)), client::decode_batch_page);
+  return decoded(impl_->http.get("/batches" + page_query(from, size)), wire::decode_batch_page);
 }
 
 Result<LogPage> Client::batch_log(const Ref& batch, std::optional<std::int64_t> from, std::int64_t size) {
-  return decoded(impl_->http.get(batch_path(batch) + "/log" + log_query(from, size)), client::decode_log);
+  return decoded(impl_->http.get(batch_path(batch) + "/log" + log_query(from, size)), wire::decode_log);
 }
 
 Status Client::delete_batch(const Ref& batch) { return impl_->http.del(batch_path(batch)).status(); }
 
 Result<Session> Client::create_session(const SessionRequest& request) {
-  return decoded(impl_->http.post("/sessions", client::encode_session_request(request)), client::decode_session);
+  return decoded(impl_->http.post("/sessions", wire::encode_session_request(request)), wire::decode_session);
 }
 
 Result<Session> Client::get_session(const Ref& session) {
-  return decoded(impl_->http.get(session_path(session)), client::decode_session);
+  return decoded(impl_->http.get(session_path(session)), wire::decode_session);
 }
 
 Result<Page<Session>> Client::list_sessions(std::int64_t from, std::int64_t size) {
-  return decoded(impl_->http.get("/sessions" + page_query(from, size)), client::decode_session_page);
+  return decoded(impl_->http.get("/sessions" + page_query(from, size)), wire::decode_session_page);
 }
 
 Result<SessionState> Client::session_state(const Ref& session) {
-  return decoded(impl_->http.get(session_path(session) + "/state"), client::decode_session_state);
+  return decoded(impl_->http.get(session_path(session) + "/state"), wire::decode_session_state);
 }
 
 Result<LogPage> Client::session_log(const Ref& session, std::optional<std::int64_t> from, std::int64_t size) {
-  return decoded(impl_->http.get(session_path(session) + "/log" + log_query(from, size)), client::decode_log);
+  return decoded(impl_->http.get(session_path(session) + "/log" + log_query(from, size)), wire::decode_log);
 }
 
 Status Client::delete_session(const Ref& session) { return impl_->http.del(session_path(session)).status(); }
 
 Result<Statement> Client::submit_statement(const Ref& session, const StatementRequest& request) {
-  return decoded(impl_->http.post(session_path(session) + "/statements", client::encode_statement_request(request)),
-                 client::decode_statement);
+  return decoded(impl_->http.post(session_path(session) + "/statements", wire::encode_statement_request(request)),
+                 wire::decode_statement);
 }
 
 Result<Statement> Client::get_statement(const Ref& session, std::int64_t statement_id,
@@ -93,12 +95,12 @@ Result<Statement> Client::get_statement(const Ref& session, std::int64_t stateme
     path += "?wait=" + std::to_string(wait->count());
     extra_wait = *wait;
   }
-  return decoded(impl_->http.get(path, extra_wait), client::decode_statement);
+  return decoded(impl_->http.get(path, extra_wait), wire::decode_statement);
 }
 
 Result<Page<Statement>> Client::list_statements(const Ref& session, std::int64_t from, std::int64_t size) {
   return decoded(impl_->http.get(session_path(session) + "/statements" + page_query(from, size)),
-                 [from](const std::string& body) { return client::decode_statement_page(body, from); });
+                 [from](const std::string& body) { return wire::decode_statement_page(body, from); });
 }
 
 Status Client::cancel_statement(const Ref& session, std::int64_t statement_id) {
@@ -109,8 +111,8 @@ Status Client::cancel_statement(const Ref& session, std::int64_t statement_id) {
 Result<std::vector<std::string>> Client::complete(const Ref& session, const std::string& code,
                                                   std::optional<SessionKind> kind, std::int64_t cursor) {
   return decoded(impl_->http.post(session_path(session) + "/completion",
-                                  client::encode_completion_request(code, kind, cursor)),
-                 client::decode_candidates);
+                                  wire::encode_completion_request({code, kind, cursor})),
+                 wire::decode_candidates);
 }
 
 namespace {
@@ -128,12 +130,12 @@ const char* resource_endpoint(ResourceKind kind, bool upload) {
 
 Result<Job> Client::submit_job(const Ref& session, const JobRequest& request) {
   return decoded(impl_->http.post(session_path(session) + (request.run_now ? "/run-job" : "/submit-job"),
-                                  client::encode_job_request(request)),
-                 client::decode_job);
+                                  wire::encode_job_request(request)),
+                 wire::decode_job);
 }
 
 Result<Job> Client::get_job(const Ref& session, std::int64_t job_id) {
-  return decoded(impl_->http.get(session_path(session) + "/jobs/" + std::to_string(job_id)), client::decode_job);
+  return decoded(impl_->http.get(session_path(session) + "/jobs/" + std::to_string(job_id)), wire::decode_job);
 }
 
 Status Client::cancel_job(const Ref& session, std::int64_t job_id) {
@@ -141,7 +143,7 @@ Status Client::cancel_job(const Ref& session, std::int64_t job_id) {
 }
 
 Status Client::add_resource(const Ref& session, ResourceKind kind, const std::string& uri) {
-  return impl_->http.post(session_path(session) + resource_endpoint(kind, false), client::encode_resource_request(uri))
+  return impl_->http.post(session_path(session) + resource_endpoint(kind, false), wire::encode_resource_request(uri))
       .status();
 }
 

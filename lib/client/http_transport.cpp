@@ -1,11 +1,12 @@
 #include "client/http_transport.h"
 
 #include <httplib.h>
-#include <rapidjson/document.h>
 
 #include <algorithm>
 #include <cctype>
 #include <utility>
+
+#include "wire/reply_json.h"
 
 namespace livy::client {
 namespace {
@@ -25,17 +26,7 @@ std::string trimmed(const std::string& s) {
 
 // The text a server put in an error reply.
 std::string error_text(const std::string& body) {
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(body.c_str(), body.size());
-  if (!doc.HasParseError()) {
-    if (doc.IsString()) return std::string(doc.GetString(), doc.GetStringLength());
-    if (doc.IsObject()) {
-      const auto msg = doc.FindMember("msg");
-      if (msg != doc.MemberEnd() && msg->value.IsString()) {
-        return std::string(msg->value.GetString(), msg->value.GetStringLength());
-      }
-    }
-  }
+  if (auto msg = wire::decode_message(body)) return std::move(*msg);
   std::string raw = trimmed(body);
   if (raw.size() > kMaxRawMessage) raw = raw.substr(0, kMaxRawMessage) + "...";
   return raw;

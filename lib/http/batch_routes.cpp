@@ -1,5 +1,5 @@
 // /batches: Livy's batch API over BatchManager.
-#include "codec/request_json.h"
+#include "wire/request_json.h"
 #include "http/route_util.h"
 
 namespace livy::http {
@@ -15,32 +15,32 @@ void mount_batches(httplib::Server& server, Runtime& runtime) {
     if (!size) return fail(res, size.status());
     const auto page = batches.list(from->value_or(0), size->value_or(100));
     if (!page) return fail(res, page.status());
-    reply(res, 200, batch_list_json(*page));
+    reply(res, 200, wire::encode_batch_page(*page));
   });
 
   server.Post(route("/batches"), [&batches, body_limit](const httplib::Request& req, httplib::Response& res,
                                                        const httplib::ContentReader& reader) {
     const auto body = read_body(req, reader, body_limit);
     if (!body) return fail(res, body.status());
-    const auto request = codec::decode_batch_request(*body);
+    const auto request = wire::decode_batch_request(*body);
     if (!request) return fail(res, request.status());
     if (const Status st = check_proxy_user(req, request->proxy_user); !st) return fail(res, st);
     const auto batch = batches.submit(*request, caller());
     if (!batch) return fail(res, batch.status());
     res.set_header("Location", "/batches/" + std::to_string(batch->id));
-    reply(res, 201, batch_json(*batch));
+    reply(res, 201, wire::encode_batch(*batch));
   });
 
   server.Get(route("/batches/{id}"), [&batches](const httplib::Request& req, httplib::Response& res) {
     const auto batch = batches.get(req.matches[1].str());
     if (!batch) return fail(res, batch.status());
-    reply(res, 200, batch_json(*batch));
+    reply(res, 200, wire::encode_batch(*batch));
   });
 
   server.Get(route("/batches/{id}/state"), [&batches](const httplib::Request& req, httplib::Response& res) {
     const auto batch = batches.get(req.matches[1].str());
     if (!batch) return fail(res, batch.status());
-    reply(res, 200, state_json(batch->id, to_string(batch->state)));
+    reply(res, 200, wire::encode_state(batch->id, to_string(batch->state)));
   });
 
   server.Get(route("/batches/{id}/log"), [&batches](const httplib::Request& req, httplib::Response& res) {
@@ -50,13 +50,13 @@ void mount_batches(httplib::Server& server, Runtime& runtime) {
     if (!size) return fail(res, size.status());
     const auto page = batches.log(req.matches[1].str(), *from, size->value_or(100));
     if (!page) return fail(res, page.status());
-    reply(res, 200, log_json(*page));
+    reply(res, 200, wire::encode_log(*page));
   });
 
   server.Delete(route("/batches/{id}"), bodiless([&batches](const httplib::Request& req, httplib::Response& res) {
     const Status st = batches.kill(req.matches[1].str());
     if (!st) return fail(res, st);
-    reply(res, 200, msg_json("deleted"));
+    reply(res, 200, wire::encode_message("deleted"));
   }));
 }
 

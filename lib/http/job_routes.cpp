@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "codec/job_json.h"
+#include "wire/job_json.h"
 #include "model/id_or_name.h"
 #include "http/route_util.h"
 
@@ -68,7 +68,7 @@ void upload(JobRunner& jobs, std::size_t limit, ResourceKind kind, const char* f
   const Status st = file->finish();
   if (!st) return fail(res, st);
   res.headers.erase("Connection");
-  reply(res, 200, msg_json("uploaded"));
+  reply(res, 200, wire::encode_message("uploaded"));
 }
 
 }  // namespace
@@ -85,14 +85,14 @@ void mount_jobs(httplib::Server& server, Runtime& runtime) {
                                         const httplib::ContentReader& reader) {
       const auto body = read_body(req, reader, body_limit);
       if (!body) return fail(res, body.status());
-      auto request = codec::decode_job_request(*body);
+      auto request = wire::decode_job_request(*body);
       if (!request) return fail(res, request.status());
       request->run_now = run_now;
       const std::string session = req.matches[1].str();
       const auto job = jobs.submit(session, *request);
       if (!job) return fail(res, job.status());
       res.set_header("Location", session_path(sessions, session) + "/jobs/" + std::to_string(job->id));
-      reply(res, 201, job_json(Job{job->id, JobState::kSent, std::nullopt, std::nullopt}));
+      reply(res, 201, wire::encode_job(Job{job->id, JobState::kSent, std::nullopt, std::nullopt}));
     };
   };
   server.Post(route("/sessions/{id}/submit-job"), submit(false));
@@ -103,7 +103,7 @@ void mount_jobs(httplib::Server& server, Runtime& runtime) {
     if (!id) return fail(res, job_not_found(req.matches[2].str()));
     const auto job = jobs.get(req.matches[1].str(), *id);
     if (!job) return fail(res, job.status());
-    reply(res, 200, job_json(*job));
+    reply(res, 200, wire::encode_job(*job));
   });
 
   server.Post(route("/sessions/{id}/jobs/{jobid}/cancel"), bodiless([&jobs](const httplib::Request& req,
@@ -112,7 +112,7 @@ void mount_jobs(httplib::Server& server, Runtime& runtime) {
     if (!id) return fail(res, job_not_found(req.matches[2].str()));
     const Status st = jobs.cancel(req.matches[1].str(), *id);
     if (!st) return fail(res, st);
-    reply(res, 200, msg_json("canceled"));
+    reply(res, 200, wire::encode_message("canceled"));
   }));
 
   const auto add = [&jobs, body_limit](ResourceKind kind) {
@@ -120,11 +120,11 @@ void mount_jobs(httplib::Server& server, Runtime& runtime) {
                                      const httplib::ContentReader& reader) {
       const auto body = read_body(req, reader, body_limit);
       if (!body) return fail(res, body.status());
-      const auto uri = codec::decode_resource_request(*body);
+      const auto uri = wire::decode_resource_request(*body);
       if (!uri) return fail(res, uri.status());
       const Status st = jobs.add(req.matches[1].str(), kind, *uri);
       if (!st) return fail(res, st);
-      reply(res, 200, msg_json("added"));
+      reply(res, 200, wire::encode_message("added"));
     };
   };
   server.Post(route("/sessions/{id}/add-jar"), add(ResourceKind::kJar));

@@ -9,14 +9,22 @@
 
 #include "base/text_values.h"
 #include "base/utf8.h"
-#include "http/wire.h"
+#include "wire/reply_json.h"
 
+#include "livy/client.h"
 #include "livy/http.h"
 #include "livy/runtime.h"
+#include "livy/version.h"
 
 namespace livy::http {
 
 inline constexpr const char* kJson = "application/json";
+
+// What GET /version reports: the Livy API level livyd speaks, and this build of
+// livyd (LIVYD_REVISION, LIVYD_BRANCH and LIVYD_BUILD_DATE come from lib/CMakeLists.txt).
+inline ServerVersion server_version(const std::string& user) {
+  return ServerVersion{kLivyApiVersion, user, LIVYD_REVISION, LIVYD_BRANCH, LIVYD_BUILD_DATE, "livyd", kVersion};
+}
 // An upload's body is the file plus boundaries and part headers; other parts a
 // client sends along are read and dropped, up to this much more in all.
 inline constexpr std::size_t kMultipartOverhead = 1 << 20;
@@ -74,7 +82,7 @@ inline void reply(httplib::Response& res, int status, std::string body) {
   res.set_content(is_valid_utf8(body) ? std::move(body) : repair_utf8(body), kJson);
 }
 
-inline void fail(httplib::Response& res, const Status& st) { reply(res, http_status(st.code()), msg_json(st.message())); }
+inline void fail(httplib::Response& res, const Status& st) { reply(res, http_status(st.code()), wire::encode_message(st.message())); }
 
 // Reads the request body, stopping at `limit` bytes. cpp-httplib checks its own
 // limit only against Content-Length, so a chunked body is counted here.

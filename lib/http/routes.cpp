@@ -152,7 +152,7 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   server.set_keep_alive_timeout(static_cast<time_t>(runtime.config().keep_alive_timeout.count()));
 
   server.Get(route("/version"), [user = options.server_user](const httplib::Request&, httplib::Response& res) {
-    reply(res, 200, version_json(user));
+    reply(res, 200, wire::encode_version(server_version(user)));
   });
   // The OpenAPI description of these routes (docs/openapi.yaml, compiled in).
   server.Get(route("/openapi.yaml"), [](const httplib::Request&, httplib::Response& res) {
@@ -175,10 +175,10 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
       case 400: msg = "malformed request"; break;
       default: msg = "request failed";
     }
-    res.set_content(msg_json(msg), kJson);
+    res.set_content(wire::encode_message(msg), kJson);
   });
   server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    reply(res, 500, msg_json("internal error"));
+    reply(res, 500, wire::encode_message("internal error"));
   });
 }
 

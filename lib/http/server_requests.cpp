@@ -7,7 +7,7 @@
 
 #include "http/request_stream.h"
 #include "http/server_impl.h"
-#include "http/wire.h"
+#include "wire/reply_json.h"
 
 namespace livy::http {
 namespace {
@@ -30,7 +30,7 @@ const char* reason(int status) {
 }  // namespace
 
 std::string error_response(int status, const std::string& message, const std::string& extra_headers) {
-  const std::string body = msg_json(message);
+  const std::string body = wire::encode_message(message);
   return "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
          "\r\nConnection: close\r\n" + extra_headers + "\r\n" + body;

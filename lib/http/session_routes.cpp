@@ -1,7 +1,8 @@
 // /sessions and their statements: Livy's interactive API over SessionManager and StatementRunner.
 #include <algorithm>
 
-#include "codec/request_json.h"
+#include "wire/request_json.h"
+#include "wire/statement_json.h"
 #include "model/id_or_name.h"
 #include "http/route_util.h"
 
@@ -24,7 +25,7 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
     if (!size) return fail(res, size.status());
     const auto page = sessions.list(from->value_or(0), size->value_or(100));
     if (!page) return fail(res, page.status());
-    reply(res, 200, session_list_json(*page));
+    reply(res, 200, wire::encode_session_page(*page));
   });
 
   server.Post(route("/sessions"), [&sessions, body_limit](const httplib::Request& req, httplib::Response& res,
@@ -32,26 +33,26 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
     const auto body = read_body(req, reader, body_limit);
     if (!body) return fail(res, body.status());
     // Livy's clients may post an empty body: every field is optional.
-    const auto request = codec::decode_session_request(body->empty() ? "{}" : *body);
+    const auto request = wire::decode_session_request(body->empty() ? "{}" : *body);
     if (!request) return fail(res, request.status());
     if (const Status st = check_proxy_user(req, request->proxy_user); !st) return fail(res, st);
     const auto session = sessions.create(*request, caller());
     if (!session) return fail(res, session.status());
     res.set_header("Location", "/sessions/" + std::to_string(session->id));
-    reply(res, 201, session_json(*session));
+    reply(res, 201, wire::encode_session(*session));
   });
 
   // A GET of the session is client activity: it renews the heartbeat (sparkmagic relies on it).
   server.Get(route("/sessions/{id}"), [&sessions](const httplib::Request& req, httplib::Response& res) {
     const auto session = sessions.heartbeat(req.matches[1].str());
     if (!session) return fail(res, session.status());
-    reply(res, 200, session_json(*session));
+    reply(res, 200, wire::encode_session(*session));
   });
 
   server.Get(route("/sessions/{id}/state"), [&sessions](const httplib::Request& req, httplib::Response& res) {
     const auto session = sessions.get(req.matches[1].str());
     if (!session) return fail(res, session.status());
-    reply(res, 200, state_json(session->id, to_string(session->state)));
+    reply(res, 200, wire::encode_state(session->id, to_string(session->state)));
   });
 
   server.Get(route("/sessions/{id}/log"), [&sessions](const httplib::Request& req, httplib::Response& res) {
@@ -61,20 +62,20 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
     if (!size) return fail(res, size.status());
     const auto page = sessions.log(req.matches[1].str(), *from, size->value_or(100));
     if (!page) return fail(res, page.status());
-    reply(res, 200, log_json(*page));
+    reply(res, 200, wire::encode_log(*page));
   });
 
   server.Delete(route("/sessions/{id}"), bodiless([&sessions](const httplib::Request& req, httplib::Response& res) {
     const Status st = sessions.remove(req.matches[1].str());
     if (!st) return fail(res, st);
-    reply(res, 200, msg_json("deleted"));
+    reply(res, 200, wire::encode_message("deleted"));
   }));
 
   server.Post(route("/sessions/{id}/connect"),
               bodiless([&sessions](const httplib::Request& req, httplib::Response& res) {
     const auto session = sessions.touch(req.matches[1].str());
     if (!session) return fail(res, session.status());
-    reply(res, 200, session_json(*session));
+    reply(res, 200, wire::encode_session(*session));
   }));
 
   server.Post(route("/sessions/{id}/stop"), bodiless([&sessions](const httplib::Request& req, httplib::Response& res) {
@@ -87,7 +88,7 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
               bodiless([&sessions](const httplib::Request& req, httplib::Response& res) {
     const Status st = sessions.interrupt(req.matches[1].str());
     if (!st) return fail(res, st);
-    reply(res, 200, msg_json("interrupted"));
+    reply(res, 200, wire::encode_message("interrupted"));
   }));
 }
 
@@ -105,7 +106,7 @@ void mount_statements(httplib::Server& server, Runtime& runtime) {
     if (order != "asc" && order != "desc") return fail(res, Status::invalid_argument("order must be asc or desc"));
     const auto page = statements.list(req.matches[1].str(), from->value_or(0), size->value_or(100), order == "desc");
     if (!page) return fail(res, page.status());
-    reply(res, 200, statement_list_json(*page));
+    reply(res, 200, wire::encode_statement_page(*page));
   });
 
   server.Post(route("/sessions/{id}/statements"), [&sessions, &statements, body_limit](const httplib::Request& req,
@@ -113,13 +114,13 @@ void mount_statements(httplib::Server& server, Runtime& runtime) {
                                                                            const httplib::ContentReader& reader) {
     const auto body = read_body(req, reader, body_limit);
     if (!body) return fail(res, body.status());
-    const auto request = codec::decode_statement_request(*body);
+    const auto request = wire::decode_statement_request(*body);
     if (!request) return fail(res, request.status());
     const std::string session = req.matches[1].str();
     const auto st = statements.submit(session, *request);
     if (!st) return fail(res, st.status());
     res.set_header("Location", session_path(sessions, session) + "/statements/" + std::to_string(st->id));
-    reply(res, 201, statement_json(*st));
+    reply(res, 201, wire::encode_statement(*st));
   });
 
   server.Get(route("/sessions/{id}/statements/{sid}"), [&statements](const httplib::Request& req,
@@ -131,7 +132,7 @@ void mount_statements(httplib::Server& server, Runtime& runtime) {
     const auto seconds = std::clamp<std::int64_t>(wait->value_or(0), 0, kMaxWaitSeconds);
     const auto st = statements.get(req.matches[1].str(), *id, std::chrono::seconds(seconds));
     if (!st) return fail(res, st.status());
-    reply(res, 200, statement_json(*st));
+    reply(res, 200, wire::encode_statement(*st));
   });
 
   server.Post(route("/sessions/{id}/statements/{sid}/cancel"), bodiless([&statements](const httplib::Request& req,
@@ -140,7 +141,7 @@ void mount_statements(httplib::Server& server, Runtime& runtime) {
     if (!id) return fail(res, Status::not_found("Statement '" + req.matches[2].str() + "' not found."));
     const Status st = statements.cancel(req.matches[1].str(), *id);
     if (!st) return fail(res, st);
-    reply(res, 200, msg_json("canceled"));
+    reply(res, 200, wire::encode_message("canceled"));
   }));
 
   server.Post(route("/sessions/{id}/completion"), [&statements, body_limit](const httplib::Request& req,
@@ -148,11 +149,11 @@ void mount_statements(httplib::Server& server, Runtime& runtime) {
                                                                           const httplib::ContentReader& reader) {
     const auto body = read_body(req, reader, body_limit);
     if (!body) return fail(res, body.status());
-    const auto request = codec::decode_completion_request(*body);
+    const auto request = wire::decode_completion_request(*body);
     if (!request) return fail(res, request.status());
     const auto candidates = statements.complete(req.matches[1].str(), request->code, request->kind, request->cursor);
     if (!candidates) return fail(res, candidates.status());
-    reply(res, 200, completion_json(*candidates));
+    reply(res, 200, wire::encode_candidates(*candidates));
   });
 }
 

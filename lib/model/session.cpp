@@ -1,6 +1,6 @@
 #include "livy/session.h"
 
-#include "codec/output_json.h"
+#include "wire/output_json.h"
 
 namespace livy {
 
@@ -65,7 +65,7 @@ bool is_final(StatementState state) {
 std::string StatementOutput::text() const {
   const auto it = data.find("text/plain");
   if (it == data.end()) return "";
-  return codec::json_string_value(it->second);
+  return wire::json_string_value(it->second);
 }
 
 }  // namespace livy

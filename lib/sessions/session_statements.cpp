@@ -3,7 +3,7 @@
 #include <csignal>
 #include <cstdio>
 
-#include "codec/output_json.h"
+#include "wire/output_json.h"
 #include "model/id_or_name.h"
 #include "sessions/session_core.h"
 #include "base/text_values.h"
@@ -83,7 +83,7 @@ void SessionCore::dispatch(Entry& e) {
 void SessionCore::finish_statement(Entry& e, Statement& st, StatementState state, std::optional<StatementOutput> output) {
   st.state = state;
   if (output) {
-    codec::limit_output(*output, config_.statement_max_output_bytes);
+    wire::limit_output(*output, config_.statement_max_output_bytes);
     st.output = std::move(output);
   }
   st.progress = 1.0;

@@ -1,7 +1,8 @@
 #include "spark/app_watch.h"
 
 #include <httplib.h>
-#include <rapidjson/document.h>
+
+#include "wire/spark_ui_json.h"
 
 namespace livy {
 namespace {
@@ -86,12 +87,7 @@ std::optional<std::string> query_app_id(int ui_port) {
   client.set_read_timeout(1, 0);
   const auto res = client.Get("/api/v1/applications");
   if (!res || res->status != 200) return std::nullopt;
-  rapidjson::Document doc;
-  doc.Parse(res->body.c_str(), res->body.size());
-  if (doc.HasParseError() || !doc.IsArray() || doc.Empty()) return std::nullopt;
-  const auto& app = doc[0];
-  if (!app.IsObject() || !app.HasMember("id") || !app["id"].IsString()) return std::nullopt;
-  return std::string(app["id"].GetString(), app["id"].GetStringLength());
+  return wire::decode_first_app_id(res->body);
 }
 
 }  // namespace livy

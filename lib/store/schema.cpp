@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "codec/request_json.h"
+#include "wire/request_json.h"
 #include "store/request_record.h"
 #include "store/store.h"
 
@@ -46,8 +46,8 @@ Status convert_requests(sqlite::Connection& c, const char* table, Decode decode,
 }
 
 Status requests_to_records(sqlite::Connection& c) {
-  Status st = convert_requests(c, "batches", codec::decode_batch_request, record::encode_batch_request);
-  if (st) st = convert_requests(c, "sessions", codec::decode_session_request, record::encode_session_request);
+  Status st = convert_requests(c, "batches", wire::decode_batch_request, record::encode_batch_request);
+  if (st) st = convert_requests(c, "sessions", wire::decode_session_request, record::encode_session_request);
   return st;
 }
 

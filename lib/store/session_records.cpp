@@ -1,5 +1,5 @@
 // The store's sessions and statements tables.
-#include "codec/output_json.h"
+#include "wire/output_json.h"
 #include "store/request_record.h"
 #include "store/sqlite_stmt.h"
 #include "store/store.h"
@@ -131,7 +131,7 @@ namespace {
 
 std::optional<std::string> output_text(const Statement& st) {
   if (!st.output) return std::nullopt;
-  return codec::encode_output(*st.output);
+  return wire::encode_output(*st.output);
 }
 
 }  // namespace
@@ -223,7 +223,7 @@ Result<std::vector<Statement>> Store::load_statements(std::int64_t session_id) {
     if (!state) return Status::unavailable("store: a statement has an unknown state");
     st.state = *state;
     if (auto text = s.opt_text_at(4)) {
-      auto output = codec::decode_output(*text);
+      auto output = wire::decode_output(*text);
       if (output) st.output = std::move(*output);
     }
     st.progress = sqlite3_column_double(s.get(), 5);

@@ -1,5 +1,5 @@
-// libFuzzer target: what a session driver sends (lib/channel/driver_messages.h) and
-// the statement output codec (lib/codec/output_json.h). Every input is read as a
+// libFuzzer target: what a session driver sends (lib/wire/driver_messages.h) and
+// the statement output codec (lib/wire/output_json.h). Every input is read as a
 // driver's line and as a statement output; its bytes are also put into the
 // messages livyd sends to a driver.
 // Checked, beyond "no crash, no sanitizer report, no RapidJSON assert":
@@ -19,9 +19,9 @@
 #include <string>
 #include <tuple>
 
-#include "codec/output_json.h"
+#include "wire/output_json.h"
 #include "base/utf8.h"
-#include "channel/driver_messages.h"
+#include "wire/driver_messages.h"
 #include "fuzz_check.h"
 
 namespace {
@@ -42,7 +42,7 @@ std::size_t data_bytes(const StatementOutput& o) {
 
 void check_limit(const StatementOutput& output, std::size_t limit) {
   StatementOutput limited = output;
-  codec::limit_output(limited, limit);
+  wire::limit_output(limited, limit);
   if (data_bytes(output) <= limit) {
     FUZZ_CHECK(same(limited, output));
     return;
@@ -58,7 +58,7 @@ void check_limit(const StatementOutput& output, std::size_t limit) {
 }
 
 void check_output(const StatementOutput& output, std::size_t limit) {
-  const auto again = codec::decode_output(codec::encode_output(output));
+  const auto again = wire::decode_output(wire::encode_output(output));
   FUZZ_CHECK(again.has_value());
   FUZZ_CHECK(same(*again, output));
   if (!output.ok) FUZZ_CHECK(output.data.empty());
@@ -124,7 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // A limit that sometimes cuts and sometimes does not.
   const std::size_t limit = size == 0 ? 0 : data[0] % 64;
   check_driver_line(text, limit);
-  const auto output = codec::decode_output(text);
+  const auto output = wire::decode_output(text);
   if (output)
     check_output(*output, limit);
   else

@@ -1,4 +1,4 @@
-// libFuzzer target: the REST request decoders (lib/codec/request_json.h).
+// libFuzzer target: the REST request decoders (lib/wire/request_json.h).
 // Every input goes to all four: batch, session, statement and completion.
 // Checked, beyond "no crash, no sanitizer report, no RapidJSON assert":
 //  - a rejected body is invalid_argument with a message;
@@ -16,8 +16,8 @@
 #include <tuple>
 #include <vector>
 
-#include "codec/output_json.h"
-#include "codec/request_json.h"
+#include "wire/output_json.h"
+#include "wire/request_json.h"
 #include "fuzz_check.h"
 
 namespace {
@@ -66,46 +66,46 @@ void check_names(const std::string& json, const std::set<std::string>& own, bool
 }
 
 void check_batch(const std::string& json) {
-  const auto req = codec::decode_batch_request(json);
+  const auto req = wire::decode_batch_request(json);
   if (!req) return check_rejection(req.status());
   check_names(json, {"file", "className", "args", "name", "proxyUser"}, true);
-  const auto again = codec::decode_batch_request(codec::encode_batch_request(*req));
+  const auto again = wire::decode_batch_request(wire::encode_batch_request(*req));
   FUZZ_CHECK(again.has_value());
   FUZZ_CHECK(same(*req, *again));
 }
 
 void check_session(const std::string& json) {
-  const auto req = codec::decode_session_request(json);
+  const auto req = wire::decode_session_request(json);
   if (!req) return check_rejection(req.status());
   check_names(json, {"kind", "name", "proxyUser", "heartbeatTimeoutInSecond", "ttl", "idleTimeout"}, true);
   FUZZ_CHECK(req->heartbeat_timeout_s >= 0);
-  const auto again = codec::decode_session_request(codec::encode_session_request(*req));
+  const auto again = wire::decode_session_request(wire::encode_session_request(*req));
   FUZZ_CHECK(again.has_value());
   FUZZ_CHECK(same(*req, *again));
 }
 
 // {"code": ..., "kind": ...} written from a decoded request.
 std::string code_and_kind(const std::string& code, const std::optional<SessionKind>& kind) {
-  std::string json = "{\"code\":" + codec::json_string_literal(code);
-  if (kind) json += ",\"kind\":" + codec::json_string_literal(std::string(to_string(*kind)));
+  std::string json = "{\"code\":" + wire::json_string_literal(code);
+  if (kind) json += ",\"kind\":" + wire::json_string_literal(std::string(to_string(*kind)));
   return json;
 }
 
 void check_statement(const std::string& json) {
-  const auto req = codec::decode_statement_request(json);
+  const auto req = wire::decode_statement_request(json);
   if (!req) return check_rejection(req.status());
   check_names(json, {"code", "kind"}, false);
-  const auto again = codec::decode_statement_request(code_and_kind(req->code, req->kind) + "}");
+  const auto again = wire::decode_statement_request(code_and_kind(req->code, req->kind) + "}");
   FUZZ_CHECK(again.has_value());
   FUZZ_CHECK(again->code == req->code && again->kind == req->kind);
 }
 
 void check_completion(const std::string& json) {
-  const auto req = codec::decode_completion_request(json);
+  const auto req = wire::decode_completion_request(json);
   if (!req) return check_rejection(req.status());
   check_names(json, {"code", "kind", "cursor"}, false);
   FUZZ_CHECK(req->cursor >= 0);
-  const auto again = codec::decode_completion_request(code_and_kind(req->code, req->kind) +
+  const auto again = wire::decode_completion_request(code_and_kind(req->code, req->kind) +
                                                       ",\"cursor\":" + std::to_string(req->cursor) + "}");
   FUZZ_CHECK(again.has_value());
   FUZZ_CHECK(again->code == req->code && again->kind == req->kind && again->cursor == req->cursor);

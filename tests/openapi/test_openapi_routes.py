@@ -239,7 +239,7 @@ def test_replies_are_json_and_errors_are_msg(spec):
 
 
 def test_bodies_that_livyd_checks_field_by_field_refuse_unknown_fields(spec):
-    # lib/codec/request_json.cpp answers 400 "unknown field" for all of them.
+    # lib/wire/request_json.cpp answers 400 "unknown field" for all of them.
     for name in ("BatchRequest", "SessionRequest", "StatementRequest", "CompletionRequest"):
         assert spec["components"]["schemas"][name].get("additionalProperties") is False, name
 

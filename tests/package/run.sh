@@ -11,6 +11,20 @@ cmake --install "$build" --prefix "$work/prefix" >/dev/null
 test -f "$work/prefix/include/livy/livy.h"
 test -f "$work/prefix/lib/cmake/livy/livyConfig.cmake"
 
+# The library boundary: the installed libraries export the public API only (no engine,
+# store or wire internals, no pimpl), and livy::client stands alone, without liblivy.
+internal='livy::(SessionCore|Store|DriverChannel|DriverConnection|wire|[A-Za-z]+::Impl)::'
+for lib in liblivy.so liblivy_http.so liblivy_client.so; do
+  if nm -DC --defined-only "$work/prefix/lib/$lib" | grep -E "$internal"; then
+    echo "package test: $lib exports internal symbols (above)" >&2
+    exit 1
+  fi
+done
+if readelf -d "$work/prefix/lib/liblivy_client.so" | grep -q 'NEEDED.*liblivy\.so'; then
+  echo "package test: liblivy_client.so needs liblivy.so" >&2
+  exit 1
+fi
+
 cmake -S "$src/examples" -B "$work/examples" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/examples" >/dev/null
 

@@ -8,7 +8,7 @@
 #include <set>
 
 #include "base/utf8.h"
-#include "http/wire.h"
+#include "wire/reply_json.h"
 #include "livy/http.h"
 #include "livy/version.h"
 #include "support/http_harness.h"
@@ -397,11 +397,11 @@ TEST_CASE("wire: a Batch's JSON, field for field", "[http]") {
   b.app_id = "local-1700000000000";
   b.app_info.spark_ui_url = "http://127.0.0.1:4040";
   b.log = {"a \"quoted\" line", "caf\xc3\xa9"};
-  CHECK(livy::http::batch_json(b) ==
+  CHECK(livy::wire::encode_batch(b) ==
         R"({"id":7,"name":"etl","owner":null,"proxyUser":null,"state":"running","appId":"local-1700000000000",)"
         R"("appInfo":{"driverLogUrl":null,"sparkUiUrl":"http://127.0.0.1:4040"},)"
         R"("log":["a \"quoted\" line","caf)" "\xc3\xa9" R"("]})");
-  CHECK(livy::http::msg_json("it's \"x\"") == R"({"msg":"it's \"x\""})");
+  CHECK(livy::wire::encode_message("it's \"x\"") == R"({"msg":"it's \"x\""})");
 }
 
 // Issue 9, F2 and F11: text that is not UTF-8 is refused at the edge, on every
