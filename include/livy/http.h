@@ -26,7 +26,7 @@ LIVY_API void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptio
 // Checks the authentication settings (auth.*, docs/security.md) that mount_routes
 // uses; an error names the key to fix. livyd refuses to start on one; routes
 // mounted with such settings answer every request 503.
-Status check_authentication(const Config& config);
+LIVY_API Status check_authentication(const Config& config);
 
 // The HTTP status for a library error code; the only place that knows both.
 LIVY_API int http_status(ErrorCode code);
