@@ -10,11 +10,14 @@ namespace {
 
 // The auth cookie in front of a mechanism: a valid cookie is the caller; else
 // the mechanism decides, and its success earns a cookie. An invalid or expired
-// cookie is ignored (and cleared), so the client authenticates again.
+// cookie is ignored (and cleared), so the client authenticates again. Over
+// HTTPS (`secure`) the cookie is marked Secure: a browser never sends it over
+// plain HTTP, where anyone on the path could replay it.
 class CookieAuthenticator final : public Authenticator {
  public:
-  CookieAuthenticator(std::unique_ptr<Authenticator> inner, std::string type, std::chrono::milliseconds validity)
-      : inner_(std::move(inner)), signer_(CookieSigner::random_key(), std::move(type), validity) {}
+  CookieAuthenticator(std::unique_ptr<Authenticator> inner, std::string type, std::chrono::milliseconds validity,
+                      bool secure)
+      : inner_(std::move(inner)), signer_(CookieSigner::random_key(), std::move(type), validity), secure_(secure) {}
 
   AuthOutcome authenticate(const AuthRequest& request) override {
     const auto now = std::chrono::system_clock::now();
@@ -31,12 +34,14 @@ class CookieAuthenticator final : public Authenticator {
     } else if (stale) {
       out.set_cookie = std::string(kAuthCookieName) + "=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly";
     }
+    if (secure_ && !out.set_cookie.empty()) out.set_cookie += "; Secure";
     return out;
   }
 
  private:
   std::unique_ptr<Authenticator> inner_;
   const CookieSigner signer_;
+  const bool secure_;
 };
 
 Result<std::unique_ptr<Authenticator>> make_ldap(const Config& config) {
@@ -80,8 +85,13 @@ Result<std::unique_ptr<Authenticator>> make_authenticator(const Config& config) 
   if (!inner) return inner.status();
   std::unique_ptr<Authenticator> mechanism = std::move(*inner);
   if (config.auth_cookie_validity.count() <= 0) return mechanism;
-  return std::unique_ptr<Authenticator>(
-      std::make_unique<CookieAuthenticator>(std::move(mechanism), config.auth_type, config.auth_cookie_validity));
+  return with_auth_cookie(std::move(mechanism), config.auth_type, config.auth_cookie_validity,
+                          !config.tls_keystore.empty() || !config.tls_certificate_file.empty());
+}
+
+std::unique_ptr<Authenticator> with_auth_cookie(std::unique_ptr<Authenticator> mechanism, std::string type,
+                                                std::chrono::milliseconds validity, bool secure) {
+  return std::make_unique<CookieAuthenticator>(std::move(mechanism), std::move(type), validity, secure);
 }
 
 }  // namespace livy::auth

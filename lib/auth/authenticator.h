@@ -4,6 +4,7 @@
 // the auth cookie (auth_cookie.h). Owned by the routes' pre-routing hook.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,5 +56,10 @@ class Authenticator {
 // nullptr when there is no authentication (auth.type none). An error names
 // the key that is missing or wrong (start-up refuses to run then).
 Result<std::unique_ptr<Authenticator>> make_authenticator(const Config& config);
+
+// `mechanism` behind the auth cookie of `type` (the auth.type), valid for
+// `validity`; `secure` (livyd serves HTTPS) marks the cookie Secure.
+std::unique_ptr<Authenticator> with_auth_cookie(std::unique_ptr<Authenticator> mechanism, std::string type,
+                                                std::chrono::milliseconds validity, bool secure);
 
 }  // namespace livy::auth

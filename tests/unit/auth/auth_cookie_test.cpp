@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "auth/auth_cookie.h"
+#include "auth/authenticator.h"
 
 using livy::auth::CookieSigner;
 using namespace std::chrono_literals;
@@ -54,4 +55,39 @@ TEST_CASE("auth cookie: Set-Cookie is HttpOnly, quoted, with an expiry", "[auth]
   const CookieSigner signer(CookieSigner::random_key(), "ldap", 10min);
   const std::string header = signer.set_cookie("u=a&s=b", kNow);
   CHECK(header == "hadoop.auth=\"u=a&s=b\"; Path=/; Expires=Tue, 14 Nov 2023 22:23:20 GMT; HttpOnly");
+}
+
+namespace {
+
+// A mechanism that takes "Basic ok" as the user alice and refuses anything else.
+class StandIn final : public livy::auth::Authenticator {
+ public:
+  livy::auth::AuthOutcome authenticate(const livy::auth::AuthRequest& request) override {
+    if (request.authorization == "Basic ok") return livy::auth::AuthOutcome::accept("alice");
+    return livy::auth::AuthOutcome::reject(livy::Status::unauthenticated("no"), "Basic");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("auth cookie: Secure over HTTPS only, on the cookie given and on the one cleared", "[auth]") {
+  for (const bool secure : {false, true}) {
+    INFO("secure " << secure);
+    auto auth = livy::auth::with_auth_cookie(std::make_unique<StandIn>(), "ldap", std::chrono::hours(1), secure);
+    const auto given = auth->authenticate({"Basic ok", ""});
+    REQUIRE(given.status.is_ok());
+    REQUIRE(given.set_cookie.rfind("hadoop.auth=", 0) == 0);
+    CHECK((given.set_cookie.find("; Secure") != std::string::npos) == secure);
+    // The cookie it gave is the caller on the next request, with no credentials.
+    const auto value = given.set_cookie.substr(std::string("hadoop.auth=").size(),
+                                               given.set_cookie.find(';') - std::string("hadoop.auth=").size());
+    const auto again = auth->authenticate({"", "hadoop.auth=" + value});
+    CHECK(again.status.is_ok());
+    CHECK(again.user == "alice");
+    // A forged cookie is refused and cleared, the clearing cookie Secure like the one given.
+    const auto forged = auth->authenticate({"", "hadoop.auth=\"u=alice&p=alice&t=ldap&e=9999999999999&s=AAAA\""});
+    CHECK_FALSE(forged.status.is_ok());
+    REQUIRE(forged.set_cookie.find("Expires=Thu, 01 Jan 1970") != std::string::npos);
+    CHECK((forged.set_cookie.find("; Secure") != std::string::npos) == secure);
+  }
 }
