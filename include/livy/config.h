@@ -97,6 +97,15 @@ struct Config {
   std::chrono::milliseconds auth_cookie_validity{std::chrono::hours(10)};  // auth.cookie-validity: life of
                                          // the signed hadoop.auth cookie sent after a successful
                                          // authentication; 0: no cookie. Hadoop's default token.validity.
+  bool access_control = false;           // access-control.enabled / livy.server.access-control.enabled:
+                                         // Livy's per-session rules (docs/security.md); needs auth.type.
+  std::vector<std::string> access_allowed_users{"*"};  // access-control.allowed-users: may use livyd at all
+  std::vector<std::string> access_view_users;    // access-control.view-users: view every session and batch
+  std::vector<std::string> access_modify_users;  // access-control.modify-users: view and change every one
+  std::vector<std::string> superusers;   // access-control.superusers / livy.superusers: all of that, and
+                                         // may impersonate anyone.
+  bool impersonation = false;            // impersonation.enabled / livy.impersonation.enabled: proxyUser
+                                         // and doAs may name another user (superusers only).
 
   // --- state ---
   std::string data_dir = "./var";        // store.data-dir: SQLite store, logs of batches and sessions.

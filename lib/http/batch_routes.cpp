@@ -13,7 +13,8 @@ void mount_batches(httplib::Server& server, Runtime& runtime) {
     const auto size = int_param(req, "size");
     if (!from) return fail(res, from.status());
     if (!size) return fail(res, size.status());
-    const auto page = batches.list(from->value_or(0), size->value_or(100));
+    const auto page = visible_page<Batch>([&batches](std::int64_t f, std::int64_t n) { return batches.list(f, n); },
+                                          from->value_or(0), size->value_or(100));
     if (!page) return fail(res, page.status());
     reply(res, 200, wire::encode_batch_page(*page));
   });
@@ -22,9 +23,11 @@ void mount_batches(httplib::Server& server, Runtime& runtime) {
                                                        const httplib::ContentReader& reader) {
     const auto body = read_body(req, reader, body_limit);
     if (!body) return fail(res, body.status());
-    const auto request = wire::decode_batch_request(*body);
+    auto request = wire::decode_batch_request(*body);
     if (!request) return fail(res, request.status());
-    if (const Status st = check_proxy_user(req, request->proxy_user); !st) return fail(res, st);
+    auto proxy_user = creation_proxy_user(req, request->proxy_user);
+    if (!proxy_user) return fail(res, proxy_user.status());
+    request->proxy_user = std::move(*proxy_user);
     const auto batch = batches.submit(*request, caller());
     if (!batch) return fail(res, batch.status());
     res.set_header("Location", "/batches/" + std::to_string(batch->id));
@@ -32,8 +35,9 @@ void mount_batches(httplib::Server& server, Runtime& runtime) {
   });
 
   server.Get(route("/batches/{id}"), [&batches](const httplib::Request& req, httplib::Response& res) {
-    const auto batch = batches.get(req.matches[1].str());
+    auto batch = batches.get(req.matches[1].str());
     if (!batch) return fail(res, batch.status());
+    if (!caller_may_view(batch->owner, batch->proxy_user)) batch->log.clear();  // as Livy: no log
     reply(res, 200, wire::encode_batch(*batch));
   });
 

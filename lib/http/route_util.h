@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -135,19 +136,36 @@ inline Result<std::optional<std::int64_t>> int_param(const httplib::Request& req
 // without authentication. Set by mount_routes' pre-routing hook.
 std::optional<std::string> caller();
 
-// Impersonation (livy.impersonation.enabled) is not implemented: an authenticated caller
-// may name only themselves as `proxyUser` or `doAs`; anyone else is 403, in the words of
-// Livy's impersonation check. Without authentication there is no caller to compare.
-inline Status check_proxy_user(const httplib::Request& req, const std::optional<std::string>& proxy_user) {
-  const auto user = caller();
-  if (!user) return Status::ok();
-  for (const auto& target : {req.has_param("doAs") ? std::optional(req.get_param_value("doAs")) : std::nullopt,
-                             proxy_user}) {
-    if (target && *target != *user) {
-      return Status::forbidden("User '" + *user + "' not allowed to impersonate '" + *target + "'.");
-    }
+// Access control (auth/access.h), as mount_routes' pre-routing hook set it up for this request:
+// the hook has already refused what the route table says the caller may not do; these cover
+// what the routes decide themselves.
+
+// The proxy user of a new session or batch: `doAs`, else the request's proxyUser (and with
+// impersonation on, else the caller); 403 when the caller may not name that user.
+Result<std::optional<std::string>> creation_proxy_user(const httplib::Request& req,
+                                                       const std::optional<std::string>& requested);
+// The caller may see a session's or batch's log (Livy leaves it out of GET /sessions/{id} otherwise).
+bool caller_may_view(const std::optional<std::string>& owner, const std::optional<std::string>& proxy_user);
+// The caller may view every session and batch, so lists need no filtering.
+bool caller_views_all();
+
+// GET /sessions and /batches: only what the caller may view, paged after filtering, so that
+// `from` and `total` count what the caller sees. `list(from, size)` is the manager's list;
+// a caller who views all gets its page as is.
+template <typename T, typename List>
+Result<Page<T>> visible_page(const List& list, std::int64_t from, std::int64_t size) {
+  auto page = list(from, size);
+  if (!page || caller_views_all()) return page;
+  auto all = list(0, std::numeric_limits<std::int64_t>::max());  // one snapshot, under the manager's lock
+  if (!all) return all.status();
+  Page<T> out;
+  out.from = from;
+  for (auto& item : all->items) {
+    if (!caller_may_view(item.owner, item.proxy_user)) continue;
+    if (out.total >= from && out.total - from < size) out.items.push_back(std::move(item));
+    ++out.total;
   }
-  return Status::ok();
+  return out;
 }
 
 void mount_batches(httplib::Server& server, Runtime& runtime);

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/access.h"
 #include "auth/authenticator.h"
 #include "http/openapi_spec.h"
 #include "base/utf8.h"
@@ -75,11 +76,71 @@ bool authenticate(auth::Authenticator& authenticator, const httplib::Request& re
   return false;
 }
 
+// Access control for the request this thread is routing, set by the hook: the rules, and the
+// user whose rights are checked (the caller, or with impersonation the `doAs` user).
+thread_local const auth::AccessControl* t_access = nullptr;
+thread_local std::optional<std::string> t_user;
+
+std::optional<std::string> do_as(const httplib::Request& req) {
+  return req.has_param("doAs") ? std::optional(req.get_param_value("doAs")) : std::nullopt;
+}
+
+// The one place access control is checked (livy.server.access-control.*): true when `req` may
+// go on to its route, with t_user set; else `res` holds the 403. What a route needs comes from
+// auth::route_access; an object that is not there is left to the route's 404.
+bool authorize(const auth::AccessControl& access, Runtime& runtime, const httplib::Request& req,
+               httplib::Response& res) {
+  const auto refuse = [&](const Status& st) {
+    if (has_body(req)) res.set_header("Connection", "close");  // the body stays unread
+    fail(res, st);
+    return false;
+  };
+  auto user = access.effective_user(t_caller, do_as(req));
+  if (!user) return refuse(user.status());
+  t_user = std::move(*user);
+  if (!access.enabled()) return true;
+  if (!access.is_allowed(t_caller)) return refuse(Status::forbidden("User not authorised to use Livy."));
+  const auth::RouteAccess target = auth::route_access(req.method, req.path);
+  if (target.need == auth::Need::kAllowed) return true;
+  std::optional<std::string> owner, proxy_user;
+  if (target.object == auth::RouteAccess::Object::kSession) {
+    const auto session = runtime.sessions().get(target.ref);
+    if (!session) return true;
+    owner = session->owner;
+    proxy_user = session->proxy_user;
+  } else {
+    const auto batch = runtime.batches().get(target.ref);
+    if (!batch) return true;
+    owner = batch->owner;
+    proxy_user = batch->proxy_user;
+  }
+  if (access.may(target.need, t_user, owner, proxy_user)) return true;
+  const char* what = target.object == auth::RouteAccess::Object::kSession ? "session" : "batch";
+  return refuse(Status::forbidden("User '" + t_user.value_or("") + "' may not " +
+                                  (target.need == auth::Need::kView ? "view" : "modify") + " " + what + " '" +
+                                  target.ref + "'."));
+}
+
 }  // namespace
 
 std::optional<std::string> caller() { return t_caller; }
 
-Status check_authentication(const Config& config) { return auth::make_authenticator(config).status(); }
+Result<std::optional<std::string>> creation_proxy_user(const httplib::Request& req,
+                                                       const std::optional<std::string>& requested) {
+  if (t_access == nullptr) return Status::internal("access control was not set up for this request");
+  return t_access->proxy_user(t_caller, do_as(req), requested);
+}
+
+bool caller_may_view(const std::optional<std::string>& owner, const std::optional<std::string>& proxy_user) {
+  return t_access == nullptr || t_access->may(auth::Need::kView, t_user, owner, proxy_user);
+}
+
+bool caller_views_all() { return t_access == nullptr || t_access->views_all(t_user); }
+
+Status check_authentication(const Config& config) {
+  if (Status st = auth::check_access_config(config); !st) return st;
+  return auth::make_authenticator(config).status();
+}
 
 int http_status(ErrorCode code) {
   switch (code) {
@@ -109,10 +170,13 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   // tells livyd at start-up) leaves no route open: every request gets 503.
   auto made = auth::make_authenticator(runtime.config());
   std::shared_ptr<auth::Authenticator> authenticator(made ? std::move(*made) : nullptr);
-  const Status auth_error = made.status();
-  server.set_pre_routing_handler([body_limit, csrf = runtime.config().csrf_protection, authenticator, auth_error](
-                                     const httplib::Request& req, httplib::Response& res) {
+  const Status auth_error = made.status() ? auth::check_access_config(runtime.config()) : made.status();
+  auto access = std::make_shared<const auth::AccessControl>(runtime.config());
+  server.set_pre_routing_handler([body_limit, csrf = runtime.config().csrf_protection, authenticator, auth_error,
+                                  access, &runtime](const httplib::Request& req, httplib::Response& res) {
     t_caller.reset();
+    t_user.reset();
+    t_access = access.get();
     if (!auth_error) {
       fail(res, Status::unavailable("authentication is misconfigured on this server"));
       return httplib::Server::HandlerResponse::Handled;
@@ -131,6 +195,7 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
       fail(res, Status::invalid_argument("Missing Required Header for CSRF protection."));
       return httplib::Server::HandlerResponse::Handled;
     }
+    if (!authorize(*access, runtime, req, res)) return httplib::Server::HandlerResponse::Handled;
     if (!req.has_header("Content-Length") || is_upload(req)) {
       return httplib::Server::HandlerResponse::Unhandled;
     }

@@ -23,7 +23,8 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
     const auto size = int_param(req, "size");
     if (!from) return fail(res, from.status());
     if (!size) return fail(res, size.status());
-    const auto page = sessions.list(from->value_or(0), size->value_or(100));
+    const auto page = visible_page<Session>([&sessions](std::int64_t f, std::int64_t n) { return sessions.list(f, n); },
+                                            from->value_or(0), size->value_or(100));
     if (!page) return fail(res, page.status());
     reply(res, 200, wire::encode_session_page(*page));
   });
@@ -33,9 +34,11 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
     const auto body = read_body(req, reader, body_limit);
     if (!body) return fail(res, body.status());
     // Livy's clients may post an empty body: every field is optional.
-    const auto request = wire::decode_session_request(body->empty() ? "{}" : *body);
+    auto request = wire::decode_session_request(body->empty() ? "{}" : *body);
     if (!request) return fail(res, request.status());
-    if (const Status st = check_proxy_user(req, request->proxy_user); !st) return fail(res, st);
+    auto proxy_user = creation_proxy_user(req, request->proxy_user);
+    if (!proxy_user) return fail(res, proxy_user.status());
+    request->proxy_user = std::move(*proxy_user);
     const auto session = sessions.create(*request, caller());
     if (!session) return fail(res, session.status());
     res.set_header("Location", "/sessions/" + std::to_string(session->id));
@@ -44,8 +47,9 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
 
   // A GET of the session is client activity: it renews the heartbeat (sparkmagic relies on it).
   server.Get(route("/sessions/{id}"), [&sessions](const httplib::Request& req, httplib::Response& res) {
-    const auto session = sessions.heartbeat(req.matches[1].str());
+    auto session = sessions.heartbeat(req.matches[1].str());
     if (!session) return fail(res, session.status());
+    if (!caller_may_view(session->owner, session->proxy_user)) session->log.clear();  // as Livy: no log
     reply(res, 200, wire::encode_session(*session));
   });
 

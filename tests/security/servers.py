@@ -14,7 +14,8 @@ from pathlib import Path
 LDAP_SUFFIX = "dc=example,dc=org"
 LDAP_PEOPLE = f"ou=people,{LDAP_SUFFIX}"
 # user -> password; the suite binds as uid=<user>,ou=people,dc=example,dc=org.
-LDAP_USERS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw", "dave": "dave-pw"}
+LDAP_USERS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw", "dave": "dave-pw",
+              "erin": "erin-pw", "frank": "frank-pw"}
 
 
 def free_port() -> int:

@@ -122,7 +122,7 @@ TEST_CASE("unknown keys are warnings, not errors", "[config]") {
   }
 }
 
-TEST_CASE("livy.conf's CSRF switch is honoured; security livyd lacks is refused, not ignored", "[config]") {
+TEST_CASE("livy.conf's CSRF switch and access-control keys are honoured", "[config]") {
   TempDir dir;
   const auto csrf = load(dir, "livy.conf", "livy.server.csrf-protection.enabled = true\n");
   REQUIRE(csrf.status.is_ok());
@@ -130,23 +130,25 @@ TEST_CASE("livy.conf's CSRF switch is honoured; security livyd lacks is refused,
   CHECK(csrf.warnings.empty());
   CHECK_FALSE(livy::Config{}.csrf_protection);
 
-  // Running open where the operator asked for access control would be worse than not
-  // running. (Authentication: tests/unit/auth/auth_config_test.cpp; TLS: tests/unit/http/tls_test.cpp.)
-  for (const char* line : {"livy.server.access-control.enabled = true"}) {
-    INFO(line);
-    const auto l = load(dir, "livy.conf", std::string("livy.server.port = 9001\n") + line + "\n");
-    CHECK(l.status.code() == livy::ErrorCode::kInvalidArgument);
-    CHECK_THAT(l.status.message(), Contains("livy.conf:2: ") && Contains("does not implement"));
-  }
-  const auto yaml = load(dir, "c.yaml", "livy:\n  server:\n    access-control:\n      enabled: true\n");
-  CHECK_THAT(yaml.status.message(), Contains("access control"));
-  // Off, or empty, asks for nothing.
-  for (const char* line : {"livy.server.access-control.enabled = false"}) {
-    INFO(line);
-    const auto l = load(dir, "livy.conf", std::string(line) + "\n");
-    CHECK(l.status.is_ok());
-    CHECK(l.warnings.size() == 1);  // an unknown key, as before
-  }
+  // Access control is implemented: its keys are read under Livy's names (the rules:
+  // tests/unit/auth/access_test.cpp; without authentication start-up stops: check_authentication).
+  const auto acl = load(dir, "livy.conf",
+                        "livy.server.access-control.enabled = true\n"
+                        "livy.server.access-control.allowed-users = alice, bob\n"
+                        "livy.server.access-control.view-users = carol\n"
+                        "livy.server.access-control.modify-users = dave\n"
+                        "livy.superusers = root\nlivy.impersonation.enabled = true\n");
+  REQUIRE(acl.status.is_ok());
+  CHECK(acl.warnings.empty());
+  CHECK(acl.config.access_control);
+  CHECK(acl.config.access_allowed_users == std::vector<std::string>{"alice", "bob"});
+  CHECK(acl.config.access_view_users == std::vector<std::string>{"carol"});
+  CHECK(acl.config.access_modify_users == std::vector<std::string>{"dave"});
+  CHECK(acl.config.superusers == std::vector<std::string>{"root"});
+  CHECK(acl.config.impersonation);
+  CHECK(livy::Config{}.access_allowed_users == std::vector<std::string>{"*"});
+  CHECK_FALSE(livy::Config{}.access_control);
+  CHECK_FALSE(livy::Config{}.impersonation);
 }
 
 TEST_CASE("livy.conf's TLS keys are read under Livy's names", "[config]") {
@@ -324,6 +326,9 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"auth.ldap.cache-max-entries", "50"}, {"auth.kerberos.principal", "HTTP/_HOST@EXAMPLE.COM"},
       {"auth.kerberos.keytab", "/etc/livy/spnego.keytab"}, {"auth.kerberos.name-rules", "RULE:[1:$1] DEFAULT"},
       {"auth.cookie-validity", "1h"},
+      {"access-control.enabled", "true"}, {"access-control.allowed-users", "alice,bob"},
+      {"access-control.view-users", "carol"}, {"access-control.modify-users", "dave"},
+      {"access-control.superusers", "root"}, {"impersonation.enabled", "true"},
   };
 
   const livy::Config defaults;
