@@ -243,7 +243,8 @@ Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std:
 
 void BatchManager::Impl::launch(Entry& e, const BatchRequest& request) {
   const fs::path dir = fs::path(e.rec.log_path).parent_path();
-  SubmitCommand cmd = batch_submit_command(spark_, request, rules_.redactor, (dir / "spark-submit.properties").string());
+  SubmitCommand cmd =
+      batch_submit_command(spark_, request, rules_.redactor, (dir / "spark-submit.properties").string());
   Status st = write_properties_file(cmd, spark_);
   ProcessSpec spec;
   spec.argv = std::move(cmd.argv);

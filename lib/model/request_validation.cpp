@@ -285,7 +285,9 @@ Status validate_resources(const SparkResources& r, const RequestRules& rules) {
       if (!equals_ignoring_case(key, list_key)) continue;
       st = check_uri_list("conf " + key, value, whitelist, true);
       // The message quotes the entry; a secret one (a URL with a token) is not repeated.
-      if (!st && rules.redactor.is_secret(key, value)) return Status::invalid_argument(without_entries(st.message(), value));
+      if (!st && rules.redactor.is_secret(key, value)) {
+        return Status::invalid_argument(without_entries(st.message(), value));
+      }
       if (!st) return st;
     }
   }
