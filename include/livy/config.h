@@ -120,6 +120,10 @@ struct Config {
   std::string spark_deploy_mode;          // spark.deploy-mode / livy.spark.deploy-mode. Empty: client.
   std::string python;        // spark.python: interpreter for PySpark. Empty: the venv that holds
                              // spark.home if any, else $PYSPARK_PYTHON, else Spark's own choice.
+  // spark.redaction-regex / spark.redaction.regex: a request's conf values whose key or value this
+  // regex finds are secret: shown as "*********(redacted)" in every reply, kept out of the store and
+  // given to spark-submit in a 0600 properties file, never on its command line. Spark's default.
+  std::string redaction_regex = "(?i)secret|password|token|access[.]?key";
 
   // --- files ---
   // files.local-dir-whitelist / livy.file.local-dir-whitelist: directories whose files a request may

@@ -219,6 +219,8 @@ Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std:
   e->rec.owner = owner;
   e->rec.proxy_user = request.proxy_user;
   e->rec.request = request;
+  // Recovery never relaunches a batch from its record: secret values stay out of the store.
+  e->rec.request.resources.conf = rules_.redactor.redact(request.resources.conf);
   set_state(*e, BatchState::kStarting);
   e->rec.log_path = (dir / "output.log").string();
   e->rec.status_path = (dir / "exit-status").string();
@@ -240,11 +242,15 @@ Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std:
 }
 
 void BatchManager::Impl::launch(Entry& e, const BatchRequest& request) {
+  const fs::path dir = fs::path(e.rec.log_path).parent_path();
+  SubmitCommand cmd =
+      batch_submit_command(spark_, request, rules_.redactor, (dir / "spark-submit.properties").string());
+  Status st = write_properties_file(cmd, spark_);
   ProcessSpec spec;
-  spec.argv = batch_submit_argv(spark_, request);
+  spec.argv = std::move(cmd.argv);
   spec.env = spark_.env;
-  spec.working_dir = fs::path(e.rec.log_path).parent_path().string();
-  const Status st = e.child->start(spec);
+  spec.working_dir = dir.string();
+  if (st) st = e.child->start(spec);
   if (!st) {
     e.child->append_note("could not start spark-submit: " + st.message());
     e.child->log().finish();

@@ -291,6 +291,10 @@ const std::vector<KeyDef>& key_defs() {
                             "Python for PySpark (PYSPARK_PYTHON). Empty: the venv holding spark.home, "
                             "else $PYSPARK_PYTHON, else Spark's choice."},
                            &Config::python));
+    k.push_back(string_key({"spark.redaction-regex", "spark.redaction.regex", d.redaction_regex,
+                            "Regex for secret conf values (found in the key or the value): redacted in replies, "
+                            "left out of the store, kept off spark-submit's command line."},
+                           &Config::redaction_regex));
     k.push_back(list_key({"files.local-dir-whitelist", "livy.file.local-dir-whitelist", "",
                           "Comma-separated directories whose files requests may name as local paths. "
                           "Empty: no local paths are accepted."},

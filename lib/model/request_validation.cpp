@@ -213,6 +213,22 @@ Status check_uri_list(const std::string& field, const std::string& list, const s
   return Status::ok();
 }
 
+namespace {
+
+// `message` with each quoted entry of the list `value` shown as Spark shows a secret.
+std::string without_entries(std::string message, const std::string& value) {
+  for (const auto& part : split_list(value)) {
+    const std::string quoted = "'" + part + "'";
+    const std::string shown = "'" + std::string(kRedactedText) + "'";
+    for (auto at = message.find(quoted); at != std::string::npos; at = message.find(quoted, at + shown.size())) {
+      message.replace(at, quoted.size(), shown);
+    }
+  }
+  return message;
+}
+
+}  // namespace
+
 Result<RequestRules> load_request_rules(const Config& config) {
   RequestRules rules;
   rules.local_dir_whitelist = config.local_dir_whitelist;
@@ -222,6 +238,9 @@ Result<RequestRules> load_request_rules(const Config& config) {
     if (!blocklist) return blocklist.status();
     rules.conf_blocklist = std::move(*blocklist);
   }
+  auto redactor = Redactor::compile(config.redaction_regex, "spark.redaction-regex");
+  if (!redactor) return redactor.status();
+  rules.redactor = std::move(*redactor);
   return rules;
 }
 
@@ -265,6 +284,10 @@ Status validate_resources(const SparkResources& r, const RequestRules& rules) {
     for (const char* list_key : kFileListConf) {
       if (!equals_ignoring_case(key, list_key)) continue;
       st = check_uri_list("conf " + key, value, whitelist, true);
+      // The message quotes the entry; a secret one (a URL with a token) is not repeated.
+      if (!st && rules.redactor.is_secret(key, value)) {
+        return Status::invalid_argument(without_entries(st.message(), value));
+      }
       if (!st) return st;
     }
   }

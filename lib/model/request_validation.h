@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "model/conf_blocklist.h"
+#include "model/redaction.h"
 #include "livy/batch.h"
 #include "livy/config.h"
 #include "livy/session.h"
@@ -18,9 +19,11 @@ struct RequestRules {
   std::vector<std::string> local_dir_whitelist;                  // files.local-dir-whitelist
   ConfBlocklist conf_blocklist = ConfBlocklist::defaults();      // requests.conf-blocklist-file
   std::size_t max_conf_key_bytes = Config{}.max_conf_key_bytes;  // requests.max-conf-key-bytes
+  Redactor redactor;                                             // spark.redaction-regex
 };
 
-// The rules of `config`: reads the blocklist file it names, if any.
+// The rules of `config`: reads the blocklist file it names, if any, and compiles its
+// redaction regex (a bad one is an error naming the key).
 Result<RequestRules> load_request_rules(const Config& config);
 
 // Rejects what spark-submit must never see: bad memory strings, non-positive

@@ -197,6 +197,7 @@ Session SessionCore::to_session(const Entry& e) const {
   s.app_info.spark_ui_url = e.rec.spark_ui_url;
   s.log = e.child->log().last(10);
   s.request = e.request;
+  s.request.resources.conf = rules_.redactor.redact(e.request.resources.conf);
   return s;
 }
 
@@ -285,6 +286,9 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
   e->rec.proxy_user = request.proxy_user;
   e->rec.kind = request.kind;
   e->rec.request = request;
+  // The store keeps what recovery needs: a recovered session reconnects to its running
+  // driver and is never launched again from this request, so secret values stay out.
+  e->rec.request.resources.conf = rules_.redactor.redact(request.resources.conf);
   e->rec.state = SessionState::kNotStarted;
   e->rec.log_path = (dir / "driver.log").string();
   e->rec.status_path = (dir / "exit-status").string();
@@ -315,7 +319,11 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
 }
 
 void SessionCore::launch(Entry& e) {
-  std::vector<std::string> argv{spark_.spark_submit, "--master", spark_.master};
+  const fs::path dir = fs::path(e.rec.log_path).parent_path();
+  SubmitCommand cmd;
+  cmd.properties_file = (dir / "spark-submit.properties").string();
+  std::vector<std::string>& argv = cmd.argv;
+  argv = {spark_.spark_submit, "--master", spark_.master};
   if (!spark_.deploy_mode.empty()) {
     argv.emplace_back("--deploy-mode");
     argv.push_back(spark_.deploy_mode);
@@ -328,7 +336,7 @@ void SessionCore::launch(Entry& e) {
   }
   SparkResources resources = e.request.resources;
   resources.conf.emplace("spark.livy.sql.max-result", std::to_string(config_.sql_max_result));
-  append_resource_options(resources, argv);
+  append_resource_options(resources, rules_.redactor, cmd);
   argv.push_back(driver_script_);
 
   ProcessSpec spec;
@@ -347,10 +355,11 @@ void SessionCore::launch(Entry& e) {
   // Shared by all sessions: the Scala interpreter is compiled once per Spark version.
   spec.env.emplace_back("LIVY_DRIVER_CACHE_DIR", (fs::path(config_.data_dir) / "driver-cache").string());
   spec.env.emplace_back("PYTHONUNBUFFERED", "1");
-  spec.working_dir = fs::path(e.rec.log_path).parent_path().string();
+  spec.working_dir = dir.string();
   e.start_deadline = clock_->steady_now() + config_.session_start_timeout;
   e.child->append_note("starting the session driver " + driver_script_);
-  const Status st = e.child->start(spec);
+  Status st = write_properties_file(cmd, spark_);
+  if (st) st = e.child->start(spec);
   if (!st) {
     e.child->append_note("could not start spark-submit: " + st.message());
     end_session(e, SessionState::kError, "spark-submit could not be started");

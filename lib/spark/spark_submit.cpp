@@ -1,9 +1,14 @@
 #include "spark/spark_submit.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace livy {
 namespace {
@@ -105,7 +110,8 @@ Result<SparkEnvironment> resolve_spark(const Config& config) {
   return spark;
 }
 
-void append_resource_options(const SparkResources& r, std::vector<std::string>& argv) {
+void append_resource_options(const SparkResources& r, const Redactor& redactor, SubmitCommand& cmd) {
+  std::vector<std::string>& argv = cmd.argv;
   add_list("--jars", r.jars, argv);
   add_list("--py-files", r.py_files, argv);
   add_list("--files", r.files, argv);
@@ -117,13 +123,25 @@ void append_resource_options(const SparkResources& r, std::vector<std::string>& 
   add_int("--num-executors", r.num_executors, argv);
   add_value("--queue", r.queue, argv);
   for (const auto& [key, value] : r.conf) {  // std::map: a stable order
+    if (redactor.is_secret(key, value)) {
+      cmd.hidden_conf.emplace(key, value);
+      continue;
+    }
     argv.emplace_back("--conf");
     argv.push_back(key + "=" + value);
   }
+  if (!cmd.hidden_conf.empty()) {
+    argv.emplace_back("--properties-file");
+    argv.push_back(cmd.properties_file);
+  }
 }
 
-std::vector<std::string> batch_submit_argv(const SparkEnvironment& spark, const BatchRequest& request) {
-  std::vector<std::string> argv{spark.spark_submit, "--master", spark.master};
+SubmitCommand batch_submit_command(const SparkEnvironment& spark, const BatchRequest& request,
+                                   const Redactor& redactor, const std::string& properties_file) {
+  SubmitCommand cmd;
+  cmd.properties_file = properties_file;
+  std::vector<std::string>& argv = cmd.argv;
+  argv = {spark.spark_submit, "--master", spark.master};
   if (!spark.deploy_mode.empty()) {
     argv.emplace_back("--deploy-mode");
     argv.push_back(spark.deploy_mode);
@@ -131,10 +149,63 @@ std::vector<std::string> batch_submit_argv(const SparkEnvironment& spark, const 
   add_value("--name", request.name, argv);
   add_value("--class", request.class_name, argv);
   add_value("--proxy-user", request.proxy_user, argv);
-  append_resource_options(request.resources, argv);
+  append_resource_options(request.resources, redactor, cmd);
   argv.push_back(request.file);
   argv.insert(argv.end(), request.args.begin(), request.args.end());
-  return argv;
+  return cmd;
+}
+
+std::string properties_line(std::string_view key, std::string_view value) {
+  std::string out;
+  const auto escape = [&out](char c, bool in_key) {
+    switch (c) {
+      case '\\': out += "\\\\"; return;
+      case '\n': out += "\\n"; return;
+      case '\r': out += "\\r"; return;
+      case '\t': out += "\\t"; return;
+      case '\f': out += "\\f"; return;
+      default: break;
+    }
+    if (in_key && (c == ' ' || c == '=' || c == ':' || c == '#' || c == '!')) out += '\\';
+    out += c;  // bytes >= 0x80 as they are: Spark reads the file as UTF-8
+  };
+  for (char c : key) escape(c, true);
+  out += '=';
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (i == 0 && value[i] == ' ') out += '\\';  // Java skips a value's leading blanks
+    escape(value[i], false);
+  }
+  out += '\n';
+  return out;
+}
+
+Status write_properties_file(const SubmitCommand& cmd, const SparkEnvironment& spark) {
+  if (cmd.hidden_conf.empty()) return Status::ok();
+  std::string text;
+  const char* conf_dir = std::getenv("SPARK_CONF_DIR");
+  const fs::path defaults = (conf_dir != nullptr && *conf_dir != '\0' ? fs::path(conf_dir)
+                                                                      : fs::path(spark.spark_home) / "conf") /
+                            "spark-defaults.conf";
+  if (std::ifstream in(defaults); in) {
+    std::ostringstream copy;
+    copy << in.rdbuf();
+    text = "# " + defaults.string() + "\n" + copy.str() + "\n";
+  }
+  text += "# from the request (secret values)\n";
+  for (const auto& [key, value] : cmd.hidden_conf) text += properties_line(key, value);
+
+  const int fd = ::open(cmd.properties_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::unavailable("cannot write the properties file " + cmd.properties_file);
+  bool ok = ::fchmod(fd, 0600) == 0;  // an existing file keeps its mode through O_CREAT
+  for (std::size_t done = 0; ok && done < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
+  }
+  ok = ::close(fd) == 0 && ok;
+  if (!ok) return Status::unavailable("cannot write the properties file " + cmd.properties_file);
+  return Status::ok();
 }
 
 }  // namespace livy

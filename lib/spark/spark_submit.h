@@ -1,14 +1,17 @@
 // Building spark-submit command lines and finding the Spark to run.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "livy/batch.h"
 #include "livy/config.h"
 #include "livy/status.h"
+#include "model/redaction.h"
 
 namespace livy {
 
@@ -26,10 +29,31 @@ struct SparkEnvironment {
 // Finds Spark from config.spark_home, $SPARK_HOME, or ./.venv's pyspark.
 Result<SparkEnvironment> resolve_spark(const Config& config);
 
-// The argv of a batch: spark-submit, its options, the file, the arguments.
-std::vector<std::string> batch_submit_argv(const SparkEnvironment& spark, const BatchRequest& request);
+// A spark-submit command. Conf values that the redactor calls secret are not in
+// argv (every local user reads /proc/PID/cmdline): they go in `hidden_conf`, which
+// write_properties_file puts in `properties_file`, and argv has
+// `--properties-file <it>` instead.
+struct SubmitCommand {
+  std::vector<std::string> argv;
+  std::string properties_file;                     // a path in the child's private directory
+  std::map<std::string, std::string> hidden_conf;  // empty: no properties file
+};
 
-// Appends the resource options (--jars, --driver-memory, --conf...) shared by batches and sessions.
-void append_resource_options(const SparkResources& resources, std::vector<std::string>& argv);
+// The command of a batch: spark-submit, its options, the file, the arguments.
+SubmitCommand batch_submit_command(const SparkEnvironment& spark, const BatchRequest& request,
+                                   const Redactor& redactor, const std::string& properties_file);
+
+// Appends the resource options (--jars, --driver-memory, --conf...) shared by batches
+// and sessions; secret conf goes to cmd.hidden_conf and `--properties-file`.
+void append_resource_options(const SparkResources& resources, const Redactor& redactor, SubmitCommand& cmd);
+
+// Writes cmd.hidden_conf, if any, to cmd.properties_file (mode 0600, replacing any
+// file there), after the text of Spark's spark-defaults.conf ($SPARK_CONF_DIR, else
+// spark_home/conf), which spark-submit no longer reads once given --properties-file.
+Status write_properties_file(const SubmitCommand& cmd, const SparkEnvironment& spark);
+
+// `key=value` as a line of a Java properties file, escaped so that Java reads back
+// exactly key and value. (Spark then trims the value's surrounding whitespace.)
+std::string properties_line(std::string_view key, std::string_view value);
 
 }  // namespace livy

@@ -34,8 +34,11 @@ std::vector<std::string> cells(const std::string& line) {
 }
 
 std::string unquote(const std::string& cell) {
-  if (cell.size() >= 2 && cell.front() == '`') return cell.substr(1, cell.find('`', 1) - 1);
-  return cell;
+  std::string text = cell;
+  if (text.size() >= 2 && text.front() == '`') text = text.substr(1, text.find('`', 1) - 1);
+  // A table cell spells '|' as "\|" (a regex default).
+  for (std::size_t at = text.find("\\|"); at != std::string::npos; at = text.find("\\|", at + 1)) text.erase(at, 1);
+  return text;
 }
 
 // The rows of the "## Keys" section's table, by livyd name.

@@ -4,10 +4,17 @@
 
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <algorithm>
+#include <map>
 #include <optional>
 
 #include "support/fake_spark_home.h"
+#include "support/temp_dir.h"
 
 using Catch::Matchers::Contains;
 using Argv = std::vector<std::string>;
@@ -21,6 +28,11 @@ livy::SparkEnvironment spark_env(std::string master = "yarn", std::string deploy
   s.master = std::move(master);
   s.deploy_mode = std::move(deploy_mode);
   return s;
+}
+
+// The argv of a batch under the default redaction regex.
+Argv argv_of(const livy::SparkEnvironment& spark, const livy::BatchRequest& r) {
+  return livy::batch_submit_command(spark, r, livy::Redactor(), "/data/batches/1/spark-submit.properties").argv;
 }
 
 // Sets (or unsets, with nullopt) an environment variable for one scope.
@@ -54,14 +66,14 @@ std::optional<std::string> env_value(const livy::SparkEnvironment& s, const std:
 
 }  // namespace
 
-TEST_CASE("batch_submit_argv: the minimal request", "[spark_submit]") {
+TEST_CASE("batch_submit_command: the minimal request", "[spark_submit]") {
   livy::BatchRequest r;
   r.file = "/jobs/pi.py";
-  CHECK(livy::batch_submit_argv(spark_env("local[*]"), r) ==
+  CHECK(argv_of(spark_env("local[*]"), r) ==
         Argv{"/opt/spark/bin/spark-submit", "--master", "local[*]", "/jobs/pi.py"});
 }
 
-TEST_CASE("batch_submit_argv maps every field to its spark-submit option", "[spark_submit]") {
+TEST_CASE("batch_submit_command maps every field to its spark-submit option", "[spark_submit]") {
   livy::BatchRequest r;
   r.file = "/jobs/app.jar";
   r.class_name = "com.example.Main";
@@ -80,7 +92,7 @@ TEST_CASE("batch_submit_argv maps every field to its spark-submit option", "[spa
   r.resources.queue = "etl";
   r.resources.conf = {{"spark.b", "x=y"}, {"spark.a", "1"}};
 
-  CHECK(livy::batch_submit_argv(spark_env("yarn", "cluster"), r) ==
+  CHECK(argv_of(spark_env("yarn", "cluster"), r) ==
         Argv{"/opt/spark/bin/spark-submit",
              "--master", "yarn",
              "--deploy-mode", "cluster",
@@ -104,20 +116,20 @@ TEST_CASE("batch_submit_argv maps every field to its spark-submit option", "[spa
              "--conf", "x y", ""});
 }
 
-TEST_CASE("batch_submit_argv: deploy mode only when configured", "[spark_submit]") {
+TEST_CASE("batch_submit_command: deploy mode only when configured", "[spark_submit]") {
   livy::BatchRequest r;
   r.file = "/jobs/pi.py";
-  CHECK(livy::batch_submit_argv(spark_env("yarn", ""), r) ==
+  CHECK(argv_of(spark_env("yarn", ""), r) ==
         Argv{"/opt/spark/bin/spark-submit", "--master", "yarn", "/jobs/pi.py"});
-  CHECK(livy::batch_submit_argv(spark_env("yarn", "client"), r) ==
+  CHECK(argv_of(spark_env("yarn", "client"), r) ==
         Argv{"/opt/spark/bin/spark-submit", "--master", "yarn", "--deploy-mode", "client", "/jobs/pi.py"});
 }
 
-TEST_CASE("batch_submit_argv: conf properties in a stable, sorted order", "[spark_submit]") {
+TEST_CASE("batch_submit_command: conf properties in a stable, sorted order", "[spark_submit]") {
   livy::BatchRequest r;
   r.file = "/jobs/pi.py";
   for (const char* k : {"spark.z", "spark.a", "spark.m"}) r.resources.conf[k] = "v";
-  CHECK(livy::batch_submit_argv(spark_env("local[2]"), r) ==
+  CHECK(argv_of(spark_env("local[2]"), r) ==
         Argv{"/opt/spark/bin/spark-submit", "--master", "local[2]", "--conf", "spark.a=v", "--conf", "spark.m=v",
              "--conf", "spark.z=v", "/jobs/pi.py"});
 }
@@ -250,4 +262,66 @@ TEST_CASE("resolve_spark: a Spark home that is not in site-packages does not gue
   const auto s = livy::resolve_spark(c);
   REQUIRE(s.has_value());
   CHECK(s->python.empty());
+}
+
+TEST_CASE("batch_submit_command: secret conf values go to a properties file, never into argv", "[spark_submit]") {
+  livy::BatchRequest r;
+  r.file = "/jobs/pi.py";
+  r.resources.conf = {{"spark.a", "1"},
+                      {"spark.hadoop.fs.s3a.secret.key", "S3CR3T-value"},
+                      {"spark.ssl.keyPassword", "pw-value"},
+                      {"spark.x.url", "https://h/?token=abc"}};  // a value the regex finds
+  const livy::SubmitCommand cmd =
+      livy::batch_submit_command(spark_env("local[2]"), r, livy::Redactor(), "/d/spark-submit.properties");
+  CHECK(cmd.argv == Argv{"/opt/spark/bin/spark-submit", "--master", "local[2]", "--conf", "spark.a=1",
+                         "--properties-file", "/d/spark-submit.properties", "/jobs/pi.py"});
+  for (const auto& arg : cmd.argv) {
+    CHECK_THAT(arg, !Contains("S3CR3T") && !Contains("pw-value") && !Contains("abc"));
+  }
+  CHECK(cmd.hidden_conf == std::map<std::string, std::string>{{"spark.hadoop.fs.s3a.secret.key", "S3CR3T-value"},
+                                                              {"spark.ssl.keyPassword", "pw-value"},
+                                                              {"spark.x.url", "https://h/?token=abc"}});
+}
+
+TEST_CASE("batch_submit_command: no secret, no properties file", "[spark_submit]") {
+  livy::BatchRequest r;
+  r.file = "/jobs/pi.py";
+  r.resources.conf = {{"spark.a", "1"}};
+  const auto cmd = livy::batch_submit_command(spark_env("local[2]"), r, livy::Redactor(), "/d/p.properties");
+  CHECK(cmd.hidden_conf.empty());
+  CHECK(std::find(cmd.argv.begin(), cmd.argv.end(), "--properties-file") == cmd.argv.end());
+}
+
+TEST_CASE("write_properties_file: mode 0600, the secret values, spark-defaults.conf first", "[spark_submit]") {
+  livy_test::TempDir dir;
+  livy_test::write_file(dir / "spark" / "conf" / "spark-defaults.conf", "spark.eventLog.enabled true\n");
+  ScopedEnv no_conf_dir("SPARK_CONF_DIR", std::nullopt);
+  livy::SparkEnvironment spark = spark_env("local[2]");
+  spark.spark_home = (dir / "spark").string();
+  livy::BatchRequest r;
+  r.file = "/jobs/pi.py";
+  r.resources.conf = {{"spark.my.password", "p@ss w=rd\\x"}, {"spark.a", "1"}};
+  const std::string path = (dir / "spark-submit.properties").string();
+  livy_test::write_file(path, "stale");
+  ::chmod(path.c_str(), 0644);  // an existing file is made private again
+  const auto cmd = livy::batch_submit_command(spark, r, livy::Redactor(), path);
+  REQUIRE(livy::write_properties_file(cmd, spark));
+
+  struct stat st{};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  CHECK_THAT(text.str(), Contains("spark.eventLog.enabled true\n"));
+  CHECK_THAT(text.str(), Contains("spark.my.password=p@ss w=rd\\\\x\n"));
+  CHECK_THAT(text.str(), !Contains("stale") && !Contains("spark.a"));
+  CHECK(text.str().find("spark.eventLog") < text.str().find("spark.my.password"));  // the request's win
+}
+
+TEST_CASE("properties_line escapes what Java's Properties.load would read otherwise", "[spark_submit]") {
+  CHECK(livy::properties_line("spark.a", "v") == "spark.a=v\n");
+  CHECK(livy::properties_line("k:e=y #!", "x") == "k\\:e\\=y\\ \\#\\!=x\n");
+  CHECK(livy::properties_line("k", " lead\tand\nnew\\") == "k=\\ lead\\tand\\nnew\\\\\n");
+  CHECK(livy::properties_line("k", "caf\xc3\xa9=#!:") == "k=caf\xc3\xa9=#!:\n");
 }
