@@ -134,6 +134,20 @@ std::optional<std::string> output_text(const Statement& st) {
   return wire::encode_output(*st.output);
 }
 
+// The nine values of a whole statement row, in the column order of the INSERTs below:
+// session_id, id, code, kind, state, output, progress, started_ms, completed_ms.
+void bind_statement_row(Stmt& s, std::int64_t session_id, const Statement& st) {
+  s.bind(1, session_id);
+  s.bind(2, st.id);
+  s.bind(3, st.code);
+  s.bind(4, kind_text(st.kind));
+  s.bind(5, std::string(to_string(st.state)));
+  s.bind(6, output_text(st));
+  sqlite3_bind_double(s.get(), 7, st.progress);
+  s.bind(8, st.started_ms);
+  s.bind(9, st.completed_ms);
+}
+
 }  // namespace
 
 Status Store::insert_statement(std::int64_t session_id, const Statement& st, Durability durability) {
@@ -143,15 +157,7 @@ Status Store::insert_statement(std::int64_t session_id, const Statement& st, Dur
            "INSERT INTO statements(session_id, id, code, kind, state, output, progress, started_ms, completed_ms)"
            " VALUES (?,?,?,?,?,?,?,?,?)");
     if (!s.ok()) return db_error(stmts.db(), "insert statement");
-    s.bind(1, session_id);
-    s.bind(2, st.id);
-    s.bind(3, st.code);
-    s.bind(4, kind_text(st.kind));
-    s.bind(5, std::string(to_string(st.state)));
-    s.bind(6, output_text(st));
-    sqlite3_bind_double(s.get(), 7, st.progress);
-    s.bind(8, st.started_ms);
-    s.bind(9, st.completed_ms);
+    bind_statement_row(s, session_id, st);
     if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "insert statement");
     return Status::ok();
   });
@@ -191,15 +197,7 @@ Status Store::put_statement(std::int64_t session_id, const Statement& st, Durabi
            " progress = excluded.progress, started_ms = excluded.started_ms, completed_ms = excluded.completed_ms,"
            " output = coalesce(excluded.output, output)");
     if (!s.ok()) return db_error(stmts.db(), "store statement");
-    s.bind(1, session_id);
-    s.bind(2, st.id);
-    s.bind(3, st.code);
-    s.bind(4, kind_text(st.kind));
-    s.bind(5, std::string(to_string(st.state)));
-    s.bind(6, output_text(st));
-    sqlite3_bind_double(s.get(), 7, st.progress);
-    s.bind(8, st.started_ms);
-    s.bind(9, st.completed_ms);
+    bind_statement_row(s, session_id, st);
     if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "store statement");
     return Status::ok();
   });
