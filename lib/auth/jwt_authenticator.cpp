@@ -49,15 +49,17 @@ Result<std::unique_ptr<Authenticator>> make_jwt_authenticator(const Config& conf
   JwtOptions options;
   options.issuer = config.auth_jwt_issuer.empty() ? config.auth_jwt_issuer_url : config.auth_jwt_issuer;
   if (options.issuer.empty()) {
-    return Status::invalid_argument("auth.type jwt with auth.jwt.jwks-file needs auth.jwt.issuer "
-                                    "(livy.server.auth.jwt.issuer): the iss its tokens carry");
+    return Status::invalid_argument(
+        "auth.type jwt with auth.jwt.jwks-file needs auth.jwt.issuer "
+        "(livy.server.auth.jwt.issuer): the iss its tokens carry");
   }
   for (const auto& aud : config.auth_jwt_audiences) {
     if (!aud.empty()) options.audiences.push_back(aud);
   }
   if (options.audiences.empty()) {
-    return Status::invalid_argument("auth.type jwt needs auth.jwt.audience (livy.server.auth.jwt.audience): "
-                                    "the aud of tokens meant for livyd");
+    return Status::invalid_argument(
+        "auth.type jwt needs auth.jwt.audience (livy.server.auth.jwt.audience): "
+        "the aud of tokens meant for livyd");
   }
   options.algorithms.clear();
   for (const auto& name : config.auth_jwt_algorithms) {

@@ -30,7 +30,8 @@ Status numeric_date(const rapidjson::Value& claims, const char* name, double* va
   const auto it = claims.FindMember(name);
   *present = it != claims.MemberEnd();
   if (!*present) return Status::ok();
-  if (!it->value.IsNumber() || !std::isfinite(it->value.GetDouble())) return invalid(std::string(name) + " is not a number");
+  if (!it->value.IsNumber() || !std::isfinite(it->value.GetDouble()))
+    return invalid(std::string(name) + " is not a number");
   *value = it->value.GetDouble();
   return Status::ok();
 }
@@ -95,7 +96,8 @@ Result<JwtHeader> read_jwt_header(std::string_view token, const JwtOptions& opti
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
     return invalid("not three dot-separated parts");
   }
-  for (const std::string_view part : {token.substr(0, dot1), token.substr(dot1 + 1, dot2 - dot1 - 1), token.substr(dot2 + 1)}) {
+  for (const std::string_view part :
+       {token.substr(0, dot1), token.substr(dot1 + 1, dot2 - dot1 - 1), token.substr(dot2 + 1)}) {
     if (part.empty() || !base64url_decode(part)) return invalid("a part is not base64url");
   }
   const auto text = base64url_decode(token.substr(0, dot1));

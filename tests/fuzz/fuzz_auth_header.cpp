@@ -56,9 +56,9 @@ const livy::auth::JsonWebKey& fuzz_key() {
       BN_free(bn);
     }
     EVP_PKEY_free(pkey);
-    auto parsed = livy::auth::parse_jwk(R"({"kty":"EC","crv":"P-256","kid":"k1","x":")" +
-                                        livy::auth::base64url_encode(xy[0]) + R"(","y":")" +
-                                        livy::auth::base64url_encode(xy[1]) + "\"}");
+    auto parsed =
+        livy::auth::parse_jwk(R"({"kty":"EC","crv":"P-256","kid":"k1","x":")" + livy::auth::base64url_encode(xy[0]) +
+                              R"(","y":")" + livy::auth::base64url_encode(xy[1]) + "\"}");
     FUZZ_CHECK(parsed);
     return *parsed;
   }();

@@ -2,6 +2,8 @@
 // challenge, 503), the issuer's keys fetched, cached, refreshed and rate-limited
 // (with a scripted fetch and a manual clock), http_fetch against a real server
 // on loopback, and the REST routes in-process with a JWKS file.
+#include "auth/jwt_authenticator.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -14,7 +16,6 @@
 #include <mutex>
 #include <thread>
 
-#include "auth/jwt_authenticator.h"
 #include "jwt_test_keys.h"
 #include "livy/http.h"
 #include "support/http_harness.h"
@@ -99,8 +100,7 @@ AuthOutcome bearer(JwtAuthenticator& auth, const std::string& token) {
 
 }  // namespace
 
-TEST_CASE("jwt authenticator: no token, another scheme and bad tokens get 401 with a Bearer challenge",
-          "[auth][jwt]") {
+TEST_CASE("jwt authenticator: no token, another scheme and bad tokens get 401 with a Bearer challenge", "[auth][jwt]") {
   auto clock = std::make_shared<ManualClock>();
   FakeIssuer idp;
   const auto rsa = JwtTestKey::rsa();
@@ -262,7 +262,8 @@ TEST_CASE("jwt issuer: a fetch holds no lock; the others go on with the keys the
 
 TEST_CASE("jwt: http_fetch reads a real server's answer, bounded in size and time", "[auth][jwt]") {
   httplib::Server server;
-  server.Get("/doc", [](const httplib::Request&, httplib::Response& res) { res.set_content("{\"a\":1}", "application/json"); });
+  server.Get("/doc",
+             [](const httplib::Request&, httplib::Response& res) { res.set_content("{\"a\":1}", "application/json"); });
   server.Get("/big", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(std::string(10'000, 'x'), "application/json");
   });

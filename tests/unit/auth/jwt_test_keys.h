@@ -20,9 +20,13 @@ namespace livy_test {
 
 class JwtTestKey {
  public:
-  static JwtTestKey rsa(int bits = 2048) { return JwtTestKey(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(bits)), true); }
+  static JwtTestKey rsa(int bits = 2048) {
+    return JwtTestKey(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(bits)), true);
+  }
   static JwtTestKey p256() { return JwtTestKey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"), false); }
-  static JwtTestKey ec(const char* curve) { return JwtTestKey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve), false); }
+  static JwtTestKey ec(const char* curve) {
+    return JwtTestKey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve), false);
+  }
 
   const char* alg() const { return rsa_ ? "RS256" : "ES256"; }
 
@@ -57,7 +61,8 @@ class JwtTestKey {
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     std::size_t len = 0;
     if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||
-        EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1) {
+        EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size()) !=
+            1) {
       throw std::runtime_error("cannot sign");
     }
     std::string sig(len, '\0');
@@ -87,7 +92,7 @@ class JwtTestKey {
   static std::string der_to_raw(const std::string& der, int size) {
     const auto* p = reinterpret_cast<const unsigned char*>(der.data());
     std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())),
-                                                             ECDSA_SIG_free);
+                                                              ECDSA_SIG_free);
     std::string out(static_cast<std::size_t>(2 * size), '\0');
     BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), reinterpret_cast<unsigned char*>(out.data()), size);
     BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), reinterpret_cast<unsigned char*>(out.data()) + size, size);
@@ -99,7 +104,8 @@ class JwtTestKey {
 };
 
 // A token "signed" with HMAC-SHA256 under `secret` (the key-confusion attack uses a public PEM).
-inline std::string hs256_token(const std::string& header_json, const std::string& payload_json, const std::string& secret) {
+inline std::string hs256_token(const std::string& header_json, const std::string& payload_json,
+                               const std::string& secret) {
   using livy::auth::base64url_encode;
   const std::string input = base64url_encode(header_json) + "." + base64url_encode(payload_json);
   unsigned char mac[EVP_MAX_MD_SIZE];

@@ -1,10 +1,11 @@
 // auth.type jwt's pieces without a server: JWKs turned into keys, and tokens
 // checked against them. Every rejection the issue lists has a case here; the
 // tokens are made with OpenSSL in jwt_test_keys.h, not with libjwt.
+#include "auth/jwt_verifier.h"
+
 #include <catch2/catch.hpp>
 
 #include "auth/jwk.h"
-#include "auth/jwt_verifier.h"
 #include "jwt_test_keys.h"
 
 using livy::ErrorCode;
@@ -61,10 +62,10 @@ TEST_CASE("jwt: base64url without padding, one text per byte string", "[auth][jw
     CHECK(base64url_decode(base64url_encode(s)) == s);
   }
   CHECK(base64url_encode("\xfb\xff") == "-_8");
-  CHECK_FALSE(base64url_decode("Zm9v="));   // padding
-  CHECK_FALSE(base64url_decode("Zm9+"));    // the standard alphabet
-  CHECK_FALSE(base64url_decode("Z"));       // a length no encoder makes
-  CHECK_FALSE(base64url_decode("Zh"));      // stray low bits ("Zg" is "f")
+  CHECK_FALSE(base64url_decode("Zm9v="));  // padding
+  CHECK_FALSE(base64url_decode("Zm9+"));   // the standard alphabet
+  CHECK_FALSE(base64url_decode("Z"));      // a length no encoder makes
+  CHECK_FALSE(base64url_decode("Zh"));     // stray low bits ("Zg" is "f")
   CHECK(base64url_decode("Zg") == "f");
 }
 
@@ -83,7 +84,7 @@ TEST_CASE("jwt: JWKs of RSA and P-256 keys become PEM keys; others are refused",
 
   CHECK(parse_jwk(JwtTestKey::ec("P-384").jwk("x")).status().message().find("P-256") != std::string::npos);
   CHECK_FALSE(parse_jwk(JwtTestKey::rsa(1024).jwk("small")));
-  CHECK_FALSE(parse_jwk(rsa.jwk("r", R"(,"alg":"ES256")")));   // alg disagrees with kty
+  CHECK_FALSE(parse_jwk(rsa.jwk("r", R"(,"alg":"ES256")")));  // alg disagrees with kty
   CHECK_FALSE(parse_jwk(rsa.jwk("r", R"(,"alg":"HS256")")));
   CHECK_FALSE(parse_jwk(rsa.jwk("r", R"(,"use":"enc")")));
   CHECK_FALSE(parse_jwk(R"({"kty":"oct","kid":"h","k":"c2VjcmV0"})"));  // a symmetric key, never
@@ -101,8 +102,8 @@ TEST_CASE("jwt: JWKs of RSA and P-256 keys become PEM keys; others are refused",
 
 TEST_CASE("jwt: a JWKS keeps its usable keys and says why it skipped the others", "[auth][jwt]") {
   const auto rsa = JwtTestKey::rsa();
-  const std::string doc = R"({"keys":[)" + rsa.jwk("r1") + R"(,{"kty":"oct","k":"c2VjcmV0"},)" +
-                          JwtTestKey::ec("P-384").jwk("p384") + "]}";
+  const std::string doc =
+      R"({"keys":[)" + rsa.jwk("r1") + R"(,{"kty":"oct","k":"c2VjcmV0"},)" + JwtTestKey::ec("P-384").jwk("p384") + "]}";
   std::vector<std::string> skipped;
   const auto keys = parse_jwks(doc, &skipped);
   REQUIRE(keys);
@@ -123,10 +124,12 @@ TEST_CASE("jwt: signed RS256 and ES256 tokens give their user", "[auth][jwt]") {
   // aud as an array holding one of ours; nbf and iat in the past; a claim other than sub.
   auto o = options();
   o.user_claim = "preferred_username";
-  const auto token = rsa.sign(header("RS256", "r1"),
-                              R"({"iss":"https://idp.test","aud":["x","other"],"sub":"u-123","preferred_username":"bob",)"
-                              R"("exp":)" + std::to_string(kNow + 60) + R"(,"nbf":)" + std::to_string(kNow - 10) +
-                                  R"(,"iat":)" + std::to_string(kNow - 10) + "}");
+  const auto token =
+      rsa.sign(header("RS256", "r1"),
+               R"({"iss":"https://idp.test","aud":["x","other"],"sub":"u-123","preferred_username":"bob",)"
+               R"("exp":)" +
+                   std::to_string(kNow + 60) + R"(,"nbf":)" + std::to_string(kNow - 10) + R"(,"iat":)" +
+                   std::to_string(kNow - 10) + "}");
   CHECK(*verify_jwt(token, key_of(rsa, "r1"), o, kNowTime) == "bob");
 }
 
@@ -143,7 +146,8 @@ TEST_CASE("jwt: the algorithm is the key's: none, HS256 with the public key, and
   const auto confused = livy_test::hs256_token(header("HS256", "r1"), claims(), rsa.public_pem());
   CHECK(rejection(confused, key).find("algorithm not accepted") != std::string::npos);
   // The same with two alg members (JSON parsers differ on which one wins).
-  const auto doubled = livy_test::hs256_token(R"({"alg":"RS256","kid":"r1","alg":"HS256"})", claims(), rsa.public_pem());
+  const auto doubled =
+      livy_test::hs256_token(R"({"alg":"RS256","kid":"r1","alg":"HS256"})", claims(), rsa.public_pem());
   CHECK_FALSE(rejection(doubled, key).empty());
   // A header that names ES256 for an RSA key: no key is found, and verify_jwt refuses it too.
   const auto es_header = rsa.sign(header("ES256", "r1"), claims());
@@ -161,8 +165,8 @@ TEST_CASE("jwt: another key's signature, a changed payload, a crit header are re
   const auto key = key_of(rsa, "r1");
   CHECK(rejection(other.sign(header("RS256", "r1"), claims()), key).find("signature") != std::string::npos);
   const auto ec_other = JwtTestKey::p256();
-  CHECK(rejection(ec_other.sign(header("ES256", "e1"), claims()), key_of(JwtTestKey::p256(), "e1"))
-            .find("signature") != std::string::npos);
+  CHECK(rejection(ec_other.sign(header("ES256", "e1"), claims()), key_of(JwtTestKey::p256(), "e1")).find("signature") !=
+        std::string::npos);
   std::string token = rsa.sign(header("RS256", "r1"), claims());
   const auto dot1 = token.find('.');
   const auto dot2 = token.find('.', dot1 + 1);
@@ -180,8 +184,7 @@ TEST_CASE("jwt: exp is required; exp, nbf and iat hold within the clock skew", "
         "invalid bearer token: no exp claim");
   CHECK(rejection(rsa.sign(h, claims("", kNow - 61)), key) == "invalid bearer token: the token has expired");
   CHECK(rejection(rsa.sign(h, claims("", kNow - 59)), key).empty());  // within the 60 s skew
-  CHECK(rejection(rsa.sign(h, claims(R"(,"nbf":)" + std::to_string(kNow + 61))), key).find("nbf") !=
-        std::string::npos);
+  CHECK(rejection(rsa.sign(h, claims(R"(,"nbf":)" + std::to_string(kNow + 61))), key).find("nbf") != std::string::npos);
   CHECK(rejection(rsa.sign(h, claims(R"(,"nbf":)" + std::to_string(kNow + 59))), key).empty());
   CHECK(rejection(rsa.sign(h, claims(R"(,"iat":)" + std::to_string(kNow + 3600))), key).find("iat") !=
         std::string::npos);
@@ -210,8 +213,8 @@ TEST_CASE("jwt: issuer, audience and the user's claim are checked", "[auth][jwt]
         "invalid bearer token: wrong audience");
   CHECK(rejection(rsa.sign(h, R"({"iss":"https://idp.test","sub":"a",)" + exp + "}"), key) ==
         "invalid bearer token: wrong audience");
-  CHECK(rejection(rsa.sign(h, R"({"iss":"https://idp.test","aud":"livy",)" + exp + "}"), key).find("no string claim sub") !=
-        std::string::npos);
+  CHECK(rejection(rsa.sign(h, R"({"iss":"https://idp.test","aud":"livy",)" + exp + "}"), key)
+            .find("no string claim sub") != std::string::npos);
   CHECK_FALSE(rejection(rsa.sign(h, R"({"iss":"https://idp.test","aud":"livy","sub":42,)" + exp + "}"), key).empty());
   CHECK_FALSE(rejection(rsa.sign(h, R"({"iss":"https://idp.test","aud":"livy","sub":"",)" + exp + "}"), key).empty());
   CHECK_FALSE(
