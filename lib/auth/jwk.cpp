@@ -207,14 +207,14 @@ std::string base64url_encode(std::string_view bytes) {
 
 Result<JsonWebKey> parse_jwk(std::string_view json) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError()) return Status::invalid_argument("a key is not JSON");
   return key_of(doc);
 }
 
 Result<std::vector<JsonWebKey>> parse_jwks(std::string_view json, std::vector<std::string>* skipped) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError() || !doc.IsObject()) return Status::invalid_argument("the JWKS is not a JSON object");
   const auto keys = doc.FindMember("keys");
   if (keys == doc.MemberEnd() || !keys->value.IsArray()) {

@@ -99,7 +99,7 @@ Result<std::shared_ptr<const JwkList>> IssuerKeySource::fetch_keys() const {
   const auto discovery = get(base + "/.well-known/openid-configuration");
   if (!discovery) return discovery.status();
   rapidjson::Document doc;
-  doc.Parse(discovery->data(), discovery->size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(discovery->data(), discovery->size());
   if (doc.HasParseError() || !doc.IsObject()) return unreachable("the discovery document is not a JSON object");
   const auto issuer = doc.FindMember("issuer");
   // OpenID Connect Discovery 1.0, section 4.3: the document must name the issuer it was fetched for.

@@ -102,7 +102,7 @@ Result<JwtHeader> read_jwt_header(std::string_view token, const JwtOptions& opti
   }
   const auto text = base64url_decode(token.substr(0, dot1));
   rapidjson::Document header;
-  header.Parse(text->data(), text->size());
+  header.Parse<rapidjson::kParseIterativeFlag>(text->data(), text->size());
   if (header.HasParseError() || !header.IsObject()) return invalid("the header is not a JSON object");
   const auto alg = header.FindMember("alg");
   if (alg == header.MemberEnd() || !alg->value.IsString()) return invalid("the header has no alg");
@@ -151,7 +151,7 @@ Result<std::string> verify_jwt(std::string_view token, const JsonWebKey& key, co
   std::unique_ptr<char, CharFree> claims_text(jwt_get_grants_json(jwt.get(), nullptr));
   if (!claims_text) return invalid("the claims are not a JSON object");
   rapidjson::Document claims;
-  claims.Parse(claims_text.get());
+  claims.Parse<rapidjson::kParseIterativeFlag>(claims_text.get());
   if (claims.HasParseError()) return invalid("the claims are not a JSON object");
   return check_claims(claims, options, now);
 }

@@ -248,6 +248,12 @@ TEST_CASE("jwt: malformed tokens are refused before any key is looked at", "[aut
   small.max_token_bytes = 64;
   CHECK(bad(good, small).find("auth.jwt.max-token-bytes") != std::string::npos);
   CHECK(bad(std::string(20'000, 'a')).find("max-token-bytes") != std::string::npos);
+  // Nesting deep enough to overflow a recursive parser's stack: read iteratively, refused.
+  auto roomy = options();
+  roomy.max_token_bytes = 1024 * 1024;
+  const std::string deep = std::string(200'000, '[') + std::string(200'000, ']');
+  CHECK(bad(base64url_encode(deep) + ".e30.c2ln", roomy).find("JSON") != std::string::npos);
+  CHECK_FALSE(parse_jwks(R"({"keys":)" + deep + "}"));
 }
 
 TEST_CASE("jwt: keys are found by kid and algorithm", "[auth][jwt]") {
