@@ -10,3 +10,5 @@ find_package(OpenSSL REQUIRED)
 # Authentication (lib/auth): OpenLDAP's libldap for `ldap`, MIT Kerberos GSSAPI for `kerberos`.
 pkg_check_modules(LDAP REQUIRED IMPORTED_TARGET ldap)
 pkg_check_modules(KRB5_GSSAPI REQUIRED IMPORTED_TARGET krb5-gssapi krb5)
+# auth.type jwt: libjwt 1.x (Debian libjwt-dev) verifies signatures; its pkg-config file suffices.
+pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)

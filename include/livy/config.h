@@ -72,7 +72,8 @@ struct Config {
 
   // --- security (docs/security.md) ---
   std::string auth_type;                 // auth.type / livy.server.auth.type: "" or none (no users: owner
-                                         // null), ldap (HTTP Basic, LDAP bind) or kerberos (SPNEGO).
+                                         // null), ldap (HTTP Basic, LDAP bind), kerberos (SPNEGO) or jwt
+                                         // (Bearer tokens, docs/security.md#jwt).
   std::string auth_ldap_url;             // auth.ldap.url / livy.server.auth.ldap.url: ldap:// or ldaps:// URL.
   std::string auth_ldap_base_dn;         // auth.ldap.base-dn / livy.server.auth.ldap.base-dn: bind as
                                          // uid=<user>,<base-dn>; empty: bind as the user name itself.
@@ -94,6 +95,28 @@ struct Config {
   std::string auth_kerberos_name_rules = "DEFAULT";  // auth.kerberos.name-rules /
                                          // livy.server.auth.kerberos.name-rules: principal -> user (Hadoop's
                                          // auth_to_local rules).
+  std::string auth_jwt_jwks_file;        // auth.jwt.jwks-file / livy.server.auth.jwt.jwks-file: the issuer's
+                                         // public keys (a JWKS document), read at start-up.
+  std::string auth_jwt_issuer_url;       // auth.jwt.issuer-url / livy.server.auth.jwt.issuer-url: an OIDC
+                                         // issuer; its discovery document names the JWKS fetched (and refreshed).
+  std::string auth_jwt_issuer;           // auth.jwt.issuer / livy.server.auth.jwt.issuer: the `iss` a token must
+                                         // carry; empty: auth.jwt.issuer-url.
+  std::vector<std::string> auth_jwt_audiences;  // auth.jwt.audience / livy.server.auth.jwt.audience: a token's
+                                         // `aud` must hold one of them (required).
+  std::vector<std::string> auth_jwt_algorithms{"RS256", "ES256"};  // auth.jwt.algorithms: accepted `alg`s
+                                         // (RS256 and ES256 only).
+  std::string auth_jwt_user_claim = "sub";  // auth.jwt.user-claim: the claim holding the user name.
+  std::chrono::seconds auth_jwt_clock_skew{60};  // auth.jwt.clock-skew: leeway on exp, nbf and iat.
+  std::size_t auth_jwt_max_token_bytes = 16 * 1024;  // auth.jwt.max-token-bytes: a longer token is refused
+                                         // before it is decoded.
+  std::chrono::milliseconds auth_jwt_jwks_refresh_interval{std::chrono::minutes(10)};  // auth.jwt.jwks-refresh-
+                                         // interval: keys fetched from the issuer are fetched again that often.
+  std::chrono::milliseconds auth_jwt_jwks_min_refresh_interval{std::chrono::seconds(30)};  // auth.jwt.jwks-
+                                         // min-refresh-interval: fetches (e.g. for an unknown kid) at most this often.
+  std::chrono::milliseconds auth_jwt_fetch_timeout{std::chrono::seconds(5)};  // auth.jwt.fetch-timeout: one
+                                         // fetch of the discovery document or the JWKS, whole; then 503.
+  std::size_t auth_jwt_max_document_bytes = 1024 * 1024;  // auth.jwt.max-document-bytes: largest discovery
+                                         // document or JWKS read.
   std::chrono::milliseconds auth_cookie_validity{std::chrono::hours(10)};  // auth.cookie-validity: life of
                                          // the signed hadoop.auth cookie sent after a successful
                                          // authentication; 0: no cookie. Hadoop's default token.validity.

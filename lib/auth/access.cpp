@@ -114,7 +114,7 @@ Status check_access_config(const Config& config) {
     return Status::invalid_argument(
         "access-control.enabled (livy.server.access-control.enabled) is on but auth.type is none: without "
         "authentication there is no user to check, so every request would be let in. Set auth.type "
-        "(livy.server.auth.type) to ldap or kerberos, or turn access control off.");
+        "(livy.server.auth.type) to ldap, kerberos or jwt, or turn access control off.");
   }
   return Status::ok();
 }

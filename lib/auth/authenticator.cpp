@@ -2,6 +2,7 @@
 
 #include "auth/auth_cookie.h"
 #include "auth/auth_header.h"
+#include "auth/jwt_authenticator.h"
 #include "auth/kerberos_authenticator.h"
 #include "auth/ldap_authenticator.h"
 
@@ -71,7 +72,10 @@ Result<std::unique_ptr<Authenticator>> make_ldap(const Config& config) {
 Result<std::unique_ptr<Authenticator>> make_authenticator(const Config& config) {
   if (config.auth_type.empty() || config.auth_type == "none") return std::unique_ptr<Authenticator>();
   Result<std::unique_ptr<Authenticator>> inner = Status::invalid_argument(
-      "auth.type " + config.auth_type + " is not known (none, ldap or kerberos)");
+      "auth.type " + config.auth_type + " is not known (none, ldap, kerberos or jwt)");
+  // A bearer token is checked locally, and its own exp bounds it: a cookie would
+  // outlive the token it was given for, so jwt has none.
+  if (config.auth_type == "jwt") return make_jwt_authenticator(config, system_clock());
   if (config.auth_type == "ldap") inner = make_ldap(config);
   if (config.auth_type == "kerberos") {
     auto made = KerberosAuthenticator::create({config.auth_kerberos_principal, config.auth_kerberos_keytab,

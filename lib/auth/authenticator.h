@@ -1,7 +1,7 @@
 // Who is calling: the authenticator the REST routes ask once per request,
 // before routing (lib/http/routes.cpp). One implementation per
-// `auth.type` (ldap_authenticator.h, kerberos_authenticator.h), each behind
-// the auth cookie (auth_cookie.h). Owned by the routes' pre-routing hook.
+// `auth.type` (ldap_authenticator.h, kerberos_authenticator.h, jwt_authenticator.h);
+// ldap and kerberos behind the auth cookie (auth_cookie.h). Owned by the routes' pre-routing hook.
 #pragma once
 
 #include <chrono>

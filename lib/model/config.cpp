@@ -199,17 +199,18 @@ const std::vector<KeyDef>& key_defs() {
                           "header (any value), else 400, as in Livy."},
                          &Config::csrf_protection));
     k.push_back({{"auth.type", "livy.server.auth.type", "none",
-                  "Authentication: none (no users; owner is null), ldap (HTTP Basic checked by an LDAP bind) "
-                  "or kerberos (SPNEGO). See docs/security.md."},
+                  "Authentication: none (no users; owner is null), ldap (HTTP Basic checked by an LDAP bind), "
+                  "kerberos (SPNEGO) or jwt (Bearer tokens). See docs/security.md."},
                  [](Config& c, const std::string& v) {
                    const std::string t = trim(v);
                    if (t.empty() || equals_ignoring_case(t, "none")) {
                      c.auth_type.clear();
-                   } else if (equals_ignoring_case(t, "ldap") || equals_ignoring_case(t, "kerberos")) {
+                   } else if (equals_ignoring_case(t, "ldap") || equals_ignoring_case(t, "kerberos") ||
+                              equals_ignoring_case(t, "jwt")) {
                      c.auth_type.clear();
                      for (const char ch : t) c.auth_type += ascii_lower(ch);
                    } else {
-                     return bad_value("auth.type", v, "none, ldap or kerberos");
+                     return bad_value("auth.type", v, "none, ldap, kerberos or jwt");
                    }
                    return Status::ok();
                  },
@@ -246,13 +247,66 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(string_key({"auth.kerberos.name-rules", "livy.server.auth.kerberos.name-rules", "DEFAULT",
                             "Hadoop auth_to_local rules mapping a client principal to a user name."},
                            &Config::auth_kerberos_name_rules));
+    k.push_back(string_key({"auth.jwt.jwks-file", "livy.server.auth.jwt.jwks-file", "",
+                            "auth.type jwt: the issuer's public keys, a JWKS file read at start-up."},
+                           &Config::auth_jwt_jwks_file));
+    k.push_back(string_key({"auth.jwt.issuer-url", "livy.server.auth.jwt.issuer-url", "",
+                            "auth.type jwt: an OpenID Connect issuer whose discovery document names the JWKS "
+                            "to fetch (instead of auth.jwt.jwks-file)."},
+                           &Config::auth_jwt_issuer_url));
+    k.push_back(string_key({"auth.jwt.issuer", "livy.server.auth.jwt.issuer", "",
+                            "The iss a token must carry. Empty: auth.jwt.issuer-url."},
+                           &Config::auth_jwt_issuer));
+    k.push_back(list_key({"auth.jwt.audience", "livy.server.auth.jwt.audience", "",
+                          "A token's aud must hold one of these. Required with auth.type jwt."},
+                         &Config::auth_jwt_audiences));
+    k.push_back({{"auth.jwt.algorithms", "livy.server.auth.jwt.algorithms", "RS256,ES256",
+                  "Signature algorithms accepted: RS256, ES256 or both."},
+                 [](Config& c, const std::string& v) {
+                   std::vector<std::string> algs = split_list(v);
+                   if (algs.empty()) return bad_value("auth.jwt.algorithms", v, "RS256, ES256 or both");
+                   for (const auto& a : algs) {
+                     if (a != "RS256" && a != "ES256") return bad_value("auth.jwt.algorithms", v, "RS256, ES256 or both");
+                   }
+                   c.auth_jwt_algorithms = std::move(algs);
+                   return Status::ok();
+                 },
+                 [](const Config& c) {
+                   std::string out;
+                   for (const auto& a : c.auth_jwt_algorithms) out += (out.empty() ? "" : ",") + a;
+                   return out;
+                 }});
+    k.push_back(string_key({"auth.jwt.user-claim", "livy.server.auth.jwt.user-claim", "sub",
+                            "The claim whose string value is the user name, e.g. preferred_username."},
+                           &Config::auth_jwt_user_claim));
+    k.push_back(duration_key({"auth.jwt.clock-skew", "livy.server.auth.jwt.clock-skew", "60s",
+                              "Leeway granted on exp, nbf and iat for clocks that differ."},
+                             &Config::auth_jwt_clock_skew));
+    k.push_back(bytes_key({"auth.jwt.max-token-bytes", "livy.server.auth.jwt.max-token-bytes",
+                           std::to_string(d.auth_jwt_max_token_bytes),
+                           "A longer bearer token is refused (401) before it is decoded."},
+                          &Config::auth_jwt_max_token_bytes, 1024 * 1024));
+    k.push_back(duration_key({"auth.jwt.jwks-refresh-interval", "livy.server.auth.jwt.jwks-refresh-interval", "10m",
+                              "Keys fetched from auth.jwt.issuer-url are fetched again after this long."},
+                             &Config::auth_jwt_jwks_refresh_interval, std::chrono::seconds(1)));
+    k.push_back(duration_key({"auth.jwt.jwks-min-refresh-interval", "livy.server.auth.jwt.jwks-min-refresh-interval",
+                              "30s", "Fetches from the issuer (for an unknown kid, or after a failure) at most this "
+                              "often."},
+                             &Config::auth_jwt_jwks_min_refresh_interval));
+    k.push_back(duration_key({"auth.jwt.fetch-timeout", "livy.server.auth.jwt.fetch-timeout", "5s",
+                              "One fetch of the discovery document or the JWKS, whole; then 503."},
+                             &Config::auth_jwt_fetch_timeout, std::chrono::milliseconds(1)));
+    k.push_back(bytes_key({"auth.jwt.max-document-bytes", "livy.server.auth.jwt.max-document-bytes",
+                           std::to_string(d.auth_jwt_max_document_bytes),
+                           "Largest discovery document or JWKS livyd reads from the issuer or the file."},
+                          &Config::auth_jwt_max_document_bytes, 64 * 1024 * 1024));
     k.push_back(duration_key({"auth.cookie-validity", "", "10h",
                               "Life of the signed hadoop.auth cookie sent after a successful authentication. "
                               "0: no cookie."},
                              &Config::auth_cookie_validity));
     k.push_back(bool_key({"access-control.enabled", "livy.server.access-control.enabled", "false",
                           "Access control: who may view and change which session or batch, as in Livy "
-                          "(see docs/security.md). Needs auth.type ldap or kerberos."},
+                          "(see docs/security.md). Needs auth.type ldap, kerberos or jwt."},
                          &Config::access_control));
     k.push_back(list_key({"access-control.allowed-users", "livy.server.access-control.allowed-users", "*",
                           "Users who may use livyd at all (with access control on); * is everyone. View, "

@@ -1,7 +1,7 @@
-"""Fixtures of the security suite: a real slapd (and KDC) started once per session on
-loopback, and livyd instances configured against them. Spark is not needed: a batch's
-create and its `owner` do not run Spark, so livyd gets a stand-in spark-submit that
-prints a line and exits.
+"""Fixtures of the security suite: a real slapd (and KDC, and an OpenID Connect issuer)
+started once per session on loopback, and livyd instances configured against them.
+Spark is not needed: a batch's create and its `owner` do not run Spark, so livyd gets a
+stand-in spark-submit that prints a line and exits.
 
 Environment: LIVYD_BIN (set by the ctest runner).
 """
@@ -141,6 +141,38 @@ def krb_livyd(work, kdc):
         "auth.kerberos.keytab": str(kdc.http_keytab),
         "auth.kerberos.name-rules": KRB_NAME_RULES,
     })
+    yield server
+    problems = server.stop()
+    if problems:
+        pytest.fail("; ".join(problems), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def issuer():
+    from oidc_issuer import OidcIssuer
+
+    server = OidcIssuer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def jwt_settings(issuer) -> dict[str, str]:
+    from oidc_issuer import AUDIENCE
+
+    return {
+        "auth.type": "jwt",
+        "auth.jwt.issuer-url": issuer.url,
+        "auth.jwt.audience": AUDIENCE,
+        "auth.jwt.user-claim": "preferred_username",
+        "auth.jwt.jwks-min-refresh-interval": "1s",
+        "auth.jwt.fetch-timeout": "2s",
+    }
+
+
+@pytest.fixture(scope="session")
+def jwt_livyd(work, issuer):
+    server = Livyd(work / "livyd-jwt", jwt_settings(issuer))
     yield server
     problems = server.stop()
     if problems:

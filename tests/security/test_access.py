@@ -1,5 +1,7 @@
 """Access control and impersonation (livy.server.access-control.*, livy.superusers,
-livy.impersonation.enabled) against one real livyd with auth.type ldap on the suite's slapd.
+livy.impersonation.enabled) against a real livyd, once with auth.type ldap on the suite's
+slapd and once with auth.type jwt on its OpenID Connect issuer: the same users, the same
+matrix, only the credentials differ.
 
 The matrix: users (owner, another user, view user, modify user, superuser, a user not
 allowed) x the endpoints of sessions and batches x the expected status. Sessions run the
@@ -27,13 +29,28 @@ def basic(user: str) -> HTTPBasicAuth:
     return HTTPBasicAuth(user, LDAP_USERS[user])
 
 
-@pytest.fixture(scope="module")
-def acl_livyd(work, slapd):
-    from conftest import Livyd
-    from servers import LDAP_PEOPLE
+def authentication(request, kind: str):
+    """The auth.* settings of `kind`, and the requests auth object of each user."""
+    if kind == "ldap":
+        from servers import LDAP_PEOPLE
 
-    server = Livyd(work / "livyd-acl", {
-        "auth.type": "ldap", "auth.ldap.url": slapd.url, "auth.ldap.base-dn": LDAP_PEOPLE,
+        slapd = request.getfixturevalue("slapd")
+        return ({"auth.type": "ldap", "auth.ldap.url": slapd.url, "auth.ldap.base-dn": LDAP_PEOPLE}, basic)
+    from conftest import jwt_settings
+    from oidc_issuer import BearerAuth
+
+    issuer = request.getfixturevalue("issuer")
+    tokens = {user: issuer.token(user, kid="rsa-1" if i % 2 else "ec-1") for i, user in enumerate(USERS)}
+    return jwt_settings(issuer), lambda user: BearerAuth(tokens[user])
+
+
+@pytest.fixture(scope="module", params=["ldap", "jwt"])
+def acl_livyd(request, work):
+    from conftest import Livyd
+
+    settings, auth = authentication(request, request.param)
+    server = Livyd(work / f"livyd-acl-{request.param}", {
+        **settings,
         "access-control.enabled": "true",
         "access-control.allowed-users": f"{OWNER},{OTHER}",
         "access-control.view-users": VIEWER,
@@ -41,6 +58,7 @@ def acl_livyd(work, slapd):
         "access-control.superusers": SUPER,
         "impersonation.enabled": "true",
     })
+    server.auth = auth
     yield server
     problems = server.stop()
     if problems:
@@ -48,7 +66,7 @@ def acl_livyd(work, slapd):
 
 
 def call(livyd, user, method, path, body=None):
-    return requests.request(method, f"{livyd.url}{path}", json=body, auth=basic(user), timeout=30)
+    return requests.request(method, f"{livyd.url}{path}", json=body, auth=livyd.auth(user), timeout=30)
 
 
 def create(livyd, user, what, extra=None, path_suffix=""):

@@ -43,5 +43,5 @@ TEST_CASE("auth keys: YAML names, and auth.type's values", "[auth][config]") {
   CHECK(livy::get_config_value(c, "auth.type") == "none");
   const livy::Status bad = livy::set_config_value(c, "livy.server.auth.type", "jwt-maybe");
   REQUIRE_FALSE(bad);
-  CHECK(bad.message().find("none, ldap or kerberos") != std::string::npos);
+  CHECK(bad.message().find("none, ldap, kerberos or jwt") != std::string::npos);
 }

@@ -330,6 +330,12 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"access-control.enabled", "true"}, {"access-control.allowed-users", "alice,bob"},
       {"access-control.view-users", "carol"}, {"access-control.modify-users", "dave"},
       {"access-control.superusers", "root"}, {"impersonation.enabled", "true"},
+      {"auth.jwt.jwks-file", "/etc/livy/jwks.json"}, {"auth.jwt.issuer-url", "https://idp.example.com"},
+      {"auth.jwt.issuer", "https://idp.example.com/x"}, {"auth.jwt.audience", "livy,spark"},
+      {"auth.jwt.algorithms", "ES256"}, {"auth.jwt.user-claim", "preferred_username"},
+      {"auth.jwt.clock-skew", "5s"}, {"auth.jwt.max-token-bytes", "8k"},
+      {"auth.jwt.jwks-refresh-interval", "1h"}, {"auth.jwt.jwks-min-refresh-interval", "1m"},
+      {"auth.jwt.fetch-timeout", "2s"}, {"auth.jwt.max-document-bytes", "64k"},
   };
 
   const livy::Config defaults;
