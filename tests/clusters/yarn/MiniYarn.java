@@ -100,10 +100,19 @@ public final class MiniYarn {
     Runtime.getRuntime().addShutdownHook(stopper);
 
     String webapp;
-    synchronized (parts) {
-      parts[0] = start(hadoopLoader(buildDir, jarDir), "startResourceManager", confDir, workDir, nmMemoryMb);
-      parts[1] = start(hadoopLoader(buildDir, jarDir), "startNodeManager", confDir);
-      webapp = ((Callable<?>) parts[0]).call().toString();
+    try {
+      synchronized (parts) {
+        parts[0] = start(hadoopLoader(buildDir, jarDir), "startResourceManager", confDir, workDir, nmMemoryMb);
+        parts[1] = start(hadoopLoader(buildDir, jarDir), "startNodeManager", confDir);
+        webapp = ((Callable<?>) parts[0]).call().toString();
+      }
+    } catch (Throwable t) {
+      // Hadoop's threads would keep the JVM alive: say so and exit (the hook stops what started).
+      t.printStackTrace();
+      System.out.println("MINIYARN FAILED: " + t);
+      System.out.flush();
+      System.exit(1);
+      return;
     }
 
     long deadline = System.nanoTime() + 60_000_000_000L;
