@@ -86,10 +86,10 @@ public final class MiniYarnParts {
     conf.setInt(YarnConfiguration.RM_AM_MAX_ATTEMPTS, 1);
     // Containers are killed promptly when they are stopped.
     conf.setLong(YarnConfiguration.NM_SLEEP_DELAY_BEFORE_SIGKILL_MS, 1000);
-    // Spark in a container binds and advertises loopback too (by default it picks the
-    // machine's first non-loopback address). JAVA_HOME reaches containers through the
-    // NodeManager's default environment whitelist.
-    conf.set(YarnConfiguration.NM_ADMIN_USER_ENV, "MALLOC_ARENA_MAX=2,SPARK_LOCAL_IP=127.0.0.1");
+    // JAVA_HOME reaches containers through the NodeManager's default environment
+    // whitelist. (SPARK_LOCAL_IP cannot be forced here: yarn.nodemanager.admin-env appends
+    // to a variable the container has already, and Spark copies the driver's SPARK_* to
+    // its executors, which makes "127.0.0.1:127.0.0.1". Submissions set it themselves.)
 
     // Two queues, so that tests can see a submission's --queue in the RM's report; every
     // queue may use the whole cluster, and application masters may take most of it.
