@@ -142,15 +142,15 @@ Result<std::optional<ClusterAppReport>> YarnClusterManager::lookup(std::string_v
                                                                    const std::optional<std::string>& app_id) {
   using Found = std::optional<ClusterAppReport>;
   if (app_id) {
-    if (!is_yarn_app_id(*app_id)) return Status::invalid_argument("not a YARN application id: '" +
-                                                                  app_id->substr(0, 64) + "'");
+    if (!is_yarn_app_id(*app_id))
+      return Status::invalid_argument("not a YARN application id: '" + app_id->substr(0, 64) + "'");
     auto answer = request("GET", "/ws/v1/cluster/apps/" + *app_id, "");
     if (!answer) return answer.status();
     // 404: the RM does not know it (any more): restarted without recovery, or the
     // application aged out of its list (yarn.resourcemanager.max-completed-applications).
     if (answer->status == 404) return Found();
-    if (answer->status != 200) return rm_refused(options_.resourcemanager_url, "a lookup of " + *app_id,
-                                                 answer->status, answer->body);
+    if (answer->status != 200)
+      return rm_refused(options_.resourcemanager_url, "a lookup of " + *app_id, answer->status, answer->body);
     auto app = parse_yarn_app(answer->body);
     if (!app) return app.status();
     auto report = to_report(*app);
@@ -162,8 +162,8 @@ Result<std::optional<ClusterAppReport>> YarnClusterManager::lookup(std::string_v
   const std::string wanted = lower(tag);
   auto answer = request("GET", "/ws/v1/cluster/apps?applicationTags=" + tag_query_value(tag), "");
   if (!answer) return answer.status();
-  if (answer->status != 200) return rm_refused(options_.resourcemanager_url, "a lookup of tag " + wanted,
-                                               answer->status, answer->body);
+  if (answer->status != 200)
+    return rm_refused(options_.resourcemanager_url, "a lookup of tag " + wanted, answer->status, answer->body);
   auto apps = parse_yarn_apps(answer->body);
   if (!apps) return apps.status();
   // The RM filters by tag; check again (an RM that ignores the filter lists every

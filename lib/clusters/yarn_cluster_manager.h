@@ -18,10 +18,10 @@
 namespace livy {
 
 struct YarnOptions {
-  std::string resourcemanager_url;  // http(s)://host:port of the RM web app, no path
+  std::string resourcemanager_url;                                     // http(s)://host:port of the RM web app, no path
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};  // yarn.connect-timeout
   std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};  // yarn.request-timeout: a whole
-                                                                       // answer, however it trickles
+                                                                        // answer, however it trickles
   std::size_t max_response_bytes = 4 << 20;  // yarn.max-response-bytes: a larger answer is an error
 };
 

@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "base/utf8.h"
 #include "wire/json_fields.h"
 
 namespace livy {
@@ -151,15 +152,14 @@ std::string parse_yarn_error(const std::string& body) {
   rapidjson::Document doc;
   if (wire::parse_json(body, doc).IsError() || !doc.IsObject()) return "";
   const rapidjson::Value* error = &doc;
-  if (const auto remote = doc.FindMember("RemoteException");
-      remote != doc.MemberEnd() && remote->value.IsObject()) {
+  if (const auto remote = doc.FindMember("RemoteException"); remote != doc.MemberEnd() && remote->value.IsObject()) {
     error = &remote->value;
   }
   const auto message = error->FindMember("message");
   if (message == error->MemberEnd() || !message->value.IsString()) return "";
   std::string text = wire::to_std_string(message->value);
   if (text.size() > kMaxErrorChars) text = text.substr(0, kMaxErrorChars) + "...";
-  return text;
+  return repair_utf8(text);  // the cut may split a character
 }
 
 bool is_yarn_app_id(std::string_view id) {

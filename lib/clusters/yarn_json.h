@@ -16,15 +16,15 @@ namespace livy {
 
 // One application as the RM reports it, with what livyd needs of it.
 struct YarnApp {
-  std::string id;                        // application_<cluster>_<n>
-  std::string state;                     // NEW .. RUNNING, FINISHED, FAILED, KILLED
-  std::string final_status;              // UNDEFINED, SUCCEEDED, FAILED, KILLED
-  std::vector<std::string> tags;         // applicationTags, split at commas (YARN lower-cases them)
+  std::string id;                 // application_<cluster>_<n>
+  std::string state;              // NEW .. RUNNING, FINISHED, FAILED, KILLED
+  std::string final_status;       // UNDEFINED, SUCCEEDED, FAILED, KILLED
+  std::vector<std::string> tags;  // applicationTags, split at commas (YARN lower-cases them)
   std::string queue;
-  std::optional<std::string> tracking_url;     // trackingUrl: the Spark UI through the RM's proxy
+  std::optional<std::string> tracking_url;       // trackingUrl: the Spark UI through the RM's proxy
   std::optional<std::string> am_container_logs;  // amContainerLogs: the AM container's logs
   std::string diagnostics;
-  long long started_time = 0;            // startedTime, ms since the epoch
+  long long started_time = 0;  // startedTime, ms since the epoch
 };
 
 // The phase of an application in `state` with `final_status` (Apache Livy's mapping:

@@ -29,11 +29,16 @@ std::string unescape(std::string_view s) {
     const std::size_t end = s.find(';', i);
     const std::string_view entity = end == std::string_view::npos ? "" : s.substr(i + 1, end - i - 1);
     char c = 0;
-    if (entity == "amp") c = '&';
-    else if (entity == "lt") c = '<';
-    else if (entity == "gt") c = '>';
-    else if (entity == "quot") c = '"';
-    else if (entity == "apos") c = '\'';
+    if (entity == "amp")
+      c = '&';
+    else if (entity == "lt")
+      c = '<';
+    else if (entity == "gt")
+      c = '>';
+    else if (entity == "quot")
+      c = '"';
+    else if (entity == "apos")
+      c = '\'';
     else if (entity.size() > 1 && entity.size() < 5 && entity[0] == '#') {
       int n = 0;
       bool digits = true;

@@ -25,11 +25,16 @@ namespace {
 
 const char* phase_name(livy::ClusterAppPhase phase) {
   switch (phase) {
-    case livy::ClusterAppPhase::kPending: return "pending";
-    case livy::ClusterAppPhase::kRunning: return "running";
-    case livy::ClusterAppPhase::kSucceeded: return "succeeded";
-    case livy::ClusterAppPhase::kFailed: return "failed";
-    case livy::ClusterAppPhase::kKilled: return "killed";
+    case livy::ClusterAppPhase::kPending:
+      return "pending";
+    case livy::ClusterAppPhase::kRunning:
+      return "running";
+    case livy::ClusterAppPhase::kSucceeded:
+      return "succeeded";
+    case livy::ClusterAppPhase::kFailed:
+      return "failed";
+    case livy::ClusterAppPhase::kKilled:
+      return "killed";
   }
   return "?";
 }
@@ -108,13 +113,18 @@ int main(int argc, char** argv) {
   if (args[0] == "wait" && args.size() >= 4) {
     std::string tag;
     std::optional<std::string> app_id;
-    if (args[1] == "--tag") tag = args[2];
-    else if (args[1] == "--id") app_id = args[2];
-    else return usage();
+    if (args[1] == "--tag")
+      tag = args[2];
+    else if (args[1] == "--id")
+      app_id = args[2];
+    else
+      return usage();
     const std::string wanted = "," + args[3] + ",";
     double timeout_s = 300;
-    if (args.size() == 6 && args[4] == "--timeout") timeout_s = std::atof(args[5].c_str());
-    else if (args.size() != 4) return usage();
+    if (args.size() == 6 && args[4] == "--timeout")
+      timeout_s = std::atof(args[5].c_str());
+    else if (args.size() != 4)
+      return usage();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
     std::string last = "not found";
     int lookups = 0;

@@ -2,6 +2,8 @@
 // that answers with real RM answers recorded from the mini YARN cluster
 // (tests/unit/clusters/yarn_responses/README.md says how), plus the RM's JSON read
 // defensively, the phase mapping and the tags.
+#include "clusters/yarn_cluster_manager.h"
+
 #include <httplib.h>
 
 #include <atomic>
@@ -14,7 +16,6 @@
 #include <thread>
 
 #include "clusters/cluster_managers.h"
-#include "clusters/yarn_cluster_manager.h"
 #include "clusters/yarn_json.h"
 
 using livy::ClusterAppPhase;
@@ -69,7 +70,8 @@ void answer_json(httplib::Response& res, int status, const std::string& body) {
 
 TEST_CASE("YARN states and final statuses map to phases as in Apache Livy", "[yarn]") {
   const auto phase = [](const char* s, const char* f) { return *livy::yarn_phase(s, f); };
-  for (const char* s : {"NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED"}) CHECK(phase(s, "UNDEFINED") == ClusterAppPhase::kPending);
+  for (const char* s : {"NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED"})
+    CHECK(phase(s, "UNDEFINED") == ClusterAppPhase::kPending);
   CHECK(phase("RUNNING", "UNDEFINED") == ClusterAppPhase::kRunning);
   CHECK(phase("FINISHED", "SUCCEEDED") == ClusterAppPhase::kSucceeded);
   CHECK(phase("FINISHED", "FAILED") == ClusterAppPhase::kFailed);
@@ -204,15 +206,17 @@ TEST_CASE("lookup by tag and by id against an RM", "[yarn]") {
       std::lock_guard<std::mutex> lock(mu);
       seen_tags = req.get_param_value("applicationTags");
     }
-    answer_json(res, 200, recorded(req.get_param_value("applicationTags") == "livyd-rec-ok"
-                                       ? "apps-by-tag-running.json"
-                                       : "apps-by-tag-none.json"));
+    answer_json(res, 200,
+                recorded(req.get_param_value("applicationTags") == "livyd-rec-ok" ? "apps-by-tag-running.json"
+                                                                                  : "apps-by-tag-none.json"));
   });
-  rm.server().Get(R"(/ws/v1/cluster/apps/(application_\d+_\d+))", [&](const httplib::Request& req,
-                                                                      httplib::Response& res) {
-    if (req.matches[1] == kKilledId) answer_json(res, 200, recorded("app-by-id-killed.json"));
-    else answer_json(res, 404, recorded("app-by-id-unknown.json"));
-  });
+  rm.server().Get(R"(/ws/v1/cluster/apps/(application_\d+_\d+))",
+                  [&](const httplib::Request& req, httplib::Response& res) {
+                    if (req.matches[1] == kKilledId)
+                      answer_json(res, 200, recorded("app-by-id-killed.json"));
+                    else
+                      answer_json(res, 404, recorded("app-by-id-unknown.json"));
+                  });
   auto yarn = rm.manager();
 
   SECTION("by tag, which YARN keeps in lower case") {
@@ -266,23 +270,28 @@ TEST_CASE("kill puts the application's state to KILLED", "[yarn]") {
   std::mutex mu;
   std::string body, content_type;
   std::string final_state = "FINISHED";
-  rm.server().Put(R"(/ws/v1/cluster/apps/(application_\d+_\d+)/state)", [&](const httplib::Request& req,
-                                                                           httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(mu);
-    body = req.body;
-    content_type = req.get_header_value("Content-Type");
-    if (req.matches[1] == kRunningId) answer_json(res, 202, recorded("kill-put-202.json"));
-    else if (req.matches[1] == kKilledId) answer_json(res, 200, recorded("kill-again-put-200.json"));
-    else if (req.matches[1] == "application_1_0009") answer_json(res, 400, R"({"RemoteException":{"message":"final"}})");
-    else if (req.matches[1] == "application_1_0010") answer_json(res, 403, R"({"RemoteException":{"message":"no"}})");
-    else answer_json(res, 404, recorded("app-by-id-unknown.json"));
-  });
-  rm.server().Get(R"(/ws/v1/cluster/apps/(application_\d+_\d+))", [&](const httplib::Request& req,
-                                                                      httplib::Response& res) {
-    const std::string running = R"({"app":{"id":"application_1_0010","state":"RUNNING"}})";
-    const std::string ended = R"({"app":{"id":"application_1_0009","state":"FINISHED","finalStatus":"SUCCEEDED"}})";
-    answer_json(res, 200, req.matches[1] == "application_1_0010" ? running : ended);
-  });
+  rm.server().Put(R"(/ws/v1/cluster/apps/(application_\d+_\d+)/state)",
+                  [&](const httplib::Request& req, httplib::Response& res) {
+                    std::lock_guard<std::mutex> lock(mu);
+                    body = req.body;
+                    content_type = req.get_header_value("Content-Type");
+                    if (req.matches[1] == kRunningId)
+                      answer_json(res, 202, recorded("kill-put-202.json"));
+                    else if (req.matches[1] == kKilledId)
+                      answer_json(res, 200, recorded("kill-again-put-200.json"));
+                    else if (req.matches[1] == "application_1_0009")
+                      answer_json(res, 400, R"({"RemoteException":{"message":"final"}})");
+                    else if (req.matches[1] == "application_1_0010")
+                      answer_json(res, 403, R"({"RemoteException":{"message":"no"}})");
+                    else
+                      answer_json(res, 404, recorded("app-by-id-unknown.json"));
+                  });
+  rm.server().Get(
+      R"(/ws/v1/cluster/apps/(application_\d+_\d+))", [&](const httplib::Request& req, httplib::Response& res) {
+        const std::string running = R"({"app":{"id":"application_1_0010","state":"RUNNING"}})";
+        const std::string ended = R"({"app":{"id":"application_1_0009","state":"FINISHED","finalStatus":"SUCCEEDED"}})";
+        answer_json(res, 200, req.matches[1] == "application_1_0010" ? running : ended);
+      });
   auto yarn = rm.manager();
 
   CHECK(yarn.kill(kRunningId));
@@ -291,8 +300,8 @@ TEST_CASE("kill puts the application's state to KILLED", "[yarn]") {
     CHECK(body == R"({"state":"KILLED"})");
     CHECK(content_type == "application/json");
   }
-  CHECK(yarn.kill(kKilledId));                   // killed already
-  CHECK(yarn.kill("application_1_0009"));        // refused, but it has ended: fine
+  CHECK(yarn.kill(kKilledId));                                   // killed already
+  CHECK(yarn.kill("application_1_0009"));                        // refused, but it has ended: fine
   const livy::Status refused = yarn.kill("application_1_0010");  // refused while it runs
   REQUIRE_FALSE(refused);
   CHECK(refused.code() == livy::ErrorCode::kUnavailable);
@@ -302,8 +311,7 @@ TEST_CASE("kill puts the application's state to KILLED", "[yarn]") {
   CHECK(yarn.kill("application_1_2/../x").code() == livy::ErrorCode::kInvalidArgument);
 }
 
-TEST_CASE("an RM that does not answer, answers slowly, too much or garbage: a clear error in bounded time",
-          "[yarn]") {
+TEST_CASE("an RM that does not answer, answers slowly, too much or garbage: a clear error in bounded time", "[yarn]") {
   SECTION("nobody listens") {
     int port = 0;
     {

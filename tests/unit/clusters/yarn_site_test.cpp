@@ -1,17 +1,19 @@
 // Finding the ResourceManager's REST API as Hadoop's clients do: yarn-site.xml.
+#include "clusters/yarn_site.h"
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
 
 #include "clusters/yarn_cluster_manager.h"
-#include "clusters/yarn_site.h"
 #include "support/temp_dir.h"
 
 namespace {
 
 std::string site(const std::string& properties) {
   return "<?xml version=\"1.0\"?>\n<?xml-stylesheet type=\"text/xsl\" href=\"configuration.xsl\"?>\n"
-         "<configuration>\n" + properties + "</configuration>\n";
+         "<configuration>\n" +
+         properties + "</configuration>\n";
 }
 
 std::string prop(const std::string& name, const std::string& value) {
@@ -26,9 +28,7 @@ std::string url_of(const std::string& text) {
   return *url;
 }
 
-void write(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void write(const std::filesystem::path& path, const std::string& text) { std::ofstream(path) << text; }
 
 }  // namespace
 
@@ -38,8 +38,8 @@ TEST_CASE("the RM web app address from yarn-site.xml, with Hadoop's defaults", "
                "<property><name>yarn.resourcemanager.webapp.address</name><value>127.0.0.1:36003</value>"
                "<final>false</final><source>programmatically</source></property></configuration>") ==
         "http://127.0.0.1:36003");
-  CHECK(url_of(site(prop("yarn.resourcemanager.hostname", "rm1.example")
-                    + prop("yarn.resourcemanager.webapp.address", "${yarn.resourcemanager.hostname}:9088"))) ==
+  CHECK(url_of(site(prop("yarn.resourcemanager.hostname", "rm1.example") +
+                    prop("yarn.resourcemanager.webapp.address", "${yarn.resourcemanager.hostname}:9088"))) ==
         "http://rm1.example:9088");
   CHECK(url_of(site(prop("yarn.resourcemanager.hostname", "rm1.example"))) == "http://rm1.example:8088");
   CHECK(url_of(site("")) == "http://127.0.0.1:8088");  // 0.0.0.0 is reached on loopback
@@ -47,9 +47,9 @@ TEST_CASE("the RM web app address from yarn-site.xml, with Hadoop's defaults", "
         "https://rm1.example:8090");
   // Comments, entities, a later definition winning, whitespace around values.
   CHECK(url_of(site("<!-- <property><name>yarn.resourcemanager.webapp.address</name><value>old:1</value>"
-                    "</property> -->\n" + prop("yarn.resourcemanager.webapp.address", " a.example:1 ")
-                    + prop("yarn.resourcemanager.webapp.address", "b&#46;example:2"))) ==
-        "http://b.example:2");
+                    "</property> -->\n" +
+                    prop("yarn.resourcemanager.webapp.address", " a.example:1 ") +
+                    prop("yarn.resourcemanager.webapp.address", "b&#46;example:2"))) == "http://b.example:2");
 }
 
 TEST_CASE("a yarn-site.xml livyd cannot use is a clear error", "[yarn]") {
