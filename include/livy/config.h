@@ -148,6 +148,17 @@ struct Config {
   // given to spark-submit in a 0600 properties file, never on its command line. Spark's default.
   std::string redaction_regex = "(?i)secret|password|token|access[.]?key";
 
+  // --- YARN (master yarn: lib/clusters/yarn_cluster_manager) ---
+  std::string yarn_resourcemanager_url;  // yarn.resourcemanager-url / livy.server.yarn.resourcemanager-url:
+                                         // http(s)://host:port of the ResourceManager's REST API. Empty:
+                                         // yarn.resourcemanager.webapp.address in $HADOOP_CONF_DIR/yarn-site.xml.
+  std::chrono::milliseconds yarn_connect_timeout{std::chrono::seconds(5)};  // yarn.connect-timeout: to
+                                         // connect to the RM; then a lookup or kill fails (and is retried).
+  std::chrono::milliseconds yarn_request_timeout{std::chrono::seconds(10)};  // yarn.request-timeout: for
+                                         // the RM's whole answer, however slowly it comes.
+  std::size_t yarn_max_response_bytes = 4 << 20;  // yarn.max-response-bytes: largest RM answer read; a
+                                         // lookup by tag lists a handful of applications (~2 KiB each).
+
   // --- files ---
   // files.local-dir-whitelist / livy.file.local-dir-whitelist: directories whose files a request may
   // name as local paths (file, jars, pyFiles, files, archives). Empty: no local paths at all.

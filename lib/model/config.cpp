@@ -349,6 +349,19 @@ const std::vector<KeyDef>& key_defs() {
                             "Regex for secret conf values (found in the key or the value): redacted in replies, "
                             "left out of the store, kept off spark-submit's command line."},
                            &Config::redaction_regex));
+    k.push_back(string_key({"yarn.resourcemanager-url", "livy.server.yarn.resourcemanager-url", "",
+                            "http(s)://host:port of the YARN ResourceManager's REST API (master yarn). Empty: "
+                            "yarn.resourcemanager.webapp.address in $HADOOP_CONF_DIR/yarn-site.xml."},
+                           &Config::yarn_resourcemanager_url));
+    k.push_back(duration_key({"yarn.connect-timeout", "", "5s",
+                              "Time to connect to the YARN ResourceManager before a lookup or kill fails."},
+                             &Config::yarn_connect_timeout, std::chrono::milliseconds(1)));
+    k.push_back(duration_key({"yarn.request-timeout", "", "10s",
+                              "Time for the YARN ResourceManager's whole answer to a lookup or kill."},
+                             &Config::yarn_request_timeout, std::chrono::milliseconds(1)));
+    k.push_back(bytes_key({"yarn.max-response-bytes", "", std::to_string(d.yarn_max_response_bytes),
+                           "Largest answer read from the YARN ResourceManager; a larger one fails the lookup."},
+                          &Config::yarn_max_response_bytes));
     k.push_back(list_key({"files.local-dir-whitelist", "livy.file.local-dir-whitelist", "",
                           "Comma-separated directories whose files requests may name as local paths. "
                           "Empty: no local paths are accepted."},

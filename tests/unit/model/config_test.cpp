@@ -289,6 +289,8 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"server.request-max-bytes", "2m"}, {"server.threads", "4"},
       {"store.data-dir", "/srv/livyd"},   {"spark.home", "/opt/spark"},
       {"spark.master", "yarn"},           {"spark.deploy-mode", "cluster"},
+      {"yarn.resourcemanager-url", "http://rm.example:8088"}, {"yarn.connect-timeout", "2500ms"},
+      {"yarn.request-timeout", "30s"},    {"yarn.max-response-bytes", "1048576"},
       {"spark.python", "/usr/bin/python3"}, {"files.local-dir-whitelist", "/a,/b"},
       {"spark.redaction-regex", "(?i)credential"},
       {"log.cache-size", "50"},           {"sessions.max-creation", "3"},

@@ -1,0 +1,230 @@
+#include "clusters/yarn_cluster_manager.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include "clusters/yarn_json.h"
+#include "clusters/yarn_site.h"
+
+namespace livy {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::optional<std::string> env(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+// A tag as YARN stores it (lower case), %-encoded for a query string.
+std::string tag_query_value(std::string_view tag) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char raw : tag) {
+    const auto c = static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(raw)));
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+}  // namespace
+
+YarnClusterManager::YarnClusterManager(YarnOptions options) : options_(std::move(options)) {}
+
+std::string merge_yarn_tags(const std::string& existing, std::string_view tag) {
+  std::string out;
+  bool present = false;
+  std::string item;
+  for (const char c : existing + ",") {
+    if (c != ',') {
+      if (c != ' ' && c != '\t') item += c;
+      continue;
+    }
+    if (!item.empty()) {
+      present = present || lower(item) == lower(tag);
+      out += (out.empty() ? "" : ",") + item;
+    }
+    item.clear();
+  }
+  if (!present) out += (out.empty() ? "" : ",") + std::string(tag);
+  return out;
+}
+
+void YarnClusterManager::tag_submission(std::string_view tag, std::map<std::string, std::string>& conf) const {
+  std::string& tags = conf["spark.yarn.tags"];
+  tags = merge_yarn_tags(tags, tag);
+}
+
+Result<YarnClusterManager::Answer> YarnClusterManager::request(const std::string& method, const std::string& path,
+                                                               const std::string& body) const {
+  const std::string where = "the YARN ResourceManager at " + options_.resourcemanager_url;
+  httplib::Client client(options_.resourcemanager_url);
+  if (!client.is_valid()) return Status::unavailable("cannot reach " + where + ": not an http(s) URL");
+  const auto to_timeval = [](std::chrono::milliseconds d) {
+    return std::pair<time_t, time_t>(d.count() / 1000, (d.count() % 1000) * 1000);
+  };
+  const auto [cs, cus] = to_timeval(options_.connect_timeout);
+  const auto [rs, rus] = to_timeval(options_.request_timeout);
+  client.set_connection_timeout(cs, cus);
+  client.set_read_timeout(rs, rus);
+  client.set_write_timeout(rs, rus);
+  client.set_keep_alive(false);
+
+  const Clock::time_point deadline = Clock::now() + options_.connect_timeout + options_.request_timeout;
+  Answer answer;
+  bool too_large = false;
+  bool too_slow = false;
+  httplib::Request req;
+  req.method = method;
+  req.path = path;
+  req.headers = {{"Accept", "application/json"}};
+  if (!body.empty()) {
+    req.headers.emplace("Content-Type", "application/json");
+    req.body = body;
+  }
+  req.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
+    if (answer.body.size() + size > options_.max_response_bytes) {
+      too_large = true;
+      return false;
+    }
+    if (Clock::now() > deadline) {
+      too_slow = true;
+      return false;
+    }
+    answer.body.append(data, size);
+    return true;
+  };
+  const httplib::Result res = client.send(req);
+  if (too_large) {
+    return Status::unavailable(where + " sent an answer larger than yarn.max-response-bytes (" +
+                               std::to_string(options_.max_response_bytes) + ")");
+  }
+  if (too_slow) return Status::unavailable(where + " did not answer within yarn.request-timeout");
+  if (!res) {
+    const httplib::Error error = res.error();
+    if (error == httplib::Error::Connection || error == httplib::Error::ConnectionTimeout) {
+      return Status::unavailable("cannot connect to " + where + " (" + httplib::to_string(error) +
+                                 "; yarn.connect-timeout)");
+    }
+    return Status::unavailable(where + " did not answer " + method + " " + path + ": " + httplib::to_string(error));
+  }
+  answer.status = res->status;
+  return answer;
+}
+
+namespace {
+
+Status rm_refused(const std::string& url, const std::string& what, int status, const std::string& body) {
+  std::string message = parse_yarn_error(body);
+  return Status::unavailable("the YARN ResourceManager at " + url + " answered " + std::to_string(status) + " to " +
+                             what + (message.empty() ? "" : ": " + message));
+}
+
+}  // namespace
+
+Result<std::optional<ClusterAppReport>> YarnClusterManager::lookup(std::string_view tag,
+                                                                   const std::optional<std::string>& app_id) {
+  using Found = std::optional<ClusterAppReport>;
+  if (app_id) {
+    if (!is_yarn_app_id(*app_id))
+      return Status::invalid_argument("not a YARN application id: '" + app_id->substr(0, 64) + "'");
+    auto answer = request("GET", "/ws/v1/cluster/apps/" + *app_id, "");
+    if (!answer) return answer.status();
+    // 404: the RM does not know it (any more): restarted without recovery, or the
+    // application aged out of its list (yarn.resourcemanager.max-completed-applications).
+    if (answer->status == 404) return Found();
+    if (answer->status != 200)
+      return rm_refused(options_.resourcemanager_url, "a lookup of " + *app_id, answer->status, answer->body);
+    auto app = parse_yarn_app(answer->body);
+    if (!app) return app.status();
+    auto report = to_report(*app);
+    if (!report) return report.status();
+    return Found(std::move(*report));
+  }
+
+  if (tag.empty()) return Status::invalid_argument("a YARN lookup needs a tag or an application id");
+  const std::string wanted = lower(tag);
+  auto answer = request("GET", "/ws/v1/cluster/apps?applicationTags=" + tag_query_value(tag), "");
+  if (!answer) return answer.status();
+  if (answer->status != 200)
+    return rm_refused(options_.resourcemanager_url, "a lookup of tag " + wanted, answer->status, answer->body);
+  auto apps = parse_yarn_apps(answer->body);
+  if (!apps) return apps.status();
+  // The RM filters by tag; check again (an RM that ignores the filter lists every
+  // application). Several with the tag (a resubmission): the one started last.
+  const YarnApp* best = nullptr;
+  for (const YarnApp& app : *apps) {
+    if (std::find(app.tags.begin(), app.tags.end(), wanted) == app.tags.end()) continue;
+    if (best == nullptr || app.started_time > best->started_time ||
+        (app.started_time == best->started_time && app.id > best->id)) {
+      best = &app;
+    }
+  }
+  if (best == nullptr) return Found();
+  auto report = to_report(*best);
+  if (!report) return report.status();
+  return Found(std::move(*report));
+}
+
+Status YarnClusterManager::kill(std::string_view app_id) {
+  const std::string id(app_id);
+  if (!is_yarn_app_id(id)) return Status::invalid_argument("not a YARN application id: '" + id.substr(0, 64) + "'");
+  auto answer = request("PUT", "/ws/v1/cluster/apps/" + id + "/state", R"({"state":"KILLED"})");
+  if (!answer) return answer.status();
+  // 200: killed; 202: the RM is killing it.
+  if (answer->status == 200 || answer->status == 202) return Status::ok();
+  if (answer->status == 404) return Status::not_found("YARN does not know application " + id);
+  // Refused: fine when the application has ended already (the RM refuses to kill an
+  // application in a final state).
+  auto now = lookup("", id);
+  if (now && *now && (*now)->phase != ClusterAppPhase::kPending && (*now)->phase != ClusterAppPhase::kRunning) {
+    return Status::ok();
+  }
+  return rm_refused(options_.resourcemanager_url, "a kill of " + id, answer->status, answer->body);
+}
+
+Result<std::string> find_resourcemanager_url(const Config& config, const std::optional<std::string>& hadoop_conf_dir,
+                                             const std::optional<std::string>& yarn_conf_dir) {
+  if (!config.yarn_resourcemanager_url.empty()) {
+    std::string url = config.yarn_resourcemanager_url;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      return Status::invalid_argument("yarn.resourcemanager-url must start with http:// or https://: '" + url + "'");
+    }
+    return url;
+  }
+  if (hadoop_conf_dir) return resourcemanager_url_from_conf_dir(*hadoop_conf_dir);
+  if (yarn_conf_dir) return resourcemanager_url_from_conf_dir(*yarn_conf_dir);
+  return Status::invalid_argument(
+      "master yarn: no YARN ResourceManager to talk to: set yarn.resourcemanager-url "
+      "(livy.server.yarn.resourcemanager-url), or HADOOP_CONF_DIR to a directory with yarn-site.xml");
+}
+
+Result<std::shared_ptr<ClusterManager>> make_yarn_cluster_manager(const Config& config) {
+  auto url = find_resourcemanager_url(config, env("HADOOP_CONF_DIR"), env("YARN_CONF_DIR"));
+  if (!url) return url.status();
+  YarnOptions options;
+  options.resourcemanager_url = std::move(*url);
+  options.connect_timeout = config.yarn_connect_timeout;
+  options.request_timeout = config.yarn_request_timeout;
+  options.max_response_bytes = config.yarn_max_response_bytes;
+  return std::shared_ptr<ClusterManager>(std::make_shared<YarnClusterManager>(std::move(options)));
+}
+
+}  // namespace livy
