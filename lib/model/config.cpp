@@ -521,7 +521,7 @@ Status flatten_yaml(const YAML::Node& node, const std::string& prefix, int depth
     return Status::invalid_argument("configuration has more than " + std::to_string(kMaxYamlNodes) +
                                     " entries (are YAML aliases repeating a mapping?)");
   }
-  if (node.IsMap() && prefix == "spark.versions") {
+  if (node.IsMap() && (prefix == "spark.versions" || prefix == "livy.server.spark.versions")) {
     // name -> Spark home; a name may hold dots ("3.5"), so the mapping is not flattened.
     std::string text;
     for (const auto& item : node) {

@@ -61,6 +61,11 @@ TEST_CASE("spark.versions: the livy.conf line and the YAML mapping", "[spark_ver
               .is_ok());
   CHECK(y.spark_versions == std::map<std::string, std::string>{{"4.0", "/opt/spark4"}, {"3.5", "/opt/spark35"}});
   CHECK(y.spark_default_version == "3.5");
+  // Livy's name, dotted, holds a mapping too.
+  livy::Config l;
+  REQUIRE(livy::parse_yaml_config("livy.server.spark.versions: {\"3.5\": /opt/spark35}\n", "livyd.yaml", l, nullptr)
+              .is_ok());
+  CHECK(l.spark_versions == std::map<std::string, std::string>{{"3.5", "/opt/spark35"}});
   // The text form in YAML too; and an empty value names none.
   livy::Config t;
   REQUIRE(livy::parse_yaml_config("spark:\n  versions: \"a=/x, b=/y\"\n", "livyd.yaml", t, nullptr).is_ok());
