@@ -350,9 +350,8 @@ Status validate_batch_request(const BatchRequest& request, const RequestRules& r
     const std::string& file = request.file;
     if (file.ends_with(".py") || file.ends_with(".R") || file.ends_with(".r")) {
       st = Status::invalid_argument(
-          "file: Spark does not run Python or R applications in cluster deploy mode on a standalone master "
-          "(spark.master " + rules.spark_master + "): submit a JVM application (a jar and className), or use "
-          "a server in client deploy mode");
+          "file: Spark does not run Python or R applications in cluster deploy mode on a standalone master: "
+          "submit a JVM application (a jar and className), or use a server in client deploy mode");
     }
   }
   return st;
@@ -365,9 +364,9 @@ Status validate_session_request(const SessionRequest& request, const RequestRule
   if (st) st = check_spark_version(request.resources, rules);
   if (st && standalone_cluster_mode(request.resources, rules)) {
     st = Status::invalid_argument(
-        "sessions cannot run in cluster deploy mode on a standalone master (spark.master " + rules.spark_master +
-        "): a session's driver is a Python program, and Spark runs no Python application in standalone cluster "
-        "mode; use a server in client deploy mode");
+        "sessions cannot run in cluster deploy mode on a standalone master: a session's driver is a Python "
+        "program, and Spark runs no Python application in standalone cluster mode; use a server in client "
+        "deploy mode");
   }
   return st;
 }
