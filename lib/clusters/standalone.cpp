@@ -11,6 +11,8 @@ namespace {
 constexpr int kDefaultRestPort = 6066;
 // An ERROR's message is a Java stack trace: its start says what happened.
 constexpr std::size_t kMaxDiagnosticsBytes = 4096;
+// A reply is a few hundred bytes (an ERROR's stack trace, a few KiB): more is not the REST server.
+constexpr std::size_t kMaxReplyBytes = 1 << 20;
 
 bool is_driver_id(std::string_view id) { return id.starts_with("driver-") && find_app_id(id) == id; }
 
@@ -40,19 +42,30 @@ Result<wire::StandaloneReply> StandaloneClusterManager::call(const std::string& 
   client.set_connection_timeout(timeout_);
   client.set_read_timeout(timeout_);
   client.set_write_timeout(timeout_);
-  const auto res = method == "POST" ? client.Post(path) : client.Get(path);
-  if (!res) {
+  httplib::Request req;
+  req.method = method;
+  req.path = path;
+  std::string body;
+  bool too_long = false;
+  req.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
+    too_long = body.size() + n > kMaxReplyBytes;
+    if (!too_long) body.append(data, n);
+    return !too_long;
+  };
+  httplib::Response res;
+  httplib::Error error = httplib::Error::Success;
+  if (!client.send(req, res, error) && !too_long) {
     return Status::unavailable("the standalone master's REST server at " + rest_url_ +
-                               " did not answer: " + httplib::to_string(res.error()));
+                               " did not answer: " + httplib::to_string(error));
   }
-  auto reply = wire::decode_standalone_reply(res->body);
+  auto reply = too_long ? std::nullopt : wire::decode_standalone_reply(body);
   if (!reply) {
     return Status::unavailable("the standalone master's REST server at " + rest_url_ + " answered " +
-                               std::to_string(res->status) + " without a submission reply");
+                               std::to_string(res.status) + " without a submission reply");
   }
-  if (res->status != 200) {
+  if (res.status != 200) {
     return Status::unavailable("the standalone master's REST server at " + rest_url_ + " answered " +
-                               std::to_string(res->status) + ": " + bounded(reply->message));
+                               std::to_string(res.status) + ": " + bounded(reply->message));
   }
   return std::move(*reply);
 }

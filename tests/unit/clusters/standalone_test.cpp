@@ -184,7 +184,13 @@ TEST_CASE("standalone: a master that does not answer, or answers nonsense, is an
   master.on("GET /v1/submissions/status/driver-20261207042910-0004", "<html>proxy error</html>", 502);
   master.on("GET /v1/submissions/status/driver-20261207042910-0005",
             R"({"action":"ErrorResponse","message":"Malformed path","success":false})", 400);
+  // A reply past 1 MiB is not read whole.
+  master.on("GET /v1/submissions/status/driver-20261207042910-0006",
+            R"({"action":"SubmissionStatusResponse","success":true,"driverState":"RUNNING","message":")" +
+                std::string(2 << 20, 'x') + "\"}");
   livy::StandaloneClusterManager manager(master.url(), std::chrono::seconds(5));
+  const auto huge = manager.lookup("", std::string("driver-20261207042910-0006"));
+  CHECK(huge.status().code() == livy::ErrorCode::kUnavailable);
   const auto nonsense = manager.lookup("", std::string("driver-20261207042910-0004"));
   CHECK(nonsense.status().code() == livy::ErrorCode::kUnavailable);
   const auto refused = manager.lookup("", std::string("driver-20261207042910-0005"));
