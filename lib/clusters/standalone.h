@@ -33,7 +33,8 @@ class StandaloneClusterManager : public ClusterManager {
   void tag_submission(std::string_view tag, std::map<std::string, std::string>& conf) const override;
 
   // By `app_id` only (a driver id); nullopt without one, or when the master does not know it.
-  Result<std::optional<ClusterAppReport>> lookup(std::string_view tag, const std::optional<std::string>& app_id) override;
+  Result<std::optional<ClusterAppReport>> lookup(std::string_view tag,
+                                                 const std::optional<std::string>& app_id) override;
 
   Status kill(std::string_view app_id) override;
 
