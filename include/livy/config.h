@@ -141,6 +141,20 @@ struct Config {
   std::string spark_home;    // spark.home / livy.server.spark-home. Empty: $SPARK_HOME, then ./.venv's pyspark.
   std::string spark_master = "local[*]";  // spark.master / livy.spark.master
   std::string spark_deploy_mode;          // spark.deploy-mode / livy.spark.deploy-mode. Empty: client.
+  // spark.versions / livy.server.spark.versions: Spark installations by name (name -> Spark home), chosen
+  // per session or batch with the conf key livy.spark.version (docs/clusters.md). livy.conf form:
+  // `4.0=/opt/spark4, 3.5=/opt/spark35`; names are free text without '=' or ','.
+  std::map<std::string, std::string> spark_versions;
+  std::string spark_default_version;      // spark.default-version / livy.server.spark.default-version: the
+                                          // name in spark.versions used when a request names none. Empty:
+                                          // spark.home (or $SPARK_HOME, ./.venv) as without spark.versions.
+  // Spark standalone (spark:// masters) in cluster deploy mode: drivers are watched and killed through the
+  // master's REST submission server (the master needs spark.master.rest.enabled=true).
+  std::string standalone_rest_url;        // standalone.rest-url: e.g. http://master:6066. Empty: the first
+                                          // host of spark.master, port 6066 (Spark's default).
+  std::chrono::milliseconds standalone_rest_timeout{std::chrono::seconds(5)};  // standalone.rest-timeout:
+                                          // connecting to it and each answer; a slower master is an error
+                                          // for that one check (the engine asks again later).
   std::string python;        // spark.python: interpreter for PySpark. Empty: the venv that holds
                              // spark.home if any, else $PYSPARK_PYTHON, else Spark's own choice.
   // spark.redaction-regex / spark.redaction.regex: a request's conf values whose key or value this

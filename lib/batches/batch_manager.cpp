@@ -12,7 +12,7 @@ namespace livy {
 
 namespace fs = std::filesystem;
 
-BatchManager::Impl::Impl(Config config, RequestRules rules, SparkEnvironment spark, Store& store,
+BatchManager::Impl::Impl(Config config, RequestRules rules, SparkInstallations spark, Store& store,
                          std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock)
     : config_(std::move(config)),
       rules_(std::move(rules)),
@@ -243,12 +243,16 @@ Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std:
 
 void BatchManager::Impl::launch(Entry& e, const BatchRequest& request) {
   const fs::path dir = fs::path(e.rec.log_path).parent_path();
+  const SparkEnvironment& spark = spark_.for_conf(request.resources.conf);
+  if (spark_.named()) e.child->append_note(describe_spark(spark));
+  BatchRequest submitted = request;
+  submitted.resources.conf = without_spark_version(request.resources.conf);
   SubmitCommand cmd =
-      batch_submit_command(spark_, request, rules_.redactor, (dir / "spark-submit.properties").string());
-  Status st = write_properties_file(cmd, spark_);
+      batch_submit_command(spark, submitted, rules_.redactor, (dir / "spark-submit.properties").string());
+  Status st = write_properties_file(cmd, spark);
   ProcessSpec spec;
   spec.argv = std::move(cmd.argv);
-  spec.env = spark_.env;
+  spec.env = spark.env;
   spec.working_dir = dir.string();
   if (st) st = e.child->start(spec);
   if (!st) {

@@ -23,6 +23,7 @@
 #include "model/request_validation.h"
 #include "process/child_process.h"
 #include "spark/spark_submit.h"
+#include "spark/spark_versions.h"
 #include "store/store.h"
 
 namespace livy {
@@ -48,7 +49,7 @@ struct BatchManager::Impl {
   };
   using EntryPtr = std::shared_ptr<Entry>;
 
-  Impl(Config config, RequestRules rules, SparkEnvironment spark, Store& store,
+  Impl(Config config, RequestRules rules, SparkInstallations spark, Store& store,
        std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock);
   ~Impl();
 
@@ -89,7 +90,7 @@ struct BatchManager::Impl {
 
   const Config config_;
   const RequestRules rules_;
-  const SparkEnvironment spark_;
+  const SparkInstallations spark_;
   Store& store_;
   const std::shared_ptr<ProcessLauncher> launcher_;
   const std::shared_ptr<Clock> clock_;

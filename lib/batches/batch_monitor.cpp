@@ -52,7 +52,7 @@ void BatchManager::Impl::watch(Entry& e) {
     if (!e.ui_port) {
       if (auto port = find_ui_port(line)) {
         e.ui_port = port;
-        e.rec.spark_ui_url = "http://" + spark_.ui_host + ":" + std::to_string(*port);
+        e.rec.spark_ui_url = "http://" + spark_.default_spark().ui_host + ":" + std::to_string(*port);
         changed = true;
       }
     }

@@ -104,6 +104,41 @@ KeyDef list_key(ConfigKey info, std::vector<std::string> Config::*field) {
           }};
 }
 
+// spark.versions' text form: "name=home, name=home". Names and homes are trimmed;
+// a name is free text without '=' or ',' (and no control character).
+Result<std::map<std::string, std::string>> parse_spark_versions(const std::string& text) {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : split_list(text)) {
+    const auto eq = entry.find('=');
+    if (eq == std::string::npos) {
+      return bad_value("spark.versions", entry, "name=spark-home pairs separated by commas");
+    }
+    const std::string name = trim(entry.substr(0, eq));
+    const std::string home = trim(entry.substr(eq + 1));
+    if (name.empty() || home.empty()) {
+      return bad_value("spark.versions", entry, "a name and a Spark home on each side of '='");
+    }
+    if (home.find('=') != std::string::npos) {
+      return bad_value("spark.versions", entry, "names without '=' (one '=' per entry)");
+    }
+    for (const char ch : name + home) {
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
+        return bad_value("spark.versions", entry, "no control characters");
+      }
+    }
+    if (!out.emplace(name, home).second) {
+      return Status::invalid_argument("spark.versions names '" + name + "' twice");
+    }
+  }
+  return out;
+}
+
+std::string format_spark_versions(const std::map<std::string, std::string>& versions) {
+  std::string out;
+  for (const auto& [name, home] : versions) out += (out.empty() ? "" : ", ") + name + "=" + home;
+  return out;
+}
+
 const std::vector<KeyDef>& key_defs() {
   static const std::vector<KeyDef> defs = [] {
     const Config d;
@@ -341,6 +376,29 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(string_key({"spark.deploy-mode", "livy.spark.deploy-mode", "",
                             "spark-submit --deploy-mode (client or cluster). Empty: Spark's default, client."},
                            &Config::spark_deploy_mode));
+    k.push_back({{"spark.versions", "livy.server.spark.versions", "",
+                  "Spark installations by name: name=spark-home pairs separated by commas (in YAML also a "
+                  "mapping). A request picks one with the conf key livy.spark.version. Names have no '=' "
+                  "or ','."},
+                 [](Config& c, const std::string& v) {
+                   auto versions = parse_spark_versions(v);
+                   if (!versions) return versions.status();
+                   c.spark_versions = std::move(*versions);
+                   return Status::ok();
+                 },
+                 [](const Config& c) { return format_spark_versions(c.spark_versions); }});
+    k.push_back(string_key({"spark.default-version", "livy.server.spark.default-version", "",
+                            "The name in spark.versions used when a request names none. Empty: spark.home "
+                            "(or $SPARK_HOME, ./.venv)."},
+                           &Config::spark_default_version));
+    k.push_back(string_key({"standalone.rest-url", "", "",
+                            "REST submission server of the Spark standalone master (cluster deploy mode: "
+                            "state and kill of drivers). Empty: http://<first host of spark.master>:6066."},
+                           &Config::standalone_rest_url));
+    k.push_back(duration_key({"standalone.rest-timeout", "", "5s",
+                              "Connecting to the standalone master's REST server and each of its answers "
+                              "(at least 1ms)."},
+                             &Config::standalone_rest_timeout, std::chrono::milliseconds(1)));
     k.push_back(string_key({"spark.python", "", "",
                             "Python for PySpark (PYSPARK_PYTHON). Empty: the venv holding spark.home, "
                             "else $PYSPARK_PYTHON, else Spark's choice."},
@@ -529,6 +587,20 @@ Status flatten_yaml(const YAML::Node& node, const std::string& prefix, int depth
   if (--nodes_left < 0) {
     return Status::invalid_argument("configuration has more than " + std::to_string(kMaxYamlNodes) +
                                     " entries (are YAML aliases repeating a mapping?)");
+  }
+  if (node.IsMap() && (prefix == "spark.versions" || prefix == "livy.server.spark.versions")) {
+    // name -> Spark home; a name may hold dots ("3.5"), so the mapping is not flattened.
+    std::string text;
+    for (const auto& item : node) {
+      if (!item.second.IsScalar()) return Status::invalid_argument("spark.versions: each Spark home must be a string");
+      const std::string name = item.first.as<std::string>();
+      const std::string home = item.second.as<std::string>();
+      if (name.find_first_of("=,") != std::string::npos || home.find(',') != std::string::npos) {
+        return bad_value("spark.versions", name + ": " + home, "names without '=' or ',', homes without ','");
+      }
+      text += (text.empty() ? "" : ",") + name + "=" + home;
+    }
+    return apply(config, prefix, text, warnings);
   }
   if (node.IsMap()) {
     if (depth == kMaxYamlDepth) {

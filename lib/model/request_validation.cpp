@@ -233,6 +233,9 @@ Result<RequestRules> load_request_rules(const Config& config) {
   RequestRules rules;
   rules.local_dir_whitelist = config.local_dir_whitelist;
   rules.max_conf_key_bytes = config.max_conf_key_bytes;
+  for (const auto& [name, home] : config.spark_versions) rules.spark_versions.push_back(name);
+  rules.spark_master = config.spark_master;
+  rules.deploy_mode = config.spark_deploy_mode;
   if (!config.conf_blocklist_file.empty()) {
     auto blocklist = ConfBlocklist::load(config.conf_blocklist_file);
     if (!blocklist) return blocklist.status();
@@ -294,6 +297,36 @@ Status validate_resources(const SparkResources& r, const RequestRules& rules) {
   return Status::ok();
 }
 
+namespace {
+
+// livy.spark.version must name an installation of spark.versions.
+Status check_spark_version(const SparkResources& r, const RequestRules& rules) {
+  const auto chosen = r.conf.find("livy.spark.version");
+  if (chosen == r.conf.end()) return Status::ok();
+  if (std::find(rules.spark_versions.begin(), rules.spark_versions.end(), chosen->second) !=
+      rules.spark_versions.end()) {
+    return Status::ok();
+  }
+  std::string known;
+  for (const auto& name : rules.spark_versions) known += (known.empty() ? "" : ", ") + name;
+  return Status::invalid_argument("conf: livy.spark.version '" + printable(shortened(chosen->second, 64)) +
+                                  "' is not a configured Spark version (" +
+                                  (known.empty() ? std::string("spark.versions names none") : "configured: " + known) +
+                                  ")");
+}
+
+// Spark's own test (SparkSubmit): a master that starts with "spark" is standalone. The
+// deploy mode is the request's spark.submit.deployMode, if one got through, else the server's.
+bool standalone_cluster_mode(const SparkResources& r, const RequestRules& rules) {
+  std::string mode = rules.deploy_mode;
+  for (const auto& [key, value] : r.conf) {
+    if (key == "spark.submit.deployMode") mode = trim(value);
+  }
+  return rules.spark_master.starts_with("spark") && mode == "cluster";
+}
+
+}  // namespace
+
 Status validate_batch_request(const BatchRequest& request, const RequestRules& rules) {
   if (request.file.empty()) return Status::invalid_argument("file is required");
   Status st = check_name_text("file", request.file);
@@ -310,6 +343,17 @@ Status validate_batch_request(const BatchRequest& request, const RequestRules& r
     if (st) st = check_text("args", arg);  // free text: a tab or a newline may belong there
   }
   if (st) st = validate_resources(request.resources, rules);
+  if (st) st = check_spark_version(request.resources, rules);
+  // Spark names a Python application by its file's ending (.py) and an R one by .R or .r,
+  // and refuses both in standalone cluster mode only after spark-submit has started.
+  if (st && standalone_cluster_mode(request.resources, rules)) {
+    const std::string& file = request.file;
+    if (file.ends_with(".py") || file.ends_with(".R") || file.ends_with(".r")) {
+      st = Status::invalid_argument(
+          "file: Spark does not run Python or R applications in cluster deploy mode on a standalone master: "
+          "submit a JVM application (a jar and className), or use a server in client deploy mode");
+    }
+  }
   return st;
 }
 
@@ -317,6 +361,13 @@ Status validate_session_request(const SessionRequest& request, const RequestRule
   Status st = validate_resources(request.resources, rules);
   if (st && request.name) st = validate_name(*request.name);
   if (st && request.proxy_user) st = check_name_text("proxyUser", *request.proxy_user);
+  if (st) st = check_spark_version(request.resources, rules);
+  if (st && standalone_cluster_mode(request.resources, rules)) {
+    st = Status::invalid_argument(
+        "sessions cannot run in cluster deploy mode on a standalone master: a session's driver is a Python "
+        "program, and Spark runs no Python application in standalone cluster mode; use a server in client "
+        "deploy mode");
+  }
   return st;
 }
 

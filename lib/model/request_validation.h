@@ -20,6 +20,9 @@ struct RequestRules {
   ConfBlocklist conf_blocklist = ConfBlocklist::defaults();      // requests.conf-blocklist-file
   std::size_t max_conf_key_bytes = Config{}.max_conf_key_bytes;  // requests.max-conf-key-bytes
   Redactor redactor;                                             // spark.redaction-regex
+  std::vector<std::string> spark_versions{};  // the names in spark.versions, which livy.spark.version may name
+  std::string spark_master{};               // spark.master
+  std::string deploy_mode{};                // spark.deploy-mode
 };
 
 // The rules of `config`: reads the blocklist file it names, if any, and compiles its
@@ -28,7 +31,10 @@ Result<RequestRules> load_request_rules(const Config& config);
 
 // Rejects what spark-submit must never see: bad memory strings, non-positive
 // cores, NUL bytes (control characters where no value needs them), names that
-// look like ids, blocked Spark properties and local paths outside the whitelist.
+// look like ids, blocked Spark properties and local paths outside the whitelist,
+// a livy.spark.version that spark.versions does not name, and what Spark refuses in
+// cluster deploy mode on a standalone master (Python and R applications: every
+// session, whose driver is Python).
 Status validate_batch_request(const BatchRequest& request, const RequestRules& rules);
 Status validate_session_request(const SessionRequest& request, const RequestRules& rules);
 Status validate_resources(const SparkResources& resources, const RequestRules& rules);

@@ -54,7 +54,7 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptio
   config.data_dir = std::filesystem::absolute(config.data_dir, ec).lexically_normal().string();
   if (!options.launcher) options.launcher = posix_process_launcher();
   if (!options.clock) options.clock = system_clock();
-  auto spark = resolve_spark(config);
+  auto spark = SparkInstallations::resolve(config);
   if (!spark) return spark.status();
   auto rules = load_request_rules(config);
   if (!rules) return rules.status();

@@ -35,7 +35,7 @@ std::string random_secret() {
 
 }  // namespace
 
-SessionCore::SessionCore(Config config, RequestRules rules, SparkEnvironment spark, std::string driver_script,
+SessionCore::SessionCore(Config config, RequestRules rules, SparkInstallations spark, std::string driver_script,
                          Store& store, std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock)
     : config_(std::move(config)),
       rules_(std::move(rules)),
@@ -323,10 +323,11 @@ void SessionCore::launch(Entry& e) {
   SubmitCommand cmd;
   cmd.properties_file = (dir / "spark-submit.properties").string();
   std::vector<std::string>& argv = cmd.argv;
-  argv = {spark_.spark_submit, "--master", spark_.master};
-  if (!spark_.deploy_mode.empty()) {
+  const SparkEnvironment& spark = spark_.for_conf(e.request.resources.conf);
+  argv = {spark.spark_submit, "--master", spark.master};
+  if (!spark.deploy_mode.empty()) {
     argv.emplace_back("--deploy-mode");
-    argv.push_back(spark_.deploy_mode);
+    argv.push_back(spark.deploy_mode);
   }
   argv.emplace_back("--name");
   argv.push_back(e.rec.name.value_or("livy-session-" + std::to_string(e.rec.id)));
@@ -335,13 +336,14 @@ void SessionCore::launch(Entry& e) {
     argv.push_back(*e.rec.proxy_user);
   }
   SparkResources resources = e.request.resources;
+  resources.conf = without_spark_version(std::move(resources.conf));
   resources.conf.emplace("spark.livy.sql.max-result", std::to_string(config_.sql_max_result));
   append_resource_options(resources, rules_.redactor, cmd);
   argv.push_back(driver_script_);
 
   ProcessSpec spec;
   spec.argv = std::move(argv);
-  spec.env = spark_.env;
+  spec.env = spark.env;
   // The secret travels in the environment: never on a command line that `ps` shows.
   spec.env.emplace_back("LIVY_DRIVER_CALLBACK", config_.driver_host + ":" + std::to_string(listener_->port()));
   spec.env.emplace_back("LIVY_DRIVER_SECRET", e.rec.secret);
@@ -358,7 +360,8 @@ void SessionCore::launch(Entry& e) {
   spec.working_dir = dir.string();
   e.start_deadline = clock_->steady_now() + config_.session_start_timeout;
   e.child->append_note("starting the session driver " + driver_script_);
-  Status st = write_properties_file(cmd, spark_);
+  if (spark_.named()) e.child->append_note(describe_spark(spark));
+  Status st = write_properties_file(cmd, spark);
   if (st) st = e.child->start(spec);
   if (!st) {
     e.child->append_note("could not start spark-submit: " + st.message());

@@ -30,6 +30,7 @@
 #include "runtime/timer_queue.h"
 #include "sessions/session_jobs.h"
 #include "spark/spark_submit.h"
+#include "spark/spark_versions.h"
 #include "store/store.h"
 
 namespace livy {
@@ -71,7 +72,7 @@ struct SessionCore final : DriverEvents {
   // The timer of the forgotten sessions' groups whose SIGKILL is still due (session ids are >= 0).
   static constexpr TimerQueue::Key kOrphansKey = -1;
 
-  SessionCore(Config config, RequestRules rules, SparkEnvironment spark, std::string driver_script, Store& store,
+  SessionCore(Config config, RequestRules rules, SparkInstallations spark, std::string driver_script, Store& store,
               std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock);
   ~SessionCore() override;
 
@@ -176,7 +177,7 @@ struct SessionCore final : DriverEvents {
 
   const Config config_;
   const RequestRules rules_;
-  const SparkEnvironment spark_;
+  const SparkInstallations spark_;
   const std::string driver_script_;
   Store& store_;
   const std::shared_ptr<ProcessLauncher> launcher_;

@@ -33,7 +33,10 @@ bool ends_word(std::string_view s, std::size_t at) { return at >= s.size() || !i
 
 // Length of the id that starts at `at` (after a word boundary), 0 if none does.
 // The forms: local-<10+ digits>, application_<10+ digits>_<4+ digits> (YARN),
-// app-<14 digits>-<4+ digits> (standalone), spark-<32 hex digits> (Kubernetes).
+// app-<14 digits>-<4+ digits> (standalone), spark-<32 hex digits> (Kubernetes), and
+// driver-<14 digits>-<4+ digits>: a standalone master's id of a driver in cluster deploy
+// mode, which spark-submit prints ("Driver successfully submitted as driver-...") and by
+// which the master's REST server reports and kills it.
 std::size_t id_at(std::string_view s, std::size_t at) {
   const std::string_view rest = s.substr(at);
   std::size_t end = 0;
@@ -47,9 +50,10 @@ std::size_t id_at(std::string_view s, std::size_t at) {
       const std::size_t d2 = run_of(s, sep + 1, is_digit);
       if (d2 >= 4) end = sep + 1 + d2;
     }
-  } else if (rest.starts_with("app-")) {
-    const std::size_t d = run_of(s, at + 4, is_digit);
-    const std::size_t sep = at + 4 + d;
+  } else if (rest.starts_with("app-") || rest.starts_with("driver-")) {
+    const std::size_t prefix = rest.starts_with("app-") ? 4 : 7;
+    const std::size_t d = run_of(s, at + prefix, is_digit);
+    const std::size_t sep = at + prefix + d;
     if (d == 14 && sep < s.size() && s[sep] == '-') {
       const std::size_t d2 = run_of(s, sep + 1, is_digit);
       if (d2 >= 4) end = sep + 1 + d2;

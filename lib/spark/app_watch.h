@@ -8,7 +8,8 @@
 namespace livy {
 
 // The application id in a line of spark-submit output, if it names one:
-// local-..., application_..._... (YARN), app-...-... (standalone), spark-... (Kubernetes).
+// local-..., application_..._... (YARN), app-...-... (standalone), spark-... (Kubernetes),
+// driver-...-... (a standalone driver in cluster deploy mode: StandaloneClusterManager's id).
 std::optional<std::string> find_app_id(std::string_view line);
 
 // The Spark UI port announced in a line ("Successfully started service 'SparkUI' on port 4040").

@@ -24,6 +24,8 @@ struct SparkEnvironment {
   std::string deploy_mode;   // empty: client
   std::vector<std::pair<std::string, std::string>> env;  // for every child
   std::string ui_host;       // where a client-mode driver's Spark UI is reached
+  std::string name;          // its name in spark.versions; empty for the unnamed default
+  std::string version;       // its Spark version ("4.0.1"); empty when unknown
 };
 
 // Finds Spark from config.spark_home, $SPARK_HOME, or ./.venv's pyspark.

@@ -292,6 +292,8 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"yarn.resourcemanager-url", "http://rm.example:8088"}, {"yarn.connect-timeout", "2500ms"},
       {"yarn.request-timeout", "30s"},    {"yarn.max-response-bytes", "1048576"},
       {"spark.python", "/usr/bin/python3"}, {"files.local-dir-whitelist", "/a,/b"},
+      {"spark.versions", "4.0=/opt/spark4, 3.5=/opt/spark35"}, {"spark.default-version", "3.5"},
+      {"standalone.rest-url", "http://master:16066"}, {"standalone.rest-timeout", "2s"},
       {"spark.redaction-regex", "(?i)credential"},
       {"log.cache-size", "50"},           {"sessions.max-creation", "3"},
       {"sessions.state-retain", "90s"},   {"batches.kill-grace", "1500ms"},

@@ -611,3 +611,41 @@ TEST_CASE("control characters are refused in everything that names something on 
     CHECK(livy::validate_batch_request(r, d.rules).code() == ErrorCode::kInvalidArgument);
   }
 }
+
+// Spark refuses Python and R applications in standalone cluster mode ("Cluster deploy mode
+// is currently not supported for python applications on standalone clusters"), but only
+// after spark-submit started: livyd answers 400 at once.
+TEST_CASE("standalone cluster mode: Python and R batches, and every session, get a 400", "[validation]") {
+  livy::Config c;
+  c.spark_master = "spark://127.0.0.1:7077";
+  c.spark_deploy_mode = "cluster";
+  const auto rules = livy::load_request_rules(c);
+  REQUIRE(rules.has_value());
+  livy::BatchRequest b;
+  for (const char* file : {"hdfs:///jobs/pi.py", "hdfs:///jobs/model.R", "hdfs:///jobs/model.r"}) {
+    INFO(file);
+    b.file = file;
+    const auto st = livy::validate_batch_request(b, *rules);
+    CHECK(st.code() == ErrorCode::kInvalidArgument);
+    CHECK_THAT(st.message(), Contains("cluster deploy mode on a standalone master"));
+  }
+  b.file = "hdfs:///jobs/job.jar";
+  b.class_name = "x.Job";
+  CHECK(livy::validate_batch_request(b, *rules).is_ok());
+  const auto session = livy::validate_session_request(livy::SessionRequest{}, *rules);
+  CHECK(session.code() == ErrorCode::kInvalidArgument);
+  CHECK_THAT(session.message(), Contains("sessions cannot run in cluster deploy mode on a standalone master"));
+
+  // Client deploy mode, or another master: Python is fine.
+  b.file = "hdfs:///jobs/pi.py";
+  for (const auto& [master, mode] : std::vector<std::pair<std::string, std::string>>{
+           {"spark://127.0.0.1:7077", "client"}, {"spark://127.0.0.1:7077", ""}, {"yarn", "cluster"}}) {
+    livy::Config other;
+    other.spark_master = master;
+    other.spark_deploy_mode = mode;
+    const auto other_rules = livy::load_request_rules(other);
+    REQUIRE(other_rules.has_value());
+    CHECK(livy::validate_batch_request(b, *other_rules).is_ok());
+    CHECK(livy::validate_session_request(livy::SessionRequest{}, *other_rules).is_ok());
+  }
+}

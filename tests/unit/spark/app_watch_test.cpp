@@ -55,3 +55,18 @@ TEST_CASE("find_ui_port reads at most a port's digits", "[app_watch]") {
   CHECK_FALSE(find_ui_port("Successfully started service 'SparkUI' on port 99999"));
   CHECK_FALSE(find_ui_port("Successfully started service 'SparkUI' on port x"));
 }
+
+// Spark 4.0.1's spark-submit in standalone cluster deploy mode (lines as it printed them
+// against the tests' master, tests/clusters/standalone.py).
+TEST_CASE("find_app_id reads a standalone driver id from spark-submit's cluster-mode output", "[app_watch]") {
+  CHECK(find_app_id("26/12/07 04:26:44 INFO ClientEndpoint: Driver successfully submitted as "
+                    "driver-20261207042644-0000") == "driver-20261207042644-0000");
+  CHECK(find_app_id("26/12/07 04:26:49 INFO ClientEndpoint: State of driver-20261207042644-0000 is RUNNING") ==
+        "driver-20261207042644-0000");
+  for (const char* line : {"driver-2026-0000", "driver-20261207042644-00", "mydriver-20261207042644-0000",
+                           "driver-20261207042644-0000x", "driver-202612070426440-0000",
+                           "26/12/07 04:26:42 INFO Utils: Successfully started service 'driverClient' on port 39193."}) {
+    INFO(line);
+    CHECK_FALSE(find_app_id(line));
+  }
+}
