@@ -766,3 +766,37 @@ TEST_CASE("sessions.max-creation: sessions and batches starting at once are coun
   auto driver = attach(t, 0);  // no longer starting: room again
   CHECK(create_ok(t).id == 1);
 }
+
+// --- cluster deploy mode ---
+
+TEST_CASE("cluster deploy mode: a session's driver gets its settings as conf; what Spark refuses is a 400",
+          "[session]") {
+  SECTION("YARN: launched in cluster mode, the settings in conf, the secret in the properties file only") {
+    TestRuntime t;
+    t.config().spark_master = "yarn";
+    t.config().spark_deploy_mode = "cluster";
+    t.config().driver_host = "livyd.example.com";
+    t.config().driver_bind_host = "127.0.0.1";
+    t.config().driver_advertised_port = 31000;
+    t.open();
+    create_ok(t);
+    const auto spec = launch_of(t, 0).spec;
+    CHECK(has_arg_pair(spec.argv, "--deploy-mode", "cluster"));
+    CHECK(driver_setting(spec, "callback") == "livyd.example.com:31000");
+    const auto secret = driver_setting(spec, "secret");
+    REQUIRE(secret);
+    for (const auto& arg : spec.argv) CHECK(arg.find(*secret) == std::string::npos);
+    CHECK_FALSE(driver_setting(spec, "cache-dir"));  // a path on livyd's host
+  }
+  SECTION("standalone: Spark refuses Python in cluster mode, so nothing is launched") {
+    TestRuntime t;
+    t.config().spark_master = "spark://master:7077";
+    t.config().spark_deploy_mode = "cluster";
+    t.open();
+    const auto s = t.runtime().sessions().create(livy::SessionRequest{}, std::nullopt);
+    REQUIRE_FALSE(s.has_value());
+    CHECK(s.status().code() == ErrorCode::kInvalidArgument);
+    CHECK_THAT(s.status().message(), Contains("standalone"));
+    CHECK(t.launcher().launched().empty());
+  }
+}
