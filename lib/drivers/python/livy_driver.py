@@ -158,9 +158,12 @@ class TlsLines:
         select.select(*waiting, timeout)
 
     def sendall(self, data):
+        """Callers send one at a time (the Channel's lock): between the tries of one write only
+        the reader may use the TLS state, so the lock is not held while the socket is awaited
+        and the reader goes on reading meanwhile."""
         view = memoryview(data)
-        with self._lock:
-            while view:
+        while view:
+            with self._lock:
                 try:
                     view = view[self._tls.send(view):]
                     continue
@@ -168,9 +171,9 @@ class TlsLines:
                     waiting = ([], [self._tls], [])
                 except ssl.SSLWantReadError:
                     waiting = ([self._tls], [], [])
-                if self._closed:
-                    raise BrokenPipeError("the connection to livyd is closed")
-                self._wait(waiting)
+            if self._closed:
+                raise BrokenPipeError("the connection to livyd is closed")
+            self._wait(waiting)
 
     def readline(self):
         """The next line with its newline, or the bytes left (b"" at the end)."""
