@@ -1,13 +1,14 @@
 // bench_fake_driver: a session driver for the scale benchmark. It speaks the
 // driver channel (docs/driver-protocol.md) the way lib/drivers/python does, but
-// runs no Spark and no Python: it connects back with the LIVY_* variables livyd
-// put in its environment, says hello and ready, and answers every message at
+// runs no Spark and no Python: it connects back with the spark.livy.driver.* settings
+// livyd gives spark-submit (its --conf arguments and its --properties-file, where the
+// secret is), says hello and ready, and answers every message at
 // once (an `execute` with `started` and an `ok` result whose text is the
 // statement's code). One blocking thread and a few hundred kB of memory each, so
 // that a thousand sessions fit on a small machine and only livyd's own cost counts.
 //
 // livyd starts it through a fake SPARK_HOME (bench/run_scale.sh makes one) whose
-// bin/spark-submit execs this program; the spark-submit arguments are ignored.
+// bin/spark-submit execs this program with spark-submit's arguments.
 // It exits 0 after `shutdown`, 1 when the connection ends otherwise (it does not
 // reconnect: the benchmark never restarts livyd).
 #include <netdb.h>
@@ -24,6 +25,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -36,16 +39,38 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
   std::exit(1);
 }
 
-std::string env(const char* name, bool required) {
-  const char* value = std::getenv(name);
-  if (value == nullptr && required) fail(std::string(name) + " is not set");
-  return value == nullptr ? "" : value;
+// spark.livy.driver.* (without the prefix) from spark-submit's --conf arguments and its
+// properties file. The file's escapes are not undone: livyd's values need none.
+std::map<std::string, std::string> driver_settings(int argc, char** argv) {
+  const std::string prefix = "spark.livy.driver.";
+  std::map<std::string, std::string> out;
+  const auto take = [&](const std::string& pair) {
+    const auto eq = pair.find('=');
+    if (eq != std::string::npos && pair.rfind(prefix, 0) == 0) {
+      out.emplace(pair.substr(prefix.size(), eq - prefix.size()), pair.substr(eq + 1));
+    }
+  };
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--conf") == 0) {
+      take(argv[i + 1]);
+    } else if (std::strcmp(argv[i], "--properties-file") == 0) {
+      std::ifstream in(argv[i + 1]);
+      for (std::string line; std::getline(in, line);) take(line);
+    }
+  }
+  return out;
+}
+
+std::string setting(const std::map<std::string, std::string>& settings, const char* name, bool required) {
+  const auto it = settings.find(name);
+  if (it == settings.end() && required) fail(std::string("spark.livy.driver.") + name + " is not set");
+  return it == settings.end() ? "" : it->second;
 }
 
 // Connects to host:port, retrying refused connections for `timeout` (livyd may not listen yet).
 int connect_to(const std::string& callback, std::chrono::seconds timeout) {
   const auto colon = callback.rfind(':');
-  if (colon == std::string::npos) fail("LIVY_DRIVER_CALLBACK is not host:port: " + callback);
+  if (colon == std::string::npos) fail("spark.livy.driver.callback is not host:port: " + callback);
   std::string host = callback.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   const std::string port = callback.substr(colon + 1);
@@ -141,12 +166,14 @@ std::int64_t id_of(const rapidjson::Document& doc, const char* key) {
 
 }  // namespace
 
-int main() {
-  const std::string callback = env("LIVY_DRIVER_CALLBACK", true);
-  const std::string secret = env("LIVY_DRIVER_SECRET", true);
-  const std::string session_text = env("LIVY_SESSION_ID", false);
+int main(int argc, char** argv) {
+  const auto settings = driver_settings(argc, argv);
+  if (!setting(settings, "tls-fingerprint", false).empty()) fail("the benchmark's driver speaks no TLS");
+  const std::string callback = setting(settings, "callback", true);
+  const std::string secret = setting(settings, "secret", true);
+  const std::string session_text = setting(settings, "session-id", false);
   const std::int64_t session = session_text.empty() ? 0 : std::strtoll(session_text.c_str(), nullptr, 10);
-  const std::string connect_timeout = env("LIVY_DRIVER_CONNECT_TIMEOUT", false);
+  const std::string connect_timeout = setting(settings, "connect-timeout", false);
   const long timeout_s = connect_timeout.empty() ? 60 : std::strtol(connect_timeout.c_str(), nullptr, 10);
 
   Channel channel(connect_to(callback, std::chrono::seconds(timeout_s)));

@@ -223,8 +223,24 @@ struct Config {
                                        // (true) or leave them running for the next start (false).
   std::chrono::milliseconds session_start_timeout{std::chrono::seconds(120)};  // sessions.start-timeout:
                                        // a driver not ready by then fails the session (`error`).
-  std::string driver_host = "127.0.0.1";  // sessions.driver-host: address drivers connect back to.
+  std::string driver_host;             // sessions.driver-host: address (IP or host name) drivers are told to
+                                       // connect back to. Empty: the bind address (driver-bind-host).
+  std::string driver_bind_host;        // sessions.driver-bind-host: IPv4 address livyd listens on for drivers.
+                                       // Empty: driver-host when that is an IPv4 address, else 127.0.0.1.
   int driver_port = 0;                 // sessions.driver-port: its port; 0 picks a free one.
+  int driver_advertised_port = 0;      // sessions.driver-advertised-port: the port drivers are told (a NAT or
+                                       // a container's port mapping in between); 0: the port livyd listens on.
+  bool driver_tls = false;             // sessions.driver-tls: the driver channel over TLS; drivers pin the
+                                       // certificate's SHA-256 fingerprint. Off: plain TCP (fine on loopback).
+  std::string driver_tls_certificate_file;  // sessions.driver-tls-certificate-file: PEM certificate of the
+                                       // channel. Empty: a self-signed one livyd makes once in DATA_DIR/driver-tls.
+  std::string driver_tls_key_file;     // sessions.driver-tls-key-file: PEM private key (unencrypted) of it.
+  std::size_t driver_max_backlog_bytes = 1 << 20;  // sessions.driver-max-backlog-bytes: bytes read from one
+                                       // driver that its session has not handled yet; beyond it livyd stops
+                                       // reading that driver until it has. Bounds memory per driver.
+  std::size_t driver_read_per_round_bytes = 256 * 1024;  // sessions.driver-read-per-round-bytes: most bytes read
+                                       // from one driver per turn of the channel's loop, so one busy driver
+                                       // cannot starve the others. Larger: fewer turns for a big result.
   // The driver channel's port is open to every local user: a connection is bounded before its hello.
   std::chrono::milliseconds driver_hello_timeout{std::chrono::seconds(10)};  // sessions.driver-hello-timeout:
                                        // from a connection to the end of its hello line, in all (however the

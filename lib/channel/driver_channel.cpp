@@ -20,10 +20,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Bytes read from one connection per round of the loop, so that one busy driver does not
-// hold up the others (what is left is read in the next round: the interest is level-triggered).
-constexpr std::size_t kReadPerRound = 256 * 1024;
-
 // The one refusal for every failed check, so that it does not say which failed.
 constexpr const char* kRefusal =
     "the hello was refused: unknown session or version, wrong secret, or the session is not waiting for a driver";
@@ -43,7 +39,7 @@ Result<std::unique_ptr<DriverListener>> DriverListener::start(const DriverChanne
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(options.port));
   if (::inet_pton(AF_INET, options.host.c_str(), &addr.sin_addr) != 1) {
-    return Status::invalid_argument("sessions.driver-host must be an IPv4 address: " + options.host);
+    return Status::invalid_argument("sessions.driver-bind-host must be an IPv4 address: " + options.host);
   }
   // Non-blocking, so the loop takes what the kernel queued and goes back to its epoll_wait.
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -72,7 +68,8 @@ Result<std::unique_ptr<DriverListener>> DriverListener::start(const DriverChanne
     }
     return Status::unavailable("driver channel: cannot set up its event loop: " + err);
   }
-  auto loop = std::make_shared<DriverLoop>(epoll_fd, wake_fd, options.send_timeout);
+  auto loop = std::make_shared<DriverLoop>(epoll_fd, wake_fd, options.send_timeout,
+                                           std::max<std::size_t>(1, options.max_dispatch_backlog));
   std::unique_ptr<DriverListener> listener(new DriverListener(options, events, fd, loop, ntohs(addr.sin_port)));
   listener->loop_thread_ = std::thread([l = listener.get()] { l->run_loop(); });
   return listener;
@@ -87,7 +84,7 @@ DriverListener::DriverListener(DriverChannelOptions options, DriverEvents& event
       port_(port),
       pool_(std::max<std::size_t>(1, options_.dispatch_threads)),
       pending_({options_.max_hello_bytes, options_.hello_timeout, std::max<std::size_t>(1, options_.max_pending)},
-               loop_->epoll_fd) {}
+               loop_->epoll_fd, options_.tls) {}
 
 DriverListener::~DriverListener() { stop(); }
 
@@ -157,6 +154,7 @@ void DriverListener::run_loop() {
     if (acceptable) accept_new(hellos);
     for (auto& hello : hellos) admit(std::move(hello));
     hellos.clear();
+    read_again();
   }
   // No driver may connect to a livyd going away (it would wait for a welcome that never
   // comes): the port closes before the connections, so reconnecting drivers get refused
@@ -193,18 +191,24 @@ void DriverListener::admit(PendingHellos::Hello hello) {
     // blocks the loop: a peer that does not read loses the line.
     ++refused_;
     const std::string refused = refused_message(kRefusal);
-    (void)!::send(hello.fd, refused.data(), refused.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (hello.tls) {
+      ChannelTlsStream::Io io;
+      (void)hello.tls->write(refused.data(), refused.size(), io);
+      hello.tls->close_notify();
+    } else {
+      (void)!::send(hello.fd, refused.data(), refused.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
     ::close(hello.fd);  // which also takes it out of the epoll set
     return;
   }
   std::shared_ptr<DriverConnection> connection(
-      new DriverConnection(hello.fd, loop_, options_.max_message_bytes));
+      new DriverConnection(hello.fd, loop_, options_.max_message_bytes, std::move(hello.tls)));
   const int one = 1;
   ::setsockopt(hello.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   {
     std::lock_guard lock(connection->mu_);
-    connection->registered_ = true;  // by PendingHellos, with no interest until the verdict
-    connection->events_ = EPOLLIN;
+    connection->registered_ = true;  // by PendingHellos; no interest until the verdict
+    connection->events_ = hello.events;
     connection->update_events();
   }
   connection->key_ = static_cast<std::uint64_t>(message->session_id);
@@ -232,10 +236,22 @@ void DriverListener::admit(PendingHellos::Hello hello) {
 
 void DriverListener::on_events(const std::shared_ptr<DriverConnection>& connection, std::uint32_t events) {
   const bool ended = (events & (EPOLLHUP | EPOLLERR)) != 0;
-  if (ended || (events & EPOLLIN) != 0) {
+  bool readable = (events & EPOLLIN) != 0, writable = (events & EPOLLOUT) != 0;
+  if (connection->tls_) {
+    // TLS may turn a direction around: a read that waited for the socket to be writable, a
+    // write that waited for it to be readable.
+    std::lock_guard lock(connection->mu_);
+    if (writable && connection->read_wants_write_) {
+      connection->read_wants_write_ = false;
+      connection->update_events();
+      readable = true;
+    }
+    if (readable && connection->write_wants_read_) writable = true;
+  }
+  if (ended || readable) {
     // An end is read to its end, paused or not: what the driver said before it closed is
     // handed over before on_closed, as it always was.
-    if (!read_lines(*connection, ended)) {
+    if (!read_lines(connection, ended)) {
       post_lines(connection);
       end(connection);
       return;
@@ -246,7 +262,7 @@ void DriverListener::on_events(const std::shared_ptr<DriverConnection>& connecti
       return;
     }
   }
-  if ((events & EPOLLOUT) != 0) {
+  if (writable) {
     std::lock_guard lock(connection->mu_);
     if (connection->closed_) return;
     if (!connection->flush()) {
@@ -258,18 +274,37 @@ void DriverListener::on_events(const std::shared_ptr<DriverConnection>& connecti
   }
 }
 
-bool DriverListener::read_lines(DriverConnection& connection, bool to_the_end) {
+bool DriverListener::read_lines(const std::shared_ptr<DriverConnection>& connection, bool to_the_end) {
+  DriverConnection& c = *connection;
+  if (!to_the_end) {
+    // Readable for another reason (TLS: a write waiting for a read), or read again for what
+    // OpenSSL holds, while the sessions have not caught up.
+    std::lock_guard lock(c.mu_);
+    if (c.reading_paused()) return true;
+  }
   char chunk[64 * 1024];
-  for (std::size_t read = 0; to_the_end || read < kReadPerRound;) {
-    if (connection.in_.size() > options_.max_message_bytes) return true;  // the caller ends it
-    const ssize_t n = ::recv(connection.fd_, chunk, sizeof chunk, MSG_DONTWAIT);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return !to_the_end;
-    if (n <= 0) return false;
-    connection.in_.append(chunk, static_cast<std::size_t>(n));
+  for (std::size_t read = 0; to_the_end || read < options_.read_per_round;) {
+    if (c.in_.size() > options_.max_message_bytes) return true;  // the caller ends it
+    const long n = c.receive(chunk, sizeof chunk);
+    if (n < 0) return !to_the_end;
+    if (n == 0) return false;
+    c.in_.append(chunk, static_cast<std::size_t>(n));
     read += static_cast<std::size_t>(n);
   }
+  // Cut off at the round's bound: the rest is read in the next round. The socket says so
+  // (the interest is level-triggered); bytes OpenSSL already decrypted, the loop must remember.
+  if (c.tls_pending()) loop_->note_readable(connection);
   return true;
+}
+
+void DriverListener::read_again() {
+  for (const auto& weak : loop_->take_readable()) {
+    const auto connection = weak.lock();
+    if (connection == nullptr) continue;
+    const auto it = connections_.find(connection->fd_);
+    if (it == connections_.end() || it->second != connection) continue;  // ended meanwhile
+    on_events(connection, EPOLLIN);
+  }
 }
 
 void DriverListener::post_lines(const std::shared_ptr<DriverConnection>& connection) {
@@ -297,9 +332,9 @@ void DriverListener::post_lines(const std::shared_ptr<DriverConnection>& connect
   }
   c.in_.erase(0, start);
   c.scanned_ = c.in_.size();
-  if (posted > 0 && c.dispatch_bytes_ > kMaxDispatchBacklog) {
+  if (posted > 0 && c.dispatch_bytes_ > options_.max_dispatch_backlog) {
     std::lock_guard lock(c.mu_);
-    if (c.dispatch_bytes_ > kMaxDispatchBacklog) {  // else the sessions caught up meanwhile
+    if (c.dispatch_bytes_ > options_.max_dispatch_backlog) {  // else the sessions caught up meanwhile
       c.backlogged_ = true;
       c.update_events();
     }

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "channel/channel_tls.h"
 #include "channel/dispatch_pool.h"
 #include "wire/driver_messages.h"
 #include "channel/pending_hellos.h"
@@ -42,7 +43,9 @@ class DriverEvents {
 // writes what could not be written at once. send() never blocks: it writes what the
 // socket takes now (non-blocking) and queues the rest for the loop. A driver that reads
 // nothing for `send_timeout` while something waits for it, or lets more than
-// `max_queued_bytes` pile up, is disconnected.
+// `max_queued_bytes` pile up, is disconnected. With TLS, every use of the connection's
+// TLS state (the loop's reads, the senders' writes) is under its lock: OpenSSL's state of
+// one connection is not for two threads at once.
 class DriverConnection : public std::enable_shared_from_this<DriverConnection> {
  public:
   ~DriverConnection();  // closes the descriptor
@@ -59,12 +62,20 @@ class DriverConnection : public std::enable_shared_from_this<DriverConnection> {
 
  private:
   friend class DriverListener;
-  DriverConnection(int fd, std::shared_ptr<DriverLoop> loop, std::size_t max_queued_bytes);
+  DriverConnection(int fd, std::shared_ptr<DriverLoop> loop, std::size_t max_queued_bytes,
+                   std::unique_ptr<ChannelTlsStream> tls);
 
-  // These three with mu_ held.
+  // These four with mu_ held.
   void update_events();        // the epoll interest: reading unless paused, writing while output waits
   bool flush();                // writes what the socket takes; false when the connection broke
   void shut();                 // closed_, output dropped, both directions shut (the loop sees the end)
+  bool reading_paused() const { return awaiting_verdict_ || backlogged_; }
+
+  // The loop's read: n > 0 bytes (decrypted with TLS), 0 at the end or on an error, -1
+  // when nothing more can be read now. Takes mu_ with TLS.
+  long receive(char* buf, std::size_t size);
+  // With TLS: decrypted bytes wait inside OpenSSL, which epoll cannot see. Takes mu_.
+  bool tls_pending();
 
   // These two take mu_.
   void resume_reading();       // the hello was accepted
@@ -86,6 +97,9 @@ class DriverConnection : public std::enable_shared_from_this<DriverConnection> {
   bool awaiting_verdict_ = true;         // the hello is with the sessions: nothing more is read
   bool backlogged_ = false;              // too much read and not handled yet: nothing more is read
   std::chrono::steady_clock::time_point last_progress_{};  // of writing, while out_ is not empty
+  const std::unique_ptr<ChannelTlsStream> tls_;  // null: plain TCP
+  bool read_wants_write_ = false;        // TLS: a read must wait for the socket to be writable
+  bool write_wants_read_ = false;        // TLS: a write must wait for the socket to be readable
 
   std::atomic<std::size_t> dispatch_bytes_{0};  // of lines read and posted, not handled yet
 
@@ -109,6 +123,9 @@ struct DriverChannelOptions {
                                                       // this closes the oldest
   std::chrono::milliseconds send_timeout{10'000};     // a driver not reading that long is disconnected
   std::size_t dispatch_threads = 4;                   // threads that hand the drivers' messages to the sessions
+  std::size_t max_dispatch_backlog = 1 << 20;         // read from one driver, not yet handled: reading it pauses
+  std::size_t read_per_round = 256 * 1024;            // read from one connection per round of the loop
+  std::shared_ptr<ChannelTlsContext> tls;             // null: plain TCP; else every connection is TLS
 };
 
 // Accepts drivers on a TCP port and serves every connection from one event loop thread
@@ -144,8 +161,9 @@ class DriverListener {
   void run_loop();
   void accept_new(std::vector<PendingHellos::Hello>& hellos);
   void admit(PendingHellos::Hello hello);
+  void read_again();  // the TLS connections with decrypted bytes that epoll cannot report
   void on_events(const std::shared_ptr<DriverConnection>& connection, std::uint32_t events);
-  bool read_lines(DriverConnection& connection, bool to_the_end);
+  bool read_lines(const std::shared_ptr<DriverConnection>& connection, bool to_the_end);
   void post_lines(const std::shared_ptr<DriverConnection>& connection);
   void end(std::shared_ptr<DriverConnection> connection);  // a copy: it may be the map's entry
   int check_send_timeouts(std::chrono::steady_clock::time_point now);

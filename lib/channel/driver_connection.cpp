@@ -36,10 +36,54 @@ std::vector<std::weak_ptr<DriverConnection>> DriverLoop::take_stalled() {
   return std::exchange(stalled_, {});
 }
 
-DriverConnection::DriverConnection(int fd, std::shared_ptr<DriverLoop> loop, std::size_t max_queued_bytes)
-    : fd_(fd), loop_(std::move(loop)), max_queued_bytes_(max_queued_bytes) {}
+void DriverLoop::note_readable(std::weak_ptr<DriverConnection> connection) {
+  {
+    std::lock_guard lock(mu_);
+    readable_.push_back(std::move(connection));
+  }
+  wake();
+}
+
+std::vector<std::weak_ptr<DriverConnection>> DriverLoop::take_readable() {
+  std::lock_guard lock(mu_);
+  return std::exchange(readable_, {});
+}
+
+DriverConnection::DriverConnection(int fd, std::shared_ptr<DriverLoop> loop, std::size_t max_queued_bytes,
+                                   std::unique_ptr<ChannelTlsStream> tls)
+    : fd_(fd), loop_(std::move(loop)), max_queued_bytes_(max_queued_bytes), tls_(std::move(tls)) {}
 
 DriverConnection::~DriverConnection() { ::close(fd_); }
+
+long DriverConnection::receive(char* buf, std::size_t size) {
+  if (!tls_) {
+    for (;;) {
+      const ssize_t n = ::recv(fd_, buf, size, MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return -1;
+      return n < 0 ? 0 : static_cast<long>(n);
+    }
+  }
+  // Read on after a shut() too, as a plain socket is: what the driver said before the end
+  // still reaches its session.
+  std::lock_guard lock(mu_);
+  ChannelTlsStream::Io io;
+  const std::size_t n = tls_->read(buf, size, io);
+  if (io == ChannelTlsStream::Io::kDone) return static_cast<long>(n);
+  if (io == ChannelTlsStream::Io::kWantRead) return -1;
+  if (io == ChannelTlsStream::Io::kWantWrite) {
+    read_wants_write_ = true;  // the loop reads again once the socket is writable
+    update_events();
+    return -1;
+  }
+  return 0;
+}
+
+bool DriverConnection::tls_pending() {
+  if (!tls_) return false;
+  std::lock_guard lock(mu_);
+  return !closed_ && tls_->has_pending();
+}
 
 bool DriverConnection::send(std::string line) {
   std::lock_guard lock(mu_);
@@ -67,11 +111,25 @@ bool DriverConnection::send(std::string line) {
 }
 
 bool DriverConnection::flush() {
+  write_wants_read_ = false;
   while (!out_.empty()) {
     const std::string& line = out_.front();
-    const ssize_t n = ::send(fd_, line.data() + out_offset_, line.size() - out_offset_, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    ssize_t n;
+    if (tls_) {
+      // Offered again from the same place after a kWant*: what OpenSSL asks of a retry.
+      ChannelTlsStream::Io io;
+      n = static_cast<ssize_t>(tls_->write(line.data() + out_offset_, line.size() - out_offset_, io));
+      if (io == ChannelTlsStream::Io::kWantWrite) return true;
+      if (io == ChannelTlsStream::Io::kWantRead) {
+        write_wants_read_ = true;
+        return true;
+      }
+      if (io != ChannelTlsStream::Io::kDone) return false;
+    } else {
+      n = ::send(fd_, line.data() + out_offset_, line.size() - out_offset_, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    }
     if (n <= 0) return false;
     last_progress_ = std::chrono::steady_clock::now();
     out_offset_ += static_cast<std::size_t>(n);
@@ -87,8 +145,8 @@ bool DriverConnection::flush() {
 void DriverConnection::update_events() {
   if (!registered_) return;
   std::uint32_t wanted = 0;
-  if (!awaiting_verdict_ && !backlogged_) wanted |= EPOLLIN;
-  if (!out_.empty()) wanted |= EPOLLOUT;
+  if (!reading_paused() || (write_wants_read_ && !out_.empty())) wanted |= EPOLLIN;
+  if ((!out_.empty() && !write_wants_read_) || read_wants_write_) wanted |= EPOLLOUT;
   if (wanted == events_) return;
   epoll_event event{};
   event.events = wanted;
@@ -97,6 +155,9 @@ void DriverConnection::update_events() {
 }
 
 void DriverConnection::shut() {
+  // A last close_notify, if the socket takes it now: the driver tells livyd's close from an
+  // attacker's truncation.
+  if (tls_ && !closed_) tls_->close_notify();
   closed_ = true;
   out_.clear();
   out_offset_ = 0;
@@ -120,14 +181,17 @@ void DriverConnection::resume_reading() {
   std::lock_guard lock(mu_);
   awaiting_verdict_ = false;
   update_events();
+  // What came with the hello's TLS record(s) after it is in OpenSSL already.
+  if (tls_ && !closed_ && tls_->has_pending()) loop_->note_readable(weak_from_this());
 }
 
 void DriverConnection::consumed(std::size_t bytes) {
-  if (dispatch_bytes_.fetch_sub(bytes) - bytes > kMaxDispatchBacklog) return;
+  if (dispatch_bytes_.fetch_sub(bytes) - bytes > loop_->max_dispatch_backlog) return;
   std::lock_guard lock(mu_);
-  if (backlogged_ && dispatch_bytes_ <= kMaxDispatchBacklog) {
+  if (backlogged_ && dispatch_bytes_ <= loop_->max_dispatch_backlog) {
     backlogged_ = false;
     update_events();
+    if (tls_ && !closed_ && tls_->has_pending()) loop_->note_readable(weak_from_this());
   }
 }
 

@@ -23,20 +23,24 @@ void PendingHellos::add(int fd, Clock::time_point now, std::vector<Hello>& out) 
   while (!pending_.empty() && pending_.size() >= limits_.max_pending) {
     // Its line may have arrived since the last poll: it is read once more before it goes.
     const auto oldest = pending_.begin();
-    switch (read(*oldest, out)) {
+    switch (const Read r = read(*oldest, out)) {
       case Read::kLine:
         hand_over(oldest);
-        break;
-      case Read::kTooLong:
-        close(oldest, too_long_);
-        break;
-      case Read::kClosed:
-        close(oldest, ended_);
         break;
       case Read::kWaiting:
         close(oldest, evicted_);
         break;
+      default:
+        close_why(oldest, r);
+        break;
     }
+  }
+  std::unique_ptr<ChannelTlsStream> tls;
+  if (tls_ != nullptr && (tls = ChannelTlsStream::accept(*tls_, fd)) == nullptr) {
+    ++ended_;  // no TLS state (out of memory): as if it had ended at once
+    ::close(fd);
+    note_sizes();
+    return;
   }
   epoll_event event{};
   event.events = EPOLLIN;
@@ -47,7 +51,7 @@ void PendingHellos::add(int fd, Clock::time_point now, std::vector<Hello>& out) 
     note_sizes();
     return;
   }
-  pending_.push_back({fd, now + limits_.timeout, {}});
+  pending_.push_back({fd, now + limits_.timeout, {}, std::move(tls), EPOLLIN});
   by_fd_[fd] = std::prev(pending_.end());
   note_sizes();
 }
@@ -56,17 +60,14 @@ bool PendingHellos::on_readable(int fd, std::vector<Hello>& out) {
   const auto found = by_fd_.find(fd);
   if (found == by_fd_.end()) return false;
   const auto it = found->second;
-  switch (read(*it, out)) {
+  switch (const Read r = read(*it, out)) {
     case Read::kWaiting:
       break;
     case Read::kLine:
       hand_over(it);
       break;
-    case Read::kTooLong:
-      close(it, too_long_);
-      break;
-    case Read::kClosed:
-      close(it, ended_);
+    default:
+      close_why(it, r);
       break;
   }
   note_sizes();
@@ -92,6 +93,7 @@ PendingHellos::Counters PendingHellos::counters() const {
   c.timed_out = timed_out_;
   c.evicted = evicted_;
   c.ended = ended_;
+  c.tls_failed = tls_failed_;
   return c;
 }
 
@@ -101,21 +103,58 @@ PendingHellos::Read PendingHellos::read(Pending& p, std::vector<Hello>& out) {
     // The buffer never holds a newline, nor more than max_line_bytes: at most one byte past
     // the limit is read, enough to tell a line that is too long.
     const std::size_t room = limits_.max_line_bytes + 1 - p.buffer.size();
-    const ssize_t n = ::recv(p.fd, chunk, std::min(room, sizeof chunk), MSG_DONTWAIT);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Read::kWaiting;
-    if (n <= 0) return Read::kClosed;
+    std::size_t n = 0;
+    if (p.tls) {
+      Read stop = Read::kWaiting;
+      n = read_tls(p, chunk, std::min(room, sizeof chunk), stop);
+      if (n == 0) return stop;
+    } else {
+      const ssize_t got = ::recv(p.fd, chunk, std::min(room, sizeof chunk), MSG_DONTWAIT);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Read::kWaiting;
+      if (got <= 0) return Read::kClosed;
+      n = static_cast<std::size_t>(got);
+    }
     const std::size_t before = p.buffer.size();
-    p.buffer.append(chunk, static_cast<std::size_t>(n));
+    p.buffer.append(chunk, n);
     buffered_bytes_ += static_cast<std::size_t>(n);
     most_buffered_ = std::max<std::size_t>(most_buffered_, buffered_bytes_);
     if (const auto nl = p.buffer.find('\n', before); nl != std::string::npos) {
-      out.push_back({p.fd, p.buffer.substr(0, nl), p.buffer.substr(nl + 1)});
+      out.push_back({p.fd, p.buffer.substr(0, nl), p.buffer.substr(nl + 1), std::move(p.tls), p.events});
       ++hellos_;
       return Read::kLine;
     }
     if (p.buffer.size() > limits_.max_line_bytes) return Read::kTooLong;
   }
+}
+
+std::size_t PendingHellos::read_tls(Pending& p, char* chunk, std::size_t size, Read& stop) {
+  using Io = ChannelTlsStream::Io;
+  Io io = Io::kDone;
+  if (!p.tls->handshake_done()) io = p.tls->handshake();
+  std::size_t n = 0;
+  if (io == Io::kDone) n = p.tls->read(chunk, size, io);
+  // The interest follows what TLS waits for: the handshake may have to write first.
+  want(p, io == Io::kWantWrite ? EPOLLOUT : EPOLLIN);
+  if (io == Io::kDone) return n;
+  if (io == Io::kWantRead || io == Io::kWantWrite) {
+    stop = Read::kWaiting;
+  } else {
+    stop = io == Io::kFailed && !p.tls->handshake_done() ? Read::kTlsFailed : Read::kClosed;
+  }
+  return 0;
+}
+
+void PendingHellos::want(Pending& p, std::uint32_t events) {
+  if (p.events == events) return;
+  epoll_event event{};
+  event.events = events;
+  event.data.fd = p.fd;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, p.fd, &event) == 0) p.events = events;
+}
+
+void PendingHellos::close_why(std::list<Pending>::iterator it, Read why) {
+  close(it, why == Read::kTooLong ? too_long_ : why == Read::kTlsFailed ? tls_failed_ : ended_);
 }
 
 void PendingHellos::close(std::list<Pending>::iterator it, std::atomic<std::uint64_t>& why) {

@@ -6,9 +6,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "channel/channel_tls.h"
 
 namespace livy {
 
@@ -23,6 +26,7 @@ namespace livy {
 // arrives beyond that, the oldest is closed: a real driver writes its hello as soon as
 // it is connected, so the oldest is the one least likely to be a driver, and a flood
 // cannot lock drivers out as it could if new connections were refused instead.
+// With TLS, the handshake comes first, within the same deadline.
 class PendingHellos {
  public:
   struct Limits {
@@ -36,6 +40,8 @@ class PendingHellos {
     int fd = -1;
     std::string line;  // without its newline
     std::string rest;  // what came after the newline (a driver sends nothing more before welcome)
+    std::unique_ptr<ChannelTlsStream> tls;  // the connection's TLS (null: plain TCP)
+    std::uint32_t events = 0;               // its interest in the epoll set now
   };
   // What the pending connections hold and what became of them.
   struct Counters {
@@ -48,11 +54,14 @@ class PendingHellos {
     std::uint64_t timed_out = 0;        // closed: no whole line within the timeout
     std::uint64_t evicted = 0;          // closed as the oldest when max_pending were waiting
     std::uint64_t ended = 0;            // closed by the peer (or broken) before a whole line
+    std::uint64_t tls_failed = 0;       // closed: a failed TLS handshake or a bad record
   };
   using Clock = std::chrono::steady_clock;
 
   // `epoll_fd`: the loop's epoll set, to which add() adds each connection (EPOLLIN, data.fd).
-  PendingHellos(Limits limits, int epoll_fd) : limits_(limits), epoll_fd_(epoll_fd) {}
+  // `tls`: null for plain TCP; else each connection does a TLS handshake before its hello.
+  PendingHellos(Limits limits, int epoll_fd, std::shared_ptr<ChannelTlsContext> tls = nullptr)
+      : limits_(limits), epoll_fd_(epoll_fd), tls_(std::move(tls)) {}
   ~PendingHellos();  // closes the connections still waiting
   PendingHellos(const PendingHellos&) = delete;
   PendingHellos& operator=(const PendingHellos&) = delete;
@@ -76,8 +85,15 @@ class PendingHellos {
     int fd;
     Clock::time_point deadline;
     std::string buffer;
+    std::unique_ptr<ChannelTlsStream> tls;
+    std::uint32_t events = 0;  // the epoll interest: EPOLLOUT while TLS waits to write
   };
-  enum class Read { kWaiting, kLine, kTooLong, kClosed };
+  enum class Read { kWaiting, kLine, kTooLong, kClosed, kTlsFailed };
+  // The TLS handshake, then a read: n > 0 bytes read; else 0, and in `stop` why not
+  // (kWaiting, with the epoll interest set to what TLS waits for).
+  std::size_t read_tls(Pending& p, char* chunk, std::size_t size, Read& stop);
+  void want(Pending& p, std::uint32_t events);
+  void close_why(std::list<Pending>::iterator it, Read why);  // for kTooLong, kClosed, kTlsFailed
   // Reads what has arrived, never holding more than max_line_bytes + 1 bytes.
   Read read(Pending& p, std::vector<Hello>& out);
   void close(std::list<Pending>::iterator it, std::atomic<std::uint64_t>& why);
@@ -86,12 +102,13 @@ class PendingHellos {
 
   const Limits limits_;
   const int epoll_fd_;
+  const std::shared_ptr<ChannelTlsContext> tls_;
   std::list<Pending> pending_;  // oldest first; all deadlines are accept time + timeout, so also by deadline
   std::unordered_map<int, std::list<Pending>::iterator> by_fd_;  // every entry of pending_
   std::size_t buffered_bytes_ = 0;
   // Read by other threads (DriverListener::stats()); written by the loop thread only.
   std::atomic<std::size_t> pending_count_{0}, buffered_count_{0}, most_pending_{0}, most_buffered_{0};
-  std::atomic<std::uint64_t> hellos_{0}, too_long_{0}, timed_out_{0}, evicted_{0}, ended_{0};
+  std::atomic<std::uint64_t> hellos_{0}, too_long_{0}, timed_out_{0}, evicted_{0}, ended_{0}, tls_failed_{0};
 };
 
 }  // namespace livy

@@ -485,11 +485,39 @@ const std::vector<KeyDef>& key_defs() {
                               "A session whose driver is not ready by then ends in `error`."},
                              &Config::session_start_timeout, std::chrono::seconds(1)));
     k.push_back(string_key({"sessions.driver-host", "", d.driver_host,
-                            "IPv4 address livyd listens on for drivers connecting back."},
+                            "Address (IP or host name) drivers are told to connect back to. Empty: the bind "
+                            "address, sessions.driver-bind-host."},
                            &Config::driver_host));
+    k.push_back(string_key({"sessions.driver-bind-host", "", d.driver_bind_host,
+                            "IPv4 address livyd listens on for drivers. Empty: sessions.driver-host when that is "
+                            "an IPv4 address, else 127.0.0.1."},
+                           &Config::driver_bind_host));
     k.push_back(int_key({"sessions.driver-port", "", std::to_string(d.driver_port),
                          "Port for drivers connecting back; 0 picks a free one."},
                         &Config::driver_port, 0, 65535));
+    k.push_back(int_key({"sessions.driver-advertised-port", "", std::to_string(d.driver_advertised_port),
+                         "Port drivers are told to connect to, when a NAT or port mapping is in between; 0: the "
+                         "port livyd listens on."},
+                        &Config::driver_advertised_port, 0, 65535));
+    k.push_back(bool_key({"sessions.driver-tls", "", "false",
+                          "Serve the driver channel over TLS; each driver pins the certificate's SHA-256 "
+                          "fingerprint."},
+                         &Config::driver_tls));
+    k.push_back(string_key({"sessions.driver-tls-certificate-file", "", "",
+                            "PEM certificate of the TLS driver channel. Empty: a self-signed one livyd makes once "
+                            "and keeps in DATA_DIR/driver-tls."},
+                           &Config::driver_tls_certificate_file));
+    k.push_back(string_key({"sessions.driver-tls-key-file", "", "",
+                            "PEM private key (unencrypted) of sessions.driver-tls-certificate-file."},
+                           &Config::driver_tls_key_file));
+    k.push_back(bytes_key({"sessions.driver-max-backlog-bytes", "", std::to_string(d.driver_max_backlog_bytes),
+                           "Bytes read from one driver and not yet handled by its session; beyond it livyd stops "
+                           "reading that driver until they are."},
+                          &Config::driver_max_backlog_bytes));
+    k.push_back(bytes_key({"sessions.driver-read-per-round-bytes", "",
+                           std::to_string(d.driver_read_per_round_bytes),
+                           "Most bytes read from one driver per turn of the driver channel's event loop."},
+                          &Config::driver_read_per_round_bytes));
     k.push_back(duration_key({"sessions.driver-hello-timeout", "", "10s",
                               "Time a connection to the driver channel has to send its whole hello line, from "
                               "the connection on (at least 100ms); then it is closed."},

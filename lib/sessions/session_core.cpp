@@ -215,6 +215,7 @@ void SessionCore::set_state(Entry& e, SessionState state) {
 
 Result<Session> SessionCore::create(const SessionRequest& request, const std::optional<std::string>& owner) {
   Status st = validate_session_request(request, rules_);
+  if (st) st = check_deploy_mode(spark_.for_conf(request.resources.conf), PrimaryKind::kPython);  // the driver is Python
   if (!st) return st;
   // Per-user limits count by the user Spark runs as: the proxy user, else the authenticated owner.
   const std::optional<std::string> user = request.proxy_user ? request.proxy_user : owner;
@@ -320,42 +321,34 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
 
 void SessionCore::launch(Entry& e) {
   const fs::path dir = fs::path(e.rec.log_path).parent_path();
-  SubmitCommand cmd;
-  cmd.properties_file = (dir / "spark-submit.properties").string();
-  std::vector<std::string>& argv = cmd.argv;
   const SparkEnvironment& spark = spark_.for_conf(e.request.resources.conf);
-  argv = {spark.spark_submit, "--master", spark.master};
-  if (!spark.deploy_mode.empty()) {
-    argv.emplace_back("--deploy-mode");
-    argv.push_back(spark.deploy_mode);
-  }
-  argv.emplace_back("--name");
-  argv.push_back(e.rec.name.value_or("livy-session-" + std::to_string(e.rec.id)));
-  if (e.rec.proxy_user) {
-    argv.emplace_back("--proxy-user");
-    argv.push_back(*e.rec.proxy_user);
-  }
-  SparkResources resources = e.request.resources;
-  resources.conf = without_spark_version(std::move(resources.conf));
-  resources.conf.emplace("spark.livy.sql.max-result", std::to_string(config_.sql_max_result));
-  append_resource_options(resources, rules_.redactor, cmd);
-  argv.push_back(driver_script_);
+  SessionLaunch launch;
+  launch.name = e.rec.name.value_or("livy-session-" + std::to_string(e.rec.id));
+  launch.proxy_user = e.rec.proxy_user;
+  launch.resources = e.request.resources;
+  launch.resources.conf = without_spark_version(std::move(launch.resources.conf));
+  launch.resources.conf.emplace("spark.livy.sql.max-result", std::to_string(config_.sql_max_result));
+  launch.driver_script = driver_script_;
+  // Spark configuration, not spark-submit's environment: it reaches the driver in cluster
+  // deploy mode too. The secret goes in the 0600 properties file, never on a command line.
+  DriverSettings& d = launch.driver;
+  d.callback = driver_callback_;
+  d.secret = e.rec.secret;
+  d.session_id = e.rec.id;
+  // The driver warms up the interpreter of its session's kind (the Scala REPL of a `spark` session).
+  d.session_kind = std::string(to_string(e.rec.kind.value_or(SessionKind::kShared)));
+  d.max_output_bytes = config_.statement_max_output_bytes;
+  // How long the driver keeps trying to reach a restarted livyd (sessions.recovery-grace).
+  d.reconnect_timeout_s = std::chrono::duration<double>(config_.session_recovery_grace).count();
+  // Shared by all sessions: the Scala interpreter is compiled once per Spark version.
+  d.cache_dir = (fs::path(config_.data_dir) / "driver-cache").string();
+  d.tls_fingerprint = driver_tls_fingerprint_;
+  SubmitCommand cmd =
+      session_submit_command(spark, launch, rules_.redactor, (dir / "spark-submit.properties").string());
 
   ProcessSpec spec;
-  spec.argv = std::move(argv);
+  spec.argv = std::move(cmd.argv);
   spec.env = spark.env;
-  // The secret travels in the environment: never on a command line that `ps` shows.
-  spec.env.emplace_back("LIVY_DRIVER_CALLBACK", config_.driver_host + ":" + std::to_string(listener_->port()));
-  spec.env.emplace_back("LIVY_DRIVER_SECRET", e.rec.secret);
-  spec.env.emplace_back("LIVY_SESSION_ID", std::to_string(e.rec.id));
-  // The driver warms up the interpreter of its session's kind (the Scala REPL of a `spark` session).
-  spec.env.emplace_back("LIVY_SESSION_KIND", std::string(to_string(e.rec.kind.value_or(SessionKind::kShared))));
-  spec.env.emplace_back("LIVY_MAX_OUTPUT_BYTES", std::to_string(config_.statement_max_output_bytes));
-  // How long the driver keeps trying to reach a restarted livyd (sessions.recovery-grace).
-  spec.env.emplace_back("LIVY_DRIVER_RECONNECT_TIMEOUT",
-                        std::to_string(std::chrono::duration<double>(config_.session_recovery_grace).count()));
-  // Shared by all sessions: the Scala interpreter is compiled once per Spark version.
-  spec.env.emplace_back("LIVY_DRIVER_CACHE_DIR", (fs::path(config_.data_dir) / "driver-cache").string());
   spec.env.emplace_back("PYTHONUNBUFFERED", "1");
   spec.working_dir = dir.string();
   e.start_deadline = clock_->steady_now() + config_.session_start_timeout;

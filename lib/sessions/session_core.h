@@ -184,6 +184,8 @@ struct SessionCore final : DriverEvents {
   const std::shared_ptr<Clock> clock_;
   std::unique_ptr<DriverListener> listener_;  // set by start() before any driver can call
   std::string recovery_note_;                 // why stored sessions cannot reconnect (set by start())
+  std::string driver_callback_;               // host:port drivers are told to connect to (set by start())
+  std::string driver_tls_fingerprint_;        // of the channel's certificate; empty: no TLS (set by start())
 
   // A creation between its check of the limits and its entry in the table: counted as live.
   struct Reservation {

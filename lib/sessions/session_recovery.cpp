@@ -2,16 +2,23 @@
 // sessions brought back `recovering`, a reconnecting driver's `resume`, and the
 // optional stop of everything on shutdown (server.stop-on-shutdown).
 #include <cstdlib>
+#include <filesystem>
+
+#include "channel/driver_address.h"
 
 #include "sessions/session_core.h"
 #include "base/text_values.h"
 
 namespace livy {
 
-// Drivers find a restarted livyd on the port they were given: the last one used is kept in the store.
+// Drivers find a restarted livyd on the port they were given: the last one used is kept in
+// the store. With TLS, the certificate is the one they pinned: a generated one is kept in
+// DATA_DIR/driver-tls.
 Result<std::unique_ptr<DriverListener>> SessionCore::open_listener() {
+  auto addresses = driver_addresses(config_);
+  if (!addresses) return addresses.status();
   DriverChannelOptions options;
-  options.host = config_.driver_host;
+  options.host = addresses->bind_host;
   options.port = config_.driver_port;
   options.max_message_bytes = config_.statement_max_output_bytes * 4 + (1 << 20);
   options.max_hello_bytes = config_.driver_hello_max_bytes;
@@ -19,6 +26,15 @@ Result<std::unique_ptr<DriverListener>> SessionCore::open_listener() {
   options.max_pending = config_.driver_max_pending;
   options.send_timeout = config_.driver_send_timeout;
   options.dispatch_threads = static_cast<std::size_t>(config_.driver_dispatch_threads);
+  options.max_dispatch_backlog = config_.driver_max_backlog_bytes;
+  options.read_per_round = config_.driver_read_per_round_bytes;
+  if (config_.driver_tls) {
+    auto tls = ChannelTlsContext::load(config_.driver_tls_certificate_file, config_.driver_tls_key_file,
+                                       (std::filesystem::path(config_.data_dir) / "driver-tls").string());
+    if (!tls) return tls.status();
+    options.tls = *tls;
+    driver_tls_fingerprint_ = (*tls)->fingerprint();
+  }
   const std::optional<std::string> stored = store_.setting("driver-port");
   if (options.port == 0 && stored) options.port = std::atoi(stored->c_str());
   auto listener = DriverListener::start(options, *this);
@@ -33,6 +49,8 @@ Result<std::unique_ptr<DriverListener>> SessionCore::open_listener() {
   if (const std::string port = std::to_string((*listener)->port()); stored != port) {
     if (Status st = store_.put_setting("driver-port", port); !st) return st;
   }
+  const int port = addresses->advertised_port != 0 ? addresses->advertised_port : (*listener)->port();
+  driver_callback_ = driver_callback(addresses->advertised_host, port);
   return listener;
 }
 

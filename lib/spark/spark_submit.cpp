@@ -155,6 +155,58 @@ SubmitCommand batch_submit_command(const SparkEnvironment& spark, const BatchReq
   return cmd;
 }
 
+SubmitCommand session_submit_command(const SparkEnvironment& spark, const SessionLaunch& launch,
+                                     const Redactor& redactor, const std::string& properties_file) {
+  SubmitCommand cmd;
+  cmd.properties_file = properties_file;
+  std::vector<std::string>& argv = cmd.argv;
+  argv = {spark.spark_submit, "--master", spark.master};
+  if (!spark.deploy_mode.empty()) {
+    argv.emplace_back("--deploy-mode");
+    argv.push_back(spark.deploy_mode);
+  }
+  argv.emplace_back("--name");
+  argv.push_back(launch.name);
+  add_value("--proxy-user", launch.proxy_user, argv);
+  SparkResources resources = launch.resources;
+  const DriverSettings& d = launch.driver;
+  // Assigned, not added: a request's own spark.livy.driver.* never reaches the driver.
+  resources.conf.erase(kDriverSecretConf);
+  resources.conf.erase(kDriverTlsFingerprintConf);
+  resources.conf[kDriverCallbackConf] = d.callback;
+  resources.conf[kDriverSessionIdConf] = std::to_string(d.session_id);
+  resources.conf[kDriverSessionKindConf] = d.session_kind;
+  resources.conf[kDriverMaxOutputConf] = std::to_string(d.max_output_bytes);
+  resources.conf[kDriverReconnectConf] = std::to_string(d.reconnect_timeout_s);
+  // A path on livyd's host: of no use to a driver in the cluster.
+  if (!d.cache_dir.empty() && spark.deploy_mode != "cluster") resources.conf[kDriverCacheDirConf] = d.cache_dir;
+  if (!d.tls_fingerprint.empty()) resources.conf[kDriverTlsFingerprintConf] = d.tls_fingerprint;
+  // Hidden before the resource options are added, so that they add --properties-file for it.
+  cmd.hidden_conf.emplace(kDriverSecretConf, d.secret);
+  append_resource_options(resources, redactor, cmd);
+  argv.push_back(launch.driver_script);
+  return cmd;
+}
+
+Status check_deploy_mode(const SparkEnvironment& spark, PrimaryKind primary) {
+  if (spark.deploy_mode != "cluster") return Status::ok();
+  const std::string& m = spark.master;
+  const auto starts = [&m](std::string_view prefix) { return m.rfind(prefix, 0) == 0; };
+  const char* why = nullptr;
+  if (m == "local" || starts("local[") || starts("local-cluster[")) {
+    why = "cluster deploy mode is not compatible with a local master";
+  } else if (starts("spark://") && primary == PrimaryKind::kPython) {
+    why = "Spark does not support cluster deploy mode for Python applications on standalone clusters";
+  } else if (starts("spark://") && primary == PrimaryKind::kR) {
+    why = "Spark does not support cluster deploy mode for R applications on standalone clusters";
+  } else if (starts("mesos://") && primary == PrimaryKind::kR) {
+    why = "Spark does not support cluster deploy mode for R applications on Mesos clusters";
+  }
+  if (why == nullptr) return Status::ok();
+  return Status::invalid_argument(std::string(why) + " (spark.master " + m +
+                                  ", spark.deploy-mode cluster): use client deploy mode for it");
+}
+
 std::string properties_line(std::string_view key, std::string_view value) {
   std::string out;
   const auto escape = [&out](char c, bool in_key) {

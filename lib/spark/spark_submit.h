@@ -1,6 +1,8 @@
 // Building spark-submit command lines and finding the Spark to run.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -48,6 +50,56 @@ SubmitCommand batch_submit_command(const SparkEnvironment& spark, const BatchReq
 // Appends the resource options (--jars, --driver-memory, --conf...) shared by batches
 // and sessions; secret conf goes to cmd.hidden_conf and `--properties-file`.
 void append_resource_options(const SparkResources& resources, const Redactor& redactor, SubmitCommand& cmd);
+
+// What a session's driver is told at launch, as Spark configuration (the spark.livy.driver.*
+// keys below): Spark hands its configuration to the driver under every cluster manager and
+// deploy mode (system properties of the driver's JVM), where spark-submit's environment
+// reaches a driver only in client mode. The driver reads them from its SparkConf.
+struct DriverSettings {
+  std::string callback;          // host:port of livyd's driver channel, as the driver reaches it
+  std::string secret;            // the session's secret: only ever in the properties file
+  std::int64_t session_id = 0;
+  std::string session_kind;      // canonical name; `spark` makes the driver warm up the Scala REPL
+  std::size_t max_output_bytes = 4 << 20;
+  double reconnect_timeout_s = 0;  // sessions.recovery-grace
+  std::string cache_dir;         // where the driver keeps what it compiles (livyd's host: not in cluster mode)
+  std::string tls_fingerprint;   // SHA-256 of the channel's certificate (hex, colons); empty: no TLS
+};
+
+// The Spark configuration keys of DriverSettings. The secret's name matches Spark's default
+// spark.redaction.regex ((?i)secret|password|token|access[.]?key), so Spark's UI and logs redact it.
+inline constexpr const char* kDriverCallbackConf = "spark.livy.driver.callback";
+inline constexpr const char* kDriverSecretConf = "spark.livy.driver.secret";
+inline constexpr const char* kDriverSessionIdConf = "spark.livy.driver.session-id";
+inline constexpr const char* kDriverSessionKindConf = "spark.livy.driver.session-kind";
+inline constexpr const char* kDriverMaxOutputConf = "spark.livy.driver.max-output-bytes";
+inline constexpr const char* kDriverReconnectConf = "spark.livy.driver.reconnect-timeout";
+inline constexpr const char* kDriverCacheDirConf = "spark.livy.driver.cache-dir";
+inline constexpr const char* kDriverTlsFingerprintConf = "spark.livy.driver.tls-fingerprint";
+
+// A session's spark-submit of the driver program.
+struct SessionLaunch {
+  std::string name;                       // --name
+  std::optional<std::string> proxy_user;  // --proxy-user
+  SparkResources resources;               // the request's, with livyd's own conf added
+  std::string driver_script;              // the primary resource
+  DriverSettings driver;
+};
+
+// The command of a session: spark-submit, its options, the driver's settings as --conf
+// (they override the request's conf of the same names), the secret in cmd.hidden_conf
+// (so in the properties file, whatever the redactor), the driver program last.
+SubmitCommand session_submit_command(const SparkEnvironment& spark, const SessionLaunch& launch,
+                                     const Redactor& redactor, const std::string& properties_file);
+
+// What the primary resource of a spark-submit is written in (Spark refuses some in some modes).
+enum class PrimaryKind { kJvm, kPython, kR };
+
+// The master and deploy mode combinations spark-submit itself refuses for such an
+// application (cluster deploy mode with a local master; Python or R on a standalone
+// cluster in cluster mode; R on Mesos in cluster mode): an invalid_argument that says so
+// (a 400), instead of a spark-submit that fails. ok() otherwise.
+Status check_deploy_mode(const SparkEnvironment& spark, PrimaryKind primary);
 
 // Writes cmd.hidden_conf, if any, to cmd.properties_file (mode 0600, replacing any
 // file there), after the text of Spark's spark-defaults.conf ($SPARK_CONF_DIR, else

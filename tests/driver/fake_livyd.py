@@ -1,17 +1,20 @@
 """A stand-in for livyd's side of the driver channel (docs/driver-protocol.md).
 
-FakeLivyd listens on 127.0.0.1:0 and accepts the driver's connection; DriverChannel
-is that connection (one JSON object per line, read by a background thread into a
-queue); launch_driver starts lib/drivers/python/livy_driver.py in its own process
-group, through spark-submit or, for handshake tests that never reach Spark, plain
-Python; group_members lists what is still alive in a process group.
+FakeLivyd listens on 127.0.0.1:0, in plain TCP or TLS with a certificate of its own,
+and accepts the driver's connection; DriverChannel is that connection (one JSON object
+per line, read by a background thread into a queue); launch_driver spark-submits
+lib/drivers/python/livy_driver.py in its own process group, with its settings as
+livyd gives them (Spark configuration, the secret in a 0600 properties file);
+group_members lists what is still alive in a process group.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import queue
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -102,14 +105,33 @@ class DriverChannel:
         self.sock.close()
 
 
-class FakeLivyd:
-    """A listening socket standing in for livyd's driver-channel port."""
+def make_certificate(directory: Path, name: str = "channel") -> tuple[Path, Path, str]:
+    """A self-signed certificate and key made with the openssl command, and the
+    certificate's SHA-256 fingerprint as livyd writes it (AB:CD:...)."""
+    cert, key = directory / ("%s.pem" % name), directory / ("%s.key" % name)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=fake-livyd"],
+                   check=True, capture_output=True)
+    der = ssl.PEM_cert_to_DER_cert(cert.read_text())
+    digest = hashlib.sha256(der).hexdigest().upper()
+    return cert, key, ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
-    def __init__(self):
+
+class FakeLivyd:
+    """A listening socket standing in for livyd's driver-channel port; with `tls`
+    ((certificate, key) paths), each accepted connection does a TLS handshake first."""
+
+    def __init__(self, tls: tuple[Path, Path] | None = None, port: int = 0):
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.bind(("127.0.0.1", 0))
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", port))
         self.listener.listen(4)
         self.address = "127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.tls = None
+        self.handshake_errors: list[str] = []
+        if tls is not None:
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.load_cert_chain(str(tls[0]), str(tls[1]))
 
     def accept(self, timeout: float, proc: subprocess.Popen | None = None) -> DriverChannel:
         """Waits for the driver to connect; fails early if proc exits first."""
@@ -118,6 +140,14 @@ class FakeLivyd:
         while True:
             try:
                 sock, _ = self.listener.accept()
+                if self.tls is not None:
+                    sock.settimeout(10)
+                    try:
+                        sock = self.tls.wrap_socket(sock, server_side=True)
+                    except (ssl.SSLError, OSError) as e:  # the driver gave up on the handshake
+                        self.handshake_errors.append(str(e))
+                        sock.close()
+                        continue
                 sock.settimeout(None)
                 return DriverChannel(sock)
             except socket.timeout:
@@ -130,30 +160,42 @@ class FakeLivyd:
         self.listener.close()
 
 
-def driver_env(address: str, secret: str, session_id: int, **extra) -> dict:
-    env = dict(os.environ)
-    for name in ("LIVY_DRIVER_CALLBACK", "LIVY_DRIVER_SECRET", "LIVY_SESSION_ID",
-                 "LIVY_DRIVER_CONNECT_TIMEOUT", "PYSPARK_DRIVER_PYTHON"):
-        env.pop(name, None)
-    env.update(PYSPARK_PYTHON=sys.executable, SPARK_LOCAL_IP="127.0.0.1",
-               LIVY_DRIVER_CALLBACK=address, LIVY_DRIVER_SECRET=secret,
-               LIVY_SESSION_ID=str(session_id))
-    env.update({k: str(v) for k, v in extra.items()})
+def driver_env() -> dict:
+    """spark-submit's environment: nothing of livyd's in it (the settings are Spark conf)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVY_")}
+    env.pop("PYSPARK_DRIVER_PYTHON", None)
+    env.update(PYSPARK_PYTHON=sys.executable, SPARK_LOCAL_IP="127.0.0.1")
     return env
 
 
-def launch_driver(env: dict, log_path: Path, spark_conf: dict | None = None,
-                  plain_python: bool = False) -> subprocess.Popen:
-    """Starts the driver in a new process group, its output going to log_path."""
-    if plain_python:
-        cmd = [sys.executable, str(DRIVER)]
-    else:
-        home = spark_home()
-        env = dict(env, SPARK_HOME=str(home))
-        cmd = [str(home / "bin" / "spark-submit"), "--master", "local[2]", "--name", "t"]
-        for key, value in (spark_conf or {}).items():
+def driver_conf(address: str | None, secret: str | None, session_id, **settings) -> dict:
+    """The driver's settings as livyd passes them: spark.livy.driver.<name> Spark conf
+    (a setting's Python name with '-' for '_'); None leaves one out."""
+    conf = {"callback": address, "secret": secret, "session-id": session_id}
+    conf.update({k.replace("_", "-"): v for k, v in settings.items()})
+    return {"spark.livy.driver." + k: str(v) for k, v in conf.items() if v is not None}
+
+
+def launch_driver(env: dict, log_path: Path, spark_conf: dict | None = None) -> subprocess.Popen:
+    """spark-submits the driver in a new process group, its output going to log_path. As
+    livyd does, conf whose key holds "secret" goes to a 0600 properties file, never argv."""
+    home = spark_home()
+    env = dict(env, SPARK_HOME=str(home))
+    cmd = [str(home / "bin" / "spark-submit"), "--master", "local[2]", "--name", "t"]
+    hidden = {}
+    for key, value in (spark_conf or {}).items():
+        if "secret" in key:
+            hidden[key] = value
+        else:
             cmd += ["--conf", "%s=%s" % (key, value)]
-        cmd.append(str(DRIVER))
+    if hidden:
+        properties = log_path.with_suffix(".properties")
+        fd = os.open(properties, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            for key, value in hidden.items():
+                f.write("%s=%s\n" % (key, value))
+        cmd += ["--properties-file", str(properties)]
+    cmd.append(str(DRIVER))
     log = open(log_path, "wb")
     try:
         return subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=log,

@@ -1,12 +1,13 @@
 """lib/drivers/python/livy_driver.py on its own: this file plays livyd's side of the
 driver channel (docs/driver-protocol.md) against a real spark-submit of the driver.
 
-One driver (local[2]) serves the whole module; a second one, started with
+The driver gets its settings as livyd gives them, as Spark configuration
+(spark.livy.driver.*, the secret in a properties file). One driver (local[2]) serves the
+whole module, over TLS with a pinned certificate; a second one, over plain TCP, started with
 spark.livy.sql.max-result=3 and a reconnect timeout, for a `spark` session whose Scala
 warm-up fails at once, checks the row limit and the failed warm-up, then reconnecting to a
-livyd that comes back, then the loss of the connection for good. The handshake failures run
-the driver with plain Python: it connects to livyd before it imports pyspark, so no Spark is
-started for them.
+livyd that comes back, then the loss of the connection for good. The handshake failures end
+before a SparkContext starts: the driver connects to livyd first.
 
 Tests run in file order and share the first driver: test_shutdown must stay last.
 """
@@ -14,19 +15,20 @@ from __future__ import annotations
 
 import re
 import socket
+import ssl
 import time
 from pathlib import Path
 
 import pytest
 
-from fake_livyd import (EOF, FakeLivyd, group_members, kill_group, launch_driver, driver_env,
-                        log_tail)
+from fake_livyd import (EOF, FakeLivyd, driver_conf, driver_env, group_members, kill_group, launch_driver,
+                        log_tail, make_certificate)
 
 SECRET = "driver-test-secret-0123456789"
 SESSION_ID = 7
 READY_TIMEOUT = 90.0
 RESULT_TIMEOUT = 60.0
-RECONNECT_TIMEOUT = 6.0  # the limited driver's LIVY_DRIVER_RECONNECT_TIMEOUT
+RECONNECT_TIMEOUT = 6.0  # the limited driver's spark.livy.driver.reconnect-timeout
 DRIVER_FILE = "livy_driver.py"
 
 
@@ -112,15 +114,21 @@ class DriverSession:
 
 
 def start_driver(tmp_dir: Path, name: str, spark_conf: dict | None = None,
-                 reconnect_timeout: float = 0, **extra_env) -> DriverSession:
+                 reconnect_timeout: float = 0, tls: bool = False, **settings) -> DriverSession:
     """spark-submits the driver against a fresh FakeLivyd and completes the handshake. With a
-    reconnect timeout the FakeLivyd keeps listening (the session's `server`). A `spark` session
-    (LIVY_SESSION_KIND in extra_env) must say `warming` before `ready`."""
-    server = FakeLivyd()
+    reconnect timeout the FakeLivyd keeps listening (the session's `server`); with tls, it
+    serves TLS with a certificate of its own, whose fingerprint the driver is given. A `spark`
+    session (session_kind in settings) must say `warming` before `ready`."""
+    if tls:
+        cert, key, fingerprint = make_certificate(tmp_dir)
+        server = FakeLivyd(tls=(cert, key))
+        settings["tls_fingerprint"] = fingerprint
+    else:
+        server = FakeLivyd()
     log_path = tmp_dir / ("%s.log" % name)
-    env = driver_env(server.address, SECRET, SESSION_ID, LIVY_DRIVER_RECONNECT_TIMEOUT=reconnect_timeout,
-                     **extra_env)
-    proc = launch_driver(env, log_path, spark_conf)
+    conf = dict(spark_conf or {})
+    conf.update(driver_conf(server.address, SECRET, SESSION_ID, reconnect_timeout=reconnect_timeout, **settings))
+    proc = launch_driver(driver_env(), log_path, conf)
     try:
         channel = server.accept(READY_TIMEOUT, proc)
         hello = channel.next(30)
@@ -129,7 +137,7 @@ def start_driver(tmp_dir: Path, name: str, spark_conf: dict | None = None,
                          "pid": hello.get("pid")}, hello
         assert isinstance(hello["pid"], int) and hello["pid"] > 0, hello
         channel.send({"type": "welcome"})
-        if extra_env.get("LIVY_SESSION_KIND") in ("spark", "scala"):
+        if settings.get("session_kind") in ("spark", "scala"):
             warming = channel.next(READY_TIMEOUT)
             assert warming == {"type": "warming"}, warming
         ready = channel.next(READY_TIMEOUT)
@@ -162,7 +170,7 @@ def stop_driver(session: DriverSession):
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
-    session = start_driver(tmp_path_factory.mktemp("driver"), "driver")
+    session = start_driver(tmp_path_factory.mktemp("driver"), "driver", tls=True)
     yield session
     stop_driver(session)
 
@@ -175,8 +183,8 @@ def limited_driver(tmp_path_factory):
     (tmp / "a-file").write_text("")
     session = start_driver(tmp, "limited",
                            {"spark.livy.sql.max-result": "3", "spark.ui.enabled": "false"},
-                           reconnect_timeout=RECONNECT_TIMEOUT, LIVY_SESSION_KIND="spark",
-                           LIVY_DRIVER_CACHE_DIR=tmp / "a-file" / "cache")
+                           reconnect_timeout=RECONNECT_TIMEOUT, session_kind="spark",
+                           cache_dir=tmp / "a-file" / "cache")
     yield session
     stop_driver(session)
 
@@ -212,8 +220,23 @@ def test_spark_objects_are_predefined(driver):
     assert driver.text("sqlContext.sql('SELECT 6 * 7 AS v').collect()[0].v") == "42"
 
 
-def test_driver_settings_are_hidden_from_user_code(driver):
-    assert driver.text("import os\nsorted(k for k in os.environ if k.startswith('LIVY_DRIVER'))") == "[]"
+def test_the_driver_read_its_settings_from_spark_conf_and_hid_the_secret(driver):
+    # It connected with them; the ones that are no secret stay in the conf, as Spark shows it.
+    assert driver.text("spark.conf.get('spark.livy.driver.session-id')") == "'%d'" % SESSION_ID
+    assert driver.text("spark.conf.get('spark.livy.driver.secret', 'absent')") == "'absent'"
+    assert driver.text("sc.getConf().get('spark.livy.driver.secret', 'absent')") == "'absent'"
+    assert driver.text("sc._jvm.java.lang.System.getProperty('spark.livy.driver.secret') is None") == "True"
+    assert driver.text("import os\nsorted(k for k in os.environ if k.startswith('LIVY_'))") == "[]"
+
+
+def test_the_channel_is_tls_with_the_pinned_certificate(driver):
+    assert isinstance(driver.channel.sock, ssl.SSLSocket)
+    assert driver.channel.sock.version() in ("TLSv1.2", "TLSv1.3"), driver.channel.sock.version()
+    # A result far larger than one TLS record (16 KiB), and code as large, cross intact.
+    assert driver.text("len('y' * 300000)") == "300000"
+    assert len(driver.text("'z' * 100000")) == 100002
+    code = "v = 0\n" + "v += 1\n" * 20000 + "v"
+    assert driver.text(code) == "20000"
 
 
 def test_stdout_is_captured(driver):
@@ -699,7 +722,7 @@ def test_a_failed_scala_warm_up_is_logged_and_reported_by_the_first_scala_statem
     assert error["ename"] == "ScalaUnavailable", error
     assert "cannot keep the compiled Scala interpreter" in error["evalue"], error
     # The session itself is fine: Python and SQL still run, and the kind stays hidden.
-    assert limited_driver.text("import os\n'LIVY_SESSION_KIND' in os.environ") == "False"
+    assert limited_driver.text("spark.conf.get('spark.livy.driver.session-kind')") == "'spark'"
     assert limited_driver.ok("SELECT 1 AS one", kind="sql")["application/json"]["data"] == [[1]]
 
 
@@ -781,53 +804,59 @@ def test_lost_connection_stops_a_running_statement_and_exits(limited_driver):
     assert "connection to livyd lost" in limited_driver.log_path.read_text(errors="replace")
 
 
-# ---------------------------------------------------------------- handshake failures (plain Python, no Spark)
+# ---------------------------------------------------------------- handshake failures (before any SparkContext)
 
-def run_plain_driver(tmp_path, server_behaviour, **env_extra):
-    """Runs the driver without Spark against a server doing server_behaviour(channel)."""
+def launch_early(tmp_path, name, server_address, **settings):
+    """A driver that will not get as far as its SparkContext (refused, unreachable, bad
+    settings): spark-submit starts only its JVM and the driver's Python."""
+    settings.setdefault("connect_timeout", 20)
+    conf = driver_conf(server_address, SECRET, SESSION_ID, **settings)
+    return launch_driver(driver_env(), tmp_path / ("%s.log" % name), conf)
+
+
+def run_early_driver(tmp_path, server_behaviour):
+    """Runs a driver against a server doing server_behaviour(channel) after the hello;
+    returns its exit code, its log and how long it took to exit after server_behaviour."""
     server = FakeLivyd()
-    log_path = tmp_path / "plain.log"
-    env = driver_env(server.address, SECRET, SESSION_ID, LIVY_DRIVER_CONNECT_TIMEOUT=20, **env_extra)
-    started = time.monotonic()
-    proc = launch_driver(env, log_path, plain_python=True)
+    proc = launch_early(tmp_path, "early", server.address)
     try:
-        channel = server.accept(15, proc)
+        channel = server.accept(60, proc)
         hello = channel.next(10)
         assert hello["type"] == "hello" and hello["secret"] == SECRET, hello
         server_behaviour(channel)
-        code = proc.wait(timeout=10)
-        return code, log_path.read_text(errors="replace"), time.monotonic() - started
+        acted = time.monotonic()
+        code = proc.wait(timeout=20)
+        return code, (tmp_path / "early.log").read_text(errors="replace"), time.monotonic() - acted
     finally:
         server.close()
         kill_group(proc)
 
 
 def test_driver_exits_when_refused(tmp_path):
-    code, log, took = run_plain_driver(tmp_path, lambda ch: ch.send({"type": "refused", "error": "bad secret"}))
+    code, log, took = run_early_driver(tmp_path, lambda ch: ch.send({"type": "refused", "error": "bad secret"}))
     assert code != 0 and took < 10, (code, took, log)
     assert "refused" in log and "Traceback" not in log, log
+    assert "Running Spark version" not in log, log  # no SparkContext was started
 
 
 def test_driver_connects_again_when_the_connection_closes_after_hello(tmp_path):
     """livyd refuses with a `refused` line; a bare close is livyd going away, or closing the
     connection among a flood of silent ones (sessions.driver-max-pending): the driver retries."""
     server = FakeLivyd()
-    log_path = tmp_path / "plain.log"
-    env = driver_env(server.address, SECRET, SESSION_ID, LIVY_DRIVER_CONNECT_TIMEOUT=20)
-    proc = launch_driver(env, log_path, plain_python=True)
+    proc = launch_early(tmp_path, "again", server.address)
     try:
-        first = server.accept(15, proc)
+        first = server.accept(60, proc)
         assert first.next(10)["type"] == "hello"
         first.close()
         second = server.accept(15, proc)
         hello = second.next(10)
         assert hello["type"] == "hello" and "resume" not in hello, hello
         second.send({"type": "refused", "error": "bad secret"})
-        code = proc.wait(timeout=10)
+        code = proc.wait(timeout=20)
     finally:
         server.close()
         kill_group(proc)
-    log = log_path.read_text(errors="replace")
+    log = (tmp_path / "again.log").read_text(errors="replace")
     assert code == 1 and "refused" in log and "Traceback" not in log, log
 
 
@@ -835,31 +864,47 @@ def test_driver_exits_when_livyd_is_unreachable(tmp_path):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         address = "127.0.0.1:%d" % s.getsockname()[1]
-    env = driver_env(address, SECRET, SESSION_ID, LIVY_DRIVER_CONNECT_TIMEOUT=1)
-    proc = launch_driver(env, tmp_path / "unreachable.log", plain_python=True)
+    proc = launch_early(tmp_path, "unreachable", address, connect_timeout=1)
     try:
-        code = proc.wait(timeout=15)
+        code = proc.wait(timeout=60)
     finally:
         kill_group(proc)
     log = (tmp_path / "unreachable.log").read_text()
     assert code != 0 and "cannot reach livyd" in log and "Traceback" not in log, log
 
 
-@pytest.mark.parametrize("name, value", [("LIVY_DRIVER_CALLBACK", None), ("LIVY_DRIVER_SECRET", None),
-                                         ("LIVY_SESSION_ID", "seven"), ("LIVY_DRIVER_CALLBACK", "no-port")])
-def test_driver_exits_on_bad_environment(tmp_path, name, value):
-    env = driver_env("127.0.0.1:1", SECRET, SESSION_ID)
-    if value is None:
-        del env[name]
-    else:
-        env[name] = value
-    proc = launch_driver(env, tmp_path / "env.log", plain_python=True)
+@pytest.mark.parametrize("key, value", [("callback", None), ("secret", None), ("session-id", "seven"),
+                                        ("callback", "no-port"), ("tls-fingerprint", "AB:CD")])
+def test_driver_exits_on_bad_settings(tmp_path, key, value):
+    settings = {"callback": "127.0.0.1:1", "secret": SECRET, "session_id": SESSION_ID, key.replace("-", "_"): value}
+    conf = driver_conf(settings.pop("callback"), settings.pop("secret"), settings.pop("session_id"), **settings)
+    proc = launch_driver(driver_env(), tmp_path / "conf.log", conf)
     try:
-        code = proc.wait(timeout=15)
+        code = proc.wait(timeout=60)
     finally:
         kill_group(proc)
-    log = (tmp_path / "env.log").read_text()
-    assert code == 1 and name in log and "Traceback" not in log, log
+    log = (tmp_path / "conf.log").read_text()
+    assert code == 1 and "spark.livy.driver." + key in log and "Traceback" not in log, log
+
+
+def test_driver_refuses_a_certificate_other_than_the_pinned_one(tmp_path):
+    """A livyd (or anyone on its address) whose certificate is not the one the driver was
+    given: the driver closes after the TLS handshake, before its hello, and does not retry."""
+    cert, key, _ = make_certificate(tmp_path, "impostor")
+    _, _, pinned = make_certificate(tmp_path, "livyd")
+    server = FakeLivyd(tls=(cert, key))
+    proc = launch_early(tmp_path, "pinned", server.address, tls_fingerprint=pinned)
+    try:
+        channel = server.accept(60, proc)
+        assert channel.next(20) is EOF  # no hello: the secret never went to the impostor
+        code = proc.wait(timeout=20)
+    finally:
+        server.close()
+        kill_group(proc)
+    log = (tmp_path / "pinned.log").read_text(errors="replace")
+    assert code == 1, log
+    assert "is not the one this driver was given" in log and "Traceback" not in log, log
+    assert log.count("not the one") == 1, log  # refused once: no retry
 
 
 # ---------------------------------------------------------------- last: shutdown of the shared driver

@@ -14,6 +14,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <fstream>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -23,7 +25,7 @@
 
 namespace livy_test {
 
-// What a launched driver learns from its environment (the LIVY_* variables).
+// What a launched driver learns from its Spark configuration (the spark.livy.driver.* keys).
 struct DriverEnv {
   std::string host;
   int port = 0;
@@ -31,26 +33,48 @@ struct DriverEnv {
   std::int64_t session_id = -1;
 };
 
-// Reads the LIVY_* variables of a spec livyd handed to the launcher; nullopt when one is missing.
-inline std::optional<DriverEnv> driver_env(const livy::ProcessSpec& spec) {
-  DriverEnv env;
-  bool callback = false, secret = false, session = false;
-  for (const auto& [key, value] : spec.env) {
-    if (key == "LIVY_DRIVER_CALLBACK") {
-      const auto colon = value.rfind(':');
-      if (colon == std::string::npos) return std::nullopt;
-      env.host = value.substr(0, colon);
-      env.port = std::stoi(value.substr(colon + 1));
-      callback = true;
-    } else if (key == "LIVY_DRIVER_SECRET") {
-      env.secret = value;
-      secret = true;
-    } else if (key == "LIVY_SESSION_ID") {
-      env.session_id = std::stoll(value);
-      session = true;
+// The Spark configuration a spec livyd handed to the launcher gives its application: the
+// --conf pairs of its command line, then the properties file's (--properties-file), where
+// secrets are. Escapes in the file are not undone (livyd's secrets need none).
+inline std::map<std::string, std::string> spark_conf_of(const livy::ProcessSpec& spec) {
+  std::map<std::string, std::string> conf;
+  for (std::size_t i = 0; i + 1 < spec.argv.size(); ++i) {
+    if (spec.argv[i] == "--conf") {
+      const auto eq = spec.argv[i + 1].find('=');
+      if (eq != std::string::npos) conf[spec.argv[i + 1].substr(0, eq)] = spec.argv[i + 1].substr(eq + 1);
+    } else if (spec.argv[i] == "--properties-file") {
+      std::ifstream in(spec.argv[i + 1]);
+      for (std::string line; std::getline(in, line);) {
+        const auto eq = line.find('=');
+        if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
+        conf.emplace(line.substr(0, eq), line.substr(eq + 1));  // --conf wins, as in spark-submit
+      }
     }
   }
+  return conf;
+}
+
+// One spark.livy.driver.* setting of a launched spec; nullopt when it has none.
+inline std::optional<std::string> driver_setting(const livy::ProcessSpec& spec, const std::string& key) {
+  const auto conf = spark_conf_of(spec);
+  const auto it = conf.find("spark.livy.driver." + key);
+  if (it == conf.end()) return std::nullopt;
+  return it->second;
+}
+
+// Reads the driver settings of a spec livyd handed to the launcher; nullopt when one is missing.
+inline std::optional<DriverEnv> driver_env(const livy::ProcessSpec& spec) {
+  const auto callback = driver_setting(spec, "callback");
+  const auto secret = driver_setting(spec, "secret");
+  const auto session = driver_setting(spec, "session-id");
   if (!callback || !secret || !session) return std::nullopt;
+  DriverEnv env;
+  const auto colon = callback->rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  env.host = callback->substr(0, colon);
+  env.port = std::stoi(callback->substr(colon + 1));
+  env.secret = *secret;
+  env.session_id = std::stoll(*session);
   return env;
 }
 

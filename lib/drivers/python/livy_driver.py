@@ -1,11 +1,13 @@
 """livyd's session driver: runs inside spark-submit, owns the session's SparkSession,
 connects back to livyd and runs the statements it is sent, one at a time.
 
-Protocol: docs/driver-protocol.md (newline-delimited JSON over TCP, version 1).
-Environment: LIVY_DRIVER_CALLBACK=host:port, LIVY_DRIVER_SECRET, LIVY_SESSION_ID,
-optionally LIVY_DRIVER_CONNECT_TIMEOUT (seconds, default 60), LIVY_MAX_OUTPUT_BYTES and
-LIVY_DRIVER_CACHE_DIR (where compiled helpers are kept) and LIVY_SESSION_KIND (a `spark`
-session starts its Scala REPL before it is ready).
+Protocol: docs/driver-protocol.md (newline-delimited JSON over TCP or TLS, version 1).
+Settings: Spark configuration, which reaches the driver under every cluster manager and
+deploy mode: spark.livy.driver.callback=host:port, spark.livy.driver.secret,
+spark.livy.driver.session-id, optionally spark.livy.driver.connect-timeout (seconds,
+default 60), .reconnect-timeout, .max-output-bytes, .cache-dir (where compiled helpers
+are kept), .session-kind (a `spark` session starts its Scala REPL before it is ready) and
+.tls-fingerprint (the SHA-256 of livyd's certificate: connect over TLS and pin it).
 Exit status: 0 after livyd's shutdown message, 1 otherwise (refused, unreachable,
 no SparkSession, connection lost).
 """
@@ -13,6 +15,8 @@ import ast
 import base64
 import datetime
 import decimal
+import hashlib
+import hmac
 import io
 import json
 import os
@@ -20,8 +24,10 @@ import pickle
 import queue
 import re
 import rlcompleter
+import select
 import signal
 import socket
+import ssl
 import sys
 import tempfile
 import threading
@@ -51,7 +57,8 @@ def log(message):
 
 
 class Refused(Exception):
-    """livyd did not answer the hello with welcome. Not an OSError: connecting again would not help."""
+    """livyd did not answer the hello with welcome, or presented a certificate other than the
+    one pinned. Not an OSError: connecting again would not help."""
 
 
 class Unreadable(Exception):
@@ -102,17 +109,121 @@ def encode_line(message):
     return data + b"\n"
 
 
-class Channel:
-    """The TCP connection to livyd, handshake done; send() may be called from any thread."""
+def fingerprint_text(fingerprint):
+    """A SHA-256 fingerprint as lower-case hex without separators (livyd sends AB:CD:...)."""
+    return fingerprint.replace(":", "").strip().lower()
 
-    def __init__(self, address, secret, session_id, resume=None):
+
+def tls_connect(sock, fingerprint):
+    """sock wrapped in TLS to livyd, whose certificate must have the pinned SHA-256
+    fingerprint: livyd's certificate is its own (often self-signed), so the pin is the check,
+    not a CA or a host name. It is checked before the hello, so the secret never reaches
+    anyone else. A certificate other than the pinned one is a Refused."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    tls = context.wrap_socket(sock)
+    try:
+        seen = hashlib.sha256(tls.getpeercert(binary_form=True) or b"").hexdigest()
+        if not hmac.compare_digest(seen, fingerprint_text(fingerprint)):
+            raise Refused("livyd's certificate (SHA-256 %s) is not the one this driver was given (%s): "
+                          "not connecting" % (seen, fingerprint_text(fingerprint)))
+    except BaseException:
+        tls.close()
+        raise
+    return tls
+
+
+class TlsLines:
+    """Lines over a non-blocking TLS socket shared by one reader thread and any senders.
+    OpenSSL's state of one connection must not be used by two threads at once (a blocking
+    read in one thread and a write in another would), so every call into it is under one
+    lock, and waiting for the socket happens outside it."""
+
+    def __init__(self, tls, deadline=None):
+        self._tls = tls
+        self._lock = threading.Lock()
+        self._buffer = bytearray()
+        self._closed = False
+        self.deadline = deadline  # time.monotonic() by which each wait must end (the handshake's), or None
+        tls.setblocking(False)
+
+    def _wait(self, waiting):
+        timeout = 1.0
+        if self.deadline is not None:
+            timeout = min(timeout, self.deadline - time.monotonic())
+            if timeout <= 0:
+                raise socket.timeout("livyd did not answer in time")
+        select.select(*waiting, timeout)
+
+    def sendall(self, data):
+        """Callers send one at a time (the Channel's lock): between the tries of one write only
+        the reader may use the TLS state, so the lock is not held while the socket is awaited
+        and the reader goes on reading meanwhile."""
+        view = memoryview(data)
+        while view:
+            with self._lock:
+                try:
+                    view = view[self._tls.send(view):]
+                    continue
+                except ssl.SSLWantWriteError:
+                    waiting = ([], [self._tls], [])
+                except ssl.SSLWantReadError:
+                    waiting = ([self._tls], [], [])
+            if self._closed:
+                raise BrokenPipeError("the connection to livyd is closed")
+            self._wait(waiting)
+
+    def readline(self):
+        """The next line with its newline, or the bytes left (b"" at the end)."""
+        while True:
+            end = self._buffer.find(b"\n")
+            if end >= 0:
+                line = bytes(self._buffer[:end + 1])
+                del self._buffer[:end + 1]
+                return line
+            with self._lock:
+                try:
+                    data = self._tls.recv(65536)
+                    waiting = None
+                except ssl.SSLWantReadError:
+                    data, waiting = None, ([self._tls], [], [])
+                except ssl.SSLWantWriteError:
+                    data, waiting = None, ([], [self._tls], [])
+                pending = self._tls.pending() if waiting else 0
+            if data is not None:
+                if not data:
+                    rest = bytes(self._buffer)
+                    self._buffer.clear()
+                    return rest
+                self._buffer += data
+            elif not pending:
+                if self._closed:
+                    return b""
+                self._wait(waiting)
+
+    def close(self):
+        self._closed = True
+
+
+class Channel:
+    """The connection to livyd (TCP, or TLS with a pinned certificate), handshake done;
+    send() may be called from any thread."""
+
+    def __init__(self, address, secret, session_id, resume=None, fingerprint=None):
         host, port = address.rsplit(":", 1)
         self._sock = socket.create_connection((host.strip("[]"), int(port)), timeout=HANDSHAKE_TIMEOUT_S)
         # Messages are small and come in bursts (started, then result): without this, Nagle holds
         # the second until livyd's delayed ACK, ~40 ms on every statement.
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._lines = None
         try:
-            self._reader = self._sock.makefile("rb")
+            if fingerprint:
+                self._sock = tls_connect(self._sock, fingerprint)  # within the socket's timeout
+                self._lines = TlsLines(self._sock, time.monotonic() + HANDSHAKE_TIMEOUT_S)
+            else:
+                self._reader = self._sock.makefile("rb")
             self._lock = threading.Lock()
             hello = {"type": "hello", "version": PROTOCOL_VERSION, "session": session_id, "secret": secret,
                      "pid": os.getpid()}
@@ -132,7 +243,10 @@ class Channel:
                 raise ConnectionResetError("livyd closed the connection after the hello")
             if not isinstance(reply, dict) or reply.get("type") != "welcome":
                 raise Refused("livyd refused the driver: %s" % json.dumps(reply)[:500])
-            self._sock.settimeout(None)
+            if self._lines is not None:
+                self._lines.deadline = None
+            else:
+                self._sock.settimeout(None)
         except BaseException:
             self._sock.close()
             raise
@@ -140,7 +254,10 @@ class Channel:
     def send(self, message):
         data = encode_line(message)
         with self._lock:
-            self._sock.sendall(data)
+            if self._lines is not None:
+                self._lines.sendall(data)
+            else:
+                self._sock.sendall(data)
 
     def receive(self):
         """The next message, or None at end of stream. ValueError: a line that is not UTF-8 JSON."""
@@ -149,9 +266,13 @@ class Channel:
 
     def receive_line(self):
         """The next line as bytes, or None at end of stream."""
+        if self._lines is not None:
+            return self._lines.readline() or None
         return self._reader.readline() or None
 
     def close(self):
+        if self._lines is not None:
+            self._lines.close()
         try:
             self._sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -175,10 +296,10 @@ def with_retries(attempt, deadline_s, keep_going=lambda: True):
             delay = min(delay * 2, 5.0)
 
 
-def connect_with_retry(address, secret, session_id, deadline_s):
+def connect_with_retry(address, secret, session_id, deadline_s, fingerprint=None):
     """Connects and says hello, retrying network errors until deadline_s; a refusal is final."""
     try:
-        return with_retries(lambda: Channel(address, secret, session_id), deadline_s)
+        return with_retries(lambda: Channel(address, secret, session_id, fingerprint=fingerprint), deadline_s)
     except OSError as e:
         raise ConnectionError("cannot reach livyd at %s within %g s: %s" % (address, deadline_s, e))
 
@@ -189,9 +310,10 @@ class Link:
     While it is down, sends are dropped; `ready`, the last `result` and the last `job-result`
     are kept and sent again after the reconnect, so livyd learns what it missed."""
 
-    def __init__(self, channel, address, secret, session_id, reconnect_s):
+    def __init__(self, channel, address, secret, session_id, reconnect_s, fingerprint=None):
         self._channel = channel
         self._where = (address, secret, session_id)
+        self._fingerprint = fingerprint
         self._reconnect_s = reconnect_s
         self._lock = threading.Lock()  # guards _channel, _ready, _last_result, _last_job_result; held while sending
         self._ready = None
@@ -250,7 +372,7 @@ class Link:
                     "runningJob": next((k[1] for k in pending if isinstance(k, tuple)), None),
                     "lastJob": self._last_job_result["id"] if self._last_job_result else None,
                 }
-                channel = Channel(*self._where, resume=resume)
+                channel = Channel(*self._where, resume=resume, fingerprint=self._fingerprint)
                 for message in (self._ready, self._last_result, self._last_job_result):
                     if message is not None:
                         channel.send(message)
@@ -1018,21 +1140,41 @@ def limit_output(data, limit):
     return {"text/plain": text[:max(0, limit // 2)] + note}
 
 
-def setting(name, default=None):
-    """An environment variable, removed from the environment so user code and its children never see it."""
-    value = os.environ.pop(name, None)
-    if value is None or value == "":
+CONF_PREFIX = "spark.livy.driver."
+CONF_KEYS = ("callback", "secret", "session-id", "session-kind", "connect-timeout", "reconnect-timeout",
+             "max-output-bytes", "cache-dir", "tls-fingerprint")
+
+
+def driver_conf():
+    """The driver's settings (spark.livy.driver.* without the prefix) from the Spark
+    configuration: spark-submit, or YARN's application master, or the Kubernetes driver pod,
+    has set them as system properties of the driver's JVM, whose gateway this process was
+    started with. No SparkContext starts here: the driver reaches livyd first. The secret
+    is then removed from the JVM's properties, before the SparkContext copies them into its
+    configuration: neither Spark's UI nor user code (spark.conf) sees it."""
+    from pyspark import SparkConf
+    from pyspark.context import SparkContext
+    SparkContext._ensure_initialized()  # connects to the gateway; the SparkContext later reuses it
+    conf = SparkConf()                  # loads the JVM's spark.* system properties
+    settings = {key: conf.get(CONF_PREFIX + key, None) for key in CONF_KEYS}
+    SparkContext._jvm.java.lang.System.clearProperty(CONF_PREFIX + "secret")
+    return {key: value for key, value in settings.items() if value not in (None, "")}
+
+
+def setting(conf, key, default=None):
+    value = conf.get(key)
+    if value is None:
         if default is None:
-            raise ValueError("environment variable %s is not set" % name)
+            raise ValueError("the Spark configuration has no %s%s" % (CONF_PREFIX, key))
         return default
     return value
 
 
-def number(kind, name, text):
+def number(kind, key, text):
     try:
         return kind(text)
     except ValueError:
-        raise ValueError("%s must be a number, not %r" % (name, text)) from None
+        raise ValueError("%s%s must be a number, not %r" % (CONF_PREFIX, key, text)) from None
 
 
 def fatal(channel, error, details=None):
@@ -1045,23 +1187,30 @@ def fatal(channel, error, details=None):
 
 def main():
     try:
-        address = setting("LIVY_DRIVER_CALLBACK")
-        secret = setting("LIVY_DRIVER_SECRET")
-        session_id = number(int, "LIVY_SESSION_ID", setting("LIVY_SESSION_ID", "0"))
-        connect_timeout = number(float, "LIVY_DRIVER_CONNECT_TIMEOUT", setting("LIVY_DRIVER_CONNECT_TIMEOUT", "60"))
-        reconnect_timeout = number(float, "LIVY_DRIVER_RECONNECT_TIMEOUT",
-                                   setting("LIVY_DRIVER_RECONNECT_TIMEOUT", "0"))
-        max_output = number(int, "LIVY_MAX_OUTPUT_BYTES", setting("LIVY_MAX_OUTPUT_BYTES", str(4 << 20)))
-        cache_dir = setting("LIVY_DRIVER_CACHE_DIR", "") or None
-        session_kind = setting("LIVY_SESSION_KIND", "") or None
+        conf = driver_conf()
+    except Exception as e:
+        log("cannot read the Spark configuration: %s" % e)
+        return 1
+    try:
+        address = setting(conf, "callback")
+        secret = setting(conf, "secret")
+        session_id = number(int, "session-id", setting(conf, "session-id", "0"))
+        connect_timeout = number(float, "connect-timeout", setting(conf, "connect-timeout", "60"))
+        reconnect_timeout = number(float, "reconnect-timeout", setting(conf, "reconnect-timeout", "0"))
+        max_output = number(int, "max-output-bytes", setting(conf, "max-output-bytes", str(4 << 20)))
+        cache_dir = setting(conf, "cache-dir", "") or None
+        session_kind = setting(conf, "session-kind", "") or None
+        fingerprint = setting(conf, "tls-fingerprint", "") or None
         if ":" not in address:
-            raise ValueError("LIVY_DRIVER_CALLBACK must be host:port, not %r" % address)
+            raise ValueError("%scallback must be host:port, not %r" % (CONF_PREFIX, address))
+        if fingerprint and len(fingerprint_text(fingerprint)) != 64:
+            raise ValueError("%stls-fingerprint must be a SHA-256 fingerprint, not %r" % (CONF_PREFIX, fingerprint))
     except ValueError as e:
         log(str(e))
         return 1
     try:
-        channel = Link(connect_with_retry(address, secret, session_id, connect_timeout), address, secret,
-                       session_id, reconnect_timeout)
+        channel = Link(connect_with_retry(address, secret, session_id, connect_timeout, fingerprint), address,
+                       secret, session_id, reconnect_timeout, fingerprint)
     except (Refused, ConnectionError, ValueError) as e:
         log(str(e))
         return 1

@@ -276,7 +276,7 @@ TEST_CASE("sessions.recovery-grace=0: a restart stops live sessions instead", "[
   t.open();
   create_ok(t);
   auto a = attached(t, 0);
-  CHECK(env_value(launch_of(t, 0).spec, "LIVY_DRIVER_RECONNECT_TIMEOUT") == "0.000000");
+  CHECK(driver_setting(launch_of(t, 0).spec, "reconnect-timeout") == "0.000000");
   restart(t, {ScriptedLauncher::kFirstPid});
   CHECK(state_of(t, 0) == SessionState::kDead);
   CHECK(t.launcher().wait_for_signal(ScriptedLauncher::kFirstPid, SIGTERM, kWait));

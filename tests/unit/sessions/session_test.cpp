@@ -50,19 +50,24 @@ TEST_CASE("create returns the session `starting` and launches the driver's spark
   CHECK(has_arg_pair(spec.argv, "--conf", "spark.sql.shuffle.partitions=8"));
   CHECK(has_arg_pair(spec.argv, "--conf", "spark.livy.sql.max-result=1000"));
 
-  const auto callback = env_value(spec, "LIVY_DRIVER_CALLBACK");
+  // The driver's settings are Spark configuration (they reach a driver in cluster mode too),
+  // the secret in the properties file only.
+  const auto callback = driver_setting(spec, "callback");
   REQUIRE(callback);
   CHECK_THAT(*callback, Catch::Matchers::StartsWith("127.0.0.1:"));
   CHECK(std::stoi(callback->substr(callback->find(':') + 1)) > 0);
-  CHECK(env_value(spec, "LIVY_SESSION_ID") == "0");
-  const auto secret = env_value(spec, "LIVY_DRIVER_SECRET");
+  CHECK(driver_setting(spec, "session-id") == "0");
+  const auto secret = driver_setting(spec, "secret");
   REQUIRE(secret);
   CHECK(secret->size() >= 32);
   for (const auto& arg : spec.argv) CHECK(arg.find(*secret) == std::string::npos);
+  for (const auto& [key, value] : spec.env) CHECK(value.find(*secret) == std::string::npos);
+  CHECK(has_arg_pair(spec.argv, "--properties-file", (t.data_dir() / "sessions" / "0" / "spark-submit.properties").string()));
 
-  CHECK(env_value(spec, "LIVY_SESSION_KIND") == "pyspark");
+  CHECK(driver_setting(spec, "session-kind") == "pyspark");
   // Shared by every session: the driver compiles its Scala helper there once.
-  CHECK(env_value(spec, "LIVY_DRIVER_CACHE_DIR") == (t.data_dir() / "driver-cache").string());
+  CHECK(driver_setting(spec, "cache-dir") == (t.data_dir() / "driver-cache").string());
+  CHECK_FALSE(driver_setting(spec, "tls-fingerprint"));  // sessions.driver-tls is off by default
 
   const auto dir = t.data_dir() / "sessions" / "0";
   CHECK(std::filesystem::path(spec.output_path).parent_path() == dir);
@@ -72,7 +77,7 @@ TEST_CASE("create returns the session `starting` and launches the driver's spark
   create_ok(t);
   const auto second = t.launcher().launched().at(1);
   CHECK(has_arg_pair(second.argv, "--name", "livy-session-1"));
-  CHECK(env_value(second, "LIVY_DRIVER_SECRET") != secret);
+  CHECK(driver_setting(second, "secret") != secret);
 }
 
 TEST_CASE("the driver is told its session's kind: the canonical name, `shared` when none was asked", "[session]") {
@@ -82,8 +87,8 @@ TEST_CASE("the driver is told its session's kind: the canonical name, `shared` w
   spark.kind = livy::parse_session_kind("scala");  // Livy's alias of `spark`
   create_ok(t, spark);
   create_ok(t, livy::SessionRequest{});
-  CHECK(env_value(launch_of(t, 0).spec, "LIVY_SESSION_KIND") == "spark");
-  CHECK(env_value(launch_of(t, 1).spec, "LIVY_SESSION_KIND") == "shared");
+  CHECK(driver_setting(launch_of(t, 0).spec, "session-kind") == "spark");
+  CHECK(driver_setting(launch_of(t, 1).spec, "session-kind") == "shared");
 }
 
 namespace {
@@ -760,4 +765,38 @@ TEST_CASE("sessions.max-creation: sessions and batches starting at once are coun
 
   auto driver = attach(t, 0);  // no longer starting: room again
   CHECK(create_ok(t).id == 1);
+}
+
+// --- cluster deploy mode ---
+
+TEST_CASE("cluster deploy mode: a session's driver gets its settings as conf; what Spark refuses is a 400",
+          "[session]") {
+  SECTION("YARN: launched in cluster mode, the settings in conf, the secret in the properties file only") {
+    TestRuntime t;
+    t.config().spark_master = "yarn";
+    t.config().spark_deploy_mode = "cluster";
+    t.config().driver_host = "livyd.example.com";
+    t.config().driver_bind_host = "127.0.0.1";
+    t.config().driver_advertised_port = 31000;
+    t.open();
+    create_ok(t);
+    const auto spec = launch_of(t, 0).spec;
+    CHECK(has_arg_pair(spec.argv, "--deploy-mode", "cluster"));
+    CHECK(driver_setting(spec, "callback") == "livyd.example.com:31000");
+    const auto secret = driver_setting(spec, "secret");
+    REQUIRE(secret);
+    for (const auto& arg : spec.argv) CHECK(arg.find(*secret) == std::string::npos);
+    CHECK_FALSE(driver_setting(spec, "cache-dir"));  // a path on livyd's host
+  }
+  SECTION("standalone: Spark refuses Python in cluster mode, so nothing is launched") {
+    TestRuntime t;
+    t.config().spark_master = "spark://master:7077";
+    t.config().spark_deploy_mode = "cluster";
+    t.open();
+    const auto s = t.runtime().sessions().create(livy::SessionRequest{}, std::nullopt);
+    REQUIRE_FALSE(s.has_value());
+    CHECK(s.status().code() == ErrorCode::kInvalidArgument);
+    CHECK_THAT(s.status().message(), Contains("standalone"));
+    CHECK(t.launcher().launched().empty());
+  }
 }

@@ -24,6 +24,7 @@ using livy::SessionKind;
 using livy::SessionState;
 using livy::StatementState;
 using livy_test::DriverCommand;
+using livy_test::driver_setting;
 using livy_test::eventually;
 using livy_test::FakeDriver;
 using livy_test::ScriptedLauncher;

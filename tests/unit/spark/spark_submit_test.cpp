@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <regex>
 
 #include "support/fake_spark_home.h"
 #include "support/temp_dir.h"
@@ -324,4 +325,108 @@ TEST_CASE("properties_line escapes what Java's Properties.load would read otherw
   CHECK(livy::properties_line("k:e=y #!", "x") == "k\\:e\\=y\\ \\#\\!=x\n");
   CHECK(livy::properties_line("k", " lead\tand\nnew\\") == "k=\\ lead\\tand\\nnew\\\\\n");
   CHECK(livy::properties_line("k", "caf\xc3\xa9=#!:") == "k=caf\xc3\xa9=#!:\n");
+}
+
+namespace {
+
+livy::SessionLaunch session_launch() {
+  livy::SessionLaunch l;
+  l.name = "livy-session-3";
+  l.driver_script = "/usr/share/livy/drivers/python/livy_driver.py";
+  l.driver.callback = "livyd.example.com:40123";
+  l.driver.secret = "0123456789abcdef0123456789abcdef";
+  l.driver.session_id = 3;
+  l.driver.session_kind = "pyspark";
+  l.driver.max_output_bytes = 1 << 20;
+  l.driver.reconnect_timeout_s = 300;
+  l.driver.cache_dir = "/var/lib/livyd/driver-cache";
+  return l;
+}
+
+bool has_pair(const Argv& argv, const std::string& flag, const std::string& value) {
+  for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
+    if (argv[i] == flag && argv[i + 1] == value) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("session_submit_command: the driver's settings are Spark conf, the secret only in the properties file",
+          "[spark_submit]") {
+  // Cluster deploy mode on YARN: spark-submit's environment would not reach the driver.
+  auto launch = session_launch();
+  launch.proxy_user = "bob";
+  launch.resources.conf = {{"spark.executor.instances", "2"}};
+  launch.driver.tls_fingerprint = "AB:CD";
+  const auto cmd = livy::session_submit_command(spark_env("yarn", "cluster"), launch, livy::Redactor(),
+                                                "/data/sessions/3/spark-submit.properties");
+  const Argv& argv = cmd.argv;
+  CHECK(argv.front() == "/opt/spark/bin/spark-submit");
+  CHECK(argv.back() == launch.driver_script);
+  CHECK(has_pair(argv, "--master", "yarn"));
+  CHECK(has_pair(argv, "--deploy-mode", "cluster"));
+  CHECK(has_pair(argv, "--name", "livy-session-3"));
+  CHECK(has_pair(argv, "--proxy-user", "bob"));
+  CHECK(has_pair(argv, "--conf", "spark.executor.instances=2"));
+  CHECK(has_pair(argv, "--conf", "spark.livy.driver.callback=livyd.example.com:40123"));
+  CHECK(has_pair(argv, "--conf", "spark.livy.driver.session-id=3"));
+  CHECK(has_pair(argv, "--conf", "spark.livy.driver.session-kind=pyspark"));
+  CHECK(has_pair(argv, "--conf", "spark.livy.driver.max-output-bytes=1048576"));
+  CHECK(has_pair(argv, "--conf", "spark.livy.driver.reconnect-timeout=300.000000"));
+  CHECK_FALSE(has_pair(argv, "--conf", "spark.livy.driver.cache-dir=/var/lib/livyd/driver-cache"));  // livyd's host
+  CHECK(has_pair(argv, "--conf", "spark.livy.driver.tls-fingerprint=AB:CD"));
+  CHECK(has_pair(argv, "--properties-file", "/data/sessions/3/spark-submit.properties"));
+  for (const auto& arg : argv) CHECK(arg.find(launch.driver.secret) == std::string::npos);
+  CHECK(cmd.hidden_conf == std::map<std::string, std::string>{{"spark.livy.driver.secret", launch.driver.secret}});
+  // Spark's own default spark.redaction.regex hides the key in its UI and logs.
+  CHECK(std::regex_search(std::string(livy::kDriverSecretConf),
+                          std::regex("secret|password|token|access[.]?key", std::regex::icase)));
+}
+
+TEST_CASE("session_submit_command: the secret stays off argv whatever the redaction regex", "[spark_submit]") {
+  // An operator's regex that matches nothing still leaves the session's secret to the file.
+  const auto nothing = livy::Redactor::compile("^$", "spark.redaction-regex");
+  REQUIRE(nothing.has_value());
+  auto launch = session_launch();
+  launch.resources.conf = {{"spark.hadoop.fs.s3a.secret.key", "s3-secret"}};
+  const auto cmd = livy::session_submit_command(spark_env("local[*]"), launch, *nothing, "/p");
+  for (const auto& arg : cmd.argv) CHECK(arg.find(launch.driver.secret) == std::string::npos);
+  CHECK(cmd.hidden_conf.at("spark.livy.driver.secret") == launch.driver.secret);
+  CHECK(has_pair(cmd.argv, "--properties-file", "/p"));
+  CHECK_FALSE(has_pair(cmd.argv, "--deploy-mode", "cluster"));
+  CHECK(has_pair(cmd.argv, "--conf", "spark.livy.driver.cache-dir=/var/lib/livyd/driver-cache"));
+  CHECK_FALSE(std::any_of(cmd.argv.begin(), cmd.argv.end(),
+                          [](const std::string& a) { return a.find("tls-fingerprint") != std::string::npos; }));
+}
+
+TEST_CASE("session_submit_command: a request's own spark.livy.driver.* is overridden or dropped", "[spark_submit]") {
+  auto launch = session_launch();
+  launch.resources.conf = {{"spark.livy.driver.callback", "evil.example.com:1"},
+                           {"spark.livy.driver.secret", "chosen"},
+                           {"spark.livy.driver.tls-fingerprint", "00:11"}};
+  const auto cmd = livy::session_submit_command(spark_env(), launch, livy::Redactor(), "/p");
+  CHECK(has_pair(cmd.argv, "--conf", "spark.livy.driver.callback=livyd.example.com:40123"));
+  CHECK_FALSE(has_pair(cmd.argv, "--conf", "spark.livy.driver.callback=evil.example.com:1"));
+  CHECK_FALSE(has_pair(cmd.argv, "--conf", "spark.livy.driver.tls-fingerprint=00:11"));
+  CHECK(cmd.hidden_conf.at("spark.livy.driver.secret") == launch.driver.secret);
+}
+
+TEST_CASE("check_deploy_mode: what spark-submit itself refuses is a 400 that says so", "[spark_submit]") {
+  using livy::PrimaryKind;
+  CHECK(livy::check_deploy_mode(spark_env("yarn", "cluster"), PrimaryKind::kPython).is_ok());
+  CHECK(livy::check_deploy_mode(spark_env("k8s://https://k:6443", "cluster"), PrimaryKind::kPython).is_ok());
+  CHECK(livy::check_deploy_mode(spark_env("spark://m:7077", "cluster"), PrimaryKind::kJvm).is_ok());
+  CHECK(livy::check_deploy_mode(spark_env("spark://m:7077", "client"), PrimaryKind::kPython).is_ok());
+  CHECK(livy::check_deploy_mode(spark_env("spark://m:7077", ""), PrimaryKind::kPython).is_ok());
+  const auto python = livy::check_deploy_mode(spark_env("spark://m:7077", "cluster"), PrimaryKind::kPython);
+  CHECK(python.code() == livy::ErrorCode::kInvalidArgument);
+  CHECK_THAT(python.message(), Contains("Python") && Contains("standalone") && Contains("spark://m:7077"));
+  CHECK(livy::check_deploy_mode(spark_env("spark://m:7077", "cluster"), PrimaryKind::kR).code() ==
+        livy::ErrorCode::kInvalidArgument);
+  CHECK(livy::check_deploy_mode(spark_env("mesos://m:5050", "cluster"), PrimaryKind::kR).code() ==
+        livy::ErrorCode::kInvalidArgument);
+  const auto local = livy::check_deploy_mode(spark_env("local[2]", "cluster"), PrimaryKind::kJvm);
+  CHECK(local.code() == livy::ErrorCode::kInvalidArgument);
+  CHECK_THAT(local.message(), Contains("local"));
 }
