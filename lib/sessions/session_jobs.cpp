@@ -58,11 +58,12 @@ Result<Job> SessionCore::submit_job(std::string_view session, const JobRequest& 
     ended.state = JobState::kCancelled;
     q.jobs.back().payload.clear();
     put_job(*e, ended);
-  } else if (request.run_now) {
-    q.queue.push_front(id);
-    dispatch(*e);
   } else {
-    q.queue.push_back(id);
+    if (request.run_now) {
+      q.queue.push_front(id);
+    } else {
+      q.queue.push_back(id);
+    }
     dispatch(*e);
   }
   return q.jobs[static_cast<std::size_t>(id)].job;
