@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -50,12 +51,41 @@ SessionCore::~SessionCore() { stop(); }
 
 std::int64_t SessionCore::now_ms() const { return to_epoch_ms(clock_->now()); }
 
-bool SessionCore::wait_changed(Entry& e, MutexLock& lock, std::chrono::steady_clock::time_point deadline) {
+bool SessionCore::wait_on(Entry& e, CondVar& cv, MutexLock& lock, std::chrono::steady_clock::time_point deadline) {
   ++e.waiting;
-  const bool timed_out = e.changed.wait_for(lock, deadline - clock_->steady_now());
+  const bool timed_out = cv.wait_for(lock, deadline - clock_->steady_now());
   --e.waiting;
   if (!timed_out) ++e.wakeups;
   return timed_out;
+}
+
+void SessionCore::notify_statement(Entry& e, std::int64_t id) {
+  for (StatementWaiter* w : e.statement_waiters) {
+    if (w->statement == id) w->cv.notify_all();
+  }
+}
+
+void SessionCore::notify_all(Entry& e) {
+  e.state_changed.notify_all();
+  e.replies_changed.notify_all();
+  e.stored.notify_all();
+  for (StatementWaiter* w : e.statement_waiters) w->cv.notify_all();
+}
+
+void SessionCore::publish(Entry& e) {
+  auto view = std::make_shared<const Session>(to_session(e));  // built before view_mu is taken
+  MutexLock lock(e.view_mu);
+  e.view = std::move(view);
+}
+
+std::shared_ptr<const Session> SessionCore::view_of(Entry& e) {
+  MutexLock lock(e.view_mu);
+  return e.view;
+}
+
+void SessionCore::note(Entry& e, const std::string& line) {
+  e.child->append_note(line);
+  publish(e);
 }
 
 std::optional<SessionCore::Waits> SessionCore::waits_of(std::int64_t id) {
@@ -97,6 +127,7 @@ Status SessionCore::start() {
     EntryPtr e = load_entry(std::move(rec));
     MutexLock lock(e->mu);
     e->child->adopt(pid, false, identity);
+    publish(*e);  // with the log read back
     if (e->rec.state == SessionState::kStarting) ++starting_;  // set_state counts it down when it leaves
     if (!is_final(e->rec.state)) recover(*e);
     loaded.push_back(e);
@@ -128,7 +159,7 @@ void SessionCore::stop() {
   timers_.stop();
   for (const auto& e : all_entries()) {
     MutexLock lock(e->mu);  // taken so that no waiter misses the notify between its check and its wait
-    e->changed.notify_all();
+    notify_all(*e);
   }
   if (config_.stop_on_shutdown) stop_all_for_shutdown();
   finish_kills_for_shutdown();
@@ -173,12 +204,13 @@ SessionCore::EntryPtr SessionCore::lookup(std::string_view id_or_name) {
   MutexLock lock(e->mu);
   e->child->adopt(0, false);  // its log only
   e->gone = true;
+  publish(*e);
   return e;
 }
 
 void SessionCore::erase(Entry& e) {
   e.gone = true;
-  e.changed.notify_all();
+  notify_all(e);
   timers_.cancel(e.id);
   MutexLock lock(table_mu_);
   const auto it = entries_.find(e.id);
@@ -209,7 +241,8 @@ void SessionCore::set_state(Entry& e, SessionState state) {
   e.state_seen = state;
   if (is_final(state) && e.rec.ended_ms == 0) e.rec.ended_ms = now_ms();
   (void)store_.update_session(e.rec);
-  e.changed.notify_all();
+  e.state_changed.notify_all();
+  publish(e);
   schedule(e);  // its deadlines depend on its state
 }
 
@@ -296,6 +329,7 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
   e->rec.secret = random_secret();
   e->rec.created_ms = now_ms();
   e->last_activity_ms = e->last_heartbeat_ms = e->rec.created_ms;
+  e->start_deadline = clock_->steady_now() + config_.session_start_timeout;
   if (e->rec.secret.empty()) {
     unreserve();
     return Status::internal("could not generate a session secret");
@@ -308,18 +342,20 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
     return st;
   }
   set_state(*e, SessionState::kStarting);  // counted as starting before its reservation goes
+  LaunchPlan plan = launch(*e);
+  note(*e, "starting the session driver " + driver_script_);
   {
     MutexLock table(table_mu_);
     entries_.emplace(e->id, e);
   }
   unreserve();
-  // In the table, and still locked: a request for it waits until it is launched.
-  launch(*e);
-  schedule(*e);
-  return to_session(*e);
+  // In the table, unlocked: its requests are served meanwhile, none waits for the spawn.
+  lock.unlock();
+  spawn(e, std::move(plan));
+  return *view_of(*e);
 }
 
-void SessionCore::launch(Entry& e) {
+SessionCore::LaunchPlan SessionCore::launch(Entry& e) {
   const fs::path dir = fs::path(e.rec.log_path).parent_path();
   const SparkEnvironment& spark = spark_.for_conf(e.request.resources.conf);
   SessionLaunch launch;
@@ -351,19 +387,50 @@ void SessionCore::launch(Entry& e) {
   spec.env = spark.env;
   spec.env.emplace_back("PYTHONUNBUFFERED", "1");
   spec.working_dir = dir.string();
-  e.start_deadline = clock_->steady_now() + config_.session_start_timeout;
-  e.child->append_note("starting the session driver " + driver_script_);
-  if (spark_.named()) e.child->append_note(describe_spark(spark));
-  Status st = write_properties_file(cmd, spark);
-  if (st) st = e.child->start(spec);
+  if (spark_.named()) note(e, describe_spark(spark));
+  return {std::move(cmd), std::move(spec), &spark};
+}
+
+void SessionCore::spawn(const EntryPtr& entry, LaunchPlan plan) {
+  Entry& e = *entry;
+  // A ChildProcess is used under its owner's lock: the spawn gets one of its own, which
+  // replaces the entry's (not started, the same files) once the lock is taken again.
+  std::unique_ptr<ChildProcess> child;
+  {
+    MutexLock lock(e.mu);
+    child = std::make_unique<ChildProcess>(launcher_, clock_, e.rec.log_path, e.rec.status_path,
+                                           config_.log_cache_lines, config_.batch_kill_grace);
+  }
+  Status st = write_properties_file(plan.cmd, *plan.spark);
+  if (st) st = child->start(std::move(plan.spec));
+  MutexLock lock(e.mu);
   if (!st) {
     e.child->append_note("could not start spark-submit: " + st.message());
-    end_session(e, SessionState::kError, "spark-submit could not be started");
+    if (!is_final(e.rec.state)) end_session(e, SessionState::kError, "spark-submit could not be started");
+    publish(e);
     return;
   }
+  e.child = std::move(child);
+  (void)e.child->log().poll();  // livyd's notes so far, in the same file
   e.rec.pid = e.child->pid();
   e.rec.pid_identity = e.child->identity();
   (void)store_.update_session(e.rec);
+  if (is_final(e.rec.state)) {
+    // Stopped (or deleted) while it was being spawned: the new group goes at once.
+    e.child->terminate();
+    if (e.gone) {
+      {
+        MutexLock orphans(orphans_mu_);
+        orphans_.push_back(std::move(e.child));
+      }
+      timers_.schedule_tick(kOrphansKey);
+      e.child = std::make_unique<ChildProcess>(launcher_, clock_, e.rec.log_path, e.rec.status_path,
+                                               config_.log_cache_lines, config_.batch_kill_grace);
+      return;
+    }
+  }
+  publish(e);
+  schedule(e);
 }
 
 void SessionCore::end_session(Entry& e, SessionState state, const std::string& reason) {
@@ -390,6 +457,7 @@ void SessionCore::end_session(Entry& e, SessionState state, const std::string& r
   for (auto& [rid, result] : e.completions) {
     if (!result) result = std::vector<std::string>();
   }
+  e.replies_changed.notify_all();
   set_state(e, state);
   schedule(e);  // its group's SIGKILL, and the end of state-retain
 }
@@ -397,8 +465,7 @@ void SessionCore::end_session(Entry& e, SessionState state, const std::string& r
 Result<Session> SessionCore::get(std::string_view id_or_name) {
   const EntryPtr e = lookup(id_or_name);
   if (e == nullptr) return not_found(id_or_name);
-  MutexLock lock(e->mu);
-  return to_session(*e);
+  return *view_of(*e);
 }
 
 Result<Page<Session>> SessionCore::list(std::int64_t from, std::int64_t size) {
@@ -415,10 +482,8 @@ Result<Page<Session>> SessionCore::list(std::int64_t from, std::int64_t size) {
       ++index;
     }
   }
-  for (const auto& e : items) {
-    MutexLock lock(e->mu);
-    page.items.push_back(to_session(*e));
-  }
+  // Views only: a session busy under its own lock (a store write, a driver message) delays no list.
+  for (const auto& e : items) page.items.push_back(*view_of(*e));
   return page;
 }
 
@@ -433,10 +498,13 @@ Result<LogPage> SessionCore::log(std::string_view id_or_name, std::optional<std:
 Result<Session> SessionCore::touch(std::string_view id_or_name, bool activity) {
   const EntryPtr e = lookup(id_or_name);
   if (e == nullptr) return not_found(id_or_name);
-  MutexLock lock(e->mu);
-  e->last_heartbeat_ms = now_ms();
-  if (activity) e->last_activity_ms = e->last_heartbeat_ms;
-  return to_session(*e);
+  const std::int64_t now = now_ms();
+  e->last_heartbeat_ms = now;  // without `mu`: a GET never waits for the session's lock
+  if (activity) {
+    MutexLock lock(e->mu);
+    e->last_activity_ms = std::max(e->last_activity_ms, now);
+  }
+  return *view_of(*e);
 }
 
 Status SessionCore::stop_session(std::string_view id_or_name, bool forget) {
@@ -472,7 +540,7 @@ Result<Session> SessionCore::wait_ready(std::string_view id_or_name, std::chrono
     if (e->gone) return not_found(id_or_name);
     const bool settled = e->rec.state == SessionState::kIdle || is_final(e->rec.state);
     if (settled || stopping_ || timed_out) return to_session(*e);
-    timed_out = wait_changed(*e, lock, deadline);
+    timed_out = wait_on(*e, e->state_changed, lock, deadline);
   }
 }
 
@@ -490,7 +558,7 @@ bool SessionCore::on_hello(const DriverMessage& hello, const std::shared_ptr<Dri
   if (!match || e->gone || e->driver || is_final(e->rec.state)) return false;
   e->driver = connection;
   if (e->rec.state == SessionState::kRecovering) {
-    e->child->append_note(hello.resume ? "the driver reconnected" : "the driver connected");
+    note(*e, hello.resume ? "the driver reconnected" : "the driver connected");
     // It sends `ready` next (again, if it was ready before the restart): it gets the start timeout for that.
     e->start_deadline = clock_->steady_now() + config_.session_start_timeout;
     if (hello.resume) resume(*e, hello);

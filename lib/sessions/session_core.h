@@ -3,11 +3,15 @@
 //
 // Locks: `table_mu_` guards only which sessions exist (the table, the creations under
 // way); it is held for a lookup, an insert or an erase, never across I/O. Each session
-// has its own `mu` over all of its state, and its own condition variable, so a driver
-// message or a client's write wakes and stalls only that session's waiters. A session's
-// lock may be held across that session's own store write, spawn or log read; never
-// across another session's. Order: a session's lock may be held while the table lock is
-// taken, never the reverse.
+// has its own `mu` over all of its state. A session's lock is never held across the
+// synced write of a new statement or the spawn of its spark-submit: those are prepared
+// under it, done without it (marked in flight: `storing`; a spawn's own ChildProcess), and published
+// under it again, as leveldb's DBImpl::Write does. What GET /sessions and GET
+// /sessions/{id} show is a published, immutable view (`view`), read without `mu`, so no
+// list or get ever waits for a session's lock. Waiters wait on what they wait for: a
+// statement's long-poll on its statement, wait_ready on the session's state, completions
+// and file replies on the replies. Order: a session's lock may be held while the table
+// lock or its `view_mu` is taken, never the reverse.
 #pragma once
 
 #include <atomic>
@@ -39,15 +43,29 @@ namespace livy {
 StatementOutput cancelled_before_start();
 
 struct SessionCore final : DriverEvents {
+  // A thread waiting for one statement to be final (its long-poll).
+  struct StatementWaiter {
+    std::int64_t statement = 0;
+    CondVar cv;
+  };
   struct Entry {
     Mutex mu;
-    CondVar changed;  // this session's state, statements, jobs, replies changed; or it left the table; or stop
+    CondVar state_changed;    // the session's state changed, or it left the table, or stop: wait_ready
+    CondVar replies_changed;  // a completion or add-resource reply came (or the session ended), or stop
+    CondVar stored;           // `storing` went false: the next submit may take its id
     // Set before the entry is in the table, never changed after: read without `mu`.
     std::int64_t id = 0;
     std::optional<std::string> name;
     std::optional<std::string> user;  // who Spark runs as (proxy user, else owner): per-user limits
     // rec.state, readable under the table lock alone (limits, names); written with rec.state.
     std::atomic<SessionState> state_seen{SessionState::kNotStarted};
+    // Any client look at the session (GET): the heartbeat. Renewed without `mu`, so a GET never
+    // waits for the session's lock; read under it by the timers (a renewal only moves the expiry later).
+    std::atomic<std::int64_t> last_heartbeat_ms{0};
+    // What GET /sessions and GET /sessions/{id} show: rebuilt by publish() under `mu` after
+    // every change of what it shows, swapped under `view_mu` (held for a pointer copy only).
+    Mutex view_mu;
+    std::shared_ptr<const Session> view GUARDED_BY(view_mu);
 
     SessionRecord rec GUARDED_BY(mu);
     SessionRequest request GUARDED_BY(mu);
@@ -62,11 +80,15 @@ struct SessionCore final : DriverEvents {
     std::chrono::steady_clock::time_point start_deadline GUARDED_BY(mu){};
     std::int64_t recover_deadline_ms GUARDED_BY(mu) = 0;  // `recovering` without a driver: dead after this (wall)
     std::int64_t last_activity_ms GUARDED_BY(mu) = 0;   // statements, /connect: idle timeout and TTL count from it
-    std::int64_t last_heartbeat_ms GUARDED_BY(mu) = 0;  // any client look at the session (GET): the heartbeat
     std::map<std::int64_t, std::optional<std::vector<std::string>>> completions GUARDED_BY(mu);  // by request id
     SessionJobs jobs GUARDED_BY(mu);  // the job API's jobs and files (session_jobs.cpp)
-    int waiting GUARDED_BY(mu) = 0;         // threads waiting on `changed` now
-    std::uint64_t wakeups GUARDED_BY(mu) = 0;  // notified waits on `changed`, ever
+    // A submit is writing statement `statements.size()` (or job `jobs.jobs.size()`) to the store
+    // without `mu`: the next submit waits on `stored` (ids stay dense and in order), and nothing
+    // runs, lists or cancels it before it is stored.
+    bool storing GUARDED_BY(mu) = false;
+    std::vector<StatementWaiter*> statement_waiters GUARDED_BY(mu);  // long-polls, each on its statement
+    int waiting GUARDED_BY(mu) = 0;            // threads waiting on any of this session's condition variables now
+    std::uint64_t wakeups GUARDED_BY(mu) = 0;  // their waits that ended by a notify, ever
   };
   using EntryPtr = std::shared_ptr<Entry>;
   // The timer of the forgotten sessions' groups whose SIGKILL is still due (session ids are >= 0).
@@ -113,8 +135,8 @@ struct SessionCore final : DriverEvents {
   Status finish_upload(std::int64_t session_id, ResourceKind kind, const std::string& name, const std::string& part_path);
   void release_upload(std::int64_t session_id, const std::string& name);
 
-  // For tests: the threads waiting on a session's condition variable now, and how many
-  // of its waits ended by a notify so far; nullopt when there is no such session.
+  // For tests: the threads waiting on a session's condition variables now, and how many
+  // of their waits ended by a notify so far; nullopt when there is no such session.
   struct Waits {
     int waiting = 0;
     std::uint64_t wakeups = 0;
@@ -132,15 +154,29 @@ struct SessionCore final : DriverEvents {
   // find(), else, for a numeric id, a finished session past state-retain read back from the
   // store (history only: in no table, never signalled).
   EntryPtr lookup(std::string_view id_or_name) EXCLUDES(table_mu_);
-  // A session's entry built from its stored record: its request, statements and jobs.
+  // A session's entry built from its stored record: its request, statements and jobs. The
+  // caller publishes its view once its child is adopted (the log is read then).
   EntryPtr load_entry(SessionRecord rec);
   std::vector<EntryPtr> all_entries() EXCLUDES(table_mu_);
   // Takes `e` out of the table and wakes its waiters. Requires e.mu.
   void erase(Entry& e) REQUIRES(e.mu) EXCLUDES(table_mu_);
   Session to_session(const Entry& e) const REQUIRES(e.mu);
-  void set_state(Entry& e, SessionState state) REQUIRES(e.mu);  // persists, counts, notifies
+  // Rebuilds the session's view (its state, app, log) for GET and list, after a change of it.
+  void publish(Entry& e) REQUIRES(e.mu) EXCLUDES(e.view_mu);
+  static std::shared_ptr<const Session> view_of(Entry& e) EXCLUDES(e.view_mu);
+  void note(Entry& e, const std::string& line) REQUIRES(e.mu);  // a livyd line in its log, published
+  void set_state(Entry& e, SessionState state) REQUIRES(e.mu);  // persists, counts, notifies, publishes
   Result<std::unique_ptr<DriverListener>> open_listener();
-  void launch(Entry& e) REQUIRES(e.mu);
+  // The spark-submit command of a new session and its driver's environment (no I/O).
+  struct LaunchPlan {
+    SubmitCommand cmd;
+    ProcessSpec spec;
+    const SparkEnvironment* spark = nullptr;  // the installation chosen (livy.spark.version); one of spark_'s
+  };
+  LaunchPlan launch(Entry& e) REQUIRES(e.mu);
+  // Writes the properties file and spawns the plan without the session's lock, then records the
+  // child (and stops it if the session ended meanwhile), or ends the session if it could not start.
+  void spawn(const EntryPtr& entry, LaunchPlan plan) EXCLUDES(entry->mu);
   void recover(Entry& e) REQUIRES(e.mu);  // a live session found in the store at start
   void resume(Entry& e, const DriverMessage& hello) REQUIRES(e.mu);  // a driver reconnected: the running statement
   // A driver reconnected: agree on the job it runs; the unfinished jobs livyd had are queued again
@@ -162,8 +198,16 @@ struct SessionCore final : DriverEvents {
   void end_session(Entry& e, SessionState state, const std::string& reason) REQUIRES(e.mu);
   void put(const Entry& e, const Statement& st, Durability durability = Durability::kWritten) REQUIRES(e.mu);
   std::int64_t now_ms() const;
-  // Waits on the session's condition variable until a notify or `deadline`; true if it timed out.
-  bool wait_changed(Entry& e, MutexLock& lock, std::chrono::steady_clock::time_point deadline) REQUIRES(e.mu);
+  // Waits on `cv`, one of the session's, until a notify or `deadline`; true if it timed out.
+  bool wait_on(Entry& e, CondVar& cv, MutexLock& lock, std::chrono::steady_clock::time_point deadline)
+      REQUIRES(e.mu);
+  // Wakes the long-polls of statement `id` (it became final).
+  void notify_statement(Entry& e, std::int64_t id) REQUIRES(e.mu);
+  // Wakes every waiter of the session (it left the table, or livyd stops).
+  void notify_all(Entry& e) REQUIRES(e.mu);
+  // Waits until no other submit of the session is writing its new statement or job; the
+  // refusal if the session is gone or livyd stops meanwhile.
+  Status wait_for_store_turn(Entry& e, MutexLock& lock, std::string_view session) REQUIRES(e.mu);
 
   // The timers: one deadline per session (its next child poll, start or recovery deadline,
   // expiry or end of state-retain), plus one for the orphans.

@@ -97,7 +97,7 @@ Status SessionCore::add_to_driver(Entry& e, MutexLock& lock, ResourceKind kind, 
       if (!answer.error.empty()) return Status::invalid_argument("the driver could not add the file: " + answer.error);
       return Status::ok();
     }
-    timed_out = wait_changed(e, lock, deadline);
+    timed_out = wait_on(e, e.replies_changed, lock, deadline);
   }
 }
 

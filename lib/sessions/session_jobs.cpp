@@ -27,6 +27,7 @@ Result<Job> SessionCore::submit_job(std::string_view session, const JobRequest& 
   const EntryPtr e = find(session);
   if (e == nullptr) return not_found(session);
   MutexLock lock(e->mu);
+  if (Status turn = wait_for_store_turn(*e, lock, session); !turn) return turn;
   if (!accepts_work(e->rec)) return session_not_accepting(e->rec);
   if (e->rec.kind == SessionKind::kSpark || e->rec.kind == SessionKind::kSparkR) {
     return Status::invalid_argument("pyspark jobs run in sessions of kind pyspark, sql or shared, not " +
@@ -38,20 +39,33 @@ Result<Job> SessionCore::submit_job(std::string_view session, const JobRequest& 
   job.job.state = JobState::kQueued;
   job.type = request.type;
   job.payload = request.job;
-  // In the store before the client hears of it, as a statement is (synced unless store.sync-statements is off).
-  const Status stored = store_.insert_job(JobRecord{e->rec.id, job.job, job.type, job.payload},
+  // In the store before the client hears of it, as a statement is (synced unless store.sync-statements
+  // is off), and written without the session's lock, as a statement is.
+  e->storing = true;
+  lock.unlock();
+  const Status stored = store_.insert_job(JobRecord{e->id, job.job, job.type, job.payload},
                                           config_.sync_statements ? Durability::kSynced : Durability::kWritten);
+  lock.lock();
+  e->storing = false;
+  e->stored.notify_all();
   if (!stored) return stored;
   q.jobs.push_back(std::move(job));
   const std::int64_t id = q.jobs.back().job.id;
-  if (request.run_now) {
-    q.queue.push_front(id);
-  } else {
-    q.queue.push_back(id);
-  }
   e->last_activity_ms = e->last_heartbeat_ms = now_ms();
-  dispatch(*e);
-  e->changed.notify_all();
+  if (!accepts_work(e->rec) || e->gone) {
+    // The session ended while the job was written: it was accepted first, and is cancelled.
+    Job& ended = q.jobs.back().job;
+    ended.state = JobState::kCancelled;
+    q.jobs.back().payload.clear();
+    put_job(*e, ended);
+  } else {
+    if (request.run_now) {
+      q.queue.push_front(id);
+    } else {
+      q.queue.push_back(id);
+    }
+    dispatch(*e);
+  }
   return q.jobs[static_cast<std::size_t>(id)].job;
 }
 
@@ -83,7 +97,6 @@ Status SessionCore::cancel_job(std::string_view session, std::int64_t id) {
     // Without a driver (livyd restarted, it has not reconnected yet) it goes after `ready`.
     if (e->driver) e->driver->send(job_cancel_message(id));
   }
-  e->changed.notify_all();
   return Status::ok();
 }
 
@@ -109,9 +122,9 @@ void SessionCore::on_job_message(Entry& e, const DriverMessage& m) {
     if (it != q.replies.end()) {
       it->second.done = true;
       it->second.error = m.job_error.value_or("");
-      e.changed.notify_all();
+      e.replies_changed.notify_all();
     } else if (m.job_error) {
-      e.child->append_note("a file added before the driver was ready could not be added: " + *m.job_error);
+      note(e, "a file added before the driver was ready could not be added: " + *m.job_error);
     }
     return;
   }
@@ -122,7 +135,6 @@ void SessionCore::on_job_message(Entry& e, const DriverMessage& m) {
       job.state = JobState::kStarted;
       put_job(e, job);
     }
-    e.changed.notify_all();
     return;
   }
   if (m.cancelled) {
@@ -144,7 +156,6 @@ void SessionCore::on_job_message(Entry& e, const DriverMessage& m) {
   e.last_activity_ms = std::max(e.last_activity_ms, now_ms());
   set_state(e, SessionState::kIdle);
   dispatch(e);
-  e.changed.notify_all();
 }
 
 void SessionCore::end_jobs(Entry& e, const std::string& reason) {
@@ -167,7 +178,7 @@ void SessionCore::end_jobs(Entry& e, const std::string& reason) {
   for (auto& [rid, reply] : q.replies) {
     if (!reply.done) reply = {true, "the session ended: " + reason};
   }
-  e.changed.notify_all();
+  e.replies_changed.notify_all();
 }
 
 void SessionCore::put_job(const Entry& e, const Job& job) {
@@ -242,7 +253,6 @@ void SessionCore::resume_jobs(Entry& e, const DriverMessage& hello) {
     }
   }
   if (q.cancelling != q.running) q.cancelling.reset();
-  e.changed.notify_all();
 }
 
 }  // namespace livy

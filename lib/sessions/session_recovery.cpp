@@ -142,7 +142,6 @@ void SessionCore::resume(Entry& e, const DriverMessage& hello) {
       put(e, st);
     }
   }
-  e.changed.notify_all();
 }
 
 }  // namespace livy

@@ -31,6 +31,20 @@ void SessionCore::put(const Entry& e, const Statement& st, Durability durability
   (void)store_.update_statement(e.rec.id, st, durability);
 }
 
+Status SessionCore::wait_for_store_turn(Entry& e, MutexLock& lock, std::string_view session) {
+  // One new statement or job of a session is written at a time: its id is the next one only if
+  // the one before it is stored (ids dense and in order). Other sessions' writes share the sync.
+  while (e.storing && !e.gone && !stopping_) {
+    ++e.waiting;
+    e.stored.wait(lock);
+    --e.waiting;
+    ++e.wakeups;
+  }
+  if (e.gone) return not_found(session);
+  if (stopping_) return Status::unavailable("the server is shutting down");
+  return Status::ok();
+}
+
 Result<Statement> SessionCore::submit(std::string_view session, const StatementRequest& request) {
   if (request.code.size() > config_.statement_max_code_bytes) {
     return Status::too_large("code is " + std::to_string(request.code.size()) + " bytes, over the limit of " +
@@ -46,6 +60,7 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
   const EntryPtr e = find(session);
   if (e == nullptr) return not_found(session);
   MutexLock lock(e->mu);
+  if (Status turn = wait_for_store_turn(*e, lock, session); !turn) return turn;
   if (is_final(e->rec.state) || e->rec.state == SessionState::kShuttingDown) {
     return Status::invalid_argument("Session is in state " + std::string(to_string(e->rec.state)));
   }
@@ -56,15 +71,27 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
   st.id = static_cast<std::int64_t>(e->statements.size());
   st.code = request.code;
   st.kind = kind;
-  // Written before the client hears of it; synced too unless store.sync-statements is off.
-  const Status stored = store_.insert_statement(e->rec.id, st, config_.sync_statements ? Durability::kSynced
-                                                                                       : Durability::kWritten);
+  // Written before the client hears of it (synced too unless store.sync-statements is off), and
+  // without the session's lock: its GETs, driver messages and timers go on meanwhile. Until it is
+  // stored it is in no list or queue, so nothing runs, shows or cancels it.
+  e->storing = true;
+  lock.unlock();
+  const Status stored =
+      store_.insert_statement(e->id, st, config_.sync_statements ? Durability::kSynced : Durability::kWritten);
+  lock.lock();
+  e->storing = false;
+  e->stored.notify_all();  // one of the waiting submits takes the next id
   if (!stored) return stored;
   e->statements.push_back(st);
-  e->queue.push_back(st.id);
   e->last_activity_ms = e->last_heartbeat_ms = now_ms();
-  dispatch(*e);
-  e->changed.notify_all();
+  if (is_final(e->rec.state) || e->gone) {
+    // The session ended (stopped, deleted, its driver lost) while the statement was written: it
+    // was accepted first, and is cancelled with the session's other waiting statements.
+    finish_statement(*e, e->statements.back(), StatementState::kCancelled, cancelled_before_start());
+  } else {
+    e->queue.push_back(st.id);
+    dispatch(*e);
+  }
   return e->statements[static_cast<std::size_t>(st.id)];
 }
 
@@ -91,7 +118,7 @@ void SessionCore::finish_statement(Entry& e, Statement& st, StatementState state
   st.completed_ms = now_ms();
   e.last_activity_ms = std::max(e.last_activity_ms, st.completed_ms);
   put(e, st);
-  e.changed.notify_all();
+  notify_statement(e, st.id);
 }
 
 Result<Statement> SessionCore::statement(std::string_view session, std::int64_t id, std::chrono::milliseconds wait) {
@@ -99,12 +126,23 @@ Result<Statement> SessionCore::statement(std::string_view session, std::int64_t 
   const EntryPtr e = lookup(session);  // a finished session's statements are final: no waiting then
   if (e == nullptr) return not_found(session);
   MutexLock lock(e->mu);
+  // Registered while it waits: only this statement's end (or the session's) wakes it.
+  StatementWaiter waiter;
+  waiter.statement = id;
+  struct Registration {
+    Registration(std::vector<StatementWaiter*>& list, StatementWaiter* w) : list(list), w(w) { list.push_back(w); }
+    ~Registration() { std::erase(list, w); }  // runs before `lock` is released
+    std::vector<StatementWaiter*>& list;
+    StatementWaiter* w;
+  };
+  std::optional<Registration> registered;
   for (bool timed_out = false;;) {
     if (e->rec.forgotten) return not_found(session);
     if (id < 0 || id >= static_cast<std::int64_t>(e->statements.size())) return statement_not_found(id);
     const Statement& st = e->statements[static_cast<std::size_t>(id)];
     if (is_final(st.state) || stopping_ || timed_out) return st;
-    timed_out = wait_changed(*e, lock, deadline);
+    if (!registered) registered.emplace(e->statement_waiters, &waiter);
+    timed_out = wait_on(*e, waiter.cv, lock, deadline);
   }
 }
 
@@ -140,7 +178,6 @@ Status SessionCore::cancel(std::string_view session, std::int64_t id) {
   st.state = StatementState::kCancelling;
   put(*e, st);
   if (e->driver) e->driver->send(cancel_message(id));
-  e->changed.notify_all();
   return Status::ok();
 }
 
@@ -176,7 +213,7 @@ Result<std::vector<std::string>> SessionCore::complete(std::string_view session,
       e->completions.erase(rid);
       return out;
     }
-    timed_out = wait_changed(*e, lock, deadline);
+    timed_out = wait_on(*e, e->replies_changed, lock, deadline);
   }
 }
 
@@ -199,7 +236,7 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       // of its own, so a slow Spark start and a slow warm-up do not add up against one.
       if (!e.ready && (e.rec.state == SessionState::kStarting || e.rec.state == SessionState::kRecovering)) {
         e.start_deadline = clock_->steady_now() + config_.session_start_timeout;
-        e.child->append_note("the driver's SparkSession is up; it warms up the interpreter before it is ready");
+        note(e, "the driver's SparkSession is up; it warms up the interpreter before it is ready");
       }
       break;
     case T::kReady:
@@ -208,6 +245,7 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       e.rec.spark_ui_url = m.spark_ui_url;
       set_state(e, e.running || e.jobs.running ? SessionState::kBusy : SessionState::kIdle);
       (void)store_.update_session(e.rec);
+      publish(e);  // its app id and UI
       // After a reconnect: a cancel the driver may have missed goes again (a repeat is harmless).
       if (e.running && e.statements[static_cast<std::size_t>(*e.running)].state == StatementState::kCancelling) {
         e.driver->send(cancel_message(*e.running));
@@ -224,13 +262,11 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
         st->state = StatementState::kRunning;
         st->started_ms = now_ms();
         put(e, *st);
-        e.changed.notify_all();
       }
       break;
     case T::kProgress:
       if (Statement* st = statement(); st != nullptr && !is_final(st->state)) {
         st->progress = std::clamp(m.progress, 0.0, 1.0);
-        e.changed.notify_all();
       }
       break;
     case T::kResult:
@@ -245,15 +281,15 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
     case T::kCompletion:
       if (const auto c = e.completions.find(m.request_id); c != e.completions.end()) {
         c->second = m.candidates;
-        e.changed.notify_all();
+        e.replies_changed.notify_all();
       }
       break;
     case T::kUnreadable:
-      e.child->append_note("ignored a line from the driver that livyd could not read: " + m.error);
+      note(e, "ignored a line from the driver that livyd could not read: " + m.error);
       break;
     case T::kProtocolError:
       // The driver answers a statement or job it could not read itself; this is any other line.
-      e.child->append_note("the driver could not read a line from livyd: " + m.error.substr(0, 1000));
+      note(e, "the driver could not read a line from livyd: " + m.error.substr(0, 1000));
       break;
     default:
       on_job_message(e, m);

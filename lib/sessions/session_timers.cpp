@@ -79,6 +79,7 @@ void SessionCore::check(const EntryPtr& entry) {
   if (e.gone) return;
   const auto now = clock_->steady_now();
   const auto poll = e.child->poll();
+  if (!poll.lines.empty()) publish(e);  // the log a GET shows
   if (poll.ended && !is_final(e.rec.state)) {
     const std::string how = poll.exit_status ? "exit status " + std::to_string(*poll.exit_status) : "no exit status";
     end_session(e, e.ready || e.was_ready ? SessionState::kDead : SessionState::kError,
