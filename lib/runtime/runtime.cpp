@@ -85,7 +85,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Impl::open(const Config& given, Runtim
   const std::string driver = find_driver_script(config);
   if (driver.empty()) return Status::unavailable("the session driver livy_driver.py was not found: set sessions.driver-script");
   impl->session_core = std::make_shared<SessionCore>(config, std::move(*rules), std::move(*spark), driver, *impl->store,
-                                                     options.launcher, options.clock);
+                                                     options.launcher, options.clock, *cluster);
   impl->session_core->other_starting = [batches_raw] { return batches_raw->starting_count(); };
   batches_raw->other_starting = [core = impl->session_core.get()] { return core->starting_count(); };
   st = impl->session_core->start();
