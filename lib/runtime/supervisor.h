@@ -128,7 +128,8 @@ class Supervisor {
   Status kill(const AppCall& call) const;
   void finish_kill(AppWatch& watch, ChildProcess& child, const Status& st) const;
 
-  // Whether the watch wants its timer again for the manager, and when.
+  // Whether the watch still has business with the manager (a lookup while `wanted`, or a kill
+  // due): then its timer is due again at watch.next_lookup.
   bool wants_manager(const AppWatch& watch, bool wanted) const;
 
   // What a forgotten batch or session still owes: its group's SIGKILL, its application's kill at

@@ -99,6 +99,8 @@ Status SessionCore::start() {
     EntryPtr e = load_entry(std::move(rec));
     MutexLock lock(e->mu);
     e->child->adopt(pid, false, identity);
+    // A kill at the cluster manager that may not have gone out (stopped on shutdown): sent again.
+    e->app.kill_due = e->rec.state == SessionState::kKilled && !e->app.tag.empty() && e->rec.app_id.has_value();
     if (e->rec.state == SessionState::kStarting) ++starting_;  // set_state counts it down when it leaves
     if (!is_final(e->rec.state)) recover(*e);
     loaded.push_back(e);
