@@ -16,11 +16,16 @@ namespace {
 // The batch state of an application's phase at its cluster manager.
 BatchState state_of(ClusterAppPhase phase) {
   switch (phase) {
-    case ClusterAppPhase::kPending: return BatchState::kStarting;
-    case ClusterAppPhase::kRunning: return BatchState::kRunning;
-    case ClusterAppPhase::kSucceeded: return BatchState::kSuccess;
-    case ClusterAppPhase::kFailed: return BatchState::kDead;
-    case ClusterAppPhase::kKilled: return BatchState::kKilled;
+    case ClusterAppPhase::kPending:
+      return BatchState::kStarting;
+    case ClusterAppPhase::kRunning:
+      return BatchState::kRunning;
+    case ClusterAppPhase::kSucceeded:
+      return BatchState::kSuccess;
+    case ClusterAppPhase::kFailed:
+      return BatchState::kDead;
+    case ClusterAppPhase::kKilled:
+      return BatchState::kKilled;
   }
   return BatchState::kDead;
 }
@@ -62,7 +67,9 @@ void BatchManager::Impl::schedule(Entry& e) {
   const std::int64_t wall = to_epoch_ms(clock_->now());
   std::optional<TimerQueue::TimePoint> at;
   const auto earliest = [&](TimerQueue::TimePoint t) { at = at ? std::min(*at, t) : t; };
-  const auto at_wall = [&](std::int64_t ms) { return now + std::chrono::milliseconds(std::max<std::int64_t>(0, ms - wall)); };
+  const auto at_wall = [&](std::int64_t ms) {
+    return now + std::chrono::milliseconds(std::max<std::int64_t>(0, ms - wall));
+  };
   // A child is polled for its output and its end (and a kill's escalation) at every tick.
   if (e.child->running() || e.child->cleanup_pending()) timers_.schedule_tick(e.id);
   if (e.rec.state == BatchState::kStarting && e.child->running() && !e.printed && !e.start_timed_out &&
@@ -139,8 +146,8 @@ void BatchManager::Impl::take_report(Entry& e, const ClusterAppReport& report) {
     changed = true;
     if (is_final(state)) {
       const std::string manager(supervisor_.cluster()->name());
-      std::string note = "the application " + report.app_id + " " + std::string(phase_name(report.phase)) + " in " +
-                         manager;
+      std::string note =
+          "the application " + report.app_id + " " + std::string(phase_name(report.phase)) + " in " + manager;
       if (!report.diagnostics.empty()) note += ": " + report.diagnostics;
       e.child->append_note(note);
       e.rec.ended_ms = to_epoch_ms(clock_->now());
@@ -165,8 +172,8 @@ void BatchManager::Impl::watch(Entry& e) {
   }
   e.printed = e.printed || !poll.lines.empty();
   const auto starting_for = std::chrono::milliseconds(to_epoch_ms(clock_->now()) - e.rec.created_ms);
-  if (e.rec.state == BatchState::kStarting && !poll.ended && !e.start_timed_out && !e.kill_requested &&
-      !e.printed && config_.batch_start_timeout.count() > 0 && starting_for >= config_.batch_start_timeout) {
+  if (e.rec.state == BatchState::kStarting && !poll.ended && !e.start_timed_out && !e.kill_requested && !e.printed &&
+      config_.batch_start_timeout.count() > 0 && starting_for >= config_.batch_start_timeout) {
     e.start_timed_out = true;
     e.child->append_note("spark-submit printed nothing within batches.start-timeout (" +
                          format_duration(config_.batch_start_timeout) + "): stopping it");
@@ -200,9 +207,9 @@ void BatchManager::Impl::finish(Entry& e, const ChildProcess::Poll& poll) {
   } else {
     // The wrapper itself died without recording anything: killed from outside, or lost.
     set_state(e, BatchState::kDead);
-    e.child->append_note("the batch process ended without recording an exit status" +
-                         (poll.exit && !poll.exit->exited ? " (signal " + std::to_string(poll.exit->signal) + ")"
-                                                          : std::string()));
+    e.child->append_note(
+        "the batch process ended without recording an exit status" +
+        (poll.exit && !poll.exit->exited ? " (signal " + std::to_string(poll.exit->signal) + ")" : std::string()));
     e.child->log().finish();
   }
   if (e.rec.ended_ms == 0) e.rec.ended_ms = to_epoch_ms(clock_->now());

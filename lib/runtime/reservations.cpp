@@ -13,10 +13,9 @@ Status Reservations::reserve(const Claim& claim, const TableCounts& table, int o
   }
   if (claim.name && table.name_taken) return Status::invalid_argument("Duplicate session name: " + *claim.name);
   if (limits.max_per_user > 0 && live_of_user >= limits.max_per_user) {
-    return Status::resource_exhausted("Rejected, " +
-                                      (claim.user ? "user '" + *claim.user + "'" : std::string("the anonymous user")) +
-                                      " already runs " + std::to_string(live_of_user) +
-                                      " sessions (sessions.max-sessions-per-user)");
+    return Status::resource_exhausted(
+        "Rejected, " + (claim.user ? "user '" + *claim.user + "'" : std::string("the anonymous user")) +
+        " already runs " + std::to_string(live_of_user) + " sessions (sessions.max-sessions-per-user)");
   }
   if (limits.max_creation > 0 && table.starting + size() + others_starting >= limits.max_creation) {
     return Status::resource_exhausted("Rejected, too many sessions are being created!");

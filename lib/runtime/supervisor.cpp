@@ -9,11 +9,16 @@ namespace livy {
 
 std::string_view phase_name(ClusterAppPhase phase) {
   switch (phase) {
-    case ClusterAppPhase::kPending: return "pending";
-    case ClusterAppPhase::kRunning: return "running";
-    case ClusterAppPhase::kSucceeded: return "succeeded";
-    case ClusterAppPhase::kFailed: return "failed";
-    case ClusterAppPhase::kKilled: return "killed";
+    case ClusterAppPhase::kPending:
+      return "pending";
+    case ClusterAppPhase::kRunning:
+      return "running";
+    case ClusterAppPhase::kSucceeded:
+      return "succeeded";
+    case ClusterAppPhase::kFailed:
+      return "failed";
+    case ClusterAppPhase::kKilled:
+      return "killed";
   }
   return "unknown";
 }
@@ -94,7 +99,8 @@ bool Supervisor::scan_output(AppWatch& watch, const std::vector<std::string>& li
   return changed;
 }
 
-std::optional<int> Supervisor::due_ui_query(AppWatch& watch, bool running, const std::optional<std::string>& app_id) const {
+std::optional<int> Supervisor::due_ui_query(AppWatch& watch, bool running,
+                                            const std::optional<std::string>& app_id) const {
   const auto now = steady_now();
   if (!watch.tag.empty() || !running || app_id || !watch.ui_port || now < watch.next_ui_query) return std::nullopt;
   watch.next_ui_query = now + std::chrono::seconds(1);
@@ -107,7 +113,8 @@ bool Supervisor::wants_manager(const AppWatch& watch, bool wanted) const {
   return wanted && !watch.given_up && !watch.final_phase();
 }
 
-std::optional<AppCall> Supervisor::due_lookup(AppWatch& watch, bool wanted, const std::optional<std::string>& app_id) const {
+std::optional<AppCall> Supervisor::due_lookup(AppWatch& watch, bool wanted,
+                                              const std::optional<std::string>& app_id) const {
   if (!wants_manager(watch, wanted) || watch.in_flight || steady_now() < watch.next_lookup) return std::nullopt;
   if (watch.kill_due && app_id) return std::nullopt;  // due_kill's turn
   watch.in_flight = true;

@@ -38,15 +38,15 @@ struct AppWatch {
   std::chrono::steady_clock::time_point next_ui_query{};
 
   // With a cluster manager.
-  std::string tag;  // livyd's tag of the submission ("" without a manager)
+  std::string tag;                                          // livyd's tag of the submission ("" without a manager)
   std::chrono::steady_clock::time_point lookup_deadline{};  // not found by then: given up
   std::chrono::steady_clock::time_point next_lookup{};
-  bool found = false;                            // the manager reported the application
-  std::optional<ClusterAppPhase> phase;          // its last reported phase
-  bool lookup_failing = false;                   // the last lookup got no answer (said once in the log)
-  bool given_up = false;                         // not found within the lookup timeout
-  bool kill_due = false;                         // a kill to send to the manager (retried until it answers)
-  bool in_flight = false;                        // a lookup or kill is under way, outside the lock
+  bool found = false;                    // the manager reported the application
+  std::optional<ClusterAppPhase> phase;  // its last reported phase
+  bool lookup_failing = false;           // the last lookup got no answer (said once in the log)
+  bool given_up = false;                 // not found within the lookup timeout
+  bool kill_due = false;                 // a kill to send to the manager (retried until it answers)
+  bool in_flight = false;                // a lookup or kill is under way, outside the lock
 
   bool final_phase() const {
     return phase && (*phase == ClusterAppPhase::kSucceeded || *phase == ClusterAppPhase::kFailed ||
@@ -65,12 +65,12 @@ class Supervisor {
   struct Options {
     std::shared_ptr<ProcessLauncher> launcher;
     std::shared_ptr<Clock> clock;
-    std::shared_ptr<ClusterManager> cluster;  // nullptr: the spark-submit process is the application
-    std::size_t log_lines = 200;              // log.cache-size
-    std::chrono::milliseconds kill_grace{5000};  // batches.kill-grace
+    std::shared_ptr<ClusterManager> cluster;                // nullptr: the spark-submit process is the application
+    std::size_t log_lines = 200;                            // log.cache-size
+    std::chrono::milliseconds kill_grace{5000};             // batches.kill-grace
     std::chrono::milliseconds app_lookup_timeout{120'000};  // clusters.app-lookup-timeout
-    std::chrono::milliseconds lookup_interval{1000};  // between two lookups of one application
-    std::string ui_host;                      // where a local driver's Spark UI is reached
+    std::chrono::milliseconds lookup_interval{1000};        // between two lookups of one application
+    std::string ui_host;                                    // where a local driver's Spark UI is reached
   };
 
   explicit Supervisor(Options options);
@@ -112,9 +112,9 @@ class Supervisor {
   Result<std::optional<ClusterAppReport>> lookup(const AppCall& call) const;
   // What a lookup's answer changes, under the entry's lock again.
   enum class Outcome {
-    kNothing,    // not found yet, or no answer: retried
-    kReport,     // found: `report` holds it (app id, phase, links)
-    kGivenUp,    // not found within the lookup timeout: the note is in the log
+    kNothing,  // not found yet, or no answer: retried
+    kReport,   // found: `report` holds it (app id, phase, links)
+    kGivenUp,  // not found within the lookup timeout: the note is in the log
   };
   Outcome take_lookup(AppWatch& watch, ChildProcess& child, Result<std::optional<ClusterAppReport>> answer,
                       ClusterAppReport& report) const;

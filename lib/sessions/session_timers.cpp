@@ -132,7 +132,8 @@ void SessionCore::talk_to_cluster(const EntryPtr& entry) {
   ClusterAppReport report;
   const auto outcome = supervisor_.take_lookup(e.app, *e.child, std::move(answer), report);
   if (outcome == Supervisor::Outcome::kGivenUp && !is_final(e.rec.state)) {
-    end_session(e, SessionState::kDead, "its application was not found in " + std::string(supervisor_.cluster()->name()));
+    end_session(e, SessionState::kDead,
+                "its application was not found in " + std::string(supervisor_.cluster()->name()));
   } else if (outcome == Supervisor::Outcome::kReport) {
     if (Supervisor::apply_report(report, e.rec.app_id, e.rec.spark_ui_url, e.rec.driver_log_url)) {
       (void)store_.update_session(e.rec);

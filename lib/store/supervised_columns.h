@@ -10,7 +10,7 @@
 
 // The SET list of both tables' UPDATE, in the order update_supervised binds it; the row's id
 // is the last parameter.
-#define LIVY_SUPERVISED_SET                                                                            \
+#define LIVY_SUPERVISED_SET                                                                                 \
   "state = ?1, pid = ?2, app_id = ?3, spark_ui_url = ?4, ended_ms = ?5, forgotten = ?6, pid_identity = ?7," \
   " cluster_tag = ?8, driver_log_url = ?9"
 

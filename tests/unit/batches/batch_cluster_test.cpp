@@ -2,9 +2,8 @@
 // by tag until found or given up, the phases as batch states, the links, kills through the
 // manager (also after a restart), and a manager that does not answer.
 #include <algorithm>
-#include <csignal>
-
 #include <catch2/catch.hpp>
+#include <csignal>
 
 #include "livy/livy.h"
 #include "support/eventually.h"
@@ -22,7 +21,7 @@ using livy_test::TestRuntime;
 
 namespace {
 
-constexpr auto kWait = 5s;  // upper bound only
+constexpr auto kWait = 5s;                          // upper bound only
 constexpr auto kPid = ScriptedLauncher::kFirstPid;  // the first batch's spark-submit
 
 struct ClusterRuntime {
@@ -78,7 +77,8 @@ TEST_CASE("cluster: the submission carries a unique tag of [a-z0-9-], looked up 
   CHECK(std::find(argv.begin(), argv.end(), std::string(FakeClusterManager::kTagKey) + "=" + tag) != argv.end());
   CHECK(tag.rfind("livy-batch-0-", 0) == 0);
   CHECK(tag.size() > std::string("livy-batch-0-").size());
-  CHECK(std::all_of(tag.begin(), tag.end(), [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'; }));
+  CHECK(std::all_of(tag.begin(), tag.end(),
+                    [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'; }));
 
   // Not found on the first three lookups: still starting, no id.
   c.next_lookup();
@@ -125,13 +125,13 @@ TEST_CASE("cluster: each phase of the application is the batch's state", "[batch
     c.cluster->set_phase(ClusterAppPhase::kFailed, "User class threw exception: boom");
     c.next_lookup();
     REQUIRE(eventually([&] { return c.get().state == BatchState::kDead; }));
-    CHECK(c.log_has("failed in fakecluster: User class threw exception: boom"));
+    CHECK(eventually([&] { return c.log_has("failed in fakecluster: User class threw exception: boom"); }));
   }
   SECTION("killed -> killed") {
     c.cluster->set_phase(ClusterAppPhase::kKilled);
     c.next_lookup();
     REQUIRE(eventually([&] { return c.get().state == BatchState::kKilled; }));
-    CHECK(c.log_has("killed in fakecluster"));
+    CHECK(eventually([&] { return c.log_has("killed in fakecluster"); }));
   }
   // A final application is not looked up again.
   const int lookups = c.cluster->lookups();
@@ -180,8 +180,9 @@ TEST_CASE("cluster: an application never found is given up after the lookup time
   CHECK(c.get().state == BatchState::kStarting);
   c.next_lookup();  // 10 s after the launch
   REQUIRE(eventually([&] { return c.get().state == BatchState::kDead; }));
-  CHECK(c.log_has("no application tagged livy-batch-0-"));
-  CHECK(c.log_has("was found in fakecluster within livy.server.yarn.app-lookup-timeout (10s)"));
+  CHECK(eventually([&] { return c.log_has("no application tagged livy-batch-0-"); }));
+  CHECK(eventually(
+      [&] { return c.log_has("was found in fakecluster within livy.server.yarn.app-lookup-timeout (10s)"); }));
   CHECK(c.t.launcher().wait_for_signal(kPid, SIGTERM, kWait));  // its spark-submit is stopped
   // And not looked for any more.
   const int lookups = c.cluster->lookups();
@@ -198,7 +199,9 @@ TEST_CASE("cluster: a manager that does not answer is asked again, and the batch
   for (int i = 0; i < 15; ++i) c.next_lookup();  // well past the lookup timeout
   CHECK(c.get().state == BatchState::kStarting);
   CHECK(c.t.launcher().signals().empty());
-  CHECK(c.log_has("fakecluster did not answer a lookup of the application (connection refused): asking again"));
+  CHECK(eventually([&] {
+    return c.log_has("fakecluster did not answer a lookup of the application (connection refused): asking again");
+  }));
   const auto log = c.t.batches().log("0", std::nullopt, -1);
   CHECK(std::count_if(log->lines.begin(), log->lines.end(),
                       [](const std::string& l) { return l.find("did not answer") != std::string::npos; }) == 1);
@@ -207,7 +210,7 @@ TEST_CASE("cluster: a manager that does not answer is asked again, and the batch
   c.cluster->appear(report(ClusterAppPhase::kRunning), c.cluster->lookups() + 1);
   c.next_lookup();
   REQUIRE(eventually([&] { return c.get().state == BatchState::kRunning; }));
-  CHECK(c.log_has("fakecluster answers again"));
+  CHECK(eventually([&] { return c.log_has("fakecluster answers again"); }));
 }
 
 TEST_CASE("cluster: DELETE kills the application through the manager", "[batch_cluster]") {

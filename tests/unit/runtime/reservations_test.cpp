@@ -1,7 +1,7 @@
 // Reservations: the one check of the creation limits that batches and sessions share.
-#include <catch2/catch.hpp>
-
 #include "runtime/reservations.h"
+
+#include <catch2/catch.hpp>
 
 using Catch::Matchers::Contains;
 using livy::Claim;

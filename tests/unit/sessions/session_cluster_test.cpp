@@ -1,8 +1,8 @@
 // Sessions under a cluster manager (a scripted fake): the tag in the driver's spark-submit conf,
 // the application's id and links from the manager, its end as the session's (`dead`), the lookup
 // timeout, and the kill through the manager when the session is deleted.
-#include "unit/sessions/session_test_util.h"
 #include "support/fake_cluster_manager.h"
+#include "unit/sessions/session_test_util.h"
 
 using namespace session_test;
 using livy::ClusterAppPhase;
@@ -53,7 +53,7 @@ TEST_CASE("cluster sessions: tagged, and the application's id and links come fro
     c.cluster->set_phase(ClusterAppPhase::kFailed, "container lost");
     c.next_lookup();
     REQUIRE(eventually([&] { return c.get().state == SessionState::kDead; }));
-    CHECK(log_has(c.t, livy::Ref("0"), "failed in fakecluster: container lost"));
+    CHECK(eventually([&] { return log_has(c.t, livy::Ref("0"), "failed in fakecluster: container lost"); }));
     CHECK(c.cluster->kills().empty());  // ended there already
   }
   SECTION("DELETE kills the application through the manager") {
@@ -74,5 +74,7 @@ TEST_CASE("cluster sessions: an application never found ends the session dead af
   CHECK(state_of(c.t, livy::Ref("0")) == SessionState::kStarting);
   c.next_lookup();
   REQUIRE(eventually([&] { return state_of(c.t, livy::Ref("0")) == SessionState::kDead; }));
-  CHECK(log_has(c.t, livy::Ref("0"), "was found in fakecluster within livy.server.yarn.app-lookup-timeout"));
+  CHECK(eventually([&] {
+    return log_has(c.t, livy::Ref("0"), "was found in fakecluster within livy.server.yarn.app-lookup-timeout");
+  }));
 }
