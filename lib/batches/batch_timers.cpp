@@ -106,6 +106,8 @@ void BatchManager::Impl::talk_to_cluster(const EntryPtr& entry) {
   if (lookup) {
     auto answer = supervisor_.lookup(*lookup);
     MutexLock lock(e.mu);
+    e.app.in_flight = false;
+    if (e.gone) return;  // forgotten meanwhile: its answer changes nothing
     ClusterAppReport report;
     switch (supervisor_.take_lookup(e.app, *e.child, std::move(answer), report)) {
       case Supervisor::Outcome::kReport:

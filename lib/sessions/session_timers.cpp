@@ -129,6 +129,8 @@ void SessionCore::talk_to_cluster(const EntryPtr& entry) {
   if (!lookup) return;
   auto answer = supervisor_.lookup(*lookup);
   MutexLock lock(e.mu);
+  e.app.in_flight = false;
+  if (e.gone) return;  // forgotten meanwhile: its answer changes nothing
   ClusterAppReport report;
   const auto outcome = supervisor_.take_lookup(e.app, *e.child, std::move(answer), report);
   if (outcome == Supervisor::Outcome::kGivenUp && !is_final(e.rec.state)) {
