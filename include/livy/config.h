@@ -269,6 +269,10 @@ struct Config {
                                        // largest file upload-jar/-pyfile/-file accept; larger gets 413.
   std::chrono::milliseconds monitor_interval{200};  // monitor.interval: how often processes and logs are
                                        // polled. Shorter notices ends sooner and costs more wake-ups.
+  std::chrono::milliseconds cluster_app_lookup_timeout{std::chrono::seconds(120)};  // clusters.app-lookup-
+                                       // timeout / livy.server.yarn.app-lookup-timeout: how long a batch's or
+                                       // session's application may stay unknown to its cluster manager before
+                                       // it is given up (`dead`). Longer waits out a busy cluster's queue.
 };
 
 // Reads a configuration file into `config`: YAML when the name ends in

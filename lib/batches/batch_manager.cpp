@@ -1,4 +1,4 @@
-// The batch table and its public operations; the monitor is in batch_monitor.cpp.
+// The batch table and its public operations; the timers are in batch_timers.cpp.
 #include <filesystem>
 
 #include "batches/batch_manager_impl.h"
@@ -13,13 +13,16 @@ namespace livy {
 namespace fs = std::filesystem;
 
 BatchManager::Impl::Impl(Config config, RequestRules rules, SparkInstallations spark, Store& store,
-                         std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock)
+                         std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock,
+                         std::shared_ptr<ClusterManager> cluster)
     : config_(std::move(config)),
       rules_(std::move(rules)),
       spark_(std::move(spark)),
       store_(store),
       launcher_(std::move(launcher)),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      supervisor_(Supervisor::options_for(config_, launcher_, clock_, std::move(cluster), spark_.default_spark().ui_host)),
+      timers_(clock_, config_.monitor_interval, [this](TimerQueue::Key key) { on_timer(key); }) {}
 
 BatchManager::Impl::~Impl() { stop(); }
 
@@ -34,13 +37,16 @@ Status BatchManager::Impl::start() {
     MutexLock lock(e->mu);  // not shared yet; taken for the analysis
     e->id = rec.id;
     e->name = rec.name;
-    e->child = std::make_unique<ChildProcess>(launcher_, clock_, rec.log_path, rec.status_path,
-                                              config_.log_cache_lines, config_.batch_kill_grace);
+    e->child = supervisor_.new_child(rec.log_path, rec.status_path);
     // A batch that was running when the last livyd stopped: its wrapper is
     // not our child any more, but its exit status file and process group tell its fate.
     e->child->adopt(rec.pid, !is_final(rec.state) || (rec.state == BatchState::kKilled && rec.ended_ms == 0),
                     rec.pid_identity);
     e->kill_requested = rec.state == BatchState::kKilled;
+    // Its application at the cluster manager: followed again from the stored tag and id; a kill
+    // asked for before the restart is sent again (the manager takes a second one as done).
+    supervisor_.adopt(e->app, rec.cluster_tag, rec.app_id.has_value(), is_final(rec.state));
+    e->app.kill_due = e->kill_requested && rec.app_id.has_value() && !e->app.tag.empty();
     e->rec = std::move(rec);
     e->state_seen = e->rec.state;
     if (e->rec.pid == 0 && !is_final(e->rec.state)) {
@@ -50,21 +56,18 @@ Status BatchManager::Impl::start() {
     }
     // A kill that was under way: its group gets SIGTERM again and SIGKILL after the grace period.
     if (e->kill_requested && e->child->pid() > 0 && launcher_->group_alive(e->child->pid())) e->child->terminate();
+    schedule(*e);
     MutexLock table(table_mu_);
     entries_.emplace(e->id, e);
   }
   stopping_ = false;
-  monitor_ = std::thread([this] { monitor_loop(); });
+  timers_.start();
   return Status::ok();
 }
 
 void BatchManager::Impl::stop() {
-  {
-    MutexLock lock(monitor_mu_);
-    stopping_ = true;
-  }
-  monitor_wake_.notify_all();
-  if (monitor_.joinable()) monitor_.join();
+  stopping_ = true;
+  timers_.stop();
   for (const auto& e : all_entries()) {
     MutexLock lock(e->mu);  // so that no waiter misses the notify between its check and its wait
     e->changed.notify_all();
@@ -74,6 +77,7 @@ void BatchManager::Impl::stop() {
 }
 
 void BatchManager::Impl::kill_all_for_shutdown() {
+  std::vector<std::pair<EntryPtr, AppCall>> at_cluster;
   for (const auto& e : all_entries()) {
     MutexLock lock(e->mu);
     if (is_final(e->rec.state)) continue;
@@ -82,20 +86,25 @@ void BatchManager::Impl::kill_all_for_shutdown() {
     e->child->append_note("livyd shut down (server.stop-on-shutdown)");
     persist(*e);
     if (e->child->running()) e->child->terminate();
+    e->app.kill_due = !e->app.tag.empty();
+    e->app.next_lookup = clock_->steady_now();
+    if (auto call = supervisor_.due_kill(e->app, e->rec.app_id)) at_cluster.emplace_back(e, std::move(*call));
+  }
+  // Once each, with no lock held: the timers are stopped, and a restart sends what failed again.
+  for (const auto& [e, call] : at_cluster) {
+    const Status st = supervisor_.kill(call);
+    MutexLock lock(e->mu);
+    supervisor_.finish_kill(e->app, *e->child, st);
   }
 }
 
 void BatchManager::Impl::finish_kills_for_shutdown() {
-  // A killed batch may still have its group stopping. The monitor is gone: wait here for those
-  // groups, escalating to SIGKILL after the grace, so that none outlives livyd; watch() records
-  // each end as the monitor would. Running batches are left for the next livyd.
+  // A killed batch may still have its group stopping. The timers are stopped: wait here for
+  // those groups, escalating to SIGKILL after the grace, so that none outlives livyd; watch()
+  // records each end as the timers would. Running batches are left for the next livyd.
   const auto give_up = clock_->steady_now() + config_.batch_kill_grace + std::chrono::seconds(5);
   wait_for_children(*clock_, give_up, [this] {
-    bool pending = false;
-    {
-      MutexLock lock(orphans_mu_);
-      pending = poll_orphans(orphans_);
-    }
+    bool pending = supervisor_.poll_orphans();
     for (const auto& e : all_entries()) {
       MutexLock lock(e->mu);
       if (!e->kill_requested) continue;
@@ -104,6 +113,12 @@ void BatchManager::Impl::finish_kills_for_shutdown() {
     }
     return pending;
   });
+}
+
+BatchManager::Impl::EntryPtr BatchManager::Impl::find(std::int64_t id) const {
+  MutexLock lock(table_mu_);
+  const auto it = entries_.find(id);
+  return it == entries_.end() ? nullptr : it->second;
 }
 
 BatchManager::Impl::EntryPtr BatchManager::Impl::find(std::string_view id_or_name) const {
@@ -136,8 +151,7 @@ BatchManager::Impl::EntryPtr BatchManager::Impl::lookup(std::string_view id_or_n
   MutexLock lock(e->mu);
   e->id = *id;
   e->rec = std::move(records->front());
-  e->child = std::make_unique<ChildProcess>(launcher_, clock_, e->rec.log_path, e->rec.status_path,
-                                            config_.log_cache_lines, config_.batch_kill_grace);
+  e->child = supervisor_.new_child(e->rec.log_path, e->rec.status_path);
   e->child->adopt(0, false);  // its log only
   e->gone = true;
   return e;
@@ -152,6 +166,7 @@ Batch BatchManager::Impl::to_batch(const Entry& e) const {
   b.state = e.rec.state;
   b.app_id = e.rec.app_id;
   b.app_info.spark_ui_url = e.rec.spark_ui_url;
+  b.app_info.driver_log_url = e.rec.driver_log_url;
   b.log = e.child->log().last(10);
   return b;
 }
@@ -171,45 +186,26 @@ Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std:
   Status st = validate_batch_request(request, rules_);
   if (!st) return st;
   const int others_starting = other_starting ? other_starting() : 0;  // the sessions' count: not under our lock
+  const Claim claim{request.name, std::nullopt};
+  std::optional<ReservationGuard> reservation;
   {
     MutexLock lock(table_mu_);
     if (stopping_) return Status::unavailable("the server is shutting down");
-    int starting = static_cast<int>(reservations_.size());
-    for (const auto& name : reservations_) {
-      if (request.name && name == request.name) return Status::invalid_argument("Duplicate session name: " + *request.name);
-    }
+    TableCounts table;
     for (const auto& [id, e] : entries_) {
-      if (request.name && e->name == request.name) {
-        return Status::invalid_argument("Duplicate session name: " + *request.name);
-      }
-      starting += e->state_seen.load() == BatchState::kStarting ? 1 : 0;
+      table.name_taken = table.name_taken || (request.name && e->name == request.name);  // finished ones too
+      table.starting += e->state_seen.load() == BatchState::kStarting ? 1 : 0;
     }
-    if (starting + others_starting >= config_.max_creation) {
-      return Status::resource_exhausted("Rejected, too many sessions are being created!");
-    }
-    reservations_.push_back(request.name);
+    st = reservations_.reserve(claim, table, others_starting, {.max_creation = config_.max_creation});
+    if (!st) return st;
+    reservation.emplace(table_mu_, reservations_, claim);
   }
   // The id, the directory, the synced insert and the spawn with no table lock held: the
-  // reservation keeps the limits and names true meanwhile.
-  const auto unreserve = [&] {
-    MutexLock lock(table_mu_);
-    for (auto it = reservations_.begin(); it != reservations_.end(); ++it) {
-      if (*it == request.name) {
-        reservations_.erase(it);
-        break;
-      }
-    }
-  };
+  // reservation keeps the limits and names true meanwhile, until it leaves scope.
   const auto id = store_.allocate_id("batch");
-  if (!id) {
-    unreserve();
-    return id.status();
-  }
+  if (!id) return id.status();
   const fs::path dir = fs::path(config_.data_dir) / "batches" / std::to_string(*id);
-  if (!create_private_dirs(dir.string())) {
-    unreserve();
-    return Status::unavailable("cannot create the batch's directory");
-  }
+  if (!create_private_dirs(dir.string())) return Status::unavailable("cannot create the batch's directory");
   auto e = std::make_shared<Entry>();
   MutexLock lock(e->mu);
   e->id = *id;
@@ -225,19 +221,16 @@ Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std:
   e->rec.log_path = (dir / "output.log").string();
   e->rec.status_path = (dir / "exit-status").string();
   e->rec.created_ms = to_epoch_ms(clock_->now());
-  e->child = std::make_unique<ChildProcess>(launcher_, clock_, e->rec.log_path, e->rec.status_path,
-                                            config_.log_cache_lines, config_.batch_kill_grace);
+  e->child = supervisor_.new_child(e->rec.log_path, e->rec.status_path);
+  e->app.tag = e->rec.cluster_tag = supervisor_.new_tag("batch", *id);
   st = store_.insert_batch(e->rec);  // durable before anyone hears of it
-  if (!st) {
-    unreserve();
-    return st;
-  }
+  if (!st) return st;
   launch(*e, request);
   {
     MutexLock table(table_mu_);
     entries_.emplace(e->id, e);
   }
-  unreserve();
+  schedule(*e);  // in the table first: its timer finds it there (and waits for its lock)
   return to_batch(*e);
 }
 
@@ -245,10 +238,11 @@ void BatchManager::Impl::launch(Entry& e, const BatchRequest& request) {
   const fs::path dir = fs::path(e.rec.log_path).parent_path();
   const SparkEnvironment& spark = spark_.for_conf(request.resources.conf);
   if (spark_.named()) e.child->append_note(describe_spark(spark));
-  BatchRequest submitted = request;
-  submitted.resources.conf = without_spark_version(request.resources.conf);
+  BatchRequest tagged = request;
+  tagged.resources.conf = without_spark_version(request.resources.conf);
+  supervisor_.tag_submission(e.app, tagged.resources.conf);  // with a cluster manager: found by its tag
   SubmitCommand cmd =
-      batch_submit_command(spark, submitted, rules_.redactor, (dir / "spark-submit.properties").string());
+      batch_submit_command(spark, tagged, rules_.redactor, (dir / "spark-submit.properties").string());
   Status st = write_properties_file(cmd, spark);
   ProcessSpec spec;
   spec.argv = std::move(cmd.argv);
@@ -269,7 +263,7 @@ void BatchManager::Impl::launch(Entry& e, const BatchRequest& request) {
 
 int BatchManager::Impl::starting_count() const {
   MutexLock lock(table_mu_);
-  int n = static_cast<int>(reservations_.size());
+  int n = reservations_.size();
   for (const auto& [id, e] : entries_) n += e->state_seen.load() == BatchState::kStarting ? 1 : 0;
   return n;
 }
@@ -326,6 +320,11 @@ Status BatchManager::Impl::kill(std::string_view id_or_name) {
   if (!e->child->running()) e->rec.ended_ms = to_epoch_ms(clock_->now());
   persist(*e);  // before the signal: a restart must not resurrect it
   if (e->child->running()) e->child->terminate();
+  // Its application at the cluster manager is killed there, from the timer (network I/O, no
+  // lock), once its id is known.
+  e->app.kill_due = !e->app.tag.empty() && !e->app.given_up;
+  e->app.next_lookup = clock_->steady_now();
+  schedule(*e);
   e->changed.notify_all();
   return Status::ok();
 }
@@ -333,12 +332,15 @@ Status BatchManager::Impl::kill(std::string_view id_or_name) {
 void BatchManager::Impl::forget(Entry& e) {
   e.rec.forgotten = true;
   persist(e);
-  // Forgotten by users, not by the monitor: a SIGKILL still due is still sent.
+  if (supervisor_.cluster() && e.app.kill_due) {  // a kill at the manager still due is still sent
+    supervisor_.orphan_kill(e.app, e.rec.app_id);
+    timers_.schedule_tick(kOrphansKey);
+  }
+  // Forgotten by users, not by livyd: a SIGKILL still due is still sent.
   if (e.child->cleanup_pending()) {
-    MutexLock lock(orphans_mu_);
-    orphans_.push_back(std::move(e.child));
-    e.child = std::make_unique<ChildProcess>(launcher_, clock_, e.rec.log_path, e.rec.status_path,
-                                             config_.log_cache_lines, config_.batch_kill_grace);
+    supervisor_.orphan(std::move(e.child));
+    timers_.schedule_tick(kOrphansKey);
+    e.child = supervisor_.new_child(e.rec.log_path, e.rec.status_path);
   }
   erase(e);
 }
@@ -346,6 +348,7 @@ void BatchManager::Impl::forget(Entry& e) {
 void BatchManager::Impl::erase(Entry& e) {
   e.gone = true;
   e.changed.notify_all();
+  timers_.cancel(e.id);
   MutexLock lock(table_mu_);
   const auto it = entries_.find(e.id);
   if (it != entries_.end() && it->second.get() == &e) entries_.erase(it);

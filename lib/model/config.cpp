@@ -449,6 +449,10 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(duration_key({"batches.kill-grace", "", "5s",
                               "Time between SIGTERM and SIGKILL when a batch is killed."},
                              &Config::batch_kill_grace));
+    k.push_back(duration_key({"clusters.app-lookup-timeout", "livy.server.yarn.app-lookup-timeout", "120s",
+                              "How long a batch's or session's application may stay unknown to its cluster "
+                              "manager (YARN, standalone, Kubernetes) before livyd gives up on it: `dead`."},
+                             &Config::cluster_app_lookup_timeout, std::chrono::seconds(1)));
     k.push_back(bool_key({"sessions.timeout-check", "livy.server.session.timeout-check", "true",
                           "Stop sessions idle for longer than their idle timeout."},
                          &Config::session_timeout_check));

@@ -7,6 +7,8 @@
 
 #include "batches/batch_manager_impl.h"
 #include "base/data_dir.h"
+#include "clusters/cluster_managers.h"
+#include "runtime/runtime_impl.h"
 #include "model/request_validation.h"
 #include "sessions/session_core.h"
 #include "store/store.h"
@@ -36,18 +38,12 @@ std::string find_driver_script(const Config& config) {
 
 }  // namespace
 
-struct Runtime::Impl {
-  std::unique_ptr<DataDirLock> lock;  // declared first: released after everything else is gone
-  Config config;
-  std::unique_ptr<Store> store;  // destroyed after everything that uses it
-  std::unique_ptr<BatchManager> batches;
-  std::shared_ptr<SessionCore> session_core;
-  std::unique_ptr<SessionManager> sessions;
-  std::unique_ptr<StatementRunner> statements;
-  std::unique_ptr<JobRunner> jobs;
-};
+Result<std::unique_ptr<Runtime>> Runtime::open(const Config& config, RuntimeOptions options) {
+  return Impl::open(config, std::move(options), make_cluster_manager);
+}
 
-Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptions options) {
+Result<std::unique_ptr<Runtime>> Runtime::Impl::open(const Config& given, RuntimeOptions options,
+                                                     ClusterManagerFactory clusters) {
   Config config = given;
   std::error_code ec;
   // Children run in their own directories: every path handed to them must be absolute.
@@ -58,6 +54,9 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptio
   if (!spark) return spark.status();
   auto rules = load_request_rules(config);
   if (!rules) return rules.status();
+  // One manager for the server's master, shared by batches and sessions; none in local mode.
+  auto cluster = clusters(config, spark->default_spark().master);
+  if (!cluster) return cluster.status();
 
   Status st = create_data_dir(config.data_dir);
   if (!st) return st;
@@ -76,8 +75,8 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptio
   impl->lock = std::move(*lock);
   impl->config = config;
   impl->store = std::move(*store);
-  auto batches_impl =
-      std::make_unique<BatchManager::Impl>(config, *rules, *spark, *impl->store, options.launcher, options.clock);
+  auto batches_impl = std::make_unique<BatchManager::Impl>(config, *rules, *spark, *impl->store, options.launcher,
+                                                          options.clock, *cluster);
   BatchManager::Impl* batches_raw = batches_impl.get();
   st = batches_impl->start();
   if (!st) return st;
@@ -86,7 +85,7 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const Config& given, RuntimeOptio
   const std::string driver = find_driver_script(config);
   if (driver.empty()) return Status::unavailable("the session driver livy_driver.py was not found: set sessions.driver-script");
   impl->session_core = std::make_shared<SessionCore>(config, std::move(*rules), std::move(*spark), driver, *impl->store,
-                                                     options.launcher, options.clock);
+                                                     options.launcher, options.clock, *cluster);
   impl->session_core->other_starting = [batches_raw] { return batches_raw->starting_count(); };
   batches_raw->other_starting = [core = impl->session_core.get()] { return core->starting_count(); };
   st = impl->session_core->start();

@@ -37,7 +37,8 @@ std::string random_secret() {
 }  // namespace
 
 SessionCore::SessionCore(Config config, RequestRules rules, SparkInstallations spark, std::string driver_script,
-                         Store& store, std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock)
+                         Store& store, std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock,
+                         std::shared_ptr<ClusterManager> cluster)
     : config_(std::move(config)),
       rules_(std::move(rules)),
       spark_(std::move(spark)),
@@ -45,6 +46,7 @@ SessionCore::SessionCore(Config config, RequestRules rules, SparkInstallations s
       store_(store),
       launcher_(std::move(launcher)),
       clock_(std::move(clock)),
+      supervisor_(Supervisor::options_for(config_, launcher_, clock_, std::move(cluster), spark_.ui_host)),
       timers_(clock_, config_.monitor_interval, [this](TimerQueue::Key key) { on_timer(key); }) {}
 
 SessionCore::~SessionCore() { stop(); }
@@ -104,8 +106,8 @@ SessionCore::EntryPtr SessionCore::load_entry(SessionRecord rec) {
   e->state_seen = rec.state;
   e->request = rec.request;
   if (auto statements = store_.load_statements(rec.id)) e->statements = std::move(*statements);
-  e->child = std::make_unique<ChildProcess>(launcher_, clock_, rec.log_path, rec.status_path, config_.log_cache_lines,
-                                            config_.batch_kill_grace);
+  e->child = supervisor_.new_child(rec.log_path, rec.status_path);
+  supervisor_.adopt(e->app, rec.cluster_tag, rec.app_id.has_value(), is_final(rec.state));
   e->rec = std::move(rec);
   load_jobs(*e);
   return e;
@@ -127,6 +129,8 @@ Status SessionCore::start() {
     EntryPtr e = load_entry(std::move(rec));
     MutexLock lock(e->mu);
     e->child->adopt(pid, false, identity);
+    // A kill at the cluster manager that may not have gone out (stopped on shutdown): sent again.
+    e->app.kill_due = e->rec.state == SessionState::kKilled && !e->app.tag.empty() && e->rec.app_id.has_value();
     publish(*e);  // with the log read back
     if (e->rec.state == SessionState::kStarting) ++starting_;  // set_state counts it down when it leaves
     if (!is_final(e->rec.state)) recover(*e);
@@ -227,6 +231,7 @@ Session SessionCore::to_session(const Entry& e) const {
   s.state = e.rec.state;
   s.app_id = e.rec.app_id;
   s.app_info.spark_ui_url = e.rec.spark_ui_url;
+  s.app_info.driver_log_url = e.rec.driver_log_url;
   s.log = e.child->log().last(10);
   s.request = e.request;
   s.request.resources.conf = rules_.redactor.redact(e.request.resources.conf);
@@ -253,61 +258,32 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
   // Per-user limits count by the user Spark runs as: the proxy user, else the authenticated owner.
   const std::optional<std::string> user = request.proxy_user ? request.proxy_user : owner;
   const int others_starting = other_starting ? other_starting() : 0;  // the batches' lock: not under ours
+  const Claim claim{request.name, user};
+  std::optional<ReservationGuard> reservation;
   {
     MutexLock lock(table_mu_);
     if (stopping_) return Status::unavailable("the server is shutting down");
-    int live = static_cast<int>(reservations_.size());
-    int live_of_user = 0;
-    for (const auto& r : reservations_) {
-      if (request.name && r.name == request.name) {
-        return Status::invalid_argument("Duplicate session name: " + *request.name);
-      }
-      live_of_user += r.user == user ? 1 : 0;
-    }
+    TableCounts table;
+    table.starting = starting_;
     for (const auto& [id, e] : entries_) {
       const bool final = is_final(e->state_seen.load());
-      if (request.name && e->name == request.name && !final) {
-        return Status::invalid_argument("Duplicate session name: " + *request.name);
-      }
-      live += final ? 0 : 1;
-      live_of_user += !final && e->user == user ? 1 : 0;
+      table.name_taken = table.name_taken || (request.name && e->name == request.name && !final);
+      table.live += final ? 0 : 1;
+      table.live_of_user += !final && e->user == user ? 1 : 0;
     }
-    if (config_.max_sessions_per_user > 0 && live_of_user >= config_.max_sessions_per_user) {
-      return Status::resource_exhausted("Rejected, " +
-                                        (user ? "user '" + *user + "'" : std::string("the anonymous user")) +
-                                        " already runs " + std::to_string(live_of_user) +
-                                        " sessions (sessions.max-sessions-per-user)");
-    }
-    if (starting_ + static_cast<int>(reservations_.size()) + others_starting >= config_.max_creation) {
-      return Status::resource_exhausted("Rejected, too many sessions are being created!");
-    }
-    if (live >= config_.max_sessions) {
-      return Status::resource_exhausted("Rejected, the server already runs " + std::to_string(live) +
-                                        " sessions (sessions.max-sessions)");
-    }
-    reservations_.push_back({request.name, user});
+    st = reservations_.reserve(claim, table, others_starting,
+                               {.max_creation = config_.max_creation,
+                                .max_live = config_.max_sessions,
+                                .max_per_user = config_.max_sessions_per_user});
+    if (!st) return st;
+    reservation.emplace(table_mu_, reservations_, claim);
   }
   // The id, the directory and the synced insert happen with no lock held; the reservation
   // keeps the limits true meanwhile.
-  const auto unreserve = [&] {
-    MutexLock lock(table_mu_);
-    for (auto it = reservations_.begin(); it != reservations_.end(); ++it) {
-      if (it->name == request.name && it->user == user) {
-        reservations_.erase(it);
-        break;
-      }
-    }
-  };
   const auto id = store_.allocate_id("session");
-  if (!id) {
-    unreserve();
-    return id.status();
-  }
+  if (!id) return id.status();
   const fs::path dir = fs::path(config_.data_dir) / "sessions" / std::to_string(*id);
-  if (!create_private_dirs(dir.string())) {
-    unreserve();
-    return Status::unavailable("cannot create the session's directory");
-  }
+  if (!create_private_dirs(dir.string())) return Status::unavailable("cannot create the session's directory");
   auto e = std::make_shared<Entry>();
   MutexLock lock(e->mu);
   e->id = *id;
@@ -330,17 +306,11 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
   e->rec.created_ms = now_ms();
   e->last_activity_ms = e->last_heartbeat_ms = e->rec.created_ms;
   e->start_deadline = clock_->steady_now() + config_.session_start_timeout;
-  if (e->rec.secret.empty()) {
-    unreserve();
-    return Status::internal("could not generate a session secret");
-  }
-  e->child = std::make_unique<ChildProcess>(launcher_, clock_, e->rec.log_path, e->rec.status_path,
-                                            config_.log_cache_lines, config_.batch_kill_grace);
+  if (e->rec.secret.empty()) return Status::internal("could not generate a session secret");
+  e->child = supervisor_.new_child(e->rec.log_path, e->rec.status_path);
+  e->app.tag = e->rec.cluster_tag = supervisor_.new_tag("session", *id);
   st = store_.insert_session(e->rec);  // durable before anyone hears of it
-  if (!st) {
-    unreserve();
-    return st;
-  }
+  if (!st) return st;
   set_state(*e, SessionState::kStarting);  // counted as starting before its reservation goes
   LaunchPlan plan = launch(*e);
   note(*e, "starting the session driver " + driver_script_);
@@ -348,7 +318,7 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
     MutexLock table(table_mu_);
     entries_.emplace(e->id, e);
   }
-  unreserve();
+  reservation->release();
   // In the table, unlocked: its requests are served meanwhile, none waits for the spawn.
   lock.unlock();
   spawn(e, std::move(plan));
@@ -364,6 +334,7 @@ SessionCore::LaunchPlan SessionCore::launch(Entry& e) {
   launch.resources = e.request.resources;
   launch.resources.conf = without_spark_version(std::move(launch.resources.conf));
   launch.resources.conf.emplace("spark.livy.sql.max-result", std::to_string(config_.sql_max_result));
+  supervisor_.tag_submission(e.app, launch.resources.conf);  // with a cluster manager: found by its tag
   launch.driver_script = driver_script_;
   // Spark configuration, not spark-submit's environment: it reaches the driver in cluster
   // deploy mode too. The secret goes in the 0600 properties file, never on a command line.
@@ -398,8 +369,7 @@ void SessionCore::spawn(const EntryPtr& entry, LaunchPlan plan) {
   std::unique_ptr<ChildProcess> child;
   {
     MutexLock lock(e.mu);
-    child = std::make_unique<ChildProcess>(launcher_, clock_, e.rec.log_path, e.rec.status_path,
-                                           config_.log_cache_lines, config_.batch_kill_grace);
+    child = supervisor_.new_child(e.rec.log_path, e.rec.status_path);
   }
   Status st = write_properties_file(plan.cmd, *plan.spark);
   if (st) st = child->start(std::move(plan.spec));
@@ -419,13 +389,9 @@ void SessionCore::spawn(const EntryPtr& entry, LaunchPlan plan) {
     // Stopped (or deleted) while it was being spawned: the new group goes at once.
     e.child->terminate();
     if (e.gone) {
-      {
-        MutexLock orphans(orphans_mu_);
-        orphans_.push_back(std::move(e.child));
-      }
+      supervisor_.orphan(std::move(e.child));
       timers_.schedule_tick(kOrphansKey);
-      e.child = std::make_unique<ChildProcess>(launcher_, clock_, e.rec.log_path, e.rec.status_path,
-                                               config_.log_cache_lines, config_.batch_kill_grace);
+      e.child = supervisor_.new_child(e.rec.log_path, e.rec.status_path);
       return;
     }
   }
@@ -442,6 +408,12 @@ void SessionCore::end_session(Entry& e, SessionState state, const std::string& r
   }
   e.ready = false;
   if (e.child->running()) e.child->terminate();
+  // Its application at the cluster manager ends too (a driver in the cluster is no child of
+  // ours): killed there from the timer, with no lock held.
+  if (!e.app.tag.empty() && !e.app.final_phase() && !e.app.given_up) {
+    e.app.kill_due = true;
+    e.app.next_lookup = clock_->steady_now();
+  }
   StatementOutput lost;
   lost.ok = false;
   lost.ename = "SessionEnded";
@@ -515,16 +487,16 @@ Status SessionCore::stop_session(std::string_view id_or_name, bool forget) {
   if (!is_final(e->rec.state)) end_session(*e, SessionState::kKilled, "stopped by a client");
   if (forget) {
     e->rec.forgotten = true;
+    if (supervisor_.cluster() && e->app.kill_due) {
+      supervisor_.orphan_kill(e->app, e->rec.app_id);
+      timers_.schedule_tick(kOrphansKey);
+    }
     (void)store_.update_session(e->rec);
     // A group still shutting down keeps its grace period; the orphans' timer sends the SIGKILL.
     if (e->child->cleanup_pending()) {
-      {
-        MutexLock orphans(orphans_mu_);
-        orphans_.push_back(std::move(e->child));
-      }
+      supervisor_.orphan(std::move(e->child));
       timers_.schedule_tick(kOrphansKey);
-      e->child = std::make_unique<ChildProcess>(launcher_, clock_, e->rec.log_path, e->rec.status_path,
-                                                config_.log_cache_lines, config_.batch_kill_grace);
+      e->child = supervisor_.new_child(e->rec.log_path, e->rec.status_path);
     }
     erase(*e);
   }

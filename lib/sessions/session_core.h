@@ -31,6 +31,8 @@
 #include "livy/session_manager.h"
 #include "model/request_validation.h"
 #include "process/child_process.h"
+#include "runtime/reservations.h"
+#include "runtime/supervisor.h"
 #include "runtime/timer_queue.h"
 #include "sessions/session_jobs.h"
 #include "spark/spark_submit.h"
@@ -70,6 +72,7 @@ struct SessionCore final : DriverEvents {
     SessionRecord rec GUARDED_BY(mu);
     SessionRequest request GUARDED_BY(mu);
     std::unique_ptr<ChildProcess> child GUARDED_BY(mu);
+    AppWatch app GUARDED_BY(mu);  // its application at the cluster manager, if there is one
     std::shared_ptr<DriverConnection> driver GUARDED_BY(mu);  // set between hello and disconnect
     bool ready GUARDED_BY(mu) = false;      // the driver said `ready`
     bool was_ready GUARDED_BY(mu) = false;  // it had, before a restart of livyd: a lost driver is `dead`
@@ -94,8 +97,10 @@ struct SessionCore final : DriverEvents {
   // The timer of the forgotten sessions' groups whose SIGKILL is still due (session ids are >= 0).
   static constexpr TimerQueue::Key kOrphansKey = -1;
 
+  // `cluster`: the manager of spark.master's applications, nullptr in local mode.
   SessionCore(Config config, RequestRules rules, SparkInstallations spark, std::string driver_script, Store& store,
-              std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock);
+              std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock,
+              std::shared_ptr<ClusterManager> cluster = nullptr);
   ~SessionCore() override;
 
   Status start();  // loads stored sessions, opens the driver channel, starts the timers
@@ -213,6 +218,8 @@ struct SessionCore final : DriverEvents {
   // expiry or end of state-retain), plus one for the orphans.
   void on_timer(TimerQueue::Key key);
   void check(const EntryPtr& e);        // what is due for one session; schedules its next check
+  // Lookups and kills at the cluster manager: taken under the session's lock, done without it.
+  void talk_to_cluster(const EntryPtr& e);
   void schedule(Entry& e) REQUIRES(e.mu);  // its next check, when anything may be due
   // Why the session should be stopped now (idle, TTL, heartbeat), or "" when it should not.
   std::string expiry(const Entry& e, std::int64_t now_ms) const REQUIRES(e.mu);
@@ -231,22 +238,17 @@ struct SessionCore final : DriverEvents {
   std::string driver_callback_;               // host:port drivers are told to connect to (set by start())
   std::string driver_tls_fingerprint_;        // of the channel's certificate; empty: no TLS (set by start())
 
-  // A creation between its check of the limits and its entry in the table: counted as live.
-  struct Reservation {
-    std::optional<std::string> name;
-    std::optional<std::string> user;
-  };
+  Supervisor supervisor_;  // children, applications, cluster manager, orphans
+
   Mutex table_mu_;
   std::map<std::int64_t, EntryPtr> entries_ GUARDED_BY(table_mu_);
-  std::vector<Reservation> reservations_ GUARDED_BY(table_mu_);
+  // Creations between their check of the limits and their entry in the table: counted as live.
+  Reservations reservations_ GUARDED_BY(table_mu_);
 
   // Until start() has loaded the stored sessions, a hello waits: its session may be among them.
   Mutex load_mu_;
   CondVar loaded_cv_;
   bool loaded_ GUARDED_BY(load_mu_) = false;
-
-  Mutex orphans_mu_;
-  std::vector<std::unique_ptr<ChildProcess>> orphans_ GUARDED_BY(orphans_mu_);  // forgotten, SIGKILL still due
 
   std::atomic<std::int64_t> next_request_id_{0};
   std::atomic<bool> stopping_{false};  // requests are refused, waiters return

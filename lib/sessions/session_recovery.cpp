@@ -58,7 +58,9 @@ void SessionCore::recover(Entry& e) {
   const int pid = e.child->pid();  // 0 when the stored pid now names another process
   const bool alive = pid > 0 && launcher_->group_alive(pid);
   if (alive) e.child->adopt(pid, true, e.rec.pid_identity);
-  if (!alive) {
+  // A driver in the cluster outlives its spark-submit: it may still reconnect.
+  const bool in_cluster = !e.app.tag.empty() && e.app.found;
+  if (!alive && !in_cluster) {
     end_session(e, SessionState::kDead, "the session's driver ended while livyd was down");
     return;
   }
@@ -92,11 +94,7 @@ void SessionCore::finish_kills_for_shutdown() {
   // none outlives livyd. Live sessions are left running for the next livyd.
   const auto give_up = clock_->steady_now() + config_.batch_kill_grace + std::chrono::seconds(5);
   wait_for_children(*clock_, give_up, [this] {
-    bool pending = false;
-    {
-      MutexLock lock(orphans_mu_);
-      pending = poll_orphans(orphans_);
-    }
+    bool pending = supervisor_.poll_orphans();
     for (const auto& e : all_entries()) {
       MutexLock lock(e->mu);
       if (!is_final(e->rec.state)) continue;

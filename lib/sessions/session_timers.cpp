@@ -11,8 +11,7 @@ namespace livy {
 
 void SessionCore::on_timer(TimerQueue::Key key) {
   if (key == kOrphansKey) {
-    MutexLock lock(orphans_mu_);
-    if (poll_orphans(orphans_)) timers_.schedule_tick(kOrphansKey);
+    if (supervisor_.poll_orphans()) timers_.schedule_tick(kOrphansKey);
     return;
   }
   if (const EntryPtr e = find(key)) check(e);
@@ -59,6 +58,7 @@ void SessionCore::schedule(Entry& e) {
   // A child is polled for its output and its end (and a kill's escalation) at every tick.
   if (e.child->running() || e.child->cleanup_pending()) timers_.schedule_tick(e.id);
   if (e.rec.state == SessionState::kStarting) earliest(e.start_deadline);
+  if (supervisor_.wants_manager(e.app, !is_final(e.rec.state)) && !e.app.in_flight) earliest(e.app.next_lookup);
   if (e.rec.state == SessionState::kRecovering) earliest(e.driver ? e.start_deadline : at_wall(e.recover_deadline_ms));
   if (is_final(e.rec.state)) {
     const auto retain = std::chrono::duration_cast<std::chrono::milliseconds>(config_.state_retain).count();
@@ -74,13 +74,20 @@ void SessionCore::schedule(Entry& e) {
 }
 
 void SessionCore::check(const EntryPtr& entry) {
+  talk_to_cluster(entry);
   Entry& e = *entry;
   MutexLock lock(e.mu);
   if (e.gone) return;
   const auto now = clock_->steady_now();
   const auto poll = e.child->poll();
   if (!poll.lines.empty()) publish(e);  // the log a GET shows
-  if (poll.ended && !is_final(e.rec.state)) {
+  // With a cluster manager, spark-submit may end once it has submitted (cluster deploy mode):
+  // the driver then lives in the cluster, and the session follows its application there.
+  const bool submitted = !e.app.tag.empty() && (e.app.found || (poll.exit_status && *poll.exit_status == 0));
+  if (poll.ended && !is_final(e.rec.state) && submitted) {
+    note(e, "spark-submit ended; the session follows its application in " +
+                         std::string(supervisor_.cluster()->name()));
+  } else if (poll.ended && !is_final(e.rec.state)) {
     const std::string how = poll.exit_status ? "exit status " + std::to_string(*poll.exit_status) : "no exit status";
     end_session(e, e.ready || e.was_ready ? SessionState::kDead : SessionState::kError,
                 "the driver process ended (" + how + ")");
@@ -95,11 +102,52 @@ void SessionCore::check(const EntryPtr& entry) {
   }
   const auto retain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config_.state_retain).count();
   const bool expired = is_final(e.rec.state) && !e.child->running() && !e.child->cleanup_pending() &&
-                       e.rec.ended_ms + retain_ms < now_ms();
+                       !e.app.kill_due && !e.app.in_flight && e.rec.ended_ms + retain_ms < now_ms();
   if (expired) {
     erase(e);
   } else {
     schedule(e);
+  }
+}
+
+// The manager adds to a session what its driver cannot say: the application's id and links, its
+// kill, and its end (`dead`) when it ends, or is never found, in the cluster.
+void SessionCore::talk_to_cluster(const EntryPtr& entry) {
+  Entry& e = *entry;
+  std::optional<AppCall> kill;
+  std::optional<AppCall> lookup;
+  {
+    MutexLock lock(e.mu);
+    if (e.gone) return;
+    kill = supervisor_.due_kill(e.app, e.rec.app_id);
+    if (!kill) lookup = supervisor_.due_lookup(e.app, !is_final(e.rec.state), e.rec.app_id);
+  }
+  if (kill) {
+    const Status st = supervisor_.kill(*kill);
+    MutexLock lock(e.mu);
+    supervisor_.finish_kill(e.app, *e.child, st);
+  }
+  if (!lookup) return;
+  auto answer = supervisor_.lookup(*lookup);
+  MutexLock lock(e.mu);
+  e.app.in_flight = false;
+  if (e.gone) return;  // forgotten meanwhile: its answer changes nothing
+  ClusterAppReport report;
+  const auto outcome = supervisor_.take_lookup(e.app, *e.child, std::move(answer), report);
+  if (outcome == Supervisor::Outcome::kGivenUp && !is_final(e.rec.state)) {
+    end_session(e, SessionState::kDead,
+                "its application was not found in " + std::string(supervisor_.cluster()->name()));
+  } else if (outcome == Supervisor::Outcome::kReport) {
+    if (Supervisor::apply_report(report, e.rec.app_id, e.rec.spark_ui_url, e.rec.driver_log_url)) {
+      (void)store_.update_session(e.rec);
+      publish(e);
+    }
+    if (e.app.final_phase() && !is_final(e.rec.state)) {
+      std::string why = "its application " + report.app_id + " " + std::string(phase_name(report.phase)) + " in " +
+                        std::string(supervisor_.cluster()->name());
+      if (!report.diagnostics.empty()) why += ": " + report.diagnostics;
+      end_session(e, SessionState::kDead, why);
+    }
   }
 }
 

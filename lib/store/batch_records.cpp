@@ -2,6 +2,7 @@
 #include "store/request_record.h"
 #include "store/sqlite_stmt.h"
 #include "store/store.h"
+#include "store/supervised_columns.h"
 
 namespace livy {
 namespace {
@@ -46,29 +47,14 @@ Status Store::insert_batch(const BatchRecord& r) {
 }
 
 Status Store::update_batch(const BatchRecord& r) {
-  return write(Durability::kWritten, [&](sqlite::StmtCache& stmts) {
-    Stmt s(stmts,
-           "UPDATE batches SET state = ?, pid = ?, app_id = ?, spark_ui_url = ?, ended_ms = ?, forgotten = ?,"
-           " pid_identity = ? WHERE id = ?");
-    if (!s.ok()) return db_error(stmts.db(), "update batch");
-    s.bind(1, std::string(to_string(r.state)));
-    s.bind(2, static_cast<std::int64_t>(r.pid));
-    s.bind(3, r.app_id);
-    s.bind(4, r.spark_ui_url);
-    s.bind(5, r.ended_ms);
-    s.bind(6, static_cast<std::int64_t>(r.forgotten));
-    s.bind(7, r.pid_identity);
-    s.bind(8, r.id);
-    if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "update batch");
-    return Status::ok();
-  });
+  return update_supervised("UPDATE batches SET " LIVY_SUPERVISED_SET " WHERE id = ?", "update batch", r);
 }
 
 Result<std::vector<BatchRecord>> Store::load_batches(std::optional<std::int64_t> only) {
   std::lock_guard lock(read_mu_);
   Stmt s(reader_->stmts(),
          "SELECT id, name, owner, proxy_user, request_record, state, pid, app_id, spark_ui_url, log_path, status_path,"
-         " created_ms, ended_ms, forgotten, pid_identity FROM batches WHERE ?1 IS NULL OR id = ?1 ORDER BY id");
+         " created_ms, ended_ms, forgotten, pid_identity, cluster_tag, driver_log_url FROM batches WHERE ?1 IS NULL OR id = ?1 ORDER BY id");
   if (!s.ok()) return db_error(reader_->db(), "load batches");
   if (only) s.bind(1, *only);
   std::vector<BatchRecord> out;
@@ -95,6 +81,8 @@ Result<std::vector<BatchRecord>> Store::load_batches(std::optional<std::int64_t>
     r.ended_ms = s.int_at(12);
     r.forgotten = s.int_at(13) != 0;
     r.pid_identity = s.text_at(14);
+    r.cluster_tag = s.text_at(15);
+    r.driver_log_url = s.opt_text_at(16);
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return db_error(reader_->db(), "load batches");

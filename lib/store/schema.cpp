@@ -117,6 +117,14 @@ ALTER TABLE batches RENAME COLUMN request TO request_record;
 ALTER TABLE sessions RENAME COLUMN request TO request_record;
 )sql",
      requests_to_records},
+    // 6: what the engine keeps of an application at a cluster manager: livyd's tag of the
+    // submission, and the driver's log link (appInfo.driverLogUrl). Old rows have neither.
+    {R"sql(
+ALTER TABLE batches ADD COLUMN cluster_tag TEXT NOT NULL DEFAULT '';
+ALTER TABLE batches ADD COLUMN driver_log_url TEXT;
+ALTER TABLE sessions ADD COLUMN cluster_tag TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN driver_log_url TEXT;
+)sql"},
 };
 
 static_assert(std::size(kMigrations) == Store::kSchemaVersion, "one migration per schema version");

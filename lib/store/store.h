@@ -34,6 +34,8 @@ struct BatchRecord {
   std::string pid_identity;  // ProcessLauncher::process_identity(pid) at launch; "" if unknown
   std::optional<std::string> app_id;
   std::optional<std::string> spark_ui_url;
+  std::optional<std::string> driver_log_url;  // appInfo.driverLogUrl, from a cluster manager
+  std::string cluster_tag;  // livyd's tag of the application at its cluster manager; "" without one
   std::string log_path;
   std::string status_path;  // where the wrapper writes the exit status
   std::int64_t created_ms = 0;
@@ -54,6 +56,8 @@ struct SessionRecord {
   std::string pid_identity;  // ProcessLauncher::process_identity(pid) at launch; "" if unknown
   std::optional<std::string> app_id;
   std::optional<std::string> spark_ui_url;
+  std::optional<std::string> driver_log_url;  // appInfo.driverLogUrl, from a cluster manager
+  std::string cluster_tag;  // livyd's tag of the application at its cluster manager; "" without one
   std::string log_path;
   std::string status_path;
   std::string secret;  // the driver's credential for connecting back
@@ -101,13 +105,14 @@ class Store {
   Result<std::int64_t> allocate_id(const std::string& kind);
 
   Status insert_batch(const BatchRecord& record);  // synced
-  // Rewrites the mutable columns (state, pid, app, times, forgotten). Written.
+  // Rewrites the columns its supervision changes (state, pid, application, tag, times,
+  // forgotten). Written.
   Status update_batch(const BatchRecord& record);
   // Every batch, or only the one with id `only` (an empty list when there is none).
   Result<std::vector<BatchRecord>> load_batches(std::optional<std::int64_t> only = std::nullopt);
 
   Status insert_session(const SessionRecord& record);  // synced
-  Status update_session(const SessionRecord& record);  // written
+  Status update_session(const SessionRecord& record);  // as update_batch
   // Every session, or only the one with id `only` (an empty list when there is none).
   Result<std::vector<SessionRecord>> load_sessions(std::optional<std::int64_t> only = std::nullopt);
   // A new statement: the one write of its code and kind.
@@ -139,7 +144,7 @@ class Store {
   };
   Stats stats();
 
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // A test's seam: called first thing in every write of a session's state or statement,
   // before the store takes any lock (a test blocks it to make one write slow). Set it
@@ -156,6 +161,10 @@ class Store {
   // statement, so that a failure undoes all of it alone; allocate_id's first one is
   // harmless alone), and returns its status once the group is committed as `durability` asks.
   Status write(Durability durability, const Apply& apply);
+  // update_batch and update_session: `sql` updates one table's supervised columns
+  // (supervised_columns.h), bound from `record`.
+  template <typename Record>
+  Status update_supervised(const char* sql, const char* what, const Record& record);
   void commit_group(const std::vector<Write*>& group);  // by the group's leader, without mu_
 
   // Used only by the leader of the group being committed: one thread at a time, without a lock.

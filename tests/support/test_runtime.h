@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "livy/runtime.h"
+#include "runtime/runtime_impl.h"
 #include "support/fake_spark_home.h"
 #include "support/manual_clock.h"
 #include "support/scripted_launcher.h"
@@ -39,10 +40,16 @@ class TestRuntime {
   // A whitelisted local file a batch may run.
   std::string job_file() const { return (jobs_dir() / "job.py").string(); }
 
+  // The cluster manager every master gets from now on (the next open()); nullptr: local mode.
+  void set_cluster_manager(std::shared_ptr<livy::ClusterManager> cluster) { cluster_ = std::move(cluster); }
+
   // Opens (or reopens, after closing the current one) the runtime; throws on failure.
   livy::Runtime& open() {
     runtime_.reset();
-    auto r = livy::Runtime::open(config_, {launcher_, clock_});
+    auto r = livy::Runtime::Impl::open(config_, {launcher_, clock_},
+                                       [cluster = cluster_](const livy::Config&, const std::string&) {
+                                         return livy::Result<std::shared_ptr<livy::ClusterManager>>(cluster);
+                                       });
     if (!r) throw std::runtime_error("Runtime::open failed: " + r.status().message());
     runtime_ = std::move(*r);
     return *runtime_;
@@ -64,6 +71,7 @@ class TestRuntime {
   livy::Config config_;
   std::shared_ptr<ScriptedLauncher> launcher_ = std::make_shared<ScriptedLauncher>();
   std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
+  std::shared_ptr<livy::ClusterManager> cluster_;
   std::unique_ptr<livy::Runtime> runtime_;  // last: closed before the directories go
 };
 

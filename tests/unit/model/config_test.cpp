@@ -107,11 +107,11 @@ livy.environment = production
 TEST_CASE("unknown keys are warnings, not errors", "[config]") {
   TempDir dir;
   SECTION("livy.conf") {
-    const auto l = load(dir, "livy.conf", "livy.server.yarn.app-lookup-timeout = 60s\nlivy.server.port = 9001\n");
+    const auto l = load(dir, "livy.conf", "livy.server.yarn.poll-interval = 5s\nlivy.server.port = 9001\n");
     REQUIRE(l.status.is_ok());
     CHECK(l.config.port == 9001);
     REQUIRE(l.warnings.size() == 1);
-    CHECK_THAT(l.warnings[0], Contains("livy.server.yarn.app-lookup-timeout"));
+    CHECK_THAT(l.warnings[0], Contains("livy.server.yarn.poll-interval"));
   }
   SECTION("YAML") {
     const auto l = load(dir, "c.yaml", "server:\n  port: 9002\n  colour: blue\n");
@@ -297,6 +297,7 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"spark.redaction-regex", "(?i)credential"},
       {"log.cache-size", "50"},           {"sessions.max-creation", "3"},
       {"sessions.state-retain", "90s"},   {"batches.kill-grace", "1500ms"},
+      {"clusters.app-lookup-timeout", "90s"},
       {"monitor.interval", "10ms"},
       {"server.keep-alive-requests", "7"}, {"store.sync-statements", "off"},
       {"server.keep-alive-timeout", "2s"}, {"server.listen-backlog", "64"},

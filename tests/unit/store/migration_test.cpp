@@ -1,5 +1,6 @@
-// Schema 4 -> 5 on a store written by schema-4 livyd (tests/fixtures/store/schema4.sqlite, see
-// its README): every row comes across with its values, in one transaction.
+// Schema 4 -> 5 -> 6 on a store written by schema-4 livyd, and 5 -> 6 on one written by schema-5
+// livyd (tests/fixtures/store/schema4.sqlite and schema5.sqlite, see their README): every row comes
+// across with its values, in one transaction per version.
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
@@ -21,11 +22,12 @@ using livy_test::TempDir;
 namespace {
 
 const char* const kFixture = LIVY_SOURCE_DIR "/tests/fixtures/store/schema4.sqlite";
+const char* const kFixture5 = LIVY_SOURCE_DIR "/tests/fixtures/store/schema5.sqlite";
 
-// A copy of the fixture: opening migrates in place, and the fixture must stay schema 4.
-std::string fixture_copy(const TempDir& dir) {
+// A copy of a fixture: opening migrates in place, and the fixture must stay as it is.
+std::string fixture_copy(const TempDir& dir, const char* fixture = kFixture) {
   const std::string path = (dir / "livyd.db").string();
-  std::filesystem::copy_file(kFixture, path);
+  std::filesystem::copy_file(fixture, path);
   return path;
 }
 
@@ -71,12 +73,12 @@ TEST_CASE("the schema-4 fixture is what it says", "[store]") {
   CHECK(raw_query(kFixture, "SELECT request FROM batches WHERE id = 1") == R"({"file":"/jobs/pi.py"})");
 }
 
-TEST_CASE("a schema-4 store migrates to schema 5 with every row and value", "[store]") {
+TEST_CASE("a schema-4 store migrates to schema 5 (and on) with every row and value", "[store]") {
   TempDir dir;
   const std::string path = fixture_copy(dir);
   {
     auto store = open_store(path);
-    CHECK(raw_query(path, "PRAGMA user_version") == "5");
+    CHECK(raw_query(path, "PRAGMA user_version") == std::to_string(Store::kSchemaVersion));
 
     auto batches = store->load_batches();
     REQUIRE(batches.has_value());
@@ -274,4 +276,85 @@ TEST_CASE("a store with a record of a newer record version is refused, not guess
   REQUIRE_FALSE(batches.has_value());
   CHECK_THAT(batches.status().message(),
              Catch::Matchers::Contains("batch 1") && Catch::Matchers::Contains("version 2"));
+}
+
+TEST_CASE("the schema-5 fixture is what it says", "[store]") {
+  CHECK(raw_query(kFixture5, "PRAGMA user_version") == "5");
+  CHECK(raw_query(kFixture5, "SELECT count(*) FROM pragma_table_info('batches') WHERE name = 'cluster_tag'") == "0");
+}
+
+TEST_CASE("a schema-5 store migrates to schema 6: every row, no tag or log link yet, and they are kept", "[store]") {
+  TempDir dir;
+  const std::string path = fixture_copy(dir, kFixture5);
+  auto store = open_store(path);
+  CHECK(raw_query(path, "PRAGMA user_version") == "6");
+
+  const auto batches = store->load_batches();
+  REQUIRE(batches.has_value());
+  REQUIRE(batches->size() == 3);
+  const auto& etl = (*batches)[0];
+  CHECK(etl.id == 0);
+  CHECK(etl.name == "nightly-etl");
+  CHECK(etl.owner == "alice");
+  CHECK(etl.request.file == "hdfs:///apps/etl.jar");
+  CHECK(etl.request.class_name == "com.example.Etl");
+  CHECK(etl.request.args == std::vector<std::string>{"--day", "2026-12-06"});
+  CHECK(etl.request.resources.queue == "etl");
+  CHECK(etl.request.resources.conf.at("spark.sql.shuffle.partitions") == "64");
+  CHECK(etl.state == BatchState::kRunning);
+  CHECK(etl.pid == 4242);
+  CHECK(etl.pid_identity == "boot-1:98765");
+  CHECK(etl.app_id == "application_1765100000000_0001");
+  CHECK(etl.spark_ui_url == "http://node-1:8088/proxy/application_1765100000000_0001/");
+  CHECK(etl.log_path == "/data/batches/0/output.log");
+  CHECK(etl.created_ms == 1'765'100'000'000);
+  CHECK(etl.ended_ms == 0);
+  CHECK(etl.cluster_tag.empty());
+  CHECK_FALSE(etl.driver_log_url);
+  CHECK((*batches)[1].state == BatchState::kSuccess);
+  CHECK((*batches)[1].ended_ms == 1'765'100'009'001);
+  CHECK((*batches)[2].state == BatchState::kKilled);
+  CHECK((*batches)[2].forgotten);
+
+  const auto sessions = store->load_sessions();
+  REQUIRE(sessions.has_value());
+  REQUIRE(sessions->size() == 2);
+  CHECK((*sessions)[0].name == "notebook");
+  CHECK((*sessions)[0].kind == SessionKind::kPySpark);
+  CHECK((*sessions)[0].state == SessionState::kIdle);
+  CHECK((*sessions)[0].app_id == "local-1765100100000");
+  CHECK((*sessions)[0].secret == "secret-0");
+  CHECK((*sessions)[0].pid == 6000);
+  CHECK((*sessions)[0].cluster_tag.empty());
+  CHECK((*sessions)[1].state == SessionState::kDead);
+  CHECK((*sessions)[1].ended_ms == 1'765'100'200'000);
+  const auto statements = store->load_statements(0);
+  REQUIRE(statements.has_value());
+  REQUIRE(statements->size() == 1);
+  CHECK((*statements)[0].code == "1 + 1");
+  CHECK(store->setting("driver-port") == "41235");
+  CHECK(*store->allocate_id("batch") == 3);
+  CHECK(*store->allocate_id("session") == 2);
+
+  // The new columns are written and read back by both tables' one update.
+  auto b = etl;
+  b.cluster_tag = "livy-batch-0-abcdefgh";
+  b.driver_log_url = "http://nm:8042/logs";
+  b.state = BatchState::kSuccess;
+  b.ended_ms = 1'765'100'500'000;
+  REQUIRE(store->update_batch(b).is_ok());
+  auto s0 = (*sessions)[0];
+  s0.cluster_tag = "livy-session-0-abcdefgh";
+  s0.driver_log_url = "http://nm:8042/session-logs";
+  REQUIRE(store->update_session(s0).is_ok());
+  const auto b2 = (*store->load_batches(0))[0];
+  CHECK(b2.cluster_tag == "livy-batch-0-abcdefgh");
+  CHECK(b2.driver_log_url == "http://nm:8042/logs");
+  CHECK(b2.state == BatchState::kSuccess);
+  CHECK(b2.ended_ms == 1'765'100'500'000);
+  CHECK(b2.app_id == etl.app_id);
+  const auto s2 = (*store->load_sessions(0))[0];
+  CHECK(s2.cluster_tag == "livy-session-0-abcdefgh");
+  CHECK(s2.driver_log_url == "http://nm:8042/session-logs");
+  CHECK(s2.state == SessionState::kIdle);
 }
