@@ -46,7 +46,7 @@ SessionCore::SessionCore(Config config, RequestRules rules, SparkInstallations s
       store_(store),
       launcher_(std::move(launcher)),
       clock_(std::move(clock)),
-      supervisor_(Supervisor::options_for(config_, launcher_, clock_, std::move(cluster), spark_.ui_host)),
+      supervisor_(Supervisor::options_for(config_, launcher_, clock_, std::move(cluster), spark_.default_spark().ui_host)),
       timers_(clock_, config_.monitor_interval, [this](TimerQueue::Key key) { on_timer(key); }) {}
 
 SessionCore::~SessionCore() { stop(); }
