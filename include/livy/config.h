@@ -80,6 +80,7 @@ struct Config {
   std::string auth_ldap_username_domain; // auth.ldap.username-domain / livy.server.auth.ldap.username-domain:
                                          // appended as @domain to user names without one.
   bool auth_ldap_start_tls = false;      // auth.ldap.enable-start-tls / livy.server.auth.ldap.enable-start-tls
+  std::string auth_ldap_ca_file;         // auth.ldap.ca-file: PEM CAs for ldaps:// and StartTLS. Empty: libldap's.
   std::chrono::milliseconds auth_ldap_timeout{std::chrono::seconds(5)};  // auth.ldap.timeout: connecting to
                                          // the LDAP server, and its answer to a bind; then 503. A request
                                          // thread waits that long at most (it holds no lock meanwhile).

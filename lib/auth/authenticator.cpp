@@ -1,5 +1,7 @@
 #include "auth/authenticator.h"
 
+#include <fstream>
+
 #include "auth/auth_cookie.h"
 #include "auth/auth_header.h"
 #include "auth/jwt_authenticator.h"
@@ -56,11 +58,15 @@ Result<std::unique_ptr<Authenticator>> make_ldap(const Config& config) {
   if (ldaps && config.auth_ldap_start_tls) {
     return Status::invalid_argument("auth.ldap.enable-start-tls cannot be used with an ldaps:// URL");
   }
+  if (!config.auth_ldap_ca_file.empty() && !std::ifstream(config.auth_ldap_ca_file).good()) {
+    return Status::invalid_argument("auth.ldap.ca-file " + config.auth_ldap_ca_file + " cannot be read");
+  }
   LdapOptions options;
   options.url = config.auth_ldap_url;
   options.base_dn = config.auth_ldap_base_dn;
   options.username_domain = config.auth_ldap_username_domain;
   options.start_tls = config.auth_ldap_start_tls;
+  options.ca_file = config.auth_ldap_ca_file;
   options.timeout = config.auth_ldap_timeout;
   options.cache_ttl = config.auth_ldap_cache_ttl;
   options.cache_max_entries = config.auth_ldap_cache_max_entries;

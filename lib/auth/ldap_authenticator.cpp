@@ -71,6 +71,17 @@ Status LdapAuthenticator::bind(const std::string& dn, const std::string& passwor
   ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
   ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
   ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
+  // TLS (ldaps:// or StartTLS): TLS 1.2 at least, and a certificate that chains to the CAs,
+  // checked always. The handle's own TLS context takes these (LDAP_OPT_X_TLS_NEWCTX).
+  const int demand = LDAP_OPT_X_TLS_DEMAND;
+  const int tls12 = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
+  const int server_ctx = 0;
+  ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
+  ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tls12);
+  if (!options_.ca_file.empty()) ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, options_.ca_file.c_str());
+  if (ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &server_ctx) != LDAP_OPT_SUCCESS && !options_.ca_file.empty()) {
+    return unavailable();  // the CA file cannot be read
+  }
   if (options_.start_tls && ldap_start_tls_s(ld, nullptr, nullptr) != LDAP_SUCCESS) return unavailable();
   berval cred{};
   cred.bv_val = const_cast<char*>(password.data());

@@ -16,6 +16,7 @@ struct LdapOptions {
   std::string base_dn;          // empty: the bind DN is the (domain-qualified) user name itself
   std::string username_domain;  // appended as "@domain" to a user name without '@' or '/'
   bool start_tls = false;
+  std::string ca_file;  // PEM CAs the server's certificate must chain to; empty: libldap's configuration
   std::chrono::milliseconds timeout{5000};   // connecting, and waiting for the bind's answer
   std::chrono::milliseconds cache_ttl{60'000};
   std::size_t cache_max_entries = 10'000;

@@ -262,6 +262,10 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(bool_key({"auth.ldap.enable-start-tls", "livy.server.auth.ldap.enable-start-tls", "false",
                           "Send StartTLS before the bind (not with an ldaps:// URL)."},
                          &Config::auth_ldap_start_tls));
+    k.push_back(string_key({"auth.ldap.ca-file", "", "",
+                            "PEM file of the CAs that sign the LDAP server's certificate (ldaps:// and StartTLS). "
+                            "Empty: libldap's own (TLS_CACERT of ldap.conf, $LDAPTLS_CACERT)."},
+                           &Config::auth_ldap_ca_file));
     k.push_back(duration_key({"auth.ldap.timeout", "", "5s",
                               "Connecting to the LDAP server and waiting for a bind's answer; then 503."},
                              &Config::auth_ldap_timeout, std::chrono::milliseconds(1)));

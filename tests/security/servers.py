@@ -52,24 +52,52 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-class Slapd:
-    """slapd -f <generated slapd.conf> with an mdb database loaded by slapadd."""
+def make_test_pki(d: Path, password: str) -> Path:
+    """In `d`: ca.pem signs server.pem (key server.key, both in server.p12 under `password`),
+    for 127.0.0.1 and localhost; other-ca.pem signs nothing here. Returns `d`."""
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True, timeout=120)
 
-    def __init__(self, root: Path):
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    ca_ext = ["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]
+    (d / "server.ext").write_text("basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+                                  "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=livyd-test-ca",
+            *ca_ext)
+    openssl("req", "-x509", *ec, "-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2",
+            "-subj", "/CN=another-ca", *ca_ext)
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "2", "-extfile", "server.ext")
+    openssl("pkcs12", "-export", "-inkey", "server.key", "-in", "server.pem", "-certfile", "ca.pem",
+            "-name", "livyd", "-passout", f"pass:{password}", "-out", "server.p12")
+    return d
+
+
+class Slapd:
+    """slapd -f <generated slapd.conf> with an mdb database loaded by slapadd. With `tls`
+    (a directory from make_test_pki), it also offers StartTLS on `url` and listens for
+    ldaps:// on `ldaps_url`, with the certificate of 127.0.0.1 signed by its ca.pem."""
+
+    def __init__(self, root: Path, tls: Path | None = None):
         need("slapd", "slapadd", "slappasswd", "ldapwhoami")
         self.root = root
         self.port = free_port()
         self.url = f"ldap://127.0.0.1:{self.port}"
+        self.ldaps_url = f"ldaps://127.0.0.1:{free_port()}" if tls else None
         self.proc: subprocess.Popen | None = None
         db = root / "db"
         db.mkdir(parents=True)
         self.conf = root / "slapd.conf"
+        tls_lines = (f"TLSCACertificateFile {tls / 'ca.pem'}\nTLSCertificateFile {tls / 'server.pem'}\n"
+                     f"TLSCertificateKeyFile {tls / 'server.key'}\n") if tls else ""
         self.conf.write_text(
             "include /etc/ldap/schema/core.schema\n"
             "include /etc/ldap/schema/cosine.schema\n"
             "include /etc/ldap/schema/inetorgperson.schema\n"
             f"pidfile {root}/slapd.pid\n"
             f"argsfile {root}/slapd.args\n"
+            f"{tls_lines}"
             "modulepath /usr/lib/ldap\n"
             "moduleload back_mdb\n"
             "database mdb\n"
@@ -90,7 +118,8 @@ class Slapd:
     def start(self) -> None:
         log = open(self.root / "slapd.log", "ab")
         # -d keeps slapd in the foreground, so this process is the server and can be stopped.
-        self.proc = subprocess.Popen([tool("slapd"), "-f", str(self.conf), "-h", f"{self.url}/", "-d", "0"],
+        listen = f"{self.url}/" + (f" {self.ldaps_url}/" if self.ldaps_url else "")
+        self.proc = subprocess.Popen([tool("slapd"), "-f", str(self.conf), "-h", listen, "-d", "0"],
                                      stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         log.close()
         deadline = time.monotonic() + 30

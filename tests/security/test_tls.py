@@ -26,9 +26,11 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from livyd_testlib import (  # noqa: E402
     SetupError, livyd_bin_from_env, running_livyd, spark_home_from_env)
+from servers import make_test_pki  # noqa: E402
 
 PASSWORD = "changeit"
 
@@ -40,21 +42,7 @@ def run(*cmd: str, cwd: Path) -> None:
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory) -> Path:
     """ca.pem signs server.pem (key server.key, both in server.p12); other-ca.pem signs nothing here."""
-    d = Path(tmp_path_factory.mktemp("pki"))
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-    ca_ext = ["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]
-    (d / "server.ext").write_text("basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
-                                  "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    run("openssl", "req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-        "-subj", "/CN=livyd-test-ca", *ca_ext, cwd=d)
-    run("openssl", "req", "-x509", *ec, "-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2",
-        "-subj", "/CN=another-ca", *ca_ext, cwd=d)
-    run("openssl", "req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost", cwd=d)
-    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", "server.pem", "-days", "2", "-extfile", "server.ext", cwd=d)
-    run("openssl", "pkcs12", "-export", "-inkey", "server.key", "-in", "server.pem", "-certfile", "ca.pem",
-        "-name", "livyd", "-passout", f"pass:{PASSWORD}", "-out", "server.p12", cwd=d)
-    return d
+    return make_test_pki(Path(tmp_path_factory.mktemp("pki")), PASSWORD)
 
 
 def env_or_fail():

@@ -332,7 +332,7 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"sessions.driver-dispatch-threads", "8"},
       {"auth.type", "ldap"}, {"auth.ldap.url", "ldap://ldap.example.com"},
       {"auth.ldap.base-dn", "ou=people,dc=example,dc=com"}, {"auth.ldap.username-domain", "example.com"},
-      {"auth.ldap.enable-start-tls", "true"}, {"auth.ldap.timeout", "2s"}, {"auth.ldap.cache-ttl", "0s"},
+      {"auth.ldap.enable-start-tls", "true"}, {"auth.ldap.ca-file", "/etc/ssl/ldap-ca.pem"}, {"auth.ldap.timeout", "2s"}, {"auth.ldap.cache-ttl", "0s"},
       {"auth.ldap.cache-max-entries", "50"}, {"auth.kerberos.principal", "HTTP/_HOST@EXAMPLE.COM"},
       {"auth.kerberos.keytab", "/etc/livy/spnego.keytab"}, {"auth.kerberos.name-rules", "RULE:[1:$1] DEFAULT"},
       {"auth.cookie-validity", "1h"},
