@@ -188,7 +188,26 @@ SubmitCommand session_submit_command(const SparkEnvironment& spark, const Sessio
   return cmd;
 }
 
+Status check_master(const SparkEnvironment& spark) {
+  if (spark.master.rfind("mesos://", 0) != 0) return Status::ok();
+  // "4.0.1": the major version is the digits before the first '.'.
+  int major = 0;
+  for (const char c : spark.version) {
+    if (c < '0' || c > '9') break;
+    major = major * 10 + (c - '0');
+    if (major > 1000) break;
+  }
+  if (major < 4) return Status::ok();
+  const std::string which =
+      spark.name.empty() ? "the default Spark installation" : "Spark installation '" + spark.name + "'";
+  return Status::invalid_argument("master " + spark.master +
+                                  " needs Apache Mesos support, which Spark removed in 4.0: " + which + " is Spark " +
+                                  spark.version +
+                                  "; use a Spark 3.5 installation (livy.spark.version) or another master");
+}
+
 Status check_deploy_mode(const SparkEnvironment& spark, PrimaryKind primary) {
+  if (Status st = check_master(spark); !st) return st;
   if (spark.deploy_mode != "cluster") return Status::ok();
   const std::string& m = spark.master;
   const auto starts = [&m](std::string_view prefix) { return m.rfind(prefix, 0) == 0; };

@@ -101,6 +101,12 @@ enum class PrimaryKind { kJvm, kPython, kR };
 // (a 400), instead of a spark-submit that fails. ok() otherwise.
 Status check_deploy_mode(const SparkEnvironment& spark, PrimaryKind primary);
 
+// The masters an installation cannot run at all: `mesos://` with Spark 4 or later (Spark
+// removed Mesos in 4.0). An invalid_argument that names the master and the installation
+// (a 400 for a request's livy.spark.version, a start-up error for the server's default);
+// ok() otherwise, also when the installation's version is unknown.
+Status check_master(const SparkEnvironment& spark);
+
 // Writes cmd.hidden_conf, if any, to cmd.properties_file (mode 0600, replacing any
 // file there), after the text of Spark's spark-defaults.conf ($SPARK_CONF_DIR, else
 // spark_home/conf), which spark-submit no longer reads once given --properties-file.
