@@ -245,3 +245,30 @@ TEST_CASE("mesos:// masters: refused at start-up with a Spark 4 default, per req
   c.spark_default_version = "4.0";
   CHECK(livy::SparkInstallations::resolve(c).has_value());
 }
+
+TEST_CASE("mesos:// master: a batch that picks a Spark 4 installation gets a 400, Spark 3.5 runs",
+          "[spark_versions][mesos]") {
+  livy_test::TestRuntime t;
+  TempDir dir;
+  const auto four = fake_spark(dir.path() / "spark4", "4.0.1");
+  const auto three = fake_spark(dir.path() / "spark35", "3.5.7");
+  t.config().spark_master = "mesos://m:5050";
+  t.config().spark_versions = {{"4.0", four.string()}, {"3.5", three.string()}};
+  t.config().spark_default_version = "3.5";
+  t.open();
+  livy::BatchRequest r;
+  r.file = t.job_file();
+  r.resources.conf = {{"livy.spark.version", "4.0"}};
+  const auto refused = t.batches().submit(r);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.status().code() == ErrorCode::kInvalidArgument);
+  CHECK_THAT(refused.status().message(), Contains("Mesos") && Contains("'4.0'"));
+  CHECK(t.launcher().launched().empty());
+
+  r.resources.conf = {{"livy.spark.version", "3.5"}};
+  REQUIRE(t.batches().submit(r).has_value());
+  const auto specs = t.launcher().launched();
+  REQUIRE(specs.size() == 1);
+  CHECK(specs[0].argv[0] == (three / "bin" / "spark-submit").string());
+  CHECK(std::find(specs[0].argv.begin(), specs[0].argv.end(), "mesos://m:5050") != specs[0].argv.end());
+}
