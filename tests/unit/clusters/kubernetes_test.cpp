@@ -20,7 +20,9 @@
 #include "clusters/cluster_managers.h"
 #include "clusters/kubernetes_json.h"
 #include "spark/spark_submit.h"
+#include "support/eventually.h"
 #include "support/temp_dir.h"
+#include "support/test_runtime.h"
 #include "support/test_pki.h"
 
 using Catch::Contains;
@@ -507,4 +509,84 @@ TEST_CASE("make_cluster_manager gives k8s:// masters their manager", "[kubernete
   auto bad = livy::make_cluster_manager(config, "k8s://https://k8s.example:6443");
   REQUIRE_FALSE(bad);
   CHECK_THAT(bad.status().message(), Contains("kubernetes.namespace"));
+}
+
+TEST_CASE("a batch under k8s:// in cluster mode: tagged submission, found, followed and killed through the API",
+          "[kubernetes]") {
+  using namespace std::chrono_literals;
+  PlainApi api;
+  Seen seen;
+  std::atomic<bool> deleted = false;
+  // Answers for whatever tag livyd asks about: the recorded running pod, relabelled.
+  api.server().Get(kPodsPath, [&](const httplib::Request& req, httplib::Response& res) {
+    seen.add(req);
+    const std::string selector = req.get_param_value("labelSelector");
+    std::string body = recorded(deleted ? "pods_deleting.json" : "pods_running.json");
+    if (selector.rfind("livy-tag=", 0) == 0) {
+      const std::string tag = selector.substr(9, selector.find(',') - 9);
+      for (std::size_t at; (at = body.find(kTag)) != std::string::npos;) {
+        body.replace(at, std::string(kTag).size(), tag);
+      }
+    }
+    answer_json(res, 200, body);
+  });
+  api.server().Delete(std::string(kPodsPath) + "/" + kPod, [&](const httplib::Request& req, httplib::Response& res) {
+    seen.add(req);
+    deleted = true;
+    answer_json(res, 200, recorded("pod_deleted.json"));
+  });
+
+  livy_test::TestRuntime t;
+  t.config().spark_master = "k8s://" + plain_url(api);
+  t.config().spark_deploy_mode = "cluster";
+  t.config().kubernetes_namespace = "spark-jobs";
+  t.config().kubernetes_container_image = "registry.example/spark:4.0.1";
+  t.config().cluster_app_lookup_timeout = 10s;
+  auto made = livy::make_cluster_manager(t.config(), t.config().spark_master);
+  REQUIRE(made);
+  REQUIRE(*made);
+  t.set_cluster_manager(*made);
+  t.open();
+
+  livy::BatchRequest r;
+  r.file = t.job_file();
+  r.name = "etl";
+  REQUIRE(t.batches().submit(r).has_value());
+  const auto argv = t.launcher().spec_of(livy_test::ScriptedLauncher::kFirstPid).argv;
+  const auto label = std::find_if(argv.begin(), argv.end(), [](const std::string& a) {
+    return a.rfind(livy::kKubernetesTagConf, 0) == 0;
+  });
+  REQUIRE(label != argv.end());
+  const std::string tag = label->substr(std::string(livy::kKubernetesTagConf).size() + 1);
+  CHECK(tag.rfind("livy-batch-0-", 0) == 0);
+  const auto has = [&argv](const std::string& arg) {
+    return std::find(argv.begin(), argv.end(), arg) != argv.end();
+  };
+  CHECK(has("spark.kubernetes.driver.pod.name=etl-" + tag + "-driver"));
+  CHECK(has("spark.kubernetes.namespace=spark-jobs"));
+  CHECK(has("spark.kubernetes.container.image=registry.example/spark:4.0.1"));
+
+  // Found by its label: running, with the pod's app id.
+  const auto batch = [&t] { return *t.batches().get("0"); };
+  REQUIRE(livy_test::eventually([&] {
+    t.clock().advance(1s);
+    return batch().state == livy::BatchState::kRunning;
+  }));
+  CHECK(batch().app_id == kAppId);
+  {
+    std::lock_guard<std::mutex> lock(seen.mu);
+    CHECK(seen.requests.front() ==
+          std::string("GET ") + kPodsPath + "?labelSelector=livy-tag=" + tag + ",spark-role=driver");
+  }
+
+  // DELETE /batches/0: the driver pod is deleted through the API; the batch ends killed.
+  REQUIRE(t.batches().kill("0").is_ok());
+  REQUIRE(livy_test::eventually([&] {
+    t.clock().advance(1s);
+    return deleted.load();
+  }));
+  REQUIRE(livy_test::eventually([&] {
+    t.clock().advance(1s);
+    return batch().state == livy::BatchState::kKilled;
+  }));
 }
