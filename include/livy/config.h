@@ -174,6 +174,25 @@ struct Config {
   std::size_t yarn_max_response_bytes = 4 << 20;  // yarn.max-response-bytes: largest RM answer read; a
                                          // lookup by tag lists a handful of applications (~2 KiB each).
 
+  // --- Kubernetes (k8s:// masters: lib/clusters/kubernetes_cluster_manager; livy.server.kubernetes.* in livy.conf) ---
+  std::string kubernetes_container_image;  // kubernetes.container-image: spark.kubernetes.container.image
+                                           // of a request that sets none.
+  std::string kubernetes_namespace = "default";  // kubernetes.namespace: where drivers run and are looked for.
+  std::string kubernetes_service_account;  // kubernetes.service-account: the driver pod's service account
+                                           // (spark.kubernetes.authenticate.driver.serviceAccountName) by default.
+  std::string kubernetes_api_url;  // kubernetes.api-url: https://host:port of the API server. Empty: the URL
+                                   // in the k8s:// master.
+  std::string kubernetes_token_file = "/var/run/secrets/kubernetes.io/serviceaccount/token";  // bearer token,
+                                   // read at each request (tokens rotate); a missing file: no token sent.
+  std::string kubernetes_ca_file = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";  // CA of the API
+                                   // server's certificate; a missing file: the system's CAs.
+  std::chrono::milliseconds kubernetes_connect_timeout{std::chrono::seconds(5)};   // kubernetes.connect-timeout
+  std::chrono::milliseconds kubernetes_request_timeout{std::chrono::seconds(10)};  // kubernetes.request-timeout
+  std::size_t kubernetes_max_response_bytes = 4 << 20;  // kubernetes.max-response-bytes
+  std::string kubernetes_driver_log_url;  // kubernetes.driver-log-url: appInfo.driverLogUrl template
+                                          // ({namespace}, {pod}, {app-id}); empty: none.
+  std::string kubernetes_spark_ui_url;    // kubernetes.spark-ui-url: appInfo.sparkUiUrl template, the same.
+
   // --- files ---
   // files.local-dir-whitelist / livy.file.local-dir-whitelist: directories whose files a request may
   // name as local paths (file, jars, pyFiles, files, archives). Empty: no local paths at all.

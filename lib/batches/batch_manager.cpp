@@ -184,6 +184,7 @@ void BatchManager::Impl::set_state(Entry& e, BatchState state) {
 
 Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std::optional<std::string>& owner) {
   Status st = validate_batch_request(request, rules_);
+  if (st) st = check_master(spark_.for_conf(request.resources.conf));  // mesos:// under Spark 4: a 400
   if (!st) return st;
   const int others_starting = other_starting ? other_starting() : 0;  // the sessions' count: not under our lock
   const Claim claim{request.name, std::nullopt};

@@ -424,6 +424,46 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(bytes_key({"yarn.max-response-bytes", "", std::to_string(d.yarn_max_response_bytes),
                            "Largest answer read from the YARN ResourceManager; a larger one fails the lookup."},
                           &Config::yarn_max_response_bytes));
+    k.push_back(string_key({"kubernetes.container-image", "livy.server.kubernetes.container-image", "",
+                            "k8s:// masters: the container image of drivers and executors "
+                            "(spark.kubernetes.container.image) of a request that sets none."},
+                           &Config::kubernetes_container_image));
+    k.push_back(string_key({"kubernetes.namespace", "livy.server.kubernetes.namespace", d.kubernetes_namespace,
+                            "k8s:// masters: the namespace drivers run in (spark.kubernetes.namespace, always "
+                            "livyd's) and where livyd looks for them."},
+                           &Config::kubernetes_namespace));
+    k.push_back(string_key({"kubernetes.service-account", "livy.server.kubernetes.service-account", "",
+                            "k8s:// masters: the driver pod's service account "
+                            "(spark.kubernetes.authenticate.driver.serviceAccountName) of a request that sets none."},
+                           &Config::kubernetes_service_account));
+    k.push_back(string_key({"kubernetes.api-url", "livy.server.kubernetes.api-url", "",
+                            "https://host:port of the Kubernetes API server livyd asks about driver pods. "
+                            "Empty: the URL in the k8s:// master."},
+                           &Config::kubernetes_api_url));
+    k.push_back(string_key({"kubernetes.token-file", "livy.server.kubernetes.token-file", d.kubernetes_token_file,
+                            "Bearer token for the Kubernetes API, read at each request. A missing file: no token."},
+                           &Config::kubernetes_token_file));
+    k.push_back(string_key({"kubernetes.ca-file", "livy.server.kubernetes.ca-file", d.kubernetes_ca_file,
+                            "PEM CA certificates the Kubernetes API server's certificate is verified with. "
+                            "A missing file: the system's CAs."},
+                           &Config::kubernetes_ca_file));
+    k.push_back(duration_key({"kubernetes.connect-timeout", "", "5s",
+                              "Time to connect to the Kubernetes API server before a lookup or kill fails."},
+                             &Config::kubernetes_connect_timeout, std::chrono::milliseconds(1)));
+    k.push_back(duration_key({"kubernetes.request-timeout", "", "10s",
+                              "Time for the Kubernetes API server's whole answer to a lookup or kill."},
+                             &Config::kubernetes_request_timeout, std::chrono::milliseconds(1)));
+    k.push_back(bytes_key({"kubernetes.max-response-bytes", "", std::to_string(d.kubernetes_max_response_bytes),
+                           "Largest answer read from the Kubernetes API server; a larger one fails the lookup."},
+                          &Config::kubernetes_max_response_bytes));
+    k.push_back(string_key({"kubernetes.driver-log-url", "livy.server.kubernetes.driver-log-url", "",
+                            "appInfo.driverLogUrl of a driver pod: a template with {namespace}, {pod} and "
+                            "{app-id}. Empty: no link."},
+                           &Config::kubernetes_driver_log_url));
+    k.push_back(string_key({"kubernetes.spark-ui-url", "livy.server.kubernetes.spark-ui-url", "",
+                            "appInfo.sparkUiUrl of a driver pod: a template as kubernetes.driver-log-url. "
+                            "Empty: no link."},
+                           &Config::kubernetes_spark_ui_url));
     k.push_back(list_key({"files.local-dir-whitelist", "livy.file.local-dir-whitelist", "",
                           "Comma-separated directories whose files requests may name as local paths. "
                           "Empty: no local paths are accepted."},

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -86,6 +87,11 @@ Result<SparkEnvironment> resolve_spark(const Config& config) {
   spark.spark_submit = submit.string();
   spark.master = config.spark_master;
   spark.deploy_mode = config.spark_deploy_mode;
+  if (spark.master.rfind("k8s://", 0) == 0) {
+    spark.k8s_image = config.kubernetes_container_image;
+    spark.k8s_namespace = config.kubernetes_namespace;
+    spark.k8s_service_account = config.kubernetes_service_account;
+  }
   if (!config.python.empty()) {
     spark.python = config.python;
   } else if (auto py = venv_python_for(home)) {
@@ -136,6 +142,54 @@ void append_resource_options(const SparkResources& r, const Redactor& redactor, 
   }
 }
 
+namespace {
+
+// `text` as DNS-1123 label characters: lower case, other characters as '-', runs of
+// '-' as one, no '-' at either end.
+std::string dns_label_part(std::string_view text) {
+  std::string out;
+  for (const char raw : text) {
+    char c = static_cast<char>(std::tolower(static_cast<unsigned char>(raw)));
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!keep) c = '-';
+    if (c == '-' && (out.empty() || out.back() == '-')) continue;
+    out += c;
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+std::string driver_pod_name(std::string_view name, std::string_view tag) {
+  static constexpr std::size_t kMaxLabel = 63;
+  static constexpr std::string_view kSuffix = "-driver";
+  std::string unique = dns_label_part(tag);
+  if (unique.empty()) unique = "livy";
+  if (unique.size() > kMaxLabel - kSuffix.size()) unique.resize(kMaxLabel - kSuffix.size());
+  while (!unique.empty() && unique.back() == '-') unique.pop_back();
+  std::string prefix = dns_label_part(name);
+  if (!prefix.empty() && unique.rfind(prefix, 0) == 0) prefix.clear();
+  const std::size_t room = kMaxLabel - kSuffix.size() - unique.size();
+  if (prefix.size() + 1 > room) prefix.resize(room > 0 ? room - 1 : 0);
+  while (!prefix.empty() && prefix.back() == '-') prefix.pop_back();
+  return (prefix.empty() ? "" : prefix + "-") + unique + std::string(kSuffix);
+}
+
+void add_kubernetes_conf(const SparkEnvironment& spark, std::string_view name,
+                         std::map<std::string, std::string>& conf) {
+  if (spark.master.rfind("k8s://", 0) != 0) return;
+  if (!spark.k8s_namespace.empty()) conf["spark.kubernetes.namespace"] = spark.k8s_namespace;
+  if (!spark.k8s_image.empty()) conf.emplace("spark.kubernetes.container.image", spark.k8s_image);
+  if (!spark.k8s_service_account.empty()) {
+    conf.emplace("spark.kubernetes.authenticate.driver.serviceAccountName", spark.k8s_service_account);
+  }
+  const auto tag = conf.find(kKubernetesTagConf);
+  if (tag != conf.end() && !tag->second.empty()) {
+    conf.emplace("spark.kubernetes.driver.pod.name", driver_pod_name(name, tag->second));
+  }
+}
+
 SubmitCommand batch_submit_command(const SparkEnvironment& spark, const BatchRequest& request,
                                    const Redactor& redactor, const std::string& properties_file) {
   SubmitCommand cmd;
@@ -149,7 +203,9 @@ SubmitCommand batch_submit_command(const SparkEnvironment& spark, const BatchReq
   add_value("--name", request.name, argv);
   add_value("--class", request.class_name, argv);
   add_value("--proxy-user", request.proxy_user, argv);
-  append_resource_options(request.resources, redactor, cmd);
+  SparkResources resources = request.resources;
+  add_kubernetes_conf(spark, request.name.value_or(""), resources.conf);
+  append_resource_options(resources, redactor, cmd);
   argv.push_back(request.file);
   argv.insert(argv.end(), request.args.begin(), request.args.end());
   return cmd;
@@ -181,6 +237,7 @@ SubmitCommand session_submit_command(const SparkEnvironment& spark, const Sessio
   // A path on livyd's host: of no use to a driver in the cluster.
   if (!d.cache_dir.empty() && spark.deploy_mode != "cluster") resources.conf[kDriverCacheDirConf] = d.cache_dir;
   if (!d.tls_fingerprint.empty()) resources.conf[kDriverTlsFingerprintConf] = d.tls_fingerprint;
+  add_kubernetes_conf(spark, launch.name, resources.conf);
   // Hidden before the resource options are added, so that they add --properties-file for it.
   cmd.hidden_conf.emplace(kDriverSecretConf, d.secret);
   append_resource_options(resources, redactor, cmd);
@@ -188,7 +245,26 @@ SubmitCommand session_submit_command(const SparkEnvironment& spark, const Sessio
   return cmd;
 }
 
+Status check_master(const SparkEnvironment& spark) {
+  if (spark.master.rfind("mesos://", 0) != 0) return Status::ok();
+  // "4.0.1": the major version is the digits before the first '.'.
+  int major = 0;
+  for (const char c : spark.version) {
+    if (c < '0' || c > '9') break;
+    major = major * 10 + (c - '0');
+    if (major > 1000) break;
+  }
+  if (major < 4) return Status::ok();
+  const std::string which =
+      spark.name.empty() ? "the default Spark installation" : "Spark installation '" + spark.name + "'";
+  return Status::invalid_argument("master " + spark.master +
+                                  " needs Apache Mesos support, which Spark removed in 4.0: " + which + " is Spark " +
+                                  spark.version +
+                                  "; use a Spark 3.5 installation (livy.spark.version) or another master");
+}
+
 Status check_deploy_mode(const SparkEnvironment& spark, PrimaryKind primary) {
+  if (Status st = check_master(spark); !st) return st;
   if (spark.deploy_mode != "cluster") return Status::ok();
   const std::string& m = spark.master;
   const auto starts = [&m](std::string_view prefix) { return m.rfind(prefix, 0) == 0; };

@@ -28,6 +28,10 @@ struct SparkEnvironment {
   std::string ui_host;       // where a client-mode driver's Spark UI is reached
   std::string name;          // its name in spark.versions; empty for the unnamed default
   std::string version;       // its Spark version ("4.0.1"); empty when unknown
+  // k8s:// masters only (the kubernetes.* keys): what add_kubernetes_conf adds.
+  std::string k8s_image;            // kubernetes.container-image
+  std::string k8s_namespace;        // kubernetes.namespace
+  std::string k8s_service_account;  // kubernetes.service-account
 };
 
 // Finds Spark from config.spark_home, $SPARK_HOME, or ./.venv's pyspark.
@@ -92,6 +96,25 @@ struct SessionLaunch {
 SubmitCommand session_submit_command(const SparkEnvironment& spark, const SessionLaunch& launch,
                                      const Redactor& redactor, const std::string& properties_file);
 
+// The driver pod label by which livyd finds its application on Kubernetes (set by
+// KubernetesClusterManager::tag_submission; its value is livyd's tag).
+inline constexpr const char* kKubernetesTagConf = "spark.kubernetes.driver.label.livy-tag";
+
+// The conf of a submission to a k8s:// master (nothing for other masters), added to `conf`
+// before the command is built: spark.kubernetes.namespace (always livyd's: it looks for the
+// driver there), the container image and the driver's service account when `conf` sets none,
+// and spark.kubernetes.driver.pod.name from `name` and the tag in `conf` when `conf` names no
+// pod (see driver_pod_name).
+void add_kubernetes_conf(const SparkEnvironment& spark, std::string_view name,
+                         std::map<std::string, std::string>& conf);
+
+// A driver pod name made of a batch's or session's `name` and livyd's `tag`: a valid
+// DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or
+// digit, at most 63 characters, so that the names Spark derives from it stay valid too),
+// unique through the tag, ending in "-driver". The name's part is cut or left out to fit,
+// and left out when the tag starts with it already (livy-session-<id>).
+std::string driver_pod_name(std::string_view name, std::string_view tag);
+
 // What the primary resource of a spark-submit is written in (Spark refuses some in some modes).
 enum class PrimaryKind { kJvm, kPython, kR };
 
@@ -100,6 +123,12 @@ enum class PrimaryKind { kJvm, kPython, kR };
 // cluster in cluster mode; R on Mesos in cluster mode): an invalid_argument that says so
 // (a 400), instead of a spark-submit that fails. ok() otherwise.
 Status check_deploy_mode(const SparkEnvironment& spark, PrimaryKind primary);
+
+// The masters an installation cannot run at all: `mesos://` with Spark 4 or later (Spark
+// removed Mesos in 4.0). An invalid_argument that names the master and the installation
+// (a 400 for a request's livy.spark.version, a start-up error for the server's default);
+// ok() otherwise, also when the installation's version is unknown.
+Status check_master(const SparkEnvironment& spark);
 
 // Writes cmd.hidden_conf, if any, to cmd.properties_file (mode 0600, replacing any
 // file there), after the text of Spark's spark-defaults.conf ($SPARK_CONF_DIR, else

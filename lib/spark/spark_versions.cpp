@@ -46,12 +46,14 @@ Result<SparkInstallations> SparkInstallations::resolve(const Config& config) {
                                       "' is not a name in spark.versions (" + known + ")");
     }
     out.default_ = it->second;
+    if (Status st = check_master(out.default_); !st) return st;
     return out;
   }
   auto spark = resolve_spark(config);
   if (!spark) return spark.status();
   out.default_ = std::move(*spark);
   out.default_.version = spark_version_at(out.default_.spark_home);
+  if (Status st = check_master(out.default_); !st) return st;
   return out;
 }
 

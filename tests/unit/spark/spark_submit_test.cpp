@@ -430,3 +430,29 @@ TEST_CASE("check_deploy_mode: what spark-submit itself refuses is a 400 that say
   CHECK(local.code() == livy::ErrorCode::kInvalidArgument);
   CHECK_THAT(local.message(), Contains("local"));
 }
+
+TEST_CASE("mesos:// with Spark 3.5: spark-submit gets the master as any other; Spark 4 refuses it",
+          "[spark_submit][mesos]") {
+  livy::SparkEnvironment spark = spark_env("mesos://m:5050", "cluster");
+  spark.version = "3.5.7";
+  livy::BatchRequest r;
+  r.file = "/jobs/app.jar";
+  r.class_name = "org.example.Main";
+  r.resources.conf = {{"spark.mesos.executor.home", "/opt/spark"}};
+  CHECK(argv_of(spark, r) == Argv{"/opt/spark/bin/spark-submit", "--master", "mesos://m:5050", "--deploy-mode",
+                                  "cluster", "--class", "org.example.Main", "--conf",
+                                  "spark.mesos.executor.home=/opt/spark", "/jobs/app.jar"});
+  CHECK(livy::check_master(spark).is_ok());
+  CHECK(livy::check_deploy_mode(spark, livy::PrimaryKind::kJvm).is_ok());
+
+  spark.version = "";  // unknown: left to spark-submit
+  CHECK(livy::check_master(spark).is_ok());
+  for (const char* v : {"4.0.1", "4.1.0-preview1", "10.0"}) {
+    spark.version = v;
+    const auto st = livy::check_master(spark);
+    CHECK(st.code() == livy::ErrorCode::kInvalidArgument);
+    CHECK_THAT(st.message(), Contains("mesos://m:5050") && Contains(v) && Contains("default Spark installation"));
+  }
+  spark.master = "yarn";
+  CHECK(livy::check_master(spark).is_ok());
+}

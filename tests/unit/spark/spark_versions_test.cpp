@@ -203,3 +203,72 @@ TEST_CASE("livy.spark.version: the chosen spark-submit runs, without the key, an
   CHECK_THAT(read(specs[0].output_path), Contains("livyd: Spark 3.5 (3.5.7) at " + three.string()));
   CHECK_THAT(read(specs[1].output_path), Contains("livyd: Spark at " + t.spark().str()));
 }
+
+TEST_CASE("mesos:// masters: refused at start-up with a Spark 4 default, per request for a Spark 4 choice",
+          "[spark_versions][mesos]") {
+  TempDir dir;
+  const auto four = fake_spark(dir.path() / "spark4", "4.0.1");
+  const auto three = fake_spark(dir.path() / "spark35", "3.5.7");
+  livy::Config c;
+  c.spark_master = "mesos://zk://zk1:2181/mesos";
+  c.spark_versions = {{"4.0", four.string()}, {"3.5", three.string()}};
+
+  // The server-wide master under a Spark 4 default: start-up stops and says why.
+  c.spark_default_version = "4.0";
+  const auto refused = livy::SparkInstallations::resolve(c);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.status().code() == ErrorCode::kInvalidArgument);
+  CHECK_THAT(refused.status().message(),
+             Contains("mesos://zk://zk1:2181/mesos") && Contains("removed in 4.0") && Contains("'4.0'") &&
+                 Contains("4.0.1"));
+  // Without spark.versions too: spark.home is a Spark 4.
+  livy::Config single;
+  single.spark_master = "mesos://m:5050";
+  single.spark_home = four.string();
+  CHECK(livy::SparkInstallations::resolve(single).status().code() == ErrorCode::kInvalidArgument);
+
+  // A Spark 3.5 default starts; a request that picks 4.0 is refused (a 400), 3.5 is not.
+  c.spark_default_version = "3.5";
+  const auto all = livy::SparkInstallations::resolve(c);
+  REQUIRE(all.has_value());
+  CHECK(livy::check_master(all->default_spark()).is_ok());
+  const auto pick4 = livy::check_master(all->for_conf({{"livy.spark.version", "4.0"}}));
+  CHECK(pick4.code() == ErrorCode::kInvalidArgument);
+  CHECK_THAT(pick4.message(), Contains("Mesos") && Contains("livy.spark.version"));
+  // Sessions get it through check_deploy_mode, whatever the deploy mode.
+  CHECK(livy::check_deploy_mode(all->for_conf({{"livy.spark.version", "4.0"}}), livy::PrimaryKind::kPython).code() ==
+        ErrorCode::kInvalidArgument);
+  CHECK(livy::check_deploy_mode(all->for_conf({{"livy.spark.version", "3.5"}}), livy::PrimaryKind::kPython).is_ok());
+
+  // Other masters under Spark 4 are no concern of this check.
+  c.spark_master = "yarn";
+  c.spark_default_version = "4.0";
+  CHECK(livy::SparkInstallations::resolve(c).has_value());
+}
+
+TEST_CASE("mesos:// master: a batch that picks a Spark 4 installation gets a 400, Spark 3.5 runs",
+          "[spark_versions][mesos]") {
+  livy_test::TestRuntime t;
+  TempDir dir;
+  const auto four = fake_spark(dir.path() / "spark4", "4.0.1");
+  const auto three = fake_spark(dir.path() / "spark35", "3.5.7");
+  t.config().spark_master = "mesos://m:5050";
+  t.config().spark_versions = {{"4.0", four.string()}, {"3.5", three.string()}};
+  t.config().spark_default_version = "3.5";
+  t.open();
+  livy::BatchRequest r;
+  r.file = t.job_file();
+  r.resources.conf = {{"livy.spark.version", "4.0"}};
+  const auto refused = t.batches().submit(r);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.status().code() == ErrorCode::kInvalidArgument);
+  CHECK_THAT(refused.status().message(), Contains("Mesos") && Contains("'4.0'"));
+  CHECK(t.launcher().launched().empty());
+
+  r.resources.conf = {{"livy.spark.version", "3.5"}};
+  REQUIRE(t.batches().submit(r).has_value());
+  const auto specs = t.launcher().launched();
+  REQUIRE(specs.size() == 1);
+  CHECK(specs[0].argv[0] == (three / "bin" / "spark-submit").string());
+  CHECK(std::find(specs[0].argv.begin(), specs[0].argv.end(), "mesos://m:5050") != specs[0].argv.end());
+}
