@@ -199,3 +199,6 @@ def test_jvm_batch_in_cluster_deploy_mode_that_fails_ends_dead(
     stderr = cluster.work / "worker" / driver_id / "stderr"
     expected = "cluster job throwing on purpose" if mode == "throw" else "cluster job failing on purpose"
     assert expected in stderr.read_text(errors="replace")
+    # livyd ends the batch when the master says FAILED; its spark-submit, which polls the
+    # master too, then exits on its own.
+    wait_until(lambda: not procs_with_marker(marker), timeout=60, what=f"spark-submit of {marker} to exit")
