@@ -3,7 +3,7 @@ package livyd.test;
 /**
  * A driver for Spark standalone's cluster deploy mode that needs nothing but the JDK:
  * `hello ARGS...` prints its arguments and exits 0, `sleep SECONDS` sleeps (to be killed),
- * `fail` exits 3. The tests compile it with javac (tests/clusters/standalone.py).
+ * `fail` exits 3, `throw` throws from main. The tests compile it with javac (tests/clusters/standalone.py).
  */
 public final class ClusterJob {
     private ClusterJob() {}
@@ -20,6 +20,8 @@ public final class ClusterJob {
                 System.err.println("cluster job failing on purpose");
                 System.exit(3);
                 break;
+            case "throw":
+                throw new IllegalStateException("cluster job throwing on purpose");
             default:
                 StringBuilder line = new StringBuilder("hello from the cluster");
                 for (int i = 1; i < args.length; i++) {

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from livyd_testlib import new_marker, wait_until
+from livyd_testlib import new_marker, procs_with_marker, wait_until
 from standalone import DRIVER_MEMORY, EXECUTOR_MEMORY
 
 APP_ID = re.compile(r"^app-\d{14}-\d{4,}$")
@@ -150,3 +150,55 @@ def test_cluster_manager_follows_and_kills_a_real_driver(standalone_cluster, clu
     finally:
         subprocess.run(["curl", "-s", "-X", "POST", f"{cluster.rest_url}/v1/submissions/kill/{driver_id}"],
                        capture_output=True, timeout=30)
+
+
+def test_jvm_batch_in_cluster_deploy_mode_deleted_is_killed_on_the_master(
+        standalone_cluster_livyd, standalone_cluster, cluster_job_jar):
+    livyd, cluster = standalone_cluster_livyd, standalone_cluster
+    marker = new_marker("standalone-cluster-kill")
+    livyd.markers.append(marker)
+    body = livyd.post_json("/batches", {"file": str(cluster_job_jar), "className": "livyd.test.ClusterJob",
+                                        "args": ["sleep", "600", marker], "driverMemory": DRIVER_MEMORY})
+    batch_id = body["id"]
+    livyd.wait_state(batch_id, {"running"}, timeout=300)
+    driver_id = wait_until(lambda: livyd.batch(batch_id)["appId"], timeout=60, what=f"batch {batch_id}'s appId")
+    assert DRIVER_ID.match(driver_id), driver_id
+    wait_until(lambda: (cluster.driver(driver_id) or {}).get("state") == "RUNNING", timeout=120,
+               what=f"{driver_id} RUNNING in the master's JSON")
+    stdout = cluster.work / "worker" / driver_id / "stdout"
+    wait_until(lambda: stdout.exists() and "cluster job sleeping" in stdout.read_text(), timeout=120,
+               what="the sleeping driver's output")
+    started = time.monotonic()
+    livyd.delete_json(f"/batches/{batch_id}")
+    assert livyd.state(batch_id) == "killed"
+    wait_until(lambda: (cluster.driver(driver_id) or {}).get("state") == "KILLED", timeout=120,
+               what=f"{driver_id} KILLED in the master's JSON")
+    kill_seconds = time.monotonic() - started
+    assert livyd.state(batch_id) == "killed"
+    assert livyd.batch(batch_id)["appId"] == driver_id
+    # Nothing of it runs on the worker any more.
+    wait_until(lambda: not procs_with_marker(marker), timeout=60, what=f"no process with {marker}")
+    print(f"standalone driver {driver_id}: KILLED {kill_seconds:.1f} s after DELETE")
+
+
+@pytest.mark.parametrize("mode", ["throw", "fail"])
+def test_jvm_batch_in_cluster_deploy_mode_that_fails_ends_dead(
+        standalone_cluster_livyd, standalone_cluster, cluster_job_jar, mode):
+    livyd, cluster = standalone_cluster_livyd, standalone_cluster
+    marker = new_marker(f"standalone-cluster-{mode}")
+    livyd.markers.append(marker)
+    body = livyd.post_json("/batches", {"file": str(cluster_job_jar), "className": "livyd.test.ClusterJob",
+                                        "args": [mode, marker], "driverMemory": DRIVER_MEMORY})
+    batch_id = body["id"]
+    assert livyd.wait_terminal(batch_id, timeout=300) == "dead", livyd.diagnostics(batch_id)
+    driver_id = livyd.batch(batch_id)["appId"]
+    assert driver_id and DRIVER_ID.match(driver_id), f"appId {driver_id!r}: {livyd.diagnostics(batch_id)}"
+    driver = wait_until(lambda: (d := cluster.driver(driver_id)) and d["state"] in ("FAILED", "ERROR") and d,
+                        timeout=120, what=f"{driver_id} FAILED in the master's JSON")
+    assert driver["state"] == "FAILED", driver
+    stderr = cluster.work / "worker" / driver_id / "stderr"
+    expected = "cluster job throwing on purpose" if mode == "throw" else "cluster job failing on purpose"
+    assert expected in stderr.read_text(errors="replace")
+    # livyd ends the batch when the master says FAILED; its spark-submit, which polls the
+    # master too, then exits on its own.
+    wait_until(lambda: not procs_with_marker(marker), timeout=60, what=f"spark-submit of {marker} to exit")
