@@ -190,16 +190,26 @@ void add_kubernetes_conf(const SparkEnvironment& spark, std::string_view name,
   }
 }
 
-SubmitCommand batch_submit_command(const SparkEnvironment& spark, const BatchRequest& request,
-                                   const Redactor& redactor, const std::string& properties_file) {
+namespace {
+
+// spark-submit, the master and the deploy mode: how every batch's and session's command begins.
+SubmitCommand submit_command_start(const SparkEnvironment& spark, const std::string& properties_file) {
   SubmitCommand cmd;
   cmd.properties_file = properties_file;
-  std::vector<std::string>& argv = cmd.argv;
-  argv = {spark.spark_submit, "--master", spark.master};
+  cmd.argv = {spark.spark_submit, "--master", spark.master};
   if (!spark.deploy_mode.empty()) {
-    argv.emplace_back("--deploy-mode");
-    argv.push_back(spark.deploy_mode);
+    cmd.argv.emplace_back("--deploy-mode");
+    cmd.argv.push_back(spark.deploy_mode);
   }
+  return cmd;
+}
+
+}  // namespace
+
+SubmitCommand batch_submit_command(const SparkEnvironment& spark, const BatchRequest& request,
+                                   const Redactor& redactor, const std::string& properties_file) {
+  SubmitCommand cmd = submit_command_start(spark, properties_file);
+  std::vector<std::string>& argv = cmd.argv;
   add_value("--name", request.name, argv);
   add_value("--class", request.class_name, argv);
   add_value("--proxy-user", request.proxy_user, argv);
@@ -213,14 +223,8 @@ SubmitCommand batch_submit_command(const SparkEnvironment& spark, const BatchReq
 
 SubmitCommand session_submit_command(const SparkEnvironment& spark, const SessionLaunch& launch,
                                      const Redactor& redactor, const std::string& properties_file) {
-  SubmitCommand cmd;
-  cmd.properties_file = properties_file;
+  SubmitCommand cmd = submit_command_start(spark, properties_file);
   std::vector<std::string>& argv = cmd.argv;
-  argv = {spark.spark_submit, "--master", spark.master};
-  if (!spark.deploy_mode.empty()) {
-    argv.emplace_back("--deploy-mode");
-    argv.push_back(spark.deploy_mode);
-  }
   argv.emplace_back("--name");
   argv.push_back(launch.name);
   add_value("--proxy-user", launch.proxy_user, argv);
