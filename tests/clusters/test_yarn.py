@@ -41,6 +41,12 @@ raise RuntimeError("livyd test: this application fails on purpose")
 
 WAIT_S = 600  # for an application to end, on a loaded 2-core machine
 
+# Client deploy mode only: no Spark UI in the driver. Spark's SparkUI.attachAllHandlers (not
+# synchronized) races the AddWebUIFilter message of the application master registering on YARN;
+# seen once in CI, the driver died in attachAllHandlers and the application failed. The UI is not
+# what these tests check (the RM's tracking URL is, and it does not depend on the driver's UI).
+_CLIENT_MODE_CONF = ["--conf", "spark.ui.enabled=false"]
+
 
 def _probe_bin() -> Path:
     path = os.environ.get("YARN_PROBE_BIN")
@@ -125,6 +131,7 @@ def apps(yarn_cluster, probe, tmp_path_factory):
                "--conf", "spark.executorEnv.SPARK_LOCAL_IP=127.0.0.1",
                "--conf", f"spark.executorEnv.PYSPARK_PYTHON={python}",
                "--conf", "spark.yarn.submit.waitAppCompletion=false",  # cluster mode: submit and return
+               *(_CLIENT_MODE_CONF if mode == "client" else []),
                str(work / script), *args]
         log = work / f"{name}.log"
         probe.logs = (probe.logs or []) + [log]
