@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <vector>
 
 namespace livy::http {
 namespace {
@@ -84,6 +85,73 @@ bool parse_pkcs12(PKCS12* p12, const std::string& password, KeyPair& out) {
   return true;
 }
 
+// A keystore whose private key is encrypted with its own password (livy.key-password), which
+// PKCS12_parse cannot open (it uses one password for everything): the safes are opened with
+// the store password, the shrouded key bag with the key password. The certificate that
+// belongs to the key is the server's; the others are its chain. False when a bag cannot be
+// opened or no key with its certificate is there.
+bool parse_pkcs12_bags(PKCS12* p12, const std::string& store_password, const std::string& key_password,
+                       KeyPair& out) {
+  struct SafesFree {
+    void operator()(STACK_OF(PKCS7) * s) const { sk_PKCS7_pop_free(s, PKCS7_free); }
+  };
+  struct BagsFree {
+    void operator()(STACK_OF(PKCS12_SAFEBAG) * s) const { sk_PKCS12_SAFEBAG_pop_free(s, PKCS12_SAFEBAG_free); }
+  };
+  struct P8Free {
+    void operator()(PKCS8_PRIV_KEY_INFO* p) const { PKCS8_PRIV_KEY_INFO_free(p); }
+  };
+  std::unique_ptr<STACK_OF(PKCS7), SafesFree> safes(PKCS12_unpack_authsafes(p12));
+  if (!safes) return false;
+  KeyPair pair;
+  std::vector<std::unique_ptr<X509, CertFree>> certificates;
+  for (int i = 0; i < sk_PKCS7_num(safes.get()); ++i) {
+    PKCS7* safe = sk_PKCS7_value(safes.get(), i);
+    std::unique_ptr<STACK_OF(PKCS12_SAFEBAG), BagsFree> bags(
+        PKCS7_type_is_data(safe)        ? PKCS12_unpack_p7data(safe)
+        : PKCS7_type_is_encrypted(safe) ? PKCS12_unpack_p7encdata(safe, store_password.c_str(), -1)
+                                        : nullptr);
+    if (!bags) return false;
+    for (int j = 0; j < sk_PKCS12_SAFEBAG_num(bags.get()); ++j) {
+      const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags.get(), j);
+      switch (PKCS12_SAFEBAG_get_nid(bag)) {
+        case NID_pkcs8ShroudedKeyBag: {
+          if (pair.key) return false;  // one key per keystore livyd serves
+          std::unique_ptr<PKCS8_PRIV_KEY_INFO, P8Free> p8(PKCS12_decrypt_skey(bag, key_password.c_str(), -1));
+          if (!p8) return false;
+          pair.key.reset(EVP_PKCS82PKEY(p8.get()));
+          if (!pair.key) return false;
+          break;
+        }
+        case NID_keyBag:
+          if (pair.key) return false;
+          pair.key.reset(EVP_PKCS82PKEY(PKCS12_SAFEBAG_get0_p8inf(bag)));
+          if (!pair.key) return false;
+          break;
+        case NID_certBag:
+          if (PKCS12_SAFEBAG_get_bag_nid(bag) != NID_x509Certificate) break;
+          certificates.emplace_back(PKCS12_SAFEBAG_get1_cert(bag));
+          if (!certificates.back()) return false;
+          break;
+        default: break;  // CRLs, secrets, nested safes: not a server's key or chain
+      }
+    }
+  }
+  if (!pair.key) return false;
+  pair.chain.reset(sk_X509_new_null());
+  for (auto& certificate : certificates) {
+    if (!pair.certificate && X509_check_private_key(certificate.get(), pair.key.get()) == 1) {
+      pair.certificate = std::move(certificate);
+    } else if (sk_X509_push(pair.chain.get(), certificate.get()) > 0) {
+      (void)certificate.release();
+    }
+  }
+  ERR_clear_error();  // X509_check_private_key's mismatches
+  if (!pair.certificate) return false;
+  out = std::move(pair);
+  return true;
+}
+
 Result<KeyPair> load_pkcs12(const TlsOptions& o) {
   auto bytes = read_key_file(o.keystore, "livy.keystore (server.tls.keystore)");
   if (!bytes) return bytes.status();
@@ -121,14 +189,17 @@ Result<KeyPair> load_pkcs12(const TlsOptions& o) {
       parsed = parse_pkcs12(p12.get(), o.keystore_password, pair);
     }
   }
+  const bool own_key_password = !o.key_password.empty() && o.key_password != o.keystore_password;
+  if (!parsed && own_key_password) {
+    ERR_clear_error();
+    parsed = parse_pkcs12_bags(p12.get(), o.keystore_password, o.key_password, pair);
+  }
   if (!parsed) {
     const std::string why = openssl_reason();
-    const bool own_key_password = !o.key_password.empty() && o.key_password != o.keystore_password;
     return Status::invalid_argument(
         "livy.keystore " + o.keystore + ": cannot read its key and certificate (" + why + ")" +
-        (own_key_password ? "; livyd reads PKCS12 keystores whose key password is livy.keystore.password "
-                            "(keytool makes them so), and livy.key-password differs"
-                          : ""));
+        (own_key_password ? "; is livy.key-password (the private key's password) right?"
+                          : "; if its private key has a password of its own, set livy.key-password"));
   }
   if (!pair.key || !pair.certificate) {
     return Status::invalid_argument("livy.keystore " + o.keystore + " holds no private key with its certificate");

@@ -177,6 +177,48 @@ def test_a_keystore_made_by_keytool(tmp_path_factory):
         assert client.get("/batches").status_code == 200
 
 
+# Java's KeyStore API (not keytool, which gives a PKCS12 key the store's password) stores a
+# private key under a password of its own: what a keystore made by a Java program holds.
+REKEY_JAVA = """
+import java.io.*;
+import java.security.*;
+import java.security.cert.Certificate;
+
+public class Rekey {
+    public static void main(String[] a) throws Exception {
+        char[] store = a[1].toCharArray(), key = a[2].toCharArray();
+        KeyStore in = KeyStore.getInstance("PKCS12");
+        try (InputStream f = new FileInputStream(a[0])) { in.load(f, store); }
+        KeyStore out = KeyStore.getInstance("PKCS12");
+        out.load(null, store);
+        out.setKeyEntry("livy", in.getKey("livy", store), key, in.getCertificateChain("livy"));
+        try (OutputStream f = new FileOutputStream(a[3])) { out.store(f, store); }
+    }
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("keytool") is None, reason="Java's keytool is not installed")
+def test_a_java_keystore_whose_key_has_its_own_password(tmp_path_factory):
+    """livy.key-password differs from livy.keystore.password: livyd opens the key with it."""
+    d = Path(tmp_path_factory.mktemp("key-password"))
+    run("keytool", "-genkeypair", "-alias", "livy", "-keyalg", "EC", "-groupname", "secp256r1",
+        "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
+        "-storetype", "PKCS12", "-keystore", "plain.p12", "-storepass", PASSWORD, cwd=d)
+    run("keytool", "-exportcert", "-rfc", "-alias", "livy", "-keystore", "plain.p12", "-storepass", PASSWORD,
+        "-file", "livy.pem", cwd=d)
+    (d / "Rekey.java").write_text(REKEY_JAVA)
+    run("java", "Rekey.java", "plain.p12", PASSWORD, "key-only-pw", "livy.p12", cwd=d)
+    keys = {"livy.keystore": str(d / "livy.p12"), "livy.keystore.password": PASSWORD}
+    err = refused_at_start(d, keys)  # the store's password does not open the key
+    assert "set livy.key-password" in err, err
+    err = refused_at_start(d, {**keys, "livy.key-password": "wrong-key-pw"})
+    assert "is livy.key-password" in err and "wrong-key-pw" not in err, err
+    with https_livyd(tmp_path_factory, "tls-key-password", {**keys, "livy.key-password": "key-only-pw"},
+                     d / "livy.pem") as client:
+        assert client.get("/batches").status_code == 200  # verified against the keystore's certificate
+
+
 def refused_at_start(tmp_path: Path, settings: dict[str, str]) -> str:
     """livyd's stderr when it refuses to start with `settings` (it must exit, not serve)."""
     livyd_bin, spark_home = env_or_fail()

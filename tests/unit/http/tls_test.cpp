@@ -1,6 +1,8 @@
 // livy::http::Server over TLS: the handshake and requests through the event
 // loop and the workers, the keys it loads (and refuses), and hostile bytes
 // where a TLS record should be. Certificates come from tests/support/test_pki.h.
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -314,6 +316,69 @@ TEST_CASE("TLS: stop() closes TLS connections cleanly and promptly", "[tls]") {
   // The idle client gets close_notify: a clean end, not a reset.
   CHECK(idle.read_until([](const std::string&) { return false; }, 1s).empty());
   CHECK(idle.got_close_notify());
+}
+
+// A PKCS12 keystore whose private key has a password of its own (the openssl command uses one
+// password for everything; Java's KeyStore API can make such keystores): built from the test
+// PKI's key and certificates with OpenSSL's bag API, the certificates in a safe encrypted with
+// the store password, the key shrouded with the key password, both AES-256 (PBES2).
+std::string keystore_with_key_password(const std::string& store_password, const std::string& key_password) {
+  const TestPki& pki = TestPki::shared();
+  const auto read_pem = [&](const std::string& name, auto reader) {
+    BIO* in = BIO_new_file(pki.path(name).c_str(), "r");
+    REQUIRE(in != nullptr);
+    auto* object = reader(in, nullptr, nullptr, nullptr);
+    BIO_free(in);
+    REQUIRE(object != nullptr);
+    return object;
+  };
+  EVP_PKEY* key = read_pem("server.key", PEM_read_bio_PrivateKey);
+  X509* cert = read_pem("server.pem", PEM_read_bio_X509);
+  X509* ca = read_pem("ca.pem", PEM_read_bio_X509);
+  STACK_OF(PKCS12_SAFEBAG)* cert_bags = nullptr;
+  STACK_OF(PKCS12_SAFEBAG)* key_bags = nullptr;
+  STACK_OF(PKCS7)* safes = nullptr;
+  REQUIRE(PKCS12_add_cert(&cert_bags, ca) != nullptr);
+  REQUIRE(PKCS12_add_cert(&cert_bags, cert) != nullptr);
+  REQUIRE(PKCS12_add_key(&key_bags, key, 0, PKCS12_DEFAULT_ITER, NID_aes_256_cbc, key_password.c_str()) != nullptr);
+  REQUIRE(PKCS12_add_safe(&safes, cert_bags, NID_aes_256_cbc, PKCS12_DEFAULT_ITER, store_password.c_str()) == 1);
+  REQUIRE(PKCS12_add_safe(&safes, key_bags, -1, 0, nullptr) == 1);
+  PKCS12* p12 = PKCS12_add_safes(safes, 0);
+  REQUIRE(p12 != nullptr);
+  REQUIRE(PKCS12_set_mac(p12, store_password.c_str(), -1, nullptr, 0, PKCS12_DEFAULT_ITER, nullptr) == 1);
+  const std::string path = pki.path("own-key-password.p12");
+  BIO* out = BIO_new_file(path.c_str(), "wb");
+  REQUIRE(out != nullptr);
+  REQUIRE(i2d_PKCS12_bio(out, p12) == 1);
+  BIO_free(out);
+  PKCS12_free(p12);
+  sk_PKCS7_pop_free(safes, PKCS7_free);
+  sk_PKCS12_SAFEBAG_pop_free(cert_bags, PKCS12_SAFEBAG_free);
+  sk_PKCS12_SAFEBAG_pop_free(key_bags, PKCS12_SAFEBAG_free);
+  X509_free(ca);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return path;
+}
+
+TEST_CASE("TLS keys: a PKCS12 keystore whose key has its own password (livy.key-password)", "[tls]") {
+  livy::http::ServerOptions o;
+  o.host = "127.0.0.1";
+  o.port = 0;
+  o.tls.keystore = keystore_with_key_password("store-pw", "key-pw");
+  o.tls.keystore_password = "store-pw";
+  SECTION("with the key password it serves the certificate that belongs to the key") {
+    o.tls.key_password = "key-pw";
+    TlsServer s(o);
+    CHECK(has(hello(s.port), "hi"));  // hello() verifies the chain against the test CA
+  }
+  SECTION("without it, start-up says to set livy.key-password") {
+    CHECK_THAT(bind_status(o).message(), Contains("cannot read its key") && Contains("set livy.key-password"));
+  }
+  SECTION("with a wrong one, start-up asks whether livy.key-password is right") {
+    o.tls.key_password = "not-the-key-pw";
+    CHECK_THAT(bind_status(o).message(), Contains("is livy.key-password") && Contains("right"));
+  }
 }
 
 TEST_CASE("TLS keys: a PKCS12 keystore, and what is refused at bind with a message that names the key", "[tls]") {
