@@ -14,8 +14,10 @@ livyd's environment: requests may not set spark.yarn.jars (the conf blocklist).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import textwrap
 import time
 from pathlib import Path
@@ -29,6 +31,7 @@ from livyd_testlib import (
     running_livyd,
     new_marker,
     spark_home_from_env,
+    start_livyd,
     wait_until,
 )
 
@@ -84,14 +87,21 @@ def yarn_jobs(tmp_path_factory) -> Path:
 
 def _livyd_on_yarn(yarn_cluster, yarn_jobs: Path, work: Path, deploy_mode: str):
     """running_livyd with spark.master=yarn; the cluster's HADOOP_CONF_DIR, JAVA_HOME and a
-    SPARK_CONF_DIR in livyd's environment (only while it starts: it keeps its own copy)."""
+    SPARK_CONF_DIR in livyd's environment (only while it starts: it keeps its own copy).
+    The client's `restart(how)` stops livyd with a signal and starts it again on the same data
+    directory, in place: the fixture's teardown then stops the new one."""
     try:
         livyd_bin, spark_home = livyd_bin_from_env(), spark_home_from_env()
     except SetupError as e:
         pytest.fail(str(e), pytrace=False)
     conf_dir = work / "spark-conf"
     conf_dir.mkdir(parents=True)
-    (conf_dir / "spark-defaults.conf").write_text(_spark_defaults(spark_home))
+    defaults = _spark_defaults(spark_home)
+    if deploy_mode == "client":
+        # No Spark UI in a client-mode driver: Spark's SparkUI.attachAllHandlers races the YARN
+        # application master's AddWebUIFilter (the driver died of it once in CI, in test_yarn.py).
+        defaults += "spark.ui.enabled false\n"
+    (conf_dir / "spark-defaults.conf").write_text(defaults)
     env = {k: v for k, v in yarn_cluster.env().items() if k in ("HADOOP_CONF_DIR", "JAVA_HOME")}
     env["SPARK_CONF_DIR"] = str(conf_dir)
     settings = {
@@ -103,15 +113,31 @@ def _livyd_on_yarn(yarn_cluster, yarn_jobs: Path, work: Path, deploy_mode: str):
         "sessions.driver-host": "127.0.0.1",  # the NodeManager runs on this machine
         "sessions.start-timeout": f"{WAIT_S}s",
     }
-    saved = dict(os.environ)
-    os.environ.pop("YARN_CONF_DIR", None)
-    os.environ.update(env)
-    try:
+
+    @contextlib.contextmanager
+    def yarn_environment():
+        saved = dict(os.environ)
+        os.environ.pop("YARN_CONF_DIR", None)
+        os.environ.update(env)
+        try:
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    with yarn_environment():
         livyd = running_livyd(livyd_bin, spark_home, work, settings)
         client = livyd.__enter__()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+
+    def restart(how: signal.Signals) -> None:
+        client.process.send_signal(how)
+        client.process.wait(timeout=60)
+        with yarn_environment():
+            new = start_livyd(livyd_bin, spark_home, work, settings)
+        client.port, client.base_url, client.process, client.stderr_path = (
+            new.port, new.base_url, new.process, new.stderr_path)
+
+    client.restart = restart
     return livyd, client
 
 
@@ -207,7 +233,8 @@ def test_cluster_mode_batch_that_raises_ends_dead(yarn_livyd, yarn_cluster, batc
     assert raised in _container_stdout(yarn_cluster, app_id)
 
 
-def test_cluster_mode_batch_deleted_is_killed_at_the_resourcemanager(yarn_livyd, yarn_cluster, batches):
+def test_cluster_mode_batch_deleted_after_a_livyd_kill_9_is_killed_at_the_resourcemanager(
+        yarn_livyd, yarn_cluster, batches):
     livyd = yarn_livyd
     batch_id, marker = batches["long"]
     livyd.wait_state(batch_id, {"running"}, timeout=WAIT_S)
@@ -216,6 +243,14 @@ def test_cluster_mode_batch_deleted_is_killed_at_the_resourcemanager(yarn_livyd,
     assert _rm_app(yarn_cluster, app_id)["state"] == "RUNNING"
     wait_until(lambda: f"SLEEPING {marker}" in _container_stdout(yarn_cluster, app_id), timeout=WAIT_S,
                what="the sleeping driver's output")
+    # kill -9 of livyd: the application (and spark-submit, which waits for it) live on; the
+    # restarted livyd knows the batch, its application and its links from its store, and
+    # follows it at the ResourceManager by id.
+    livyd.restart(signal.SIGKILL)
+    assert livyd.state(batch_id) == "running"
+    assert livyd.batch(batch_id)["appId"] == app_id
+    _check_app_info(livyd.batch(batch_id))
+    assert _rm_app(yarn_cluster, app_id)["state"] == "RUNNING"
     started = time.monotonic()
     livyd.delete_json(f"/batches/{batch_id}")
     assert livyd.state(batch_id) == "killed"
@@ -230,9 +265,11 @@ def test_cluster_mode_batch_deleted_is_killed_at_the_resourcemanager(yarn_livyd,
     print(f"batch {batch_id}: KILLED at the RM {kill_seconds:.1f} s after DELETE")
 
 
-def test_cluster_mode_session_answers_and_delete_kills_its_application(yarn_livyd, yarn_cluster, batches):
+def test_cluster_mode_session_answers_across_a_livyd_kill_9_and_delete_kills_its_application(
+        yarn_livyd, yarn_cluster, batches):
     """A PySpark session whose driver runs in YARN's application master: it reads livyd's
-    callback address and secret from spark.livy.driver.* and connects back over loopback."""
+    callback address and secret from spark.livy.driver.* and connects back over loopback,
+    also to a livyd restarted after kill -9 (the channel's port is kept in the store)."""
     livyd = yarn_livyd
     # One application at a time beside this one: the batches have ended (the tests above).
     marker = new_marker("yarn-session")
@@ -242,10 +279,17 @@ def test_cluster_mode_session_answers_and_delete_kills_its_application(yarn_livy
         livyd.wait_session_state(sid, {"idle"}, timeout=WAIT_S)
         data = livyd.run_ok(sid, "1+1", timeout=240)
         assert data["text/plain"].strip() == "2", data
-        data = livyd.run_ok(sid, "print(sc.master, spark.range(100).count())", timeout=240)
+        data = livyd.run_ok(sid, "x = 41\nprint(sc.master, spark.range(100).count())", timeout=240)
         assert data["text/plain"].strip() == "yarn 100", data
         body = livyd.session(sid)
         app_id = _check_app_info(body)
+        livyd.restart(signal.SIGKILL)
+        # The same driver (its variables kept) reconnects to the new livyd: the session is idle
+        # again, with the same application.
+        livyd.wait_session_state(sid, {"idle"}, timeout=240)
+        data = livyd.run_ok(sid, "x + 1", timeout=240)
+        assert data["text/plain"].strip() == "42", data
+        assert livyd.session(sid)["appId"] == app_id
         rm = _rm_app(yarn_cluster, app_id)
         assert rm["state"] == "RUNNING", rm
         _livyd_tag(rm, "session", sid)
