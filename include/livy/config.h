@@ -118,6 +118,8 @@ struct Config {
                                          // fetch of the discovery document or the JWKS, whole; then 503.
   std::size_t auth_jwt_max_document_bytes = 1024 * 1024;  // auth.jwt.max-document-bytes: largest discovery
                                          // document or JWKS read.
+  std::string auth_jwt_ca_file;          // auth.jwt.ca-file: PEM CAs that sign an https issuer's certificate.
+                                         // Empty: the system's (OpenSSL's default paths).
   std::chrono::milliseconds auth_cookie_validity{std::chrono::hours(10)};  // auth.cookie-validity: life of
                                          // the signed hadoop.auth cookie sent after a successful
                                          // authentication; 0: no cookie. Hadoop's default token.validity.

@@ -36,7 +36,8 @@ Result<std::unique_ptr<KeySource>> jwks_file_source(const std::string& path, std
 // The body of GET `url` (http:// or https://, the server's certificate checked
 // against the system's CAs), all of it within `timeout`, at most `max_bytes`;
 // no redirects. kUnavailable otherwise, with a message that names the URL.
-Result<std::string> http_fetch(const std::string& url, std::chrono::milliseconds timeout, std::size_t max_bytes);
+Result<std::string> http_fetch(const std::string& url, std::chrono::milliseconds timeout, std::size_t max_bytes,
+                               const std::string& ca_file = {});
 
 struct IssuerOptions {
   std::string issuer_url;  // discovery at <issuer_url>/.well-known/openid-configuration
@@ -44,6 +45,7 @@ struct IssuerOptions {
   std::chrono::milliseconds min_refresh_interval{std::chrono::seconds(30)};
   std::chrono::milliseconds fetch_timeout{std::chrono::seconds(5)};
   std::size_t max_document_bytes = 1024 * 1024;
+  std::string ca_file;  // PEM CAs of an https issuer; empty: the system's
 };
 
 // auth.jwt.issuer-url. `fetch` defaults to http_fetch; `clock` gives steady time.

@@ -2,6 +2,8 @@
 
 #include "auth/auth_header.h"
 
+#include <fstream>
+
 namespace livy::auth {
 
 JwtAuthenticator::JwtAuthenticator(JwtOptions options, std::unique_ptr<KeySource> keys, std::shared_ptr<Clock> clock)
@@ -88,6 +90,10 @@ Result<std::unique_ptr<Authenticator>> make_jwt_authenticator(const Config& conf
     issuer.min_refresh_interval = config.auth_jwt_jwks_min_refresh_interval;
     issuer.fetch_timeout = config.auth_jwt_fetch_timeout;
     issuer.max_document_bytes = config.auth_jwt_max_document_bytes;
+    if (!config.auth_jwt_ca_file.empty() && !std::ifstream(config.auth_jwt_ca_file).good()) {
+      return Status::invalid_argument("auth.jwt.ca-file " + config.auth_jwt_ca_file + " cannot be read");
+    }
+    issuer.ca_file = config.auth_jwt_ca_file;
     keys = std::make_unique<IssuerKeySource>(std::move(issuer), clock);
   }
   return std::unique_ptr<Authenticator>(

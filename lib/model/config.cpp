@@ -339,6 +339,10 @@ const std::vector<KeyDef>& key_defs() {
                            std::to_string(d.auth_jwt_max_document_bytes),
                            "Largest discovery document or JWKS livyd reads from the issuer or the file."},
                           &Config::auth_jwt_max_document_bytes, 64 * 1024 * 1024));
+    k.push_back(string_key({"auth.jwt.ca-file", "livy.server.auth.jwt.ca-file", "",
+                            "PEM file of the CAs that sign an https auth.jwt.issuer-url's certificate (checked "
+                            "always, with its host name). Empty: the system's CAs."},
+                           &Config::auth_jwt_ca_file));
     k.push_back(duration_key({"auth.cookie-validity", "", "10h",
                               "Life of the signed hadoop.auth cookie sent after a successful authentication. "
                               "0: no cookie."},

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,7 +54,10 @@ class SigningKey:
 
 
 class OidcIssuer:
-    def __init__(self):
+    """With `tls` (a directory from servers.make_test_pki), it serves https with server.pem,
+    the certificate of 127.0.0.1 that the directory's ca.pem signs."""
+
+    def __init__(self, tls=None):
         self.keys = {k.kid: k for k in (SigningKey("rsa-1", "RS256"), SigningKey("ec-1", "ES256"))}
         self.published = list(self.keys)
         self.jwks_requests = 0
@@ -81,12 +85,20 @@ class OidcIssuer:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.verify = True
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls / "server.pem", tls / "server.key")
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.verify = str(tls / "ca.pem")
+        scheme = "https" if tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self) -> None:
         self.thread.start()
-        assert requests.get(f"{self.url}/.well-known/openid-configuration", timeout=10).status_code == 200
+        assert requests.get(f"{self.url}/.well-known/openid-configuration", timeout=10,
+                            verify=self.verify).status_code == 200
 
     def stop(self) -> None:
         self.server.shutdown()

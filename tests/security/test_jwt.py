@@ -188,3 +188,33 @@ def test_settings_from_livy_conf_and_yaml(work, issuer, conf):
         proc.terminate()
         code = proc.wait(timeout=30)
     assert code == 0, (root / "livyd.log").read_text()
+
+
+def test_an_https_issuer_is_trusted_through_auth_jwt_ca_file(work):
+    """A real issuer speaks https: its certificate is checked against auth.jwt.ca-file (a CA the
+    system does not know); without that file, or with another CA's, it cannot be reached (503)."""
+    from pathlib import Path
+
+    from conftest import Livyd, jwt_settings
+    from servers import make_test_pki
+
+    pki = Path(work / "jwt-pki")
+    pki.mkdir()
+    make_test_pki(pki, "unused-pw")
+    secure = OidcIssuer(tls=pki)
+    secure.start()
+    token = secure.token("alice", kid="ec-1")
+    try:
+        for name, extra, status in (("ca", {"auth.jwt.ca-file": str(pki / "ca.pem")}, 200),
+                                    ("other-ca", {"auth.jwt.ca-file": str(pki / "other-ca.pem")}, 503),
+                                    ("system-cas", {}, 503)):
+            server = Livyd(work / f"livyd-jwt-https-{name}", {**jwt_settings(secure), **extra})
+            try:
+                resp = get(server, token)
+                assert resp.status_code == status, (name, resp.text)
+                if status == 200:
+                    assert resp.json()["total"] == 0
+            finally:
+                assert server.stop() == []
+    finally:
+        secure.stop()

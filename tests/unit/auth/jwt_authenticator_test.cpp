@@ -21,6 +21,7 @@
 #include "support/http_harness.h"
 #include "support/manual_clock.h"
 #include "support/temp_dir.h"
+#include "support/test_pki.h"
 #include "support/test_runtime.h"
 
 using livy::ErrorCode;
@@ -290,6 +291,28 @@ TEST_CASE("jwt: http_fetch reads a real server's answer, bounded in size and tim
   server.stop();
   thread.join();
   CHECK(livy::auth::http_fetch(base + "/doc", timeout, 1000).status().code() == ErrorCode::kUnavailable);
+}
+
+TEST_CASE("jwt: http_fetch over https checks the issuer's certificate against auth.jwt.ca-file", "[auth][jwt]") {
+  const livy_test::TestPki& pki = livy_test::TestPki::shared();
+  httplib::SSLServer server(pki.path("server.pem").c_str(), pki.path("server.key").c_str());
+  REQUIRE(server.is_valid());
+  server.Get("/doc",
+             [](const httplib::Request&, httplib::Response& res) { res.set_content("{\"a\":1}", "application/json"); });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread thread([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto timeout = std::chrono::milliseconds(2000);
+  for (const std::string host : {"127.0.0.1", "localhost"}) {  // both in the certificate's names
+    const std::string url = "https://" + host + ":" + std::to_string(port) + "/doc";
+    CHECK(*livy::auth::http_fetch(url, timeout, 1000, pki.path("ca.pem")) == "{\"a\":1}");
+    // Signed by a CA it was not told of (the system's do not know the test CA): no answer.
+    CHECK(livy::auth::http_fetch(url, timeout, 1000, pki.path("other-ca.pem")).status().code() ==
+          ErrorCode::kUnavailable);
+    CHECK(livy::auth::http_fetch(url, timeout, 1000).status().code() == ErrorCode::kUnavailable);
+  }
+  server.stop();
+  thread.join();
 }
 
 TEST_CASE("jwt: settings it cannot use are named at start-up", "[auth][jwt]") {

@@ -351,7 +351,7 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"auth.jwt.algorithms", "ES256"}, {"auth.jwt.user-claim", "preferred_username"},
       {"auth.jwt.clock-skew", "5s"}, {"auth.jwt.max-token-bytes", "8k"},
       {"auth.jwt.jwks-refresh-interval", "1h"}, {"auth.jwt.jwks-min-refresh-interval", "1m"},
-      {"auth.jwt.fetch-timeout", "2s"}, {"auth.jwt.max-document-bytes", "64k"},
+      {"auth.jwt.fetch-timeout", "2s"}, {"auth.jwt.max-document-bytes", "64k"}, {"auth.jwt.ca-file", "/etc/ssl/idp-ca.pem"},
   };
 
   const livy::Config defaults;
