@@ -1,7 +1,8 @@
 """Issue 13's logs and Livy's response headers, against real livyds (a stand-in spark-submit,
 no Spark): JSON request logs with X-Request-Id, state changes in the log, the audit log with
 and without authentication (a real slapd), an audit line that survives kill -9 of livyd right
-after the acknowledged create, and Livy's security headers on JSON, error and front-end replies."""
+after the acknowledged create, and Livy's security headers on JSON, error and front-end replies.
+The file's name sorts before test_ldap.py, whose last test stops the shared slapd."""
 from __future__ import annotations
 
 import json
