@@ -218,7 +218,8 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   });
   server.set_post_routing_handler(
       [hooks](const httplib::Request& req, httplib::Response& res) { hooks->before_send(req, res); });
-  server.set_logger([hooks](const httplib::Request& req, const httplib::Response& res) { hooks->after_send(req, res); });
+  server.set_logger(
+      [hooks](const httplib::Request& req, const httplib::Response& res) { hooks->after_send(req, res); });
   // Responses go out as header and body writes: without this, Nagle holds the
   // body until the client's delayed ACK (~40 ms) on every small reply.
   server.set_tcp_nodelay(true);

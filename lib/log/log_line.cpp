@@ -160,7 +160,9 @@ std::string encode_text_line(std::int64_t epoch_ms, std::string_view level, std:
   std::string out = format_log_time(epoch_ms) + " " + std::string(level);
   if (event == "message") {
     for (const auto& f : fields) {
-      if (f.key == "msg" && f.value.index() == 4) return out + " " + message_text(std::get<std::string>(f.value)) + "\n";
+      if (f.key == "msg" && f.value.index() == 4) {
+        return out + " " + message_text(std::get<std::string>(f.value)) + "\n";
+      }
     }
   }
   out += ' ';

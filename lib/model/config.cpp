@@ -512,7 +512,8 @@ const std::vector<KeyDef>& key_defs() {
                    const std::string t = trim(v);
                    for (const char ch : t) {  // a header value: a line break would end it
                      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
-                       return bad_value("server.content-security-policy", v, "a header value without control characters");
+                       return bad_value("server.content-security-policy", v,
+                                        "a header value without control characters");
                      }
                    }
                    c.content_security_policy = t;

@@ -72,11 +72,14 @@ void check_security_headers(const httplib::Result& res) {
 }  // namespace
 
 TEST_CASE("request id: a client's id is taken when short and of safe characters only", "[http][request-log]") {
-  for (const std::string& id : std::vector<std::string>{"abc", "0f8fad5b-d9cb-469f-a165-70867728950e", "trace.1:span_2", std::string(128, 'a')}) {
+  const std::vector<std::string> good{"abc", "0f8fad5b-d9cb-469f-a165-70867728950e", "trace.1:span_2",
+                                      std::string(128, 'a')};
+  for (const std::string& id : good) {
     CHECK(sane_request_id(id) == id);
   }
-  for (const std::string& id : std::vector<std::string>{"", std::string(129, 'a'), "has space", "a\r\nX-Evil: 1", "quote\"", "semi;colon",
-                               "slash/", "caf\xC3\xA9", "tab\t", "<script>"}) {
+  const std::vector<std::string> bad{"",       std::string(129, 'a'), "has space",      "a\r\nX-Evil: 1", "quote\"",
+                                     "semi;colon", "slash/",            "caf\xC3\xA9", "tab\t",            "<script>"};
+  for (const std::string& id : bad) {
     INFO(id);
     CHECK_FALSE(sane_request_id(id));
   }
@@ -175,7 +178,8 @@ TEST_CASE("request log: a batch's state changes are logged as events", "[http][r
   REQUIRE(killed);
   bool saw_killed = false;
   for (const auto& s : entries(f.t, "state")) {
-    saw_killed = saw_killed || (str(s["object"]) == "batch" && str(s["from"]) == "starting" && str(s["to"]) == "killed");
+    saw_killed = saw_killed ||
+                 (str(s["object"]) == "batch" && str(s["from"]) == "starting" && str(s["to"]) == "killed");
   }
   CHECK(saw_killed);
 }
