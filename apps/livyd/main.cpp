@@ -37,6 +37,13 @@ int fail(const std::string& msg) {
   return 2;
 }
 
+// Once the configuration is read, every line goes through the one logger (log.format).
+int fail(livy::Logger& logger, const std::string& msg) {
+  logger.message("error", "livyd: " + msg);
+  logger.flush();
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -54,25 +61,30 @@ int main(int argc, char** argv) {
   if (!parsed) return fail(parsed.message() + "\n" + livyd::kUsage);
   if (flags.help) return std::fputs(livyd::kUsage, stdout), 0;
   if (flags.version) return fmt::print("livyd {} (Livy API {})\n", livy::kVersion, livy::kLivyApiVersion), 0;
-  for (const auto& w : warnings) fmt::print(stderr, "livyd: warning: {}\n", w);
+  const std::shared_ptr<livy::Logger> logger = livy::Logger::open(livy::log_options(flags.config));
+  for (const auto& w : warnings) logger->message("warn", "livyd: warning: " + w);
 
-  if (const livy::Status st = livy::http::check_authentication(flags.config); !st) return fail(st.message());
+  if (const livy::Status st = livy::http::check_authentication(flags.config); !st) return fail(*logger, st.message());
 
   // Bound first: a port in use or an unusable TLS keystore stops livyd
   // before it opens the store and recovers sessions.
   raise_descriptor_limit();
-  const livy::http::ServerOptions server_options = livy::http::server_options(flags.config);
+  livy::http::ServerOptions server_options = livy::http::server_options(flags.config);
+  server_options.logger = logger;
   livy::http::Server server(server_options);
   const auto bound = server.bind();
-  if (!bound) return fail(bound.status().message());
+  if (!bound) return fail(*logger, bound.status().message());
   const int port = *bound;
 
-  auto runtime = livy::Runtime::open(flags.config);
-  if (!runtime) return fail(runtime.status().message());
+  livy::RuntimeOptions runtime_options;
+  runtime_options.logger = logger;  // state changes in the same log as requests
+  auto runtime = livy::Runtime::open(flags.config, runtime_options);
+  if (!runtime) return fail(*logger, runtime.status().message());
   livy::http::mount_routes(server.router(), **runtime, {current_user()});
   std::thread http([&server] { server.run(); });
-  fmt::print(stderr, "livyd {} listening on {}://{}:{} (data in {})\n", livy::kVersion,
-             server_options.tls.enabled() ? "https" : "http", flags.config.host, port, flags.config.data_dir);
+  logger->message("info", fmt::format("livyd {} listening on {}://{}:{} (data in {})", livy::kVersion,
+                                      server_options.tls.enabled() ? "https" : "http", flags.config.host, port,
+                                      flags.config.data_dir));
   if (!flags.port_file.empty()) {
     const std::string tmp = flags.port_file + ".tmp";
     std::ofstream(tmp) << port << "\n";
@@ -81,7 +93,7 @@ int main(int argc, char** argv) {
 
   int sig = 0;
   sigwait(&wait_set, &sig);
-  fmt::print(stderr, "livyd: signal {}, shutting down\n", sig);
+  logger->message("info", fmt::format("livyd: signal {}, shutting down", sig));
   server.stop();
   http.join();
   (*runtime)->shutdown();

@@ -213,6 +213,26 @@ struct Config {
                                        // (values are at most 64 KiB) stays under the kernel's 128 KiB
                                        // limit for one argument.
 
+  // --- logs (docs/operations.md#logs) ---
+  std::string log_format = "text";     // log.format: text (readable lines) or json (one JSON object a line),
+                                       // on stderr: each request, each state change, livyd's own messages.
+  std::size_t log_max_queued_lines = 10'000;  // log.max-queued-lines: lines waiting for the log writer;
+                                       // beyond it lines are dropped (and counted), never waited for.
+  std::string audit_file;              // audit.file: the audit log (who did what), JSON lines appended with
+                                       // one write(2) each before the reply is sent. Empty: no audit log.
+  std::size_t audit_max_bytes = 100 << 20;  // audit.max-bytes: the audit file is rotated (file -> file.1 ...)
+                                       // once a line takes it past this size.
+  int audit_max_files = 10;            // audit.max-files: rotated files kept (file.1 .. file.N); older go.
+  bool audit_fsync = false;            // audit.fsync: fsync after each line. Survives a power loss, not only
+                                       // a crash of livyd, at the cost of a disk flush per audited request.
+  bool security_headers = true;        // server.security-headers / livy.server.security-headers.enabled:
+                                       // X-Content-Type-Options, X-Frame-Options, X-XSS-Protection and
+                                       // Content-Security-Policy on every response, as Livy sends them.
+  std::string content_security_policy = "default-src 'none'; frame-ancestors 'self'";  //
+                                       // server.content-security-policy /
+                                       // livy.server.http.header.Content-Security-Policy: on responses whose
+                                       // route sets none (the UI's pages set their own). Empty: not sent.
+
   // --- limits and timing ---
   std::size_t log_cache_lines = 200;   // log.cache-size / livy.cache-log.size: lines kept in memory per batch.
   int max_creation = 100;              // sessions.max-creation / livy.server.session.max-creation:

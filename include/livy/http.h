@@ -70,6 +70,11 @@ struct ServerOptions {
   std::chrono::milliseconds keep_alive_timeout{5'000};  // an idle kept-alive connection is closed after
   int keep_alive_requests = 1000;           // requests on one connection before it is closed
   TlsOptions tls;                           // HTTPS; off by default
+  // Livy's security headers on the answers the front end writes itself (408, 431, 503...);
+  // mount_routes adds them to routed replies (server.security-headers, server.content-security-policy).
+  bool security_headers = true;
+  std::string content_security_policy = "default-src 'none'; frame-ancestors 'self'";
+  std::shared_ptr<Logger> logger;           // the front end's own answers are logged here; null: not logged
 };
 
 LIVY_API ServerOptions server_options(const Config& config);

@@ -7,6 +7,7 @@
 #include "livy/config.h"
 #include "livy/job.h"
 #include "livy/job_runner.h"
+#include "livy/log.h"
 #include "livy/process.h"
 #include "livy/ref.h"
 #include "livy/session.h"

@@ -7,6 +7,7 @@
 #include "livy/clock.h"
 #include "livy/config.h"
 #include "livy/job_runner.h"
+#include "livy/log.h"
 #include "livy/process.h"
 #include "livy/session_manager.h"
 #include "livy/status.h"
@@ -18,6 +19,7 @@ namespace livy {
 struct RuntimeOptions {
   std::shared_ptr<ProcessLauncher> launcher;  // default: posix_process_launcher()
   std::shared_ptr<Clock> clock;               // default: system_clock()
+  std::shared_ptr<Logger> logger;             // state changes go here; default: Logger::open(log_options(config))
 };
 
 // Opens the store under config.data_dir, resolves Spark, recovers what the
@@ -40,6 +42,9 @@ class LIVY_API Runtime {
   StatementRunner& statements();
   JobRunner& jobs();
   const Config& config() const;
+  // The log every state change of a session, batch and statement goes to (RuntimeOptions::logger);
+  // livy::http's routes log their requests to it too.
+  const std::shared_ptr<Logger>& logger() const;
 
   // Stops background work; idempotent, also done by the destructor.
   void shutdown();

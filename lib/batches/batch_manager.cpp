@@ -3,6 +3,7 @@
 
 #include "batches/batch_manager_impl.h"
 #include "base/data_dir.h"
+#include "log/state_log.h"
 #include "model/id_or_name.h"
 #include "model/log_page.h"
 #include "model/paging.h"
@@ -178,6 +179,10 @@ void BatchManager::Impl::persist(const Entry& e) {
 }
 
 void BatchManager::Impl::set_state(Entry& e, BatchState state) {
+  if (e.rec.state != state) {
+    log_state_change(logger.get(), "batch", e.rec.id, std::nullopt, to_string(e.rec.state), to_string(state),
+                     e.rec.app_id);
+  }
   e.rec.state = state;
   e.state_seen = state;
 }
@@ -219,6 +224,7 @@ Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std:
   // Recovery never relaunches a batch from its record: secret values stay out of the store.
   e->rec.request.resources.conf = rules_.redactor.redact(request.resources.conf);
   set_state(*e, BatchState::kStarting);
+  log_state_change(logger.get(), "batch", *id, std::nullopt, "", to_string(BatchState::kStarting), std::nullopt);
   e->rec.log_path = (dir / "output.log").string();
   e->rec.status_path = (dir / "exit-status").string();
   e->rec.created_ms = to_epoch_ms(clock_->now());

@@ -23,6 +23,7 @@
 #include "livy/batch_manager.h"
 #include "livy/clock.h"
 #include "livy/config.h"
+#include "livy/log.h"
 #include "livy/process.h"
 #include "model/request_validation.h"
 #include "process/child_process.h"
@@ -79,6 +80,7 @@ struct BatchManager::Impl {
 
   int starting_count() const EXCLUDES(table_mu_);  // batches in `starting`, and submissions under way
   std::function<int()> other_starting;             // the sessions' count, for max-creation
+  std::shared_ptr<Logger> logger;                  // each state change of a batch is logged here
 
  private:
   EntryPtr find(std::string_view id_or_name) const EXCLUDES(table_mu_);

@@ -19,7 +19,8 @@
 
 namespace livy::http {
 
-inline constexpr const char* kJson = "application/json";
+// As Livy sends it (Jetty adds the charset to Scalatra's application/json).
+inline constexpr const char* kJson = "application/json;charset=utf-8";
 
 // What GET /version reports: the Livy API level livyd speaks, and this build of
 // livyd (LIVYD_REVISION, LIVYD_BRANCH and LIVYD_BUILD_DATE come from lib/CMakeLists.txt).

@@ -8,6 +8,7 @@
 #include "auth/access.h"
 #include "auth/authenticator.h"
 #include "http/openapi_spec.h"
+#include "http/request_log.h"
 #include "base/utf8.h"
 #include "http/route_util.h"
 #include "livy/http.h"
@@ -128,7 +129,9 @@ std::optional<std::string> caller() { return t_caller; }
 Result<std::optional<std::string>> creation_proxy_user(const httplib::Request& req,
                                                        const std::optional<std::string>& requested) {
   if (t_access == nullptr) return Status::internal("access control was not set up for this request");
-  return t_access->proxy_user(t_caller, do_as(req), requested);
+  auto proxy_user = t_access->proxy_user(t_caller, do_as(req), requested);
+  if (proxy_user) note_proxy_user(*proxy_user);  // for the request's audit line
+  return proxy_user;
 }
 
 bool caller_may_view(const std::optional<std::string>& owner, const std::optional<std::string>& proxy_user) {
@@ -172,11 +175,14 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   std::shared_ptr<auth::Authenticator> authenticator(made ? std::move(*made) : nullptr);
   const Status auth_error = made.status() ? auth::check_access_config(runtime.config()) : made.status();
   auto access = std::make_shared<const auth::AccessControl>(runtime.config());
+  // Request ids, security headers, the audit log and the request log (http/request_log.h).
+  auto hooks = std::make_shared<RequestHooks>(runtime);
   server.set_pre_routing_handler([body_limit, csrf = runtime.config().csrf_protection, authenticator, auth_error,
-                                  access, &runtime](const httplib::Request& req, httplib::Response& res) {
+                                  access, hooks, &runtime](const httplib::Request& req, httplib::Response& res) {
     t_caller.reset();
     t_user.reset();
     t_access = access.get();
+    if (!hooks->begin(req, res)) return httplib::Server::HandlerResponse::Handled;
     if (!auth_error) {
       fail(res, Status::unavailable("authentication is misconfigured on this server"));
       return httplib::Server::HandlerResponse::Handled;
@@ -210,6 +216,10 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
                   : Status::invalid_argument("invalid Content-Length"));
     return httplib::Server::HandlerResponse::Handled;
   });
+  server.set_post_routing_handler(
+      [hooks](const httplib::Request& req, httplib::Response& res) { hooks->before_send(req, res); });
+  server.set_logger(
+      [hooks](const httplib::Request& req, const httplib::Response& res) { hooks->after_send(req, res); });
   // Responses go out as header and body writes: without this, Nagle holds the
   // body until the client's delayed ACK (~40 ms) on every small reply.
   server.set_tcp_nodelay(true);

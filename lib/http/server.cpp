@@ -63,10 +63,13 @@ ServerOptions server_options(const Config& config) {
   o.tls.key_file = config.tls_key_file;
   o.tls.min_version = config.tls_min_version == "1.3" ? TlsVersion::kTls13 : TlsVersion::kTls12;
   o.tls.hsts_max_age = config.tls_hsts_max_age;
+  o.security_headers = config.security_headers;
+  o.content_security_policy = config.content_security_policy;
   return o;
 }
 
 Server::Impl::Impl(ServerOptions options) : options_(std::move(options)) {
+  own_headers_ = security_header_lines({options_.security_headers, options_.content_security_policy});
   if (options_.tls.enabled() && options_.tls.hsts_max_age.count() > 0) {
     const std::string hsts = "max-age=" + std::to_string(options_.tls.hsts_max_age.count());
     extra_headers_ = "Strict-Transport-Security: " + hsts + "\r\n";
@@ -234,9 +237,15 @@ void Server::Impl::accept_all() {
         ::close(fd);
         continue;
       }
-      const std::string answer = error_response(503, "too many connections: server.max-connections is " +
-                                                         std::to_string(options_.max_connections));
+      const std::string message =
+          "too many connections: server.max-connections is " + std::to_string(options_.max_connections);
+      const std::string id = new_request_id();
+      const std::string answer = error_response(503, message, own_headers_ + "X-Request-Id: " + id + "\r\n");
       (void)!::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      std::string ip;
+      int port = 0;
+      address_of(addr, ip, port);
+      log_refusal(id, ip, 503, message);
       ::close(fd);
       continue;
     }

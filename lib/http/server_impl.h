@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "http/connection.h"
+#include "http/request_log.h"
+#include "http/security_headers.h"
 #include "http/tls.h"
 #include "livy/http.h"
 
@@ -77,6 +79,8 @@ class Server::Impl {
   void serve(Connection& c);  // on a worker
   void on_returned();
   void answer_error(Connection& c, int status, const std::string& message);
+  // The request log line of an answer the front end wrote itself (no route, no method).
+  void log_refusal(const std::string& request_id, const std::string& remote, int status, const std::string& message);
   void sweep();
   void close_connection(Connection& c);
   void watch(Connection& c, bool on);
@@ -85,6 +89,7 @@ class Server::Impl {
   const ServerOptions options_;
   std::shared_ptr<TlsContext> tls_;  // HTTPS: loaded by bind()
   std::string extra_headers_;        // on the front end's own answers (HSTS with TLS)
+  std::string own_headers_;          // on all of them: Livy's security headers
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;

@@ -32,7 +32,7 @@ const char* reason(int status) {
 std::string error_response(int status, const std::string& message, const std::string& extra_headers) {
   const std::string body = wire::encode_message(message);
   return "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
-         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nContent-Type: application/json;charset=utf-8\r\nContent-Length: " + std::to_string(body.size()) +
          "\r\nConnection: close\r\n" + extra_headers + "\r\n" + body;
 }
 
@@ -106,8 +106,27 @@ void Server::Impl::send_now(Connection& c, std::string_view bytes) {
   (void)!::send(c.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+void Server::Impl::log_refusal(const std::string& request_id, const std::string& remote, int status,
+                               const std::string& message) {
+  if (!options_.logger) return;
+  options_.logger->log(status >= 500 ? "error" : "info", "request",
+                       {{"request_id", request_id},
+                        {"method", nullptr},
+                        {"route", nullptr},
+                        {"path", nullptr},
+                        {"status", static_cast<std::int64_t>(status)},
+                        {"latency_ms", nullptr},
+                        {"user", nullptr},
+                        {"remote", remote},
+                        {"msg", message}});
+}
+
 void Server::Impl::answer_error(Connection& c, int status, const std::string& message) {
-  send_now(c, error_response(status, message, c.tls && c.tls->handshake_done() ? extra_headers_ : std::string()));
+  const std::string id = new_request_id();
+  send_now(c, error_response(status, message,
+                             own_headers_ + "X-Request-Id: " + id + "\r\n" +
+                                 (c.tls && c.tls->handshake_done() ? extra_headers_ : std::string())));
+  log_refusal(id, c.peer_ip, status, message);
   if (c.tls) c.tls->close_notify();
   ::shutdown(c.fd, SHUT_WR);
   want_write(c, false);  // from here on only reads, of bytes dropped unread

@@ -480,6 +480,50 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(bytes_key({"requests.max-conf-key-bytes", "", std::to_string(d.max_conf_key_bytes),
                            "Longest property name in a request's conf (at most 4096); longer gets 400."},
                           &Config::max_conf_key_bytes, 4096));
+    k.push_back({{"log.format", "", d.log_format,
+                  "Form of livyd's log on stderr: text (readable lines) or json (one JSON object a line)."},
+                 [](Config& c, const std::string& v) {
+                   const std::string t = trim(v);
+                   if (t != "text" && t != "json") return bad_value("log.format", v, "text or json");
+                   c.log_format = t;
+                   return Status::ok();
+                 },
+                 [](const Config& c) { return c.log_format; }});
+    k.push_back(int_key({"log.max-queued-lines", "", std::to_string(d.log_max_queued_lines),
+                         "Log lines waiting for the log writer; beyond it new lines are dropped and counted."},
+                        &Config::log_max_queued_lines, 1, 10'000'000));
+    k.push_back(string_key({"audit.file", "", "",
+                            "The audit log: one JSON line per create, statement, cancel, delete, upload and job "
+                            "submit. Empty: off."},
+                           &Config::audit_file));
+    k.push_back(bytes_key({"audit.max-bytes", "", std::to_string(d.audit_max_bytes),
+                           "Size past which the audit file is rotated (file -> file.1 -> file.2 ...)."},
+                          &Config::audit_max_bytes));
+    k.push_back(int_key({"audit.max-files", "", std::to_string(d.audit_max_files),
+                         "Rotated audit files kept (file.1 to file.N); older ones are deleted."},
+                        &Config::audit_max_files, 1, 1000));
+    k.push_back(bool_key({"audit.fsync", "", "false",
+                          "fsync the audit file after each line (survives a power loss, not only a crash)."},
+                         &Config::audit_fsync));
+    k.push_back(bool_key({"server.security-headers", "livy.server.security-headers.enabled", "true",
+                          "Send X-Content-Type-Options, X-Frame-Options, X-XSS-Protection and "
+                          "Content-Security-Policy on every response, as Livy does."},
+                         &Config::security_headers));
+    k.push_back({{"server.content-security-policy", "livy.server.http.header.Content-Security-Policy",
+                  d.content_security_policy,
+                  "Content-Security-Policy of responses whose route sets none. Empty: not sent."},
+                 [](Config& c, const std::string& v) {
+                   const std::string t = trim(v);
+                   for (const char ch : t) {  // a header value: a line break would end it
+                     if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
+                       return bad_value("server.content-security-policy", v,
+                                        "a header value without control characters");
+                     }
+                   }
+                   c.content_security_policy = t;
+                   return Status::ok();
+                 },
+                 [](const Config& c) { return c.content_security_policy; }});
     k.push_back(int_key({"log.cache-size", "livy.cache-log.size", std::to_string(d.log_cache_lines),
                          "Log lines kept in memory per batch (what /log serves)."},
                         &Config::log_cache_lines, 1, 1'000'000));

@@ -50,6 +50,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Impl::open(const Config& given, Runtim
   config.data_dir = std::filesystem::absolute(config.data_dir, ec).lexically_normal().string();
   if (!options.launcher) options.launcher = posix_process_launcher();
   if (!options.clock) options.clock = system_clock();
+  if (!options.logger) options.logger = Logger::open(log_options(config));
   auto spark = SparkInstallations::resolve(config);
   if (!spark) return spark.status();
   auto rules = load_request_rules(config);
@@ -74,10 +75,12 @@ Result<std::unique_ptr<Runtime>> Runtime::Impl::open(const Config& given, Runtim
   auto impl = std::make_unique<Impl>();
   impl->lock = std::move(*lock);
   impl->config = config;
+  impl->logger = options.logger;
   impl->store = std::move(*store);
   auto batches_impl = std::make_unique<BatchManager::Impl>(config, *rules, *spark, *impl->store, options.launcher,
                                                           options.clock, *cluster);
   BatchManager::Impl* batches_raw = batches_impl.get();
+  batches_raw->logger = options.logger;
   st = batches_impl->start();
   if (!st) return st;
   impl->batches.reset(new BatchManager(std::move(batches_impl)));
@@ -86,6 +89,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Impl::open(const Config& given, Runtim
   if (driver.empty()) return Status::unavailable("the session driver livy_driver.py was not found: set sessions.driver-script");
   impl->session_core = std::make_shared<SessionCore>(config, std::move(*rules), std::move(*spark), driver, *impl->store,
                                                      options.launcher, options.clock, *cluster);
+  impl->session_core->logger = options.logger;
   impl->session_core->other_starting = [batches_raw] { return batches_raw->starting_count(); };
   batches_raw->other_starting = [core = impl->session_core.get()] { return core->starting_count(); };
   st = impl->session_core->start();
@@ -104,6 +108,7 @@ SessionManager& Runtime::sessions() { return *impl_->sessions; }
 StatementRunner& Runtime::statements() { return *impl_->statements; }
 JobRunner& Runtime::jobs() { return *impl_->jobs; }
 const Config& Runtime::config() const { return impl_->config; }
+const std::shared_ptr<Logger>& Runtime::logger() const { return impl_->logger; }
 
 void Runtime::shutdown() {
   impl_->session_core->stop();

@@ -26,6 +26,7 @@ struct Runtime::Impl {
 
   std::unique_ptr<DataDirLock> lock;  // declared first: released after everything else is gone
   Config config;
+  std::shared_ptr<Logger> logger;
   std::unique_ptr<Store> store;  // destroyed after everything that uses it
   std::unique_ptr<BatchManager> batches;
   std::shared_ptr<SessionCore> session_core;

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "base/data_dir.h"
+#include "log/state_log.h"
 #include "model/id_or_name.h"
 #include "model/log_page.h"
 #include "model/paging.h"
@@ -240,6 +241,8 @@ Session SessionCore::to_session(const Entry& e) const {
 
 void SessionCore::set_state(Entry& e, SessionState state) {
   if (e.rec.state == state) return;
+  log_state_change(logger.get(), "session", e.rec.id, std::nullopt, to_string(e.rec.state), to_string(state),
+                   e.rec.app_id);
   if (e.rec.state == SessionState::kStarting) --starting_;
   if (state == SessionState::kStarting) ++starting_;
   e.rec.state = state;
@@ -249,6 +252,13 @@ void SessionCore::set_state(Entry& e, SessionState state) {
   e.state_changed.notify_all();
   publish(e);
   schedule(e);  // its deadlines depend on its state
+}
+
+void SessionCore::set_statement_state(const Entry& e, Statement& st, StatementState state, bool created) {
+  if (!created && st.state == state) return;
+  log_state_change(logger.get(), "statement", st.id, e.rec.id, created ? "" : to_string(st.state), to_string(state),
+                   e.rec.app_id);
+  st.state = state;
 }
 
 Result<Session> SessionCore::create(const SessionRequest& request, const std::optional<std::string>& owner) {

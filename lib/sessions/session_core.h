@@ -28,6 +28,7 @@
 #include "livy/clock.h"
 #include "livy/config.h"
 #include "livy/job_runner.h"
+#include "livy/log.h"
 #include "livy/session_manager.h"
 #include "model/request_validation.h"
 #include "process/child_process.h"
@@ -110,6 +111,7 @@ struct SessionCore final : DriverEvents {
 
   int starting_count() const { return starting_.load(); }
   std::function<int()> other_starting;  // the batches' count, for max-creation
+  std::shared_ptr<Logger> logger;       // each state change of a session and statement is logged here
 
   // SessionManager
   Result<Session> create(const SessionRequest& request, const std::optional<std::string>& owner);
@@ -171,6 +173,9 @@ struct SessionCore final : DriverEvents {
   static std::shared_ptr<const Session> view_of(Entry& e) EXCLUDES(e.view_mu);
   void note(Entry& e, const std::string& line) REQUIRES(e.mu);  // a livyd line in its log, published
   void set_state(Entry& e, SessionState state) REQUIRES(e.mu);  // persists, counts, notifies, publishes
+  // A statement's new state, logged (the caller persists it); `created`: it had none before.
+  void set_statement_state(const Entry& e, Statement& st, StatementState state, bool created = false)
+      REQUIRES(e.mu);
   Result<std::unique_ptr<DriverListener>> open_listener();
   // The spark-submit command of a new session and its driver's environment (no I/O).
   struct LaunchPlan {

@@ -125,7 +125,7 @@ void SessionCore::resume(Entry& e, const DriverMessage& hello) {
     if (st.state == StatementState::kCancelling) {
       finish_statement(e, st, StatementState::kCancelled, cancelled_before_start());
     } else {
-      st.state = StatementState::kWaiting;
+      set_statement_state(e, st, StatementState::kWaiting);
       put(e, st);
       e.queue.push_front(st.id);
     }
@@ -135,7 +135,7 @@ void SessionCore::resume(Entry& e, const DriverMessage& hello) {
     e.running = in_driver;
     Statement& st = e.statements[static_cast<std::size_t>(*in_driver)];
     if (st.state == StatementState::kWaiting) {
-      st.state = StatementState::kRunning;
+      set_statement_state(e, st, StatementState::kRunning);
       st.started_ms = now_ms();
       put(e, st);
     }

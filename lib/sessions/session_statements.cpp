@@ -83,6 +83,7 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
   e->stored.notify_all();  // one of the waiting submits takes the next id
   if (!stored) return stored;
   e->statements.push_back(st);
+  set_statement_state(*e, e->statements.back(), st.state, true);
   e->last_activity_ms = e->last_heartbeat_ms = now_ms();
   if (is_final(e->rec.state) || e->gone) {
     // The session ended (stopped, deleted, its driver lost) while the statement was written: it
@@ -108,7 +109,7 @@ void SessionCore::dispatch(Entry& e) {
 }
 
 void SessionCore::finish_statement(Entry& e, Statement& st, StatementState state, std::optional<StatementOutput> output) {
-  st.state = state;
+  set_statement_state(e, st, state);
   if (output) {
     wire::limit_output(*output, config_.statement_max_output_bytes);
     st.output = std::move(output);
@@ -175,7 +176,7 @@ Status SessionCore::cancel(std::string_view session, std::int64_t id) {
     finish_statement(*e, st, StatementState::kCancelled, cancelled_before_start());
     return Status::ok();
   }
-  st.state = StatementState::kCancelling;
+  set_statement_state(*e, st, StatementState::kCancelling);
   put(*e, st);
   if (e->driver) e->driver->send(cancel_message(id));
   return Status::ok();
@@ -259,7 +260,7 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       break;
     case T::kStarted:
       if (Statement* st = statement(); st != nullptr && st->state == StatementState::kWaiting) {
-        st->state = StatementState::kRunning;
+        set_statement_state(e, *st, StatementState::kRunning);
         st->started_ms = now_ms();
         put(e, *st);
       }

@@ -4,7 +4,10 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "livy/runtime.h"
 #include "runtime/runtime_impl.h"
@@ -46,7 +49,14 @@ class TestRuntime {
   // Opens (or reopens, after closing the current one) the runtime; throws on failure.
   livy::Runtime& open() {
     runtime_.reset();
-    auto r = livy::Runtime::Impl::open(config_, {launcher_, clock_},
+    log_ = std::make_shared<CapturedLog>();
+    livy::LogOptions log_options = livy::log_options(config_);
+    log_options.sink = [log = log_](std::string_view line) {
+      std::lock_guard lock(log->mu);
+      log->lines.emplace_back(line);
+    };
+    logger_ = livy::Logger::open(std::move(log_options));
+    auto r = livy::Runtime::Impl::open(config_, {launcher_, clock_, logger_},
                                        [cluster = cluster_](const livy::Config&, const std::string&) {
                                          return livy::Result<std::shared_ptr<livy::ClusterManager>>(cluster);
                                        });
@@ -63,6 +73,13 @@ class TestRuntime {
   }
 
   livy::Runtime& runtime() { return *runtime_; }
+  // The runtime's log (log.format of config()), captured instead of written to stderr:
+  // every line written so far.
+  std::vector<std::string> log_lines() {
+    logger_->flush();
+    std::lock_guard lock(log_->mu);
+    return log_->lines;
+  }
   livy::BatchManager& batches() { return runtime_->batches(); }
 
  private:
@@ -72,6 +89,12 @@ class TestRuntime {
   std::shared_ptr<ScriptedLauncher> launcher_ = std::make_shared<ScriptedLauncher>();
   std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
   std::shared_ptr<livy::ClusterManager> cluster_;
+  struct CapturedLog {
+    std::mutex mu;
+    std::vector<std::string> lines;
+  };
+  std::shared_ptr<CapturedLog> log_;
+  std::shared_ptr<livy::Logger> logger_;
   std::unique_ptr<livy::Runtime> runtime_;  // last: closed before the directories go
 };
 

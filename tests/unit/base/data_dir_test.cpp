@@ -55,7 +55,7 @@ livy::SessionRequest pyspark() {
 TEST_CASE("data directory: a second runtime on it fails with a clear message", "[data-dir]") {
   TestRuntime first;
   first.open();
-  auto second = livy::Runtime::open(first.config(), {first.shared_launcher(), nullptr});
+  auto second = livy::Runtime::open(first.config(), {first.shared_launcher(), nullptr, nullptr});
   REQUIRE_FALSE(second.has_value());
   CHECK(second.status().code() == ErrorCode::kConflict);
   CHECK_THAT(second.status().message(),
@@ -159,7 +159,7 @@ TEST_CASE("data directory: a shared directory like /tmp is refused, not made pri
   fs::create_directories(shared);
   REQUIRE(::chmod(shared.c_str(), 01777) == 0);
   t.config().data_dir = shared.string();
-  auto r = livy::Runtime::open(t.config(), {t.shared_launcher(), nullptr});
+  auto r = livy::Runtime::open(t.config(), {t.shared_launcher(), nullptr, nullptr});
   REQUIRE_FALSE(r.has_value());
   CHECK_THAT(r.status().message(), Contains("shared directory"));
   CHECK(mode_of(shared) == 01777);

@@ -636,7 +636,7 @@ TEST_CASE("Runtime::open fails clearly without Spark", "[batch_manager]") {
   livy::Config c;
   c.data_dir = (dir / "data").string();
   c.spark_home = (dir / "no-spark").string();
-  const auto r = livy::Runtime::open(c, {std::make_shared<ScriptedLauncher>(), nullptr});
+  const auto r = livy::Runtime::open(c, {std::make_shared<ScriptedLauncher>(), nullptr, nullptr});
   CHECK(r.status().code() == ErrorCode::kUnavailable);
   CHECK_THAT(r.status().message(), Contains("spark-submit"));
 }

@@ -303,6 +303,10 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"standalone.rest-url", "http://master:16066"}, {"standalone.rest-timeout", "2s"},
       {"spark.redaction-regex", "(?i)credential"},
       {"log.cache-size", "50"},           {"sessions.max-creation", "3"},
+      {"log.format", "json"},             {"log.max-queued-lines", "100"},
+      {"audit.file", "/var/log/livyd/audit.log"}, {"audit.max-bytes", "10m"},
+      {"audit.max-files", "3"},           {"audit.fsync", "true"},
+      {"server.security-headers", "false"}, {"server.content-security-policy", "default-src 'self'"},
       {"sessions.state-retain", "90s"},   {"batches.kill-grace", "1500ms"},
       {"clusters.app-lookup-timeout", "90s"},
       {"monitor.interval", "10ms"},
@@ -418,4 +422,37 @@ TEST_CASE("a livy.conf brings the spark-blacklist.conf beside it, unless a block
     REQUIRE(l.status.is_ok());
     CHECK(l.config.conf_blocklist_file.empty());
   }
+}
+
+TEST_CASE("logs, audit log and security headers: their keys, Livy's names included", "[config]") {
+  TempDir dir;
+  const auto yaml = load(dir, "livyd.yaml",
+                         "log:\n  format: json\n  max-queued-lines: 50\n"
+                         "audit:\n  file: /var/log/livyd/audit.log\n  max-bytes: 10m\n  max-files: 3\n  fsync: true\n");
+  REQUIRE(yaml.status.is_ok());
+  CHECK(yaml.warnings.empty());
+  CHECK(yaml.config.log_format == "json");
+  CHECK(yaml.config.log_max_queued_lines == 50);
+  CHECK(yaml.config.audit_file == "/var/log/livyd/audit.log");
+  CHECK(yaml.config.audit_max_bytes == 10u << 20);
+  CHECK(yaml.config.audit_max_files == 3);
+  CHECK(yaml.config.audit_fsync);
+  const livy::Config defaults;
+  CHECK(defaults.log_format == "text");
+  CHECK(defaults.audit_file.empty());
+  CHECK(defaults.security_headers);
+  CHECK(defaults.content_security_policy == "default-src 'none'; frame-ancestors 'self'");
+
+  CHECK_FALSE(load(dir, "bad.yaml", "log:\n  format: xml\n").status.is_ok());
+  const auto livy_conf = load(dir, "livy.conf",
+                              "livy.server.security-headers.enabled = false\n"
+                              "livy.server.http.header.Content-Security-Policy = default-src 'self'\n");
+  REQUIRE(livy_conf.status.is_ok());
+  CHECK(livy_conf.warnings.empty());
+  CHECK_FALSE(livy_conf.config.security_headers);
+  CHECK(livy_conf.config.content_security_policy == "default-src 'self'");
+  livy::Config c;
+  CHECK_FALSE(livy::set_config_value(c, "server.content-security-policy", "a\r\nX-Evil: 1").is_ok());
+  CHECK(livy::set_config_value(c, "server.content-security-policy", "").is_ok());
+  CHECK(c.content_security_policy.empty());
 }

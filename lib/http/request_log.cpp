@@ -1,0 +1,202 @@
+// Request ids, the request log line and the audit line of each routed request.
+#include "http/request_log.h"
+
+#include <array>
+#include <chrono>
+#include <random>
+#include <vector>
+
+#include "audit/audit_record.h"
+#include "http/route_util.h"
+#include "log/log_line.h"
+
+namespace livy::http {
+namespace {
+
+// The request this worker thread is serving: cpp-httplib runs the pre-routing hook, the
+// handler, the post-routing hook and the logger on one thread, one request after another.
+struct RequestContext {
+  bool active = false;  // between the first hook that saw the request and its log line
+  bool routed = false;  // the pre-routing hook ran: caller() is this request's
+  std::string id;
+  std::chrono::steady_clock::time_point start{};
+  bool proxy_noted = false;
+  std::optional<std::string> proxy_user;
+};
+thread_local RequestContext t_request;
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The request's id: its one sane X-Request-Id, else a new one.
+std::string request_id_for(const httplib::Request& req) {
+  if (req.get_header_value_count("X-Request-Id") == 1) {
+    if (auto id = sane_request_id(req.get_header_value("X-Request-Id"))) return *id;
+  }
+  return new_request_id();
+}
+
+void start(const httplib::Request& req, bool routed) {
+  t_request = RequestContext{};
+  t_request.active = true;
+  t_request.routed = routed;
+  t_request.id = request_id_for(req);
+  t_request.start = std::chrono::steady_clock::now();
+}
+
+LogValue optional_text(const std::optional<std::string>& text) {
+  return text ? LogValue(*text) : LogValue(nullptr);
+}
+
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    const std::size_t slash = path.find('/');
+    if (slash != 0) out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+bool is_one_of(std::string_view word, std::initializer_list<std::string_view> words) {
+  for (const auto w : words) {
+    if (word == w) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::string> sane_request_id(std::string_view value) {
+  if (value.empty() || value.size() > kMaxRequestIdBytes) return std::nullopt;
+  for (const char c : value) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.' || c == ':';
+    if (!ok) return std::nullopt;
+  }
+  return std::string(value);
+}
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 engine{[] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int word = 0; word < 2; ++word) {
+    std::uint64_t v = engine();
+    for (int i = 0; i < 16; ++i, v >>= 4) out += kHex[v & 0xF];
+  }
+  return out;
+}
+
+std::string route_template(std::string_view path) {
+  const auto p = segments(path);
+  if (p.empty()) return "/";
+  if (is_one_of(p[0], {"version", "openapi.yaml", "metrics"}) && p.size() == 1) return "/" + std::string(p[0]);
+  if (p[0] == "ui") return p.size() == 1 ? "/ui" : "/ui/...";
+  if (p[0] != "sessions" && p[0] != "batches") return "other";
+  std::string out = "/" + std::string(p[0]);
+  if (p.size() == 1) return out;
+  out += "/{id}";
+  if (p.size() == 2) return out;
+  if (!is_one_of(p[2], {"state", "log", "statements", "connect", "stop", "interrupt", "completion", "submit-job",
+                        "run-job", "jobs", "add-jar", "add-pyfile", "add-file", "upload-jar", "upload-pyfile",
+                        "upload-file"})) {
+    return "other";
+  }
+  out += "/" + std::string(p[2]);
+  if (p.size() == 3) return out;
+  if (p[2] != "statements" && p[2] != "jobs") return "other";
+  out += "/{id}";
+  if (p.size() == 4) return out;
+  if (p.size() == 5 && p[4] == "cancel") return out + "/cancel";
+  return "other";
+}
+
+void note_proxy_user(const std::optional<std::string>& proxy_user) {
+  t_request.proxy_noted = true;
+  t_request.proxy_user = proxy_user;
+}
+
+RequestHooks::RequestHooks(Runtime& runtime)
+    : logger_(runtime.logger()), headers_(security_headers(runtime.config())) {
+  const Config& config = runtime.config();
+  audit_wanted_ = !config.audit_file.empty();
+  if (!audit_wanted_) return;
+  auto opened = audit::AuditLog::open({config.audit_file, config.audit_max_bytes, config.audit_max_files,
+                                       config.audit_fsync});
+  if (opened) {
+    audit_ = std::move(*opened);
+  } else if (logger_) {
+    logger_->log("error", "message",
+                 {{"msg", "the audit log cannot be opened (" + opened.status().message() +
+                              "): requests it would record are refused with 503"}});
+  }
+}
+
+bool RequestHooks::begin(const httplib::Request& req, httplib::Response& res) {
+  start(req, true);
+  res.set_header("X-Request-Id", t_request.id);
+  if (audit_wanted_ && !audit_ && audit::classify(req.method, req.path, "")) {
+    if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
+      res.set_header("Connection", "close");  // the body stays unread
+    }
+    fail(res, Status::unavailable("the audit log (audit.file) is unavailable: this request cannot be recorded"));
+    return false;
+  }
+  return true;
+}
+
+void RequestHooks::before_send(const httplib::Request& req, httplib::Response& res) {
+  if (!t_request.active) start(req, false);  // cpp-httplib answered before routing (a 400)
+  if (!res.has_header("X-Request-Id")) res.set_header("X-Request-Id", t_request.id);
+  add_security_headers(res, headers_);
+  if (!audit_) return;
+  const auto action = audit::classify(req.method, req.path, res.get_header_value("Location"));
+  if (!action) return;
+  std::optional<std::string> proxy_user = t_request.proxy_user;
+  if (!t_request.proxy_noted && req.has_param("doAs")) proxy_user = req.get_param_value("doAs");
+  std::vector<LogField> fields{
+      {"request_id", t_request.id},
+      {"action", action->action},
+      {"object", action->object},
+      {"id", optional_text(action->id)},
+      {"session_id", optional_text(action->session_id)},
+      {"user", optional_text(t_request.routed ? caller() : std::nullopt)},
+      {"proxy_user", optional_text(proxy_user)},
+      {"remote", req.remote_addr},
+      {"method", req.method},
+      {"path", req.path},
+      {"status", static_cast<std::int64_t>(res.status)},
+  };
+  // Before the reply is written, with no session's lock held: the action is on disk (in the
+  // kernel) before its client hears of it.
+  const Status st = audit_->append(encode_json_line(wall_ms(), "info", "audit", fields));
+  if (!st && logger_) logger_->log("error", "message", {{"msg", "audit record not written: " + st.message()}});
+}
+
+void RequestHooks::after_send(const httplib::Request& req, const httplib::Response& res) {
+  if (!t_request.active) start(req, false);
+  const double latency_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_request.start).count();
+  if (logger_) {
+    logger_->log(res.status >= 500 ? "error" : "info", "request",
+                 {{"request_id", t_request.id},
+                  {"method", req.method},
+                  {"route", route_template(req.path)},
+                  {"path", req.path},
+                  {"status", static_cast<std::int64_t>(res.status)},
+                  {"latency_ms", static_cast<double>(static_cast<std::int64_t>(latency_ms * 1000)) / 1000},
+                  {"user", optional_text(t_request.routed ? caller() : std::nullopt)},
+                  {"remote", req.remote_addr}});
+  }
+  t_request.active = false;
+}
+
+}  // namespace livy::http
