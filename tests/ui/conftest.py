@@ -43,7 +43,8 @@ SEED_STATES = ("success", "dead", "killed", "error")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # Shown by the pages as text; the XSS test checks that none of it runs or becomes markup.
-HOSTILE_NAME = "<img src=x onerror=\"window.__xss='name'\"><script>window.__xss='name2'</script>"
+# (A name may not hold '/': no closing tag.)
+HOSTILE_NAME = "<img src=x onerror=\"window.__xss='img'\"><svg onload=\"window.__xss='svg'\"><script>window.__xss='s'"
 
 
 def seeded_owner(i: int) -> str:

@@ -8,6 +8,7 @@ killed last.
 from __future__ import annotations
 
 import base64
+import json
 import re
 import time
 
@@ -35,20 +36,21 @@ def run_from_page(page, code: str, kind: str | None = None):
     """Types `code` into the session page's form, runs it and returns the new statement's node
     once it is final."""
     tab = page.page
-    newest_before = tab.locator("article.statement").first.get_attribute("data-id") \
-        if tab.locator("article.statement").count() else None
-    run = tab.locator("#run button[type=submit]")
-    run.wait_for(state="visible")
+    # The page's first read of the statements is done (a statement, or "No statements yet").
+    tab.wait_for_function("() => document.querySelector('#statements').children.length > 0")
+    newest_before = tab.evaluate("() => { const a = document.querySelector('article.statement');"
+                                 " return a ? a.dataset.id : null; }")
     tab.wait_for_function("() => !document.querySelector('#run button[type=submit]').disabled", timeout=30_000)
     if kind:
         tab.select_option("#run select[name=kind]", kind)
     tab.fill("#run textarea[name=code]", code)
-    run.click()
-    tab.wait_for_function(
+    tab.click("#run button[type=submit]")
+    new_id = tab.wait_for_function(
         "(before) => { const a = document.querySelector('article.statement');"
-        " return a && a.dataset.id !== before && ['available', 'error', 'cancelled'].includes(a.dataset.state); }",
-        arg=newest_before, timeout=60_000)
-    return tab.locator("article.statement").first
+        " return a && a.dataset.id !== before && ['available', 'error', 'cancelled'].includes(a.dataset.state)"
+        " && a.dataset.id; }",
+        arg=newest_before, timeout=60_000).json_value()
+    return tab.locator(f"article.statement[data-id='{new_id}']")
 
 
 # ---- serving ------------------------------------------------------------------------
@@ -265,11 +267,12 @@ def test_hostile_names_and_outputs_are_shown_as_text(page, livyd, session_id):
     tabled = run_from_page(page, f"bad = [{{{markup!r}: {markup!r}}}]\n%table bad")
     assert tabled.locator(".out-table td").inner_text() == markup
     assert markup in tabled.locator(".out-table th").inner_text()
-    raised = run_from_page(page, f"raise ValueError({markup!r})")
+    raising = f"raise ValueError({markup!r})"
+    raised = run_from_page(page, raising)
     assert raised.locator(".out-error .evalue").inner_text() == markup
-    assert markup in raised.locator("pre.code").inner_text()
-    html = run_from_page(page, "%json bad")
-    assert markup in html.locator("pre.out-json").inner_text()
+    assert raised.locator("pre.code").inner_text() == raising
+    as_json = run_from_page(page, "%json bad")
+    assert json.loads(as_json.locator("pre.out-json").inner_text()) == [{markup: markup}]
     tab.reload()
     tab.locator("article.statement").first.wait_for()
     assert_nothing_ran(tab)

@@ -44,7 +44,7 @@ const renderOutput = (() => {
   // The node that shows `output` (a Livy statement's output object), or null.
   return function renderOutput(output) {
     if (!output || typeof output !== 'object') return null;
-    if (output.status === 'error') return error(output);
+    if (output.status === 'error') return el('div', { class: 'output' }, error(output));
     const data = output.data && typeof output.data === 'object' ? output.data : {};
     const parts = [];
     if (TABLE in data) parts.push(table(data[TABLE]));
