@@ -139,23 +139,33 @@ def sleeping_batch(livyd) -> int:
 
 
 @pytest.fixture(scope="session")
-def browser_context(tmp_path_factory):
-    """Headless Chromium from Debian, with a fresh profile; never Playwright's own browsers."""
+def playwright():
+    """Playwright's driver, once for the run (its sync API runs one at a time)."""
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as p:
+        yield p
+
+
+def launch_chromium(playwright, profile: Path, **options):
+    """Headless Chromium from Debian with a fresh profile: never Playwright's own browsers."""
     chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     if not os.access(chromium, os.X_OK):
         pytest.fail(f"{chromium} is not there: apt-get install chromium (scripts/bootstrap does)", pytrace=False)
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 860}, ignore_https_errors=False)
-        context.set_default_timeout(15_000)
-        try:
-            yield context
-        finally:
-            context.close()
+    context = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
+        viewport={"width": 1280, "height": 860}, **options)
+    context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture(scope="session")
+def browser_context(playwright, tmp_path_factory):
+    context = launch_chromium(playwright, tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 class Watched:

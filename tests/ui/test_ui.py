@@ -24,8 +24,15 @@ SESSION_START_TIMEOUT = 240
 
 def shot(page, screenshots, name: str, full_page: bool = False):
     """Saves the page as NAME.png in $LIVYD_UI_SCREENSHOTS (docs/ui/) when it is set."""
-    if screenshots is not None:
-        page.screenshot(path=str(screenshots / f"{name}.png"), full_page=full_page)
+    if screenshots is None:
+        return
+    if full_page:
+        page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+        return
+    height = page.evaluate("() => Math.ceil(document.body.getBoundingClientRect().height) + 16")
+    viewport = page.viewport_size
+    page.screenshot(path=str(screenshots / f"{name}.png"),
+                    clip={"x": 0, "y": 0, "width": viewport["width"], "height": min(viewport["height"], height)})
 
 
 def wait_idle(livyd, session_id):

@@ -14,7 +14,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "security"))
 
-from conftest import CHROMIUM_ARGS, Watched  # noqa: E402
+from conftest import Watched, launch_chromium  # noqa: E402
 from livyd_testlib import SetupError, livyd_bin_from_env, start_livyd  # noqa: E402
 from servers import LDAP_PEOPLE, LDAP_USERS, Slapd, free_port, make_test_pki  # noqa: E402
 
@@ -77,20 +77,14 @@ def secure(tmp_path_factory):
 
 
 @pytest.fixture
-def alice_page(tmp_path):
+def alice_page(playwright, tmp_path):
     """A Chromium of its own, with alice's credentials, trusting the test CA's certificate."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
-            headless=True, args=CHROMIUM_ARGS, ignore_https_errors=True,
-            http_credentials={"username": "alice", "password": LDAP_USERS["alice"]})
-        context.set_default_timeout(15_000)
-        try:
-            yield Watched(context.new_page())
-        finally:
-            context.close()
+    context = launch_chromium(playwright, tmp_path / "profile", ignore_https_errors=True,
+                              http_credentials={"username": "alice", "password": LDAP_USERS["alice"]})
+    try:
+        yield Watched(context.new_page())
+    finally:
+        context.close()
 
 
 def test_over_https_with_ldap_a_user_sees_and_kills_only_her_own(secure, alice_page):
