@@ -1,6 +1,6 @@
 // GET /sessions and /batches: Livy's from/size, and livyd's optional filters and order
-// (docs/rest-api.md#filters-and-order). Livy has neither; its clients send none and get
-// Livy's pages.
+// (docs/rest-api.md#filters-and-order-livyd). Livy has only from and size; its clients send
+// nothing else and get Livy's pages.
 #pragma once
 
 #include <httplib.h>
@@ -55,6 +55,7 @@ Result<Page<T>> query_page(const List& list, const ListQuery& q, const Keep& kee
   if (q.from < 0 || q.size < 0) return Status::invalid_argument("from and size must not be negative");
   if (!q.filters() && caller_views_all()) {
     if (!q.newest_first) return list(q.from, q.size);
+    // Two snapshots: a batch added or dropped between them shifts this page by one.
     auto count = list(0, 0);
     if (!count) return count.status();
     const std::int64_t end = count->total - std::min(q.from, count->total);  // exclusive, oldest first

@@ -1,4 +1,5 @@
-// The web UI's files (lib/ui/assets), compiled into livy::http by cmake/EmbedFiles.cmake.
+// The web UI's files (lib/ui/assets), compiled into livy::http by cmake/EmbedFiles.cmake
+// and served by lib/http/ui_pages.cpp.
 #pragma once
 
 #include <cstddef>

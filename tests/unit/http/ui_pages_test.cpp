@@ -1,4 +1,4 @@
-// The web UI's routes (lib/ui) and the lists' filters and order (lib/http/list_query.h),
+// The web UI's pages (lib/http/ui_pages.cpp, lib/ui) and the lists' filters and order (lib/http/list_query.h),
 // in-process: a real httplib server on 127.0.0.1 over a runtime with the scripted launcher.
 // The pages themselves run in a real browser in tests/ui.
 #include <rapidjson/document.h>
@@ -12,8 +12,8 @@
 #include "livy/http.h"
 #include "support/http_harness.h"
 #include "support/test_runtime.h"
+#include "http/ui_pages.h"
 #include "ui/ui_assets.h"
-#include "ui/ui_routes.h"
 
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
@@ -77,7 +77,7 @@ TEST_CASE("the UI's pages: HTML with the UI's Content-Security-Policy, an ETag a
     REQUIRE(res);
     CHECK(res->status == 200);
     CHECK(res->get_header_value("Content-Type") == "text/html; charset=utf-8");
-    CHECK(res->get_header_value("Content-Security-Policy") == livy::ui::kContentSecurityPolicy);
+    CHECK(res->get_header_value("Content-Security-Policy") == livy::http::kUiContentSecurityPolicy);
     CHECK(res->get_header_value_count("Content-Security-Policy") == 1);
     CHECK(res->get_header_value("Cache-Control") == "no-cache");
     CHECK_THAT(res->get_header_value("ETag"), StartsWith("\""));
@@ -89,7 +89,7 @@ TEST_CASE("the UI's pages: HTML with the UI's Content-Security-Policy, an ETag a
 
 TEST_CASE("the Content-Security-Policy allows the UI's own scripts, styles and requests, and nothing else",
           "[http][ui]") {
-  const std::string csp = livy::ui::kContentSecurityPolicy;
+  const std::string csp = livy::http::kUiContentSecurityPolicy;
   CHECK_THAT(csp, Contains("default-src 'none'"));
   CHECK_THAT(csp, Contains("script-src 'self';"));
   CHECK_THAT(csp, Contains("style-src 'self';"));

@@ -1,13 +1,13 @@
-// The web UI's routes (docs/ui.md): /ui's pages, their static files, and / redirecting to /ui/.
+// The web UI's pages (docs/ui.md): /ui's pages, their static files (lib/ui), and / redirecting to /ui/.
 #pragma once
 
 #include <httplib.h>
 
-namespace livy::ui {
+namespace livy::http {
 
 // The Content-Security-Policy of every UI reply: scripts, styles and requests to livyd itself,
 // images also as data: URLs (image/png outputs), no framing by other sites, nothing else.
-inline constexpr const char* kContentSecurityPolicy =
+inline constexpr const char* kUiContentSecurityPolicy =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'self'";
 
@@ -16,4 +16,4 @@ inline constexpr const char* kContentSecurityPolicy =
 // authentication and access control apply to them as to any client.
 void mount_ui(httplib::Server& server);
 
-}  // namespace livy::ui
+}  // namespace livy::http

@@ -1,7 +1,8 @@
-// The web UI: static pages and files compiled into livyd, served with their ETag and a
+// The web UI: static pages and files compiled into livyd (lib/ui), served with their ETag and a
 // Content-Security-Policy. No server-side templating: each page is the same file for every
 // id, and its script reads the id from the address and everything else from the REST API.
-#include "ui/ui_routes.h"
+// These are not REST routes (docs/openapi.yaml leaves them out): docs/ui.md describes them.
+#include "http/ui_pages.h"
 
 #include <string>
 #include <string_view>
@@ -9,8 +10,11 @@
 #include "http/route_util.h"
 #include "ui/ui_assets.h"
 
-namespace livy::ui {
+namespace livy::http {
 namespace {
+
+using ui::Asset;
+using ui::find_asset;
 
 // If-None-Match holds `etag` (RFC 9110: a list, weak tags compare weakly, `*` matches any).
 bool etag_matches(std::string_view header, std::string_view etag) {
@@ -27,7 +31,7 @@ bool etag_matches(std::string_view header, std::string_view etag) {
 }
 
 void serve(const Asset& asset, const httplib::Request& req, httplib::Response& res) {
-  res.set_header("Content-Security-Policy", kContentSecurityPolicy);
+  res.set_header("Content-Security-Policy", kUiContentSecurityPolicy);
   // Kept by the browser, asked for again each time: a 304 while livyd's build is the same.
   res.set_header("Cache-Control", "no-cache");
   res.set_header("ETag", asset.etag);
@@ -36,39 +40,22 @@ void serve(const Asset& asset, const httplib::Request& req, httplib::Response& r
     return;
   }
   res.status = 200;
-  res.set_content(reinterpret_cast<const char*>(asset.data), asset.size, std::string(content_type(asset.name)));
+  res.set_content(reinterpret_cast<const char*>(asset.data), asset.size, std::string(ui::content_type(asset.name)));
 }
 
 void page(httplib::Server& server, const std::string& pattern, const char* file) {
   const Asset* asset = find_asset(file);
-  server.Get(http::route(pattern), [asset, file](const httplib::Request& req, httplib::Response& res) {
-    if (asset == nullptr) return http::fail(res, Status::internal(std::string("this build lacks ") + file));
+  server.Get(route(pattern), [asset, file](const httplib::Request& req, httplib::Response& res) {
+    if (asset == nullptr) return fail(res, Status::internal(std::string("this build lacks ") + file));
     serve(*asset, req, res);
   });
 }
 
 }  // namespace
 
-const Asset* find_asset(std::string_view name) {
-  for (const Asset& asset : assets()) {
-    if (name == asset.name) return &asset;
-  }
-  return nullptr;
-}
-
-std::string_view content_type(std::string_view name) {
-  const auto ends = [name](std::string_view ext) { return name.ends_with(ext); };
-  if (ends(".html")) return "text/html; charset=utf-8";
-  if (ends(".css")) return "text/css; charset=utf-8";
-  if (ends(".js")) return "text/javascript; charset=utf-8";
-  if (ends(".svg")) return "image/svg+xml";
-  if (ends(".png")) return "image/png";
-  return "application/octet-stream";
-}
-
 void mount_ui(httplib::Server& server) {
   // As Livy: the server's root leads to the UI.
-  server.Get(http::route("/"), [](const httplib::Request&, httplib::Response& res) {
+  server.Get(route("/"), [](const httplib::Request&, httplib::Response& res) {
     res.set_redirect("/ui/", 302);
   });
   page(server, "/ui", "sessions.html");
@@ -76,11 +63,11 @@ void mount_ui(httplib::Server& server) {
   page(server, "/ui/session/{id}", "session.html");
   page(server, "/ui/session/{id}/log", "log.html");
   page(server, "/ui/batch/{id}/log", "log.html");
-  server.Get(http::route("/ui/static/{file}"), [](const httplib::Request& req, httplib::Response& res) {
+  server.Get(route("/ui/static/{file}"), [](const httplib::Request& req, httplib::Response& res) {
     const Asset* asset = find_asset("static/" + req.matches[1].str());
-    if (asset == nullptr) return http::fail(res, Status::not_found("no such file: " + req.matches[1].str()));
+    if (asset == nullptr) return fail(res, Status::not_found("no such file: " + req.matches[1].str()));
     serve(*asset, req, res);
   });
 }
 
-}  // namespace livy::ui
+}  // namespace livy::http
