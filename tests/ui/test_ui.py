@@ -285,6 +285,23 @@ def test_hostile_names_and_outputs_are_shown_as_text(page, livyd, session_id):
     assert_nothing_ran(tab)
 
 
+def test_a_running_statement_is_cancelled_from_the_page(page, livyd, session_id):
+    tab = page.page
+    tab.goto(livyd.url(f"/ui/session/{session_id}"))
+    tab.wait_for_function("() => document.querySelector('#statements').children.length > 0")
+    tab.wait_for_function("() => !document.querySelector('#run button[type=submit]').disabled")
+    tab.fill("#run textarea[name=code]", "import time\ntime.sleep(120)")
+    tab.click("#run button[type=submit]")
+    running = tab.locator("article.statement[data-state='running']")
+    running.wait_for(timeout=30_000)
+    statement = running.get_attribute("data-id")
+    running.locator("button", has_text="Cancel").click()
+    tab.locator(f"article.statement[data-id='{statement}'] button", has_text="Really cancel?").click()
+    tab.locator(f"article.statement[data-id='{statement}'][data-state='cancelled']").wait_for(timeout=30_000)
+    assert livyd.get_json(f"/sessions/{session_id}/statements/{statement}")["state"] == "cancelled"
+    livyd.wait_session_state(session_id, {"idle"}, timeout=60)
+
+
 def assert_nothing_ran(tab):
     assert tab.evaluate("window.__xss") is None
     assert tab.locator("img[src='x']").count() == 0
