@@ -55,9 +55,7 @@ void page(httplib::Server& server, const std::string& pattern, const char* file)
 
 void mount_ui(httplib::Server& server) {
   // As Livy: the server's root leads to the UI.
-  server.Get(route("/"), [](const httplib::Request&, httplib::Response& res) {
-    res.set_redirect("/ui/", 302);
-  });
+  server.Get(route("/"), [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/ui/", 302); });
   page(server, "/ui", "sessions.html");
   page(server, "/ui/batches", "batches.html");
   page(server, "/ui/session/{id}", "session.html");

@@ -1,4 +1,5 @@
-// The lookup of lib/ui/assets' files; the files themselves are in ui_asset_files.cpp, which cmake/EmbedFiles.cmake generates.
+// The lookup of lib/ui/assets' files; the files themselves are in ui_asset_files.cpp, which cmake/EmbedFiles.cmake
+// generates.
 #include "ui/ui_assets.h"
 
 namespace livy::ui {

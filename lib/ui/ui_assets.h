@@ -13,7 +13,7 @@ struct Asset {
   const char* name;           // its path under lib/ui/assets, e.g. "static/ui.js"
   const unsigned char* data;  // its bytes (static storage)
   std::size_t size;
-  const char* etag;           // a quoted strong ETag: the start of the file's SHA-256
+  const char* etag;  // a quoted strong ETag: the start of the file's SHA-256
 };
 
 // Every file, in the order the build listed them (generated).

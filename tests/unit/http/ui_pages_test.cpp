@@ -1,6 +1,8 @@
 // The web UI's pages (lib/http/ui_pages.cpp, lib/ui) and the lists' filters and order (lib/http/list_query.h),
 // in-process: a real httplib server on 127.0.0.1 over a runtime with the scripted launcher.
 // The pages themselves run in a real browser in tests/ui.
+#include "http/ui_pages.h"
+
 #include <rapidjson/document.h>
 
 #include <catch2/catch.hpp>
@@ -12,7 +14,6 @@
 #include "livy/http.h"
 #include "support/http_harness.h"
 #include "support/test_runtime.h"
-#include "http/ui_pages.h"
 #include "ui/ui_assets.h"
 
 using Catch::Matchers::Contains;
@@ -56,8 +57,8 @@ struct Fixture {
   }
 };
 
-const char* const kPages[] = {"/ui", "/ui/", "/ui/batches", "/ui/session/3", "/ui/session/my-name/log",
-                              "/ui/batch/12/log"};
+const char* const kPages[] = {
+    "/ui", "/ui/", "/ui/batches", "/ui/session/3", "/ui/session/my-name/log", "/ui/batch/12/log"};
 
 }  // namespace
 
