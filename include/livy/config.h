@@ -69,6 +69,8 @@ struct Config {
                                          // requests other than GET, HEAD, OPTIONS and TRACE must carry an
                                          // X-Requested-By header (any value), else 400. Off, as in Livy:
                                          // most clients never send it.
+  bool ui_enabled = true;                // ui.enabled / livy.ui.enabled: the web UI at /ui (and / redirecting
+                                         // there), docs/ui.md. false: neither is served (404).
 
   // --- security (docs/security.md) ---
   std::string auth_type;                 // auth.type / livy.server.auth.type: "" or none (no users: owner

@@ -9,12 +9,14 @@ void mount_batches(httplib::Server& server, Runtime& runtime) {
   const std::size_t body_limit = runtime.config().request_max_bytes;
 
   server.Get(route("/batches"), [&batches](const httplib::Request& req, httplib::Response& res) {
-    const auto from = int_param(req, "from");
-    const auto size = int_param(req, "size");
-    if (!from) return fail(res, from.status());
-    if (!size) return fail(res, size.status());
-    const auto page = visible_page<Batch>([&batches](std::int64_t f, std::int64_t n) { return batches.list(f, n); },
-                                          from->value_or(0), size->value_or(100));
+    static constexpr std::string_view kStates[] = {"not_started", "starting", "running", "success",
+                                                   "dead",        "killed",   "error"};
+    const auto query = list_query(req, kStates, {});
+    if (!query) return fail(res, query.status());
+    const auto page = query_page<Batch>([&batches](std::int64_t f, std::int64_t n) { return batches.list(f, n); },
+                                        *query, [&q = *query](const Batch& b) {
+                                          return q.keeps(to_string(b.state), b.owner, b.proxy_user, {});
+                                        });
     if (!page) return fail(res, page.status());
     reply(res, 200, wire::encode_batch_page(*page));
   });

@@ -10,6 +10,7 @@
 
 #include "base/text_values.h"
 #include "base/utf8.h"
+#include "http/list_query.h"
 #include "wire/reply_json.h"
 
 #include "livy/client.h"
@@ -145,29 +146,7 @@ std::optional<std::string> caller();
 // impersonation on, else the caller); 403 when the caller may not name that user.
 Result<std::optional<std::string>> creation_proxy_user(const httplib::Request& req,
                                                        const std::optional<std::string>& requested);
-// The caller may see a session's or batch's log (Livy leaves it out of GET /sessions/{id} otherwise).
-bool caller_may_view(const std::optional<std::string>& owner, const std::optional<std::string>& proxy_user);
-// The caller may view every session and batch, so lists need no filtering.
-bool caller_views_all();
-
-// GET /sessions and /batches: only what the caller may view, paged after filtering, so that
-// `from` and `total` count what the caller sees. `list(from, size)` is the manager's list;
-// a caller who views all gets its page as is.
-template <typename T, typename List>
-Result<Page<T>> visible_page(const List& list, std::int64_t from, std::int64_t size) {
-  auto page = list(from, size);
-  if (!page || caller_views_all()) return page;
-  auto all = list(0, std::numeric_limits<std::int64_t>::max());  // one snapshot, under the manager's lock
-  if (!all) return all.status();
-  Page<T> out;
-  out.from = from;
-  for (auto& item : all->items) {
-    if (!caller_may_view(item.owner, item.proxy_user)) continue;
-    if (out.total >= from && out.total - from < size) out.items.push_back(std::move(item));
-    ++out.total;
-  }
-  return out;
-}
+// caller_may_view, caller_views_all and the lists' paging: list_query.h.
 
 void mount_batches(httplib::Server& server, Runtime& runtime);
 void mount_sessions(httplib::Server& server, Runtime& runtime);

@@ -11,6 +11,7 @@
 #include "http/request_log.h"
 #include "base/utf8.h"
 #include "http/route_util.h"
+#include "http/ui_pages.h"
 #include "livy/http.h"
 
 namespace livy::http {
@@ -238,6 +239,7 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   mount_sessions(server, runtime);
   mount_statements(server, runtime);
   mount_jobs(server, runtime);
+  if (runtime.config().ui_enabled) mount_ui(server);  // docs/ui.md
 
   // Every answer is JSON, also those cpp-httplib makes itself (404, 413, 400).
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -19,12 +19,16 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
   const std::size_t body_limit = runtime.config().request_max_bytes;
 
   server.Get(route("/sessions"), [&sessions](const httplib::Request& req, httplib::Response& res) {
-    const auto from = int_param(req, "from");
-    const auto size = int_param(req, "size");
-    if (!from) return fail(res, from.status());
-    if (!size) return fail(res, size.status());
-    const auto page = visible_page<Session>([&sessions](std::int64_t f, std::int64_t n) { return sessions.list(f, n); },
-                                            from->value_or(0), size->value_or(100));
+    static constexpr std::string_view kStates[] = {"not_started", "starting", "recovering", "idle",   "busy",
+                                                   "shutting_down", "error", "dead",       "killed", "success"};
+    static constexpr std::string_view kKinds[] = {"spark", "pyspark", "sparkr", "sql", "shared"};
+    const auto query = list_query(req, kStates, kKinds);
+    if (!query) return fail(res, query.status());
+    const auto page = query_page<Session>(
+        [&sessions](std::int64_t f, std::int64_t n) { return sessions.list(f, n); }, *query,
+        [&q = *query](const Session& s) {
+          return q.keeps(to_string(s.state), s.owner, s.proxy_user, to_string(s.kind.value_or(SessionKind::kShared)));
+        });
     if (!page) return fail(res, page.status());
     reply(res, 200, wire::encode_session_page(*page));
   });

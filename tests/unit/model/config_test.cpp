@@ -312,7 +312,7 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"monitor.interval", "10ms"},
       {"server.keep-alive-requests", "7"}, {"store.sync-statements", "off"},
       {"server.keep-alive-timeout", "2s"}, {"server.listen-backlog", "64"},
-      {"server.csrf-protection", "true"},
+      {"server.csrf-protection", "true"}, {"ui.enabled", "false"},
       {"server.max-connections", "100"},  {"server.max-connections-per-client", "0"},
       {"server.request-header-max-bytes", "64k"}, {"server.request-uri-max-bytes", "2048"},
       {"server.request-max-headers", "50"}, {"server.request-head-timeout", "3s"},
