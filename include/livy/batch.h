@@ -50,6 +50,8 @@ LIVY_API bool is_final(BatchState state);
 struct AppInfo {
   std::optional<std::string> driver_log_url;
   std::optional<std::string> spark_ui_url;
+  // Livy's "name#url;name#url" list of executor log links; livyd knows none yet, so null.
+  std::optional<std::string> executor_log_urls;
 
   bool operator==(const AppInfo&) const = default;
 };

@@ -25,6 +25,7 @@ void write_app_info(JsonWriter& w, const AppInfo& info) {
   w.start_object();
   w.string_or_null("driverLogUrl", info.driver_log_url);
   w.string_or_null("sparkUiUrl", info.spark_ui_url);
+  w.string_or_null("executorLogUrls", info.executor_log_urls);  // Livy writes it always, null when unknown
   w.end_object();
 }
 
@@ -102,6 +103,7 @@ void read_app_info(ReplyReader& r, AppInfo& out) {
   ReplyReader info = r.child("appInfo", *v);
   info.read("driverLogUrl", out.driver_log_url);
   info.read("sparkUiUrl", out.spark_ui_url);
+  info.read("executorLogUrls", out.executor_log_urls);
 }
 
 // A duration as Livy echoes it ("10m"). One this client cannot read is left

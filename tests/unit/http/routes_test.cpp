@@ -69,7 +69,7 @@ std::int64_t check_batch_object(const rapidjson::Value& b) {
   CHECK((b["appId"].IsNull() || b["appId"].IsString()));
   CHECK((b["proxyUser"].IsNull() || b["proxyUser"].IsString()));
   CHECK(b["log"].IsArray());
-  CHECK(keys_of(b["appInfo"]) == std::set<std::string>{"driverLogUrl", "sparkUiUrl"});
+  CHECK(keys_of(b["appInfo"]) == std::set<std::string>{"driverLogUrl", "sparkUiUrl", "executorLogUrls"});
   return b["id"].GetInt64();
 }
 
@@ -399,7 +399,7 @@ TEST_CASE("wire: a Batch's JSON, field for field", "[http]") {
   b.log = {"a \"quoted\" line", "caf\xc3\xa9"};
   CHECK(livy::wire::encode_batch(b) ==
         R"({"id":7,"name":"etl","owner":null,"proxyUser":null,"state":"running","appId":"local-1700000000000",)"
-        R"("appInfo":{"driverLogUrl":null,"sparkUiUrl":"http://127.0.0.1:4040"},)"
+        R"("appInfo":{"driverLogUrl":null,"sparkUiUrl":"http://127.0.0.1:4040","executorLogUrls":null},)"
         R"("log":["a \"quoted\" line","caf)" "\xc3\xa9" R"("]})");
   CHECK(livy::wire::encode_message("it's \"x\"") == R"({"msg":"it's \"x\""})");
 }

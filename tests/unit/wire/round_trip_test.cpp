@@ -140,7 +140,7 @@ TEST_CASE("replies: version, batch, session, state, log, message", "[wire][round
   s.kind = SessionKind::kPySpark;
   s.state = SessionState::kShuttingDown;
   s.app_id = "local-1";
-  s.app_info = {std::nullopt, "http://127.0.0.1:4040"};
+  s.app_info = {std::nullopt, "http://127.0.0.1:4040", "executor-1#http://nm:8042/logs;executor-2#http://nm2:8042/logs"};
   s.log = {kOdd};
   s.request = SessionRequest{s.kind, s.name, s.proxy_user, full_resources(), 60, 10min, 1h};
   Session bare;
