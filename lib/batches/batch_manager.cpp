@@ -253,7 +253,7 @@ void BatchManager::Impl::launch(Entry& e, const BatchRequest& request) {
   if (!st) {
     e.child->append_note("could not start spark-submit: " + st.message());
     e.child->log().finish();
-    set_state(e, BatchState::kError);
+    set_state(e, BatchState::kDead);  // Livy never has a batch in `error`: a failed start is dead
     e.rec.ended_ms = to_epoch_ms(clock_->now());
   } else {
     e.rec.pid = e.child->pid();

@@ -376,7 +376,7 @@ void SessionCore::spawn(const EntryPtr& entry, LaunchPlan plan) {
   MutexLock lock(e.mu);
   if (!st) {
     e.child->append_note("could not start spark-submit: " + st.message());
-    if (!is_final(e.rec.state)) end_session(e, SessionState::kError, "spark-submit could not be started");
+    if (!is_final(e.rec.state)) end_session(e, SessionState::kDead, "spark-submit could not be started");
     publish(e);
     return;
   }
@@ -551,8 +551,7 @@ void SessionCore::on_closed(std::int64_t session_id, const DriverConnection* con
     return;
   }
   if (!is_final(e->rec.state)) {
-    end_session(*e, e->ready || e->was_ready ? SessionState::kDead : SessionState::kError,
-                "the driver's connection was lost");
+    end_session(*e, SessionState::kDead, "the driver's connection was lost");
   }
 }
 

@@ -255,7 +255,7 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       dispatch(e);
       break;
     case T::kFatal:
-      end_session(e, SessionState::kError, "the driver failed: " + m.error);
+      end_session(e, SessionState::kDead, "the driver failed: " + m.error);
       break;
     case T::kStarted:
       if (Statement* st = statement(); st != nullptr && st->state == StatementState::kWaiting) {

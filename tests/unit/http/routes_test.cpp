@@ -469,3 +469,15 @@ TEST_CASE("a POST without Content-Length has no body, as HTTP/1.1 says, and is a
   CHECK(batch.rfind("HTTP/1.1 400", 0) == 0);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
 }
+
+TEST_CASE("Expect with a body over server.request-max-bytes is a 413 at once, without a 100", "[http]") {
+  Fixture f;
+  const auto start = std::chrono::steady_clock::now();
+  const std::string answer = livy_test::raw_exchange(
+      f.http->port(), "POST /batches HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Type: application/json\r\n"
+                      "Content-Length: 5000000000\r\n\r\n");
+  CHECK(answer.rfind("HTTP/1.1 413", 0) == 0);
+  CHECK(answer.find("100 Continue") == std::string::npos);
+  CHECK_THAT(answer, Contains("request body is larger than"));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+}
