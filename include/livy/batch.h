@@ -56,6 +56,18 @@ struct AppInfo {
   bool operator==(const AppInfo&) const = default;
 };
 
+// When a batch or session reached each step of its life, in epoch milliseconds; 0: not
+// yet, or not known (stored by a livyd before these were kept). livyd's monitoring
+// fields: the REST API shows them only behind ?detailed=true (Livy has none).
+struct Timeline {
+  std::int64_t created_ms = 0;  // accepted (its POST)
+  std::int64_t started_ms = 0;  // its spark-submit was launched
+  std::int64_t ready_ms = 0;    // first ready for work: a batch's first `running`, a session's first `idle`
+  std::int64_t ended_ms = 0;    // reached its final state
+
+  bool operator==(const Timeline&) const = default;
+};
+
 // A batch as its users see it.
 struct Batch {
   std::int64_t id = 0;
@@ -66,6 +78,7 @@ struct Batch {
   std::optional<std::string> app_id;
   AppInfo app_info;
   std::vector<std::string> log;  // the last lines of its output
+  Timeline timeline{};
 
   bool operator==(const Batch&) const = default;
 };

@@ -168,6 +168,7 @@ Batch BatchManager::Impl::to_batch(const Entry& e) const {
   b.app_info.spark_ui_url = e.rec.spark_ui_url;
   b.app_info.driver_log_url = e.rec.driver_log_url;
   b.log = e.child->log().last(10);
+  b.timeline = {e.rec.created_ms, e.rec.started_ms, e.rec.ready_ms, e.rec.ended_ms};
   return b;
 }
 
@@ -178,6 +179,7 @@ void BatchManager::Impl::persist(const Entry& e) {
 }
 
 void BatchManager::Impl::set_state(Entry& e, BatchState state) {
+  if (state == BatchState::kRunning && e.rec.ready_ms == 0) e.rec.ready_ms = to_epoch_ms(clock_->now());
   e.rec.state = state;
   e.state_seen = state;
 }
@@ -258,6 +260,7 @@ void BatchManager::Impl::launch(Entry& e, const BatchRequest& request) {
   } else {
     e.rec.pid = e.child->pid();
     e.rec.pid_identity = e.child->identity();
+    e.rec.started_ms = to_epoch_ms(clock_->now());
   }
   persist(e);
 }

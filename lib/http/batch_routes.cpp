@@ -11,12 +11,14 @@ void mount_batches(httplib::Server& server, Runtime& runtime) {
   server.Get(route("/batches"), [&batches](const httplib::Request& req, httplib::Response& res) {
     const auto from = int_param(req, "from");
     const auto size = int_param(req, "size");
+    const auto detailed = detailed_param(req);
     if (!from) return fail(res, from.status());
     if (!size) return fail(res, size.status());
+    if (!detailed) return fail(res, detailed.status());
     const auto page = visible_page<Batch>([&batches](std::int64_t f, std::int64_t n) { return batches.list(f, n); },
                                           from->value_or(0), size->value_or(100));
     if (!page) return fail(res, page.status());
-    reply(res, 200, wire::encode_batch_page(*page));
+    reply(res, 200, wire::encode_batch_page(*page, *detailed));
   });
 
   server.Post(route("/batches"), [&batches, body_limit](const httplib::Request& req, httplib::Response& res,
@@ -35,10 +37,12 @@ void mount_batches(httplib::Server& server, Runtime& runtime) {
   });
 
   server.Get(route("/batches/{id}"), [&batches](const httplib::Request& req, httplib::Response& res) {
+    const auto detailed = detailed_param(req);
+    if (!detailed) return fail(res, detailed.status());
     auto batch = batches.get(req.matches[1].str());
     if (!batch) return fail(res, batch.status());
     if (!caller_may_view(batch->owner, batch->proxy_user)) batch->log.clear();  // as Livy: no log
-    reply(res, 200, wire::encode_batch(*batch));
+    reply(res, 200, wire::encode_batch(*batch, *detailed));
   });
 
   server.Get(route("/batches/{id}/state"), [&batches](const httplib::Request& req, httplib::Response& res) {

@@ -71,6 +71,7 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
   st.id = static_cast<std::int64_t>(e->statements.size());
   st.code = request.code;
   st.kind = kind;
+  st.submitted_ms = now_ms();
   // Written before the client hears of it (synced too unless store.sync-statements is off), and
   // without the session's lock: its GETs, driver messages and timers go on meanwhile. Until it is
   // stored it is in no list or queue, so nothing runs, shows or cancels it.
@@ -114,7 +115,7 @@ void SessionCore::finish_statement(Entry& e, Statement& st, StatementState state
     st.output = std::move(output);
   }
   st.progress = 1.0;
-  if (st.started_ms == 0 && state != StatementState::kCancelled) st.started_ms = now_ms();
+  if (st.started_ms == 0 && state != StatementState::kCancelled) mark_started(e, st);
   st.completed_ms = now_ms();
   e.last_activity_ms = std::max(e.last_activity_ms, st.completed_ms);
   put(e, st);
@@ -260,7 +261,7 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
     case T::kStarted:
       if (Statement* st = statement(); st != nullptr && st->state == StatementState::kWaiting) {
         st->state = StatementState::kRunning;
-        st->started_ms = now_ms();
+        mark_started(e, *st);
         put(e, *st);
       }
       break;

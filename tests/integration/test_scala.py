@@ -122,7 +122,7 @@ def test_text_keeps_its_trailing_newline_as_in_livy(livyd, scala):
     # Livy trims Python's and R's text/plain, not Scala's (pylivy's tests against Livy expect "foo\n").
     assert text_of(livyd, scala, 'println("foo")') == "foo\n"
     text = text_of(livyd, scala, "20 + 22")
-    assert re.fullmatch(r"res\d+: Int = 42\n", text), repr(text)
+    assert re.fullmatch(r"(val )?res\d+: Int = 42\n", text), repr(text)  # "val " on Scala 2.13
 
 
 def test_println_and_multiple_lines(livyd, scala):

@@ -376,6 +376,11 @@ TEST_CASE("cancel of a running statement: `cancelling`, `cancel` to the driver, 
   CHECK(expect(*driver, "cancel").id == 0);
   REQUIRE(t.runtime().statements().cancel(0, 0).is_ok());  // again: nothing changes, nothing is sent
   CHECK_FALSE(driver->next(kQuiet));
+  // A statement the session does not have: 404, not Livy's 200 (docs/rest-api.md says why).
+  const livy::Status unknown = t.runtime().statements().cancel(0, 7);
+  CHECK(unknown.code() == ErrorCode::kNotFound);
+  CHECK(unknown.message() == "Statement '7' not found.");
+  CHECK_FALSE(driver->next(kQuiet));
 
   if (driver_says_cancelled) {
     driver->result_error(0, 0, "KeyboardInterrupt", "interrupted", /*cancelled=*/true);
