@@ -246,6 +246,7 @@ void SessionCore::mark_started(Entry& e, Statement& st) {
   if (st.started_ms != 0) return;
   st.started_ms = now_ms();
   ++e.statements_run;
+  publish(e);  // the count is in the view GET shows
 }
 
 void SessionCore::set_state(Entry& e, SessionState state) {
