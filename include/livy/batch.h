@@ -50,8 +50,22 @@ LIVY_API bool is_final(BatchState state);
 struct AppInfo {
   std::optional<std::string> driver_log_url;
   std::optional<std::string> spark_ui_url;
+  // Livy's "name#url;name#url" list of executor log links; livyd knows none yet, so null.
+  std::optional<std::string> executor_log_urls;
 
   bool operator==(const AppInfo&) const = default;
+};
+
+// When a batch or session reached each step of its life, in epoch milliseconds; 0: not
+// yet, or not known (stored by a livyd before these were kept). livyd's monitoring
+// fields: the REST API shows them only behind ?detailed=true (Livy has none).
+struct Timeline {
+  std::int64_t created_ms = 0;  // accepted (its POST)
+  std::int64_t started_ms = 0;  // its spark-submit was launched
+  std::int64_t ready_ms = 0;    // first ready for work: a batch's first `running`, a session's first `idle`
+  std::int64_t ended_ms = 0;    // reached its final state
+
+  bool operator==(const Timeline&) const = default;
 };
 
 // A batch as its users see it.
@@ -64,6 +78,7 @@ struct Batch {
   std::optional<std::string> app_id;
   AppInfo app_info;
   std::vector<std::string> log;  // the last lines of its output
+  Timeline timeline{};
 
   bool operator==(const Batch&) const = default;
 };

@@ -53,6 +53,8 @@ struct Session {
   AppInfo app_info;
   std::vector<std::string> log;     // the last lines of the driver's output
   SessionRequest request;           // resources, timeouts as asked for
+  Timeline timeline{};              // when it was created, launched, first idle, ended
+  std::int64_t statements_run = 0;  // statements its driver started (monitoring, as timeline)
 
   bool operator==(const Session&) const = default;
 };
@@ -84,6 +86,7 @@ struct Statement {
   double progress = 0.0;
   std::int64_t started_ms = 0;                 // epoch ms, 0 until it started
   std::int64_t completed_ms = 0;               // epoch ms, 0 until it finished
+  std::int64_t submitted_ms = 0;               // epoch ms of its POST; 0 if not known (monitoring only)
 
   bool operator==(const Statement&) const = default;
 };

@@ -169,6 +169,7 @@ Batch BatchManager::Impl::to_batch(const Entry& e) const {
   b.app_info.spark_ui_url = e.rec.spark_ui_url;
   b.app_info.driver_log_url = e.rec.driver_log_url;
   b.log = e.child->log().last(10);
+  b.timeline = {e.rec.created_ms, e.rec.started_ms, e.rec.ready_ms, e.rec.ended_ms};
   return b;
 }
 
@@ -183,6 +184,7 @@ void BatchManager::Impl::set_state(Entry& e, BatchState state) {
     log_state_change(logger.get(), "batch", e.rec.id, std::nullopt, to_string(e.rec.state), to_string(state),
                      e.rec.app_id);
   }
+  if (state == BatchState::kRunning && e.rec.ready_ms == 0) e.rec.ready_ms = to_epoch_ms(clock_->now());
   e.rec.state = state;
   e.state_seen = state;
 }
@@ -259,11 +261,12 @@ void BatchManager::Impl::launch(Entry& e, const BatchRequest& request) {
   if (!st) {
     e.child->append_note("could not start spark-submit: " + st.message());
     e.child->log().finish();
-    set_state(e, BatchState::kError);
+    set_state(e, BatchState::kDead);  // Livy never has a batch in `error`: a failed start is dead
     e.rec.ended_ms = to_epoch_ms(clock_->now());
   } else {
     e.rec.pid = e.child->pid();
     e.rec.pid_identity = e.child->identity();
+    e.rec.started_ms = to_epoch_ms(clock_->now());
   }
   persist(e);
 }

@@ -196,7 +196,7 @@ void BatchManager::Impl::finish(Entry& e, const ChildProcess::Poll& poll) {
   if (e.kill_requested) {
     set_state(e, BatchState::kKilled);
   } else if (e.start_timed_out) {
-    set_state(e, BatchState::kError);
+    set_state(e, BatchState::kDead);  // as Livy's batch whose application is not found in time
   } else if (is_final(e.rec.state)) {
     // Decided already (its application ended, or was never found): the process follows.
   } else if (reported) {

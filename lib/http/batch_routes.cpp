@@ -13,12 +13,14 @@ void mount_batches(httplib::Server& server, Runtime& runtime) {
                                                    "dead",        "killed",   "error"};
     const auto query = list_query(req, kStates, {});
     if (!query) return fail(res, query.status());
+    const auto detailed = detailed_param(req);
+    if (!detailed) return fail(res, detailed.status());
     const auto page = query_page<Batch>([&batches](std::int64_t f, std::int64_t n) { return batches.list(f, n); },
                                         *query, [&q = *query](const Batch& b) {
                                           return q.keeps(to_string(b.state), b.owner, b.proxy_user, {});
                                         });
     if (!page) return fail(res, page.status());
-    reply(res, 200, wire::encode_batch_page(*page));
+    reply(res, 200, wire::encode_batch_page(*page, *detailed));
   });
 
   server.Post(route("/batches"), [&batches, body_limit](const httplib::Request& req, httplib::Response& res,
@@ -37,10 +39,12 @@ void mount_batches(httplib::Server& server, Runtime& runtime) {
   });
 
   server.Get(route("/batches/{id}"), [&batches](const httplib::Request& req, httplib::Response& res) {
+    const auto detailed = detailed_param(req);
+    if (!detailed) return fail(res, detailed.status());
     auto batch = batches.get(req.matches[1].str());
     if (!batch) return fail(res, batch.status());
     if (!caller_may_view(batch->owner, batch->proxy_user)) batch->log.clear();  // as Livy: no log
-    reply(res, 200, wire::encode_batch(*batch));
+    reply(res, 200, wire::encode_batch(*batch, *detailed));
   });
 
   server.Get(route("/batches/{id}/state"), [&batches](const httplib::Request& req, httplib::Response& res) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,6 +15,9 @@
 #include "http/tls.h"
 
 namespace livy::http {
+
+// The interim answer to Expect: 100-continue.
+inline constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // A complete request (or one whose body is too large to buffer) as a worker
 // thread receives it.
@@ -25,6 +29,9 @@ struct Job {
   bool stream_rest = false;
   bool stream_chunked = false;
   std::uint64_t stream_remaining = 0;
+  // The client waits for a 100 Continue before it sends the body: the worker sends it
+  // before its first read of the body from the socket.
+  bool continue_due = false;
   bool close_after = false;  // the last request this connection may send
   // Set by the worker: the connection can serve another request.
   bool keep_alive = false;

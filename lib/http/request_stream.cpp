@@ -47,6 +47,18 @@ ssize_t RequestStream::read(char* ptr, size_t size) {
     if (job_.stream_remaining == 0) return 0;
     size = static_cast<size_t>(std::min<std::uint64_t>(size, job_.stream_remaining));
   }
+  if (job_.continue_due) {  // the route reads the body: now the client may send it
+    job_.continue_due = false;
+    std::string response;
+    response.swap(out_);  // anything the route wrote already goes after the 100
+    out_.assign(kContinueResponse);
+    const bool sent = send_socket(std::chrono::steady_clock::now() + write_timeout_);
+    out_.swap(response);
+    if (!sent) {
+      failed_ = true;
+      return -1;
+    }
+  }
   const ssize_t n = read_socket(ptr, size, std::chrono::steady_clock::now() + read_timeout_);
   if (n > 0 && !job_.stream_chunked) job_.stream_remaining -= static_cast<std::uint64_t>(n);
   return n;

@@ -134,6 +134,16 @@ inline Result<std::optional<std::int64_t>> int_param(const httplib::Request& req
   return std::optional<std::int64_t>(*v);
 }
 
+// ?detailed=true: livyd's monitoring member (wire/detail_json.h) on a GET's objects. "true" or
+// "false" in any case; absent is false; anything else a 400.
+inline Result<bool> detailed_param(const httplib::Request& req) {
+  if (!req.has_param("detailed")) return false;
+  const std::string value = req.get_param_value("detailed");
+  if (equals_ignoring_case(value, "true")) return true;
+  if (equals_ignoring_case(value, "false")) return false;
+  return Status::invalid_argument("query parameter 'detailed' must be true or false");
+}
+
 // The authenticated user of the request this thread is handling (auth.type); nullopt
 // without authentication. Set by mount_routes' pre-routing hook.
 std::optional<std::string> caller();

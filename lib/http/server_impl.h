@@ -75,6 +75,10 @@ class Server::Impl {
   // (plain) or left for the worker's next write (TLS).
   void send_now(Connection& c, std::string_view bytes);
   void process(Connection& c);
+  // A declared body too large to buffer: a worker reads it, if its route wants it.
+  bool streamed_by_worker(const RequestHead& head) const {
+    return head.body == RequestHead::Body::kLength && head.content_length > options_.max_buffered_body_bytes;
+  }
   void dispatch(Connection& c, std::size_t framed);
   void serve(Connection& c);  // on a worker
   void on_returned();

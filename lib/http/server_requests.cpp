@@ -158,9 +158,12 @@ void Server::Impl::process(Connection& c) {
     c.head.reset();
     c.deadline = now + options_.body_timeout;
     const RequestHead& head = *c.request;
-    if (head.expect_continue && head.body != RequestHead::Body::kNone) {
-      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      send_now(c, kContinue);
+    // Expect: 100-continue is answered at once when the loop is to read the body. A body too
+    // large to buffer is read by a worker, once its route wants it: its 100 waits for that
+    // first read (RequestStream), so a body the route refuses (413, 401, 404) is refused at
+    // once, with no 100 and without the client sending it.
+    if (head.expect_continue && head.body != RequestHead::Body::kNone && !streamed_by_worker(head)) {
+      send_now(c, kContinueResponse);
     }
     if (head.body == RequestHead::Body::kChunked) c.chunks.emplace(options_.max_head_bytes);
   }
@@ -199,6 +202,9 @@ void Server::Impl::dispatch(Connection& c, std::size_t framed) {
   if (head.body == RequestHead::Body::kLength && body_read < head.content_length) {
     job.stream_rest = true;
     job.stream_remaining = head.content_length - body_read;
+    // Its 100 Continue, not sent by the loop: due at the worker's first read, unless the
+    // client did not wait for it.
+    job.continue_due = head.expect_continue && streamed_by_worker(head) && body_read == 0;
   } else if (head.body == RequestHead::Body::kChunked && c.chunks && framed != head.size + c.chunks->size()) {
     job.stream_rest = true;
     job.stream_chunked = true;

@@ -24,13 +24,15 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
     static constexpr std::string_view kKinds[] = {"spark", "pyspark", "sparkr", "sql", "shared"};
     const auto query = list_query(req, kStates, kKinds);
     if (!query) return fail(res, query.status());
+    const auto detailed = detailed_param(req);
+    if (!detailed) return fail(res, detailed.status());
     const auto page = query_page<Session>(
         [&sessions](std::int64_t f, std::int64_t n) { return sessions.list(f, n); }, *query,
         [&q = *query](const Session& s) {
           return q.keeps(to_string(s.state), s.owner, s.proxy_user, to_string(s.kind.value_or(SessionKind::kShared)));
         });
     if (!page) return fail(res, page.status());
-    reply(res, 200, wire::encode_session_page(*page));
+    reply(res, 200, wire::encode_session_page(*page, *detailed));
   });
 
   server.Post(route("/sessions"), [&sessions, body_limit](const httplib::Request& req, httplib::Response& res,
@@ -51,10 +53,12 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
 
   // A GET of the session is client activity: it renews the heartbeat (sparkmagic relies on it).
   server.Get(route("/sessions/{id}"), [&sessions](const httplib::Request& req, httplib::Response& res) {
+    const auto detailed = detailed_param(req);
+    if (!detailed) return fail(res, detailed.status());
     auto session = sessions.heartbeat(req.matches[1].str());
     if (!session) return fail(res, session.status());
     if (!caller_may_view(session->owner, session->proxy_user)) session->log.clear();  // as Livy: no log
-    reply(res, 200, wire::encode_session(*session));
+    reply(res, 200, wire::encode_session(*session, *detailed));
   });
 
   server.Get(route("/sessions/{id}/state"), [&sessions](const httplib::Request& req, httplib::Response& res) {
@@ -110,11 +114,13 @@ void mount_statements(httplib::Server& server, Runtime& runtime) {
     const auto size = int_param(req, "size");
     if (!from) return fail(res, from.status());
     if (!size) return fail(res, size.status());
+    const auto detailed = detailed_param(req);
+    if (!detailed) return fail(res, detailed.status());
     const std::string order = req.has_param("order") ? req.get_param_value("order") : "asc";
     if (order != "asc" && order != "desc") return fail(res, Status::invalid_argument("order must be asc or desc"));
     const auto page = statements.list(req.matches[1].str(), from->value_or(0), size->value_or(100), order == "desc");
     if (!page) return fail(res, page.status());
-    reply(res, 200, wire::encode_statement_page(*page));
+    reply(res, 200, wire::encode_statement_page(*page, *detailed));
   });
 
   server.Post(route("/sessions/{id}/statements"), [&sessions, &statements, body_limit](const httplib::Request& req,
@@ -137,10 +143,12 @@ void mount_statements(httplib::Server& server, Runtime& runtime) {
     if (!id) return fail(res, Status::not_found("Statement '" + req.matches[2].str() + "' not found."));
     const auto wait = int_param(req, "wait");  // livyd extension: long poll, in seconds
     if (!wait) return fail(res, wait.status());
+    const auto detailed = detailed_param(req);
+    if (!detailed) return fail(res, detailed.status());
     const auto seconds = std::clamp<std::int64_t>(wait->value_or(0), 0, kMaxWaitSeconds);
     const auto st = statements.get(req.matches[1].str(), *id, std::chrono::seconds(seconds));
     if (!st) return fail(res, st.status());
-    reply(res, 200, wire::encode_statement(*st));
+    reply(res, 200, wire::encode_statement(*st, *detailed));
   });
 
   server.Post(route("/sessions/{id}/statements/{sid}/cancel"), bodiless([&statements](const httplib::Request& req,

@@ -107,6 +107,8 @@ SessionCore::EntryPtr SessionCore::load_entry(SessionRecord rec) {
   e->state_seen = rec.state;
   e->request = rec.request;
   if (auto statements = store_.load_statements(rec.id)) e->statements = std::move(*statements);
+  e->statements_run = std::count_if(e->statements.begin(), e->statements.end(),
+                                    [](const Statement& st) { return st.started_ms != 0; });
   e->child = supervisor_.new_child(rec.log_path, rec.status_path);
   supervisor_.adopt(e->app, rec.cluster_tag, rec.app_id.has_value(), is_final(rec.state));
   e->rec = std::move(rec);
@@ -236,7 +238,16 @@ Session SessionCore::to_session(const Entry& e) const {
   s.log = e.child->log().last(10);
   s.request = e.request;
   s.request.resources.conf = rules_.redactor.redact(e.request.resources.conf);
+  s.timeline = {e.rec.created_ms, e.rec.started_ms, e.rec.ready_ms, e.rec.ended_ms};
+  s.statements_run = e.statements_run;
   return s;
+}
+
+void SessionCore::mark_started(Entry& e, Statement& st) {
+  if (st.started_ms != 0) return;
+  st.started_ms = now_ms();
+  ++e.statements_run;
+  publish(e);  // the count is in the view GET shows
 }
 
 void SessionCore::set_state(Entry& e, SessionState state) {
@@ -248,6 +259,7 @@ void SessionCore::set_state(Entry& e, SessionState state) {
   e.rec.state = state;
   e.state_seen = state;
   if (is_final(state) && e.rec.ended_ms == 0) e.rec.ended_ms = now_ms();
+  if (state == SessionState::kIdle && e.rec.ready_ms == 0) e.rec.ready_ms = now_ms();
   (void)store_.update_session(e.rec);
   e.state_changed.notify_all();
   publish(e);
@@ -386,7 +398,7 @@ void SessionCore::spawn(const EntryPtr& entry, LaunchPlan plan) {
   MutexLock lock(e.mu);
   if (!st) {
     e.child->append_note("could not start spark-submit: " + st.message());
-    if (!is_final(e.rec.state)) end_session(e, SessionState::kError, "spark-submit could not be started");
+    if (!is_final(e.rec.state)) end_session(e, SessionState::kDead, "spark-submit could not be started");
     publish(e);
     return;
   }
@@ -394,6 +406,7 @@ void SessionCore::spawn(const EntryPtr& entry, LaunchPlan plan) {
   (void)e.child->log().poll();  // livyd's notes so far, in the same file
   e.rec.pid = e.child->pid();
   e.rec.pid_identity = e.child->identity();
+  e.rec.started_ms = now_ms();
   (void)store_.update_session(e.rec);
   if (is_final(e.rec.state)) {
     // Stopped (or deleted) while it was being spawned: the new group goes at once.
@@ -561,8 +574,7 @@ void SessionCore::on_closed(std::int64_t session_id, const DriverConnection* con
     return;
   }
   if (!is_final(e->rec.state)) {
-    end_session(*e, e->ready || e->was_ready ? SessionState::kDead : SessionState::kError,
-                "the driver's connection was lost");
+    end_session(*e, SessionState::kDead, "the driver's connection was lost");
   }
 }
 

@@ -79,6 +79,7 @@ struct SessionCore final : DriverEvents {
     bool was_ready GUARDED_BY(mu) = false;  // it had, before a restart of livyd: a lost driver is `dead`
     bool gone GUARDED_BY(mu) = false;       // out of the table (forgotten, or past state-retain)
     std::vector<Statement> statements GUARDED_BY(mu);  // index = statement id
+    std::int64_t statements_run GUARDED_BY(mu) = 0;   // of them, those with a start time (monitoring)
     std::deque<std::int64_t> queue GUARDED_BY(mu);     // waiting statement ids, in order
     std::optional<std::int64_t> running GUARDED_BY(mu);  // sent to the driver, no result yet
     std::chrono::steady_clock::time_point start_deadline GUARDED_BY(mu){};
@@ -207,6 +208,8 @@ struct SessionCore final : DriverEvents {
       REQUIRES(e.mu);
   void end_session(Entry& e, SessionState state, const std::string& reason) REQUIRES(e.mu);
   void put(const Entry& e, const Statement& st, Durability durability = Durability::kWritten) REQUIRES(e.mu);
+  // Gives `st` its start time (now), once, and counts it among the session's statements run.
+  void mark_started(Entry& e, Statement& st) REQUIRES(e.mu);
   std::int64_t now_ms() const;
   // Waits on `cv`, one of the session's, until a notify or `deadline`; true if it timed out.
   bool wait_on(Entry& e, CondVar& cv, MutexLock& lock, std::chrono::steady_clock::time_point deadline)

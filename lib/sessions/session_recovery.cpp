@@ -136,7 +136,7 @@ void SessionCore::resume(Entry& e, const DriverMessage& hello) {
     Statement& st = e.statements[static_cast<std::size_t>(*in_driver)];
     if (st.state == StatementState::kWaiting) {
       set_statement_state(e, st, StatementState::kRunning);
-      st.started_ms = now_ms();
+      mark_started(e, st);
       put(e, st);
     }
   }

@@ -71,6 +71,7 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
   st.id = static_cast<std::int64_t>(e->statements.size());
   st.code = request.code;
   st.kind = kind;
+  st.submitted_ms = now_ms();
   // Written before the client hears of it (synced too unless store.sync-statements is off), and
   // without the session's lock: its GETs, driver messages and timers go on meanwhile. Until it is
   // stored it is in no list or queue, so nothing runs, shows or cancels it.
@@ -115,7 +116,7 @@ void SessionCore::finish_statement(Entry& e, Statement& st, StatementState state
     st.output = std::move(output);
   }
   st.progress = 1.0;
-  if (st.started_ms == 0 && state != StatementState::kCancelled) st.started_ms = now_ms();
+  if (st.started_ms == 0 && state != StatementState::kCancelled) mark_started(e, st);
   st.completed_ms = now_ms();
   e.last_activity_ms = std::max(e.last_activity_ms, st.completed_ms);
   put(e, st);
@@ -256,12 +257,12 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       dispatch(e);
       break;
     case T::kFatal:
-      end_session(e, SessionState::kError, "the driver failed: " + m.error);
+      end_session(e, SessionState::kDead, "the driver failed: " + m.error);
       break;
     case T::kStarted:
       if (Statement* st = statement(); st != nullptr && st->state == StatementState::kWaiting) {
         set_statement_state(e, *st, StatementState::kRunning);
-        st->started_ms = now_ms();
+        mark_started(e, *st);
         put(e, *st);
       }
       break;

@@ -89,10 +89,9 @@ void SessionCore::check(const EntryPtr& entry) {
                          std::string(supervisor_.cluster()->name()));
   } else if (poll.ended && !is_final(e.rec.state)) {
     const std::string how = poll.exit_status ? "exit status " + std::to_string(*poll.exit_status) : "no exit status";
-    end_session(e, e.ready || e.was_ready ? SessionState::kDead : SessionState::kError,
-                "the driver process ended (" + how + ")");
+    end_session(e, SessionState::kDead, "the driver process ended (" + how + ")");
   } else if (e.rec.state == SessionState::kStarting && now >= e.start_deadline) {
-    end_session(e, SessionState::kError, "the driver did not come up within sessions.start-timeout");
+    end_session(e, SessionState::kDead, "the driver did not come up within sessions.start-timeout");
   } else if (e.rec.state == SessionState::kRecovering && !e.driver && now_ms() >= e.recover_deadline_ms) {
     end_session(e, SessionState::kDead, "the driver did not reconnect within sessions.recovery-grace");
   } else if (e.rec.state == SessionState::kRecovering && e.driver && now >= e.start_deadline) {
@@ -146,7 +145,8 @@ void SessionCore::talk_to_cluster(const EntryPtr& entry) {
       std::string why = "its application " + report.app_id + " " + std::string(phase_name(report.phase)) + " in " +
                         std::string(supervisor_.cluster()->name());
       if (!report.diagnostics.empty()) why += ": " + report.diagnostics;
-      end_session(e, SessionState::kDead, why);
+      // Livy: a KILLED application makes the session killed, any other end dead.
+      end_session(e, report.phase == ClusterAppPhase::kKilled ? SessionState::kKilled : SessionState::kDead, why);
     }
   }
 }

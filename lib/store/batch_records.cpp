@@ -54,7 +54,7 @@ Result<std::vector<BatchRecord>> Store::load_batches(std::optional<std::int64_t>
   std::lock_guard lock(read_mu_);
   Stmt s(reader_->stmts(),
          "SELECT id, name, owner, proxy_user, request_record, state, pid, app_id, spark_ui_url, log_path, status_path,"
-         " created_ms, ended_ms, forgotten, pid_identity, cluster_tag, driver_log_url FROM batches WHERE ?1 IS NULL OR id = ?1 ORDER BY id");
+         " created_ms, ended_ms, forgotten, pid_identity, cluster_tag, driver_log_url, started_ms, ready_ms FROM batches WHERE ?1 IS NULL OR id = ?1 ORDER BY id");
   if (!s.ok()) return db_error(reader_->db(), "load batches");
   if (only) s.bind(1, *only);
   std::vector<BatchRecord> out;
@@ -83,6 +83,8 @@ Result<std::vector<BatchRecord>> Store::load_batches(std::optional<std::int64_t>
     r.pid_identity = s.text_at(14);
     r.cluster_tag = s.text_at(15);
     r.driver_log_url = s.opt_text_at(16);
+    r.started_ms = s.int_at(17);
+    r.ready_ms = s.int_at(18);
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return db_error(reader_->db(), "load batches");

@@ -125,6 +125,16 @@ ALTER TABLE batches ADD COLUMN driver_log_url TEXT;
 ALTER TABLE sessions ADD COLUMN cluster_tag TEXT NOT NULL DEFAULT '';
 ALTER TABLE sessions ADD COLUMN driver_log_url TEXT;
 )sql"},
+    // 7: the monitoring times (?detailed=true): when a batch's or session's spark-submit was
+    // launched and when it first ran (batch) or was idle (session), and when a statement was
+    // submitted. Old rows have 0: not known.
+    {R"sql(
+ALTER TABLE batches ADD COLUMN started_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN ready_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN started_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN ready_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE statements ADD COLUMN submitted_ms INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 static_assert(std::size(kMigrations) == Store::kSchemaVersion, "one migration per schema version");

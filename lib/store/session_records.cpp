@@ -76,7 +76,8 @@ Result<std::vector<SessionRecord>> Store::load_sessions(std::optional<std::int64
   std::lock_guard lock(read_mu_);
   Stmt s(reader_->stmts(),
          "SELECT id, name, owner, proxy_user, kind, request_record, state, pid, app_id, spark_ui_url, log_path,"
-         " status_path, secret, created_ms, ended_ms, forgotten, pid_identity, cluster_tag, driver_log_url FROM sessions"
+         " status_path, secret, created_ms, ended_ms, forgotten, pid_identity, cluster_tag, driver_log_url, started_ms,"
+         " ready_ms FROM sessions"
          " WHERE ?1 IS NULL OR id = ?1 ORDER BY id");
   if (!s.ok()) return db_error(reader_->db(), "load sessions");
   if (only) s.bind(1, *only);
@@ -109,6 +110,8 @@ Result<std::vector<SessionRecord>> Store::load_sessions(std::optional<std::int64
     r.pid_identity = s.text_at(16);
     r.cluster_tag = s.text_at(17);
     r.driver_log_url = s.opt_text_at(18);
+    r.started_ms = s.int_at(19);
+    r.ready_ms = s.int_at(20);
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return db_error(reader_->db(), "load sessions");
@@ -122,8 +125,8 @@ std::optional<std::string> output_text(const Statement& st) {
   return wire::encode_output(*st.output);
 }
 
-// The nine values of a whole statement row, in the column order of the INSERTs below:
-// session_id, id, code, kind, state, output, progress, started_ms, completed_ms.
+// The ten values of a whole statement row, in the column order of the INSERTs below:
+// session_id, id, code, kind, state, output, progress, started_ms, completed_ms, submitted_ms.
 void bind_statement_row(Stmt& s, std::int64_t session_id, const Statement& st) {
   s.bind(1, session_id);
   s.bind(2, st.id);
@@ -134,6 +137,7 @@ void bind_statement_row(Stmt& s, std::int64_t session_id, const Statement& st) {
   sqlite3_bind_double(s.get(), 7, st.progress);
   s.bind(8, st.started_ms);
   s.bind(9, st.completed_ms);
+  s.bind(10, st.submitted_ms);
 }
 
 }  // namespace
@@ -142,8 +146,8 @@ Status Store::insert_statement(std::int64_t session_id, const Statement& st, Dur
   if (before_write) before_write();
   return write(durability, [&](sqlite::StmtCache& stmts) {
     Stmt s(stmts,
-           "INSERT INTO statements(session_id, id, code, kind, state, output, progress, started_ms, completed_ms)"
-           " VALUES (?,?,?,?,?,?,?,?,?)");
+           "INSERT INTO statements(session_id, id, code, kind, state, output, progress, started_ms, completed_ms,"
+           " submitted_ms) VALUES (?,?,?,?,?,?,?,?,?,?)");
     if (!s.ok()) return db_error(stmts.db(), "insert statement");
     bind_statement_row(s, session_id, st);
     if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "insert statement");
@@ -180,8 +184,8 @@ Status Store::put_statement(std::int64_t session_id, const Statement& st, Durabi
   if (before_write) before_write();
   return write(durability, [&](sqlite::StmtCache& stmts) {
     Stmt s(stmts,
-           "INSERT INTO statements(session_id, id, code, kind, state, output, progress, started_ms, completed_ms)"
-           " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(session_id, id) DO UPDATE SET state = excluded.state,"
+           "INSERT INTO statements(session_id, id, code, kind, state, output, progress, started_ms, completed_ms,"
+           " submitted_ms) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(session_id, id) DO UPDATE SET state = excluded.state,"
            " progress = excluded.progress, started_ms = excluded.started_ms, completed_ms = excluded.completed_ms,"
            " output = coalesce(excluded.output, output)");
     if (!s.ok()) return db_error(stmts.db(), "store statement");
@@ -194,7 +198,7 @@ Status Store::put_statement(std::int64_t session_id, const Statement& st, Durabi
 Result<std::vector<Statement>> Store::load_statements(std::int64_t session_id) {
   std::lock_guard lock(read_mu_);
   Stmt s(reader_->stmts(),
-         "SELECT id, code, kind, state, output, progress, started_ms, completed_ms FROM statements"
+         "SELECT id, code, kind, state, output, progress, started_ms, completed_ms, submitted_ms FROM statements"
          " WHERE session_id = ? ORDER BY id");
   if (!s.ok()) return db_error(reader_->db(), "load statements");
   s.bind(1, session_id);
@@ -215,6 +219,7 @@ Result<std::vector<Statement>> Store::load_statements(std::int64_t session_id) {
     st.progress = sqlite3_column_double(s.get(), 5);
     st.started_ms = s.int_at(6);
     st.completed_ms = s.int_at(7);
+    st.submitted_ms = s.int_at(8);
     out.push_back(std::move(st));
   }
   if (rc != SQLITE_DONE) return db_error(reader_->db(), "load statements");

@@ -39,6 +39,8 @@ struct BatchRecord {
   std::string log_path;
   std::string status_path;  // where the wrapper writes the exit status
   std::int64_t created_ms = 0;
+  std::int64_t started_ms = 0;  // spark-submit launched; 0 before (or stored before schema 7)
+  std::int64_t ready_ms = 0;    // first `running`; 0 before
   std::int64_t ended_ms = 0;  // 0 while not final
   bool forgotten = false;     // deleted by a user: no longer listed or found
 };
@@ -62,6 +64,8 @@ struct SessionRecord {
   std::string status_path;
   std::string secret;  // the driver's credential for connecting back
   std::int64_t created_ms = 0;
+  std::int64_t started_ms = 0;  // spark-submit launched; 0 before (or stored before schema 7)
+  std::int64_t ready_ms = 0;    // first `idle`; 0 before
   std::int64_t ended_ms = 0;
   bool forgotten = false;
 };
@@ -144,7 +148,7 @@ class Store {
   };
   Stats stats();
 
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   // A test's seam: called first thing in every write of a session's state or statement,
   // before the store takes any lock (a test blocks it to make one write slow). Set it

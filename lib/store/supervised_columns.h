@@ -12,7 +12,7 @@
 // is the last parameter.
 #define LIVY_SUPERVISED_SET                                                                                 \
   "state = ?1, pid = ?2, app_id = ?3, spark_ui_url = ?4, ended_ms = ?5, forgotten = ?6, pid_identity = ?7," \
-  " cluster_tag = ?8, driver_log_url = ?9"
+  " cluster_tag = ?8, driver_log_url = ?9, started_ms = ?10, ready_ms = ?11"
 
 namespace livy {
 
@@ -30,7 +30,9 @@ Status Store::update_supervised(const char* sql, const char* what, const Record&
     s.bind(7, r.pid_identity);
     s.bind(8, r.cluster_tag);
     s.bind(9, r.driver_log_url);
-    s.bind(10, r.id);
+    s.bind(10, r.started_ms);
+    s.bind(11, r.ready_ms);
+    s.bind(12, r.id);
     if (sqlite3_step(s.get()) != SQLITE_DONE) return sqlite::db_error(stmts.db(), what);
     return Status::ok();
   });

@@ -1,6 +1,7 @@
 #include "wire/reply_json.h"
 
 #include "base/text_values.h"
+#include "wire/detail_json.h"
 #include "wire/json_fields.h"
 #include "wire/json_writer.h"
 #include "wire/reply_reader.h"
@@ -25,10 +26,11 @@ void write_app_info(JsonWriter& w, const AppInfo& info) {
   w.start_object();
   w.string_or_null("driverLogUrl", info.driver_log_url);
   w.string_or_null("sparkUiUrl", info.spark_ui_url);
+  w.string_or_null("executorLogUrls", info.executor_log_urls);  // Livy writes it always, null when unknown
   w.end_object();
 }
 
-void write_batch(JsonWriter& w, const Batch& b) {
+void write_batch(JsonWriter& w, const Batch& b, bool detailed) {
   w.start_object();
   w.int64("id", b.id);
   w.string_or_null("name", b.name);
@@ -38,6 +40,7 @@ void write_batch(JsonWriter& w, const Batch& b) {
   w.string_or_null("appId", b.app_id);
   write_app_info(w, b.app_info);
   w.strings("log", b.log);
+  if (detailed) write_batch_detail(w, b);
   w.end_object();
 }
 
@@ -49,7 +52,7 @@ void duration_or_null(JsonWriter& w, const char* key, const std::optional<std::c
 }
 
 // The members in the order of Livy's SessionInfo.
-void write_session(JsonWriter& w, const Session& s) {
+void write_session(JsonWriter& w, const Session& s, bool detailed) {
   const SparkResources& r = s.request.resources;
   w.start_object();
   w.int64("id", s.id);
@@ -75,19 +78,20 @@ void write_session(JsonWriter& w, const Session& s) {
   int_or_zero(w, "numExecutors", r.num_executors);
   w.strings("pyFiles", r.py_files);
   w.string_or_null("queue", r.queue);
+  if (detailed) write_session_detail(w, s);
   w.end_object();
 }
 
 // {"from", "total", "sessions": [...]}: Livy's list shape, batches included.
 template <typename T>
-std::string encode_page(const Page<T>& page, void (*write_item)(JsonWriter&, const T&)) {
+std::string encode_page(const Page<T>& page, bool detailed, void (*write_item)(JsonWriter&, const T&, bool)) {
   JsonWriter w;
   w.start_object();
   w.int64("from", page.from);
   w.int64("total", page.total);
   w.key("sessions");
   w.start_array();
-  for (const auto& item : page.items) write_item(w, item);
+  for (const auto& item : page.items) write_item(w, item, detailed);
   w.end_array();
   w.end_object();
   return w.text();
@@ -102,6 +106,7 @@ void read_app_info(ReplyReader& r, AppInfo& out) {
   ReplyReader info = r.child("appInfo", *v);
   info.read("driverLogUrl", out.driver_log_url);
   info.read("sparkUiUrl", out.spark_ui_url);
+  info.read("executorLogUrls", out.executor_log_urls);
 }
 
 // A duration as Livy echoes it ("10m"). One this client cannot read is left
@@ -136,6 +141,7 @@ void read_batch(const rapidjson::Value& v, const std::string& where, Status& st,
   r.read("appId", b.app_id);
   read_app_info(r, b.app_info);
   r.read("log", b.log);
+  read_batch_detail(r, b);
 }
 
 void read_session(const rapidjson::Value& v, const std::string& where, Status& st, Session& s) {
@@ -158,6 +164,7 @@ void read_session(const rapidjson::Value& v, const std::string& where, Status& s
   s.request.heartbeat_timeout_s = heartbeat.value_or(0);
   read_duration(r, "ttl", s.request.ttl);
   read_duration(r, "idleTimeout", s.request.idle_timeout);
+  read_session_detail(r, s);
 }
 
 template <typename State, std::size_t N>
@@ -197,9 +204,9 @@ Result<ServerVersion> decode_version(const std::string& body) {
   });
 }
 
-std::string encode_batch(const Batch& batch) {
+std::string encode_batch(const Batch& batch, bool detailed) {
   JsonWriter w;
-  write_batch(w, batch);
+  write_batch(w, batch, detailed);
   return w.text();
 }
 
@@ -208,7 +215,9 @@ Result<Batch> decode_batch(const std::string& body) {
                              [](const rapidjson::Value& v, Status& st, Batch& out) { read_batch(v, "batch", st, out); });
 }
 
-std::string encode_batch_page(const Page<Batch>& page) { return encode_page(page, write_batch); }
+std::string encode_batch_page(const Page<Batch>& page, bool detailed) {
+  return encode_page(page, detailed, write_batch);
+}
 
 Result<Page<Batch>> decode_batch_page(const std::string& body) {
   return decode_reply<Page<Batch>>(body, [](const rapidjson::Value& v, Status& st, Page<Batch>& out) {
@@ -219,9 +228,9 @@ Result<Page<Batch>> decode_batch_page(const std::string& body) {
   });
 }
 
-std::string encode_session(const Session& session) {
+std::string encode_session(const Session& session, bool detailed) {
   JsonWriter w;
-  write_session(w, session);
+  write_session(w, session, detailed);
   return w.text();
 }
 
@@ -230,7 +239,9 @@ Result<Session> decode_session(const std::string& body) {
       body, [](const rapidjson::Value& v, Status& st, Session& out) { read_session(v, "session", st, out); });
 }
 
-std::string encode_session_page(const Page<Session>& page) { return encode_page(page, write_session); }
+std::string encode_session_page(const Page<Session>& page, bool detailed) {
+  return encode_page(page, detailed, write_session);
+}
 
 Result<Page<Session>> decode_session_page(const std::string& body) {
   return decode_reply<Page<Session>>(body, [](const rapidjson::Value& v, Status& st, Page<Session>& out) {

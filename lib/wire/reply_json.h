@@ -20,17 +20,20 @@ namespace livy::wire {
 std::string encode_version(const ServerVersion& version);
 Result<ServerVersion> decode_version(const std::string& body);
 
+// `detailed` (GET ?detailed=true) adds livyd's one extra member "detailed" (detail_json.h);
+// without it an object has Livy's fields only. The decoders read "detailed" when it is there.
+
 // A Batch; a page of them is {"from","total","sessions":[...]} (sic: Livy lists batches as "sessions").
-std::string encode_batch(const Batch& batch);
+std::string encode_batch(const Batch& batch, bool detailed = false);
 Result<Batch> decode_batch(const std::string& body);
-std::string encode_batch_page(const Page<Batch>& page);
+std::string encode_batch_page(const Page<Batch>& page, bool detailed = false);
 Result<Page<Batch>> decode_batch_page(const std::string& body);
 
 // A Session: its request's resources and timeouts are top-level fields, unset
 // strings null and unset ints 0 (so 0 reads back as unset); an unset kind is "shared".
-std::string encode_session(const Session& session);
+std::string encode_session(const Session& session, bool detailed = false);
 Result<Session> decode_session(const std::string& body);
-std::string encode_session_page(const Page<Session>& page);
+std::string encode_session_page(const Page<Session>& page, bool detailed = false);
 Result<Page<Session>> decode_session_page(const std::string& body);
 
 // GET /sessions/{id}/state and /batches/{id}/state: {"id","state"}.

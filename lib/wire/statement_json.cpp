@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "wire/detail_json.h"
 #include "wire/json_writer.h"
 #include "wire/output_value.h"
 #include "wire/reply_reader.h"
@@ -13,7 +14,7 @@ constexpr StatementState kStatementStates[] = {StatementState::kWaiting,   State
                                                StatementState::kAvailable, StatementState::kError,
                                                StatementState::kCancelling, StatementState::kCancelled};
 
-void write_statement(JsonWriter& w, const Statement& st) {
+void write_statement(JsonWriter& w, const Statement& st, bool detailed) {
   w.start_object();
   w.int64("id", st.id);
   w.string("code", st.code);
@@ -25,6 +26,7 @@ void write_statement(JsonWriter& w, const Statement& st) {
   w.number(st.progress);
   w.int64("started", st.started_ms);
   w.int64("completed", st.completed_ms);
+  if (detailed) write_statement_detail(w, st);
   w.end_object();
 }
 
@@ -41,13 +43,14 @@ void read_statement(const rapidjson::Value& v, const std::string& where, Status&
   r.read("progress", s.progress);
   r.read("started", s.started_ms);
   r.read("completed", s.completed_ms);
+  read_statement_detail(r, s);
 }
 
 }  // namespace
 
-std::string encode_statement(const Statement& statement) {
+std::string encode_statement(const Statement& statement, bool detailed) {
   JsonWriter w;
-  write_statement(w, statement);
+  write_statement(w, statement, detailed);
   return w.text();
 }
 
@@ -56,13 +59,13 @@ Result<Statement> decode_statement(const std::string& body) {
       body, [](const rapidjson::Value& v, Status& st, Statement& out) { read_statement(v, "statement", st, out); });
 }
 
-std::string encode_statement_page(const Page<Statement>& page) {
+std::string encode_statement_page(const Page<Statement>& page, bool detailed) {
   JsonWriter w;
   w.start_object();
   w.int64("total_statements", page.total);
   w.key("statements");
   w.start_array();
-  for (const auto& st : page.items) write_statement(w, st);
+  for (const auto& st : page.items) write_statement(w, st, detailed);
   w.end_array();
   w.end_object();
   return w.text();

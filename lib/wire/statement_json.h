@@ -14,11 +14,12 @@ namespace livy::wire {
 
 // {"id","code","state","output","progress","started","completed"}: Livy's
 // Statement has no `kind`, so Statement::kind does not travel.
-std::string encode_statement(const Statement& statement);
+// `detailed` adds livyd's "detailed" member (detail_json.h), as for sessions (reply_json.h).
+std::string encode_statement(const Statement& statement, bool detailed = false);
 Result<Statement> decode_statement(const std::string& body);
 
 // {"total_statements","statements"}; Livy does not echo `from`, so the decoder is given it.
-std::string encode_statement_page(const Page<Statement>& page);
+std::string encode_statement_page(const Page<Statement>& page, bool detailed = false);
 Result<Page<Statement>> decode_statement_page(const std::string& body, std::int64_t from);
 
 // POST /sessions/{id}/completion's reply: {"candidates": [...]}.

@@ -293,33 +293,49 @@ def test_table_magic_with_dicts(driver):
     driver.ok('rows = [{"name": "a", "n": 1, "w": 0.5}, {"name": "b", "n": 2, "w": 1.5}]')
     data = driver.ok("%table rows")
     assert data == {"application/vnd.livy.table.v1+json": {
-        "headers": [{"name": "name", "type": "STRING_TYPE"}, {"name": "n", "type": "BIGINT_TYPE"},
+        "headers": [{"name": "n", "type": "INT_TYPE"}, {"name": "name", "type": "STRING_TYPE"},
                     {"name": "w", "type": "DOUBLE_TYPE"}],
-        "data": [["a", 1, 0.5], ["b", 2, 1.5]]}}
+        "data": [[1, "a", 0.5], [2, "b", 1.5]]}}
 
 
 def test_table_magic_with_tuples(driver):
     driver.ok('pairs = [("x", 1, True), ("y", 2, False)]')
     table = driver.ok("%table pairs")["application/vnd.livy.table.v1+json"]
-    assert [h["type"] for h in table["headers"]] == ["STRING_TYPE", "BIGINT_TYPE", "BOOLEAN_TYPE"]
-    assert len({h["name"] for h in table["headers"]}) == 3, table
-    assert table["data"] == [["x", 1, True], ["y", 2, False]]
+    assert table == {"headers": [{"name": "0", "type": "STRING_TYPE"}, {"name": "1", "type": "INT_TYPE"},
+                                 {"name": "2", "type": "BOOLEAN_TYPE"}],
+                     "data": [["x", 1, True], ["y", 2, False]]}
 
 
 def test_table_magic_with_a_dataframe(driver):
-    driver.ok("frame = spark.range(3).selectExpr('id', 'cast(id AS string) AS s')")
+    # Spark's values as Python gives them, typed as Livy types them (a long is a Python int:
+    # INT_TYPE), in the DataFrame's column order.
+    driver.ok("frame = spark.range(3).selectExpr('id', 'cast(id AS string) AS s', 'cast(id AS double) AS d', "
+              "'date_add(date\\'2024-02-28\\', cast(id AS int)) AS day', 'array(id) AS a', "
+              "'cast(id AS decimal(4,1)) AS dec', 'cast(NULL AS string) AS nothing')")
     table = driver.ok("%table frame")["application/vnd.livy.table.v1+json"]
-    assert table == {"headers": [{"name": "id", "type": "BIGINT_TYPE"}, {"name": "s", "type": "STRING_TYPE"}],
-                     "data": [[0, "0"], [1, "1"], [2, "2"]]}
+    assert table == {"headers": [{"name": "id", "type": "INT_TYPE"}, {"name": "s", "type": "STRING_TYPE"},
+                                 {"name": "d", "type": "DOUBLE_TYPE"}, {"name": "day", "type": "DATE_TYPE"},
+                                 {"name": "a", "type": "ARRAY_TYPE"}, {"name": "dec", "type": "DECIMAL_TYPE"},
+                                 {"name": "nothing", "type": "NULL_TYPE"}],
+                     "data": [[0, "0", 0.0, "2024-02-28", [0], "0.0", None],
+                              [1, "1", 1.0, "2024-02-29", [1], "1.0", None],
+                              [2, "2", 2.0, "2024-03-01", [2], "2.0", None]]}
+    # a list of its Rows, as a Livy user would pass it: the columns sorted by name
+    table = driver.ok("collected = frame.select('s', 'id').collect()\n%table collected")[
+        "application/vnd.livy.table.v1+json"]
+    assert table["headers"] == [{"name": "id", "type": "INT_TYPE"}, {"name": "s", "type": "STRING_TYPE"}]
+    assert table["data"] == [[0, "0"], [1, "1"], [2, "2"]]
 
 
 def test_magic_errors_are_statement_errors(driver):
     assert driver.error("%json nosuch")["ename"] == "NameError"
     assert driver.error("%nosuchmagic x")["ename"] == "UnknownMagic"
-    assert driver.error("number = 5\n%table number")["status"] == "error"
+    assert driver.ok("number = 5\n%table number") == {
+        "application/vnd.livy.table.v1+json": {"headers": [{"name": "0", "type": "INT_TYPE"}], "data": [[5]]}}
     # values the magics cannot convert must give an error output, not kill the driver
     assert driver.error("loop = []\nloop.append(loop)\n%json loop")["status"] == "error"
-    assert driver.error('mixed = [{"a": 1}, (1, 2)]\n%table mixed')["status"] == "error"
+    assert driver.error('mixed = [{"a": 1}, (1, 2)]\n%table mixed')["ename"] == "TypeError"
+    assert driver.error('mixed = [{"a": 1}, {"a": "x"}]\n%table mixed')["ename"] == "Exception"
     assert driver.text("1 + 1") == "2"
 
 

@@ -31,7 +31,7 @@ BATCH_FIXTURES = FIXTURES_DIR / "batches"
 
 TERMINAL_STATES = frozenset({"success", "dead", "killed", "error"})
 BATCH_KEYS = frozenset({"id", "name", "owner", "proxyUser", "state", "appId", "appInfo", "log"})
-APP_INFO_KEYS = frozenset({"driverLogUrl", "sparkUiUrl"})
+APP_INFO_KEYS = frozenset({"driverLogUrl", "sparkUiUrl", "executorLogUrls"})
 LOCAL_APP_ID = re.compile(r"^local-\d+$")
 
 SESSION_KEYS = frozenset({

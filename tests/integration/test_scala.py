@@ -10,6 +10,7 @@ deletes it while it warms up.
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -115,6 +116,13 @@ def test_the_session_jars_are_visible(livyd, scala):
 def test_long_values_are_not_cut(livyd, scala):
     text = text_of(livyd, scala, '"x" * 3000')
     assert "x" * 3000 in text, text[-100:]
+
+
+def test_text_keeps_its_trailing_newline_as_in_livy(livyd, scala):
+    # Livy trims Python's and R's text/plain, not Scala's (pylivy's tests against Livy expect "foo\n").
+    assert text_of(livyd, scala, 'println("foo")') == "foo\n"
+    text = text_of(livyd, scala, "20 + 22")
+    assert re.fullmatch(r"(val )?res\d+: Int = 42\n", text), repr(text)  # "val " on Scala 2.13
 
 
 def test_println_and_multiple_lines(livyd, scala):

@@ -431,51 +431,110 @@ def json_safe(value):
     return str(value)
 
 
-TABLE_TYPES = [(bool, "BOOLEAN_TYPE"), (int, "BIGINT_TYPE"), (float, "DOUBLE_TYPE"), (str, "STRING_TYPE"),
-               (decimal.Decimal, "DECIMAL_TYPE"), (datetime.datetime, "TIMESTAMP_TYPE"),
-               (datetime.date, "DATE_TYPE"), (list, "ARRAY_TYPE"), (tuple, "ARRAY_TYPE"), (dict, "MAP_TYPE")]
+class TableError(Exception):
+    """A value %table cannot show; `ename` is the error name Livy's REPL gives for it."""
 
-# Spark's DataType.typeName() -> the table type names Livy uses (Hive's); others become NAME_TYPE.
-SPARK_TABLE_TYPES = {"long": "BIGINT_TYPE", "integer": "INT_TYPE", "short": "SMALLINT_TYPE",
-                     "byte": "TINYINT_TYPE", "timestamp_ntz": "TIMESTAMP_TYPE", "void": "NULL_TYPE",
-                     "char": "STRING_TYPE", "varchar": "STRING_TYPE"}
+    def __init__(self, ename, message):
+        super().__init__(message)
+        self.ename = ename
 
 
-def table_type(value):
-    if value is None:
-        return "NULL_TYPE"
-    for python_type, name in TABLE_TYPES:
-        if isinstance(value, python_type):
-            return name
-    return "STRING_TYPE"
+def _table_sequence(items):
+    converted, kind = [], None
+    for item in items:
+        item_kind, item = table_value(item)
+        if item_kind != "NULL_TYPE":  # Livy refuses a None among other values; livyd lets it pass
+            if kind is not None and kind != item_kind:
+                raise TableError("ValueError", "value has inconsistent types")
+            kind = item_kind
+        converted.append(item)
+    return "ARRAY_TYPE", converted
 
 
-def spark_table_type(data_type):
-    name = data_type.typeName()
-    return SPARK_TABLE_TYPES.get(name, name.upper() + "_TYPE")
+def _table_map(mapping):
+    converted, key_kind, value_kind = {}, None, None
+    for key, value in mapping.items():
+        k_kind, key = table_value(key)
+        v_kind, value = table_value(value)
+        if (key_kind not in (None, k_kind)) or (v_kind != "NULL_TYPE" and value_kind not in (None, v_kind)):
+            raise TableError("ValueError", "value has inconsistent types")
+        key_kind = k_kind
+        value_kind = v_kind if v_kind != "NULL_TYPE" else value_kind
+        converted[key if isinstance(key, str) else str(key)] = value
+    return "MAP_TYPE", converted
+
+
+def _table_float(value):
+    # JSON has no NaN or infinity: those travel as text, as in json_safe.
+    return "DOUBLE_TYPE", (value if value == value and value not in (float("inf"), float("-inf")) else str(value))
+
+
+# Livy's Python REPL's table types (repl/src/main/resources/fake_shell.py, magic_table_types),
+# looked up by the value's exact type, as Livy does: any other type, subclasses included
+# (a numpy integer, a nested Row), is STRING_TYPE with str(value).
+TABLE_CONVERTERS = {
+    type(None): lambda v: ("NULL_TYPE", None),
+    bool: lambda v: ("BOOLEAN_TYPE", v),
+    int: lambda v: ("INT_TYPE", v),
+    float: _table_float,
+    str: lambda v: ("STRING_TYPE", str(v)),
+    datetime.date: lambda v: ("DATE_TYPE", str(v)),
+    datetime.datetime: lambda v: ("TIMESTAMP_TYPE", str(v)),
+    decimal.Decimal: lambda v: ("DECIMAL_TYPE", str(v)),
+    tuple: _table_sequence,
+    list: _table_sequence,
+    dict: _table_map,
+}
+
+
+def table_value(value):
+    """One %table cell: (Livy's type name, its JSON value)."""
+    return TABLE_CONVERTERS.get(type(value), TABLE_CONVERTERS[str])(value)
+
+
+def _table_cells(row):
+    """A row's (column name, value) pairs, as Livy reads a row: a Row or dict by name, a
+    list or tuple by position, anything else as a row of one column."""
+    if type(row).__name__ == "Row":
+        row = row.asDict()
+    if isinstance(row, dict):
+        return list(row.items())
+    if isinstance(row, (list, tuple)):
+        return list(enumerate(row))
+    return [(0, row)]
 
 
 def to_table(value, max_rows):
-    """%table: rows (dicts, tuples, lists, Rows) or a DataFrame -> Livy's table MIME value."""
-    if hasattr(value, "schema") and hasattr(value, "take"):
-        headers = [{"name": f.name, "type": spark_table_type(f.dataType)} for f in value.schema.fields]
-        return {"headers": headers, "data": [json_safe(list(r)) for r in value.take(max_rows)]}
-    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
-        raise TypeError("%table needs a list of rows (dicts, tuples or lists) or a DataFrame")
-    rows = [r.asDict() if hasattr(r, "asDict") else r for r in value]
-    if not rows:
-        return {"headers": [], "data": []}
-    if all(isinstance(r, dict) for r in rows):
-        names = list(rows[0].keys())
-        data = [[row.get(n) for n in names] for row in rows]
-    elif all(isinstance(r, (list, tuple)) for r in rows):
-        names = [str(i) for i in range(max(len(r) for r in rows))]
-        data = [list(row) + [None] * (len(names) - len(row)) for row in rows]
-    else:
-        raise TypeError("%table rows must be all dicts or all tuples/lists")
-    headers = [{"name": n, "type": table_type(next((row[i] for row in data if row[i] is not None), None))}
-               for i, n in enumerate(names)]
-    return {"headers": headers, "data": json_safe(data)}
+    """%table: Livy's table MIME value of a list of rows (dicts, Rows, tuples, lists, or single
+    values), of any other value as a list of one row, or of a DataFrame (its first rows)."""
+    names = None
+    if hasattr(value, "schema") and hasattr(value, "take"):  # a DataFrame: its columns in its order
+        names = [f.name for f in value.schema.fields]
+        value = [tuple(r) for r in value.take(max_rows)]
+    elif not isinstance(value, (list, tuple)):
+        value = [value]
+    rows = [_table_cells(row) for row in value]
+    types = {}  # column key -> type name; NULL_TYPE until a value that is not None is seen
+    cells = []
+    for row in rows:
+        converted = {}
+        for key, cell in row:
+            kind, cell = table_value(cell)
+            seen = types.get(key)
+            if seen is None or seen == "NULL_TYPE":
+                types[key] = kind if kind != "NULL_TYPE" or seen is None else seen
+            elif kind != "NULL_TYPE" and kind != seen:
+                raise TableError("Exception", "table rows have different types")
+            converted[key] = cell
+        cells.append(converted)
+    try:
+        keys = sorted(types)  # Livy sorts the columns: by name, or by position
+    except TypeError:
+        raise TableError("TypeError", "%table rows must be all dicts or Rows, or all tuples or lists")
+    headers = [{"name": names[k] if names else str(k), "type": types[k]} for k in keys]
+    if names and not rows:
+        headers = [{"name": n, "type": "NULL_TYPE"} for n in names]
+    return {"headers": headers, "data": [[row.get(k) for k in keys] for row in cells]}
 
 
 # ---------------------------------------------------------------- execution
@@ -558,8 +617,8 @@ class Interpreter:
             try:
                 return {"application/vnd.livy.table.v1+json": to_table(self._lookup(magic, name),
                                                                        self.max_sql_rows)}
-            except TypeError as e:
-                raise UserError("TypeError", str(e), [])
+            except TableError as e:
+                raise UserError(e.ename, str(e), [])
         if magic == "%matplot":
             figure = self._lookup(magic, name)
             try:

@@ -114,9 +114,10 @@ class Scala:
         """Runs one statement; the data dict of an ok output, else ScalaError."""
         repl = self._started()
         outcome = repl.execute(code)
-        text = (outcome.text() or "").rstrip()
         if outcome.ok():
-            return {"text/plain": text}
+            # As the REPL wrote it, trailing newline included: Livy trims Python's and R's
+            # text/plain, never Scala's (`println("foo")` is "foo\n").
+            return {"text/plain": outcome.text() or ""}
         raise ScalaError(outcome.ename(), outcome.evalue(), list(outcome.traceback() or []))
 
     def interrupt(self):

@@ -429,18 +429,18 @@ TEST_CASE("max-creation: too many batches starting at once are refused with Livy
   CHECK(fourth->id == 2);  // the refused one used no id
 }
 
-TEST_CASE("a launch failure ends the batch in `error` and says so in its log", "[batch_manager]") {
+TEST_CASE("a launch failure ends the batch `dead` (Livy has no batch in `error`) and says so in its log", "[batch_manager]") {
   TestRuntime t;
   t.config().max_creation = 1;
   t.open();
   t.launcher().fail_launches();
   const auto b = t.batches().submit(request_for(t));
   REQUIRE(b.has_value());
-  CHECK(b->state == BatchState::kError);
+  CHECK(b->state == BatchState::kDead);
   REQUIRE_FALSE(b->log.empty());
   CHECK_THAT(b->log.back(), Contains("could not start"));
-  CHECK(t.batches().wait("0", kWait)->state == BatchState::kError);
-  // An errored batch is not `starting`: it does not hold a creation slot.
+  CHECK(t.batches().wait("0", kWait)->state == BatchState::kDead);
+  // A batch that failed to start is not `starting`: it does not hold a creation slot.
   t.launcher().fail_launches(false);
   CHECK(t.batches().submit(request_for(t)).has_value());
 }
@@ -556,7 +556,7 @@ TEST_CASE("recovery: a batch that ran while livyd was down ends as its exit stat
   }
 }
 
-TEST_CASE("batches.start-timeout: a spark-submit that prints nothing is stopped, the batch `error`",
+TEST_CASE("batches.start-timeout: a spark-submit that prints nothing is stopped, the batch `dead`",
           "[batch_manager]") {
   TestRuntime t;
   t.config().batch_start_timeout = 2min;
@@ -570,7 +570,7 @@ TEST_CASE("batches.start-timeout: a spark-submit that prints nothing is stopped,
   t.clock().advance(2s);
   REQUIRE(t.launcher().wait_for_signal(pid, SIGTERM, kWait));
   t.launcher().die(pid, SIGTERM);
-  CHECK(t.batches().wait("silent", kWait)->state == BatchState::kError);
+  CHECK(t.batches().wait("silent", kWait)->state == BatchState::kDead);
   const auto log = t.batches().log("silent", std::nullopt, -1);
   REQUIRE(log.has_value());
   CHECK(std::any_of(log->lines.begin(), log->lines.end(), [](const std::string& line) {

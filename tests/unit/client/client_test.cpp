@@ -201,7 +201,8 @@ TEST_CASE("batch reads: get, list (under \"sessions\"), log, delete", "[client]"
     else if (s.path == "/batches") reply_json(res, R"({"from":1,"total":5,"sessions":[)" + batch + "]}");
     else if (s.path == "/batches/3/log") reply_json(res, R"({"id":3,"from":0,"total":2,"log":["a","b"]})");
     else reply_json(res, R"({"id":3,"state":"success","appId":"app-1",)"
-                         R"("appInfo":{"driverLogUrl":null,"sparkUiUrl":"http://ui"},"log":[]})");
+                         R"("appInfo":{"driverLogUrl":null,"sparkUiUrl":"http://ui","executorLogUrls":"executor-1#http://nm/1"},)"
+                         R"("log":[]})");
   });
   livy::Client client(livy.url(), fast_options());
 
@@ -211,6 +212,7 @@ TEST_CASE("batch reads: get, list (under \"sessions\"), log, delete", "[client]"
   CHECK(batch->state == livy::BatchState::kSuccess);
   CHECK(batch->app_id == "app-1");
   CHECK(batch->app_info.spark_ui_url == "http://ui");
+  CHECK(batch->app_info.executor_log_urls == "executor-1#http://nm/1");
 
   const auto page = client.list_batches(1, 2);
   REQUIRE(page);
@@ -274,6 +276,7 @@ TEST_CASE("a real Livy session object decodes, nulls and zeros as unset", "[clie
   CHECK_FALSE(s->app_id);
   CHECK_FALSE(s->proxy_user);
   CHECK_FALSE(s->app_info.driver_log_url);
+  CHECK_FALSE(s->app_info.executor_log_urls);
   CHECK(s->log.size() == 2);
   CHECK_FALSE(s->request.resources.driver_cores);
   CHECK_FALSE(s->request.resources.num_executors);
@@ -442,6 +445,7 @@ TEST_CASE("replies of the wrong shape are internal errors naming the field", "[c
       {R"({"id":2,"state":"idle","kind":"cobol"})", "session.kind 'cobol' is not a known kind"},
       {R"({"id":2,"state":"idle","log":"x"})", "session.log must be a list of strings"},
       {R"({"id":2,"state":"idle","appInfo":{"sparkUiUrl":1}})", "session.appInfo.sparkUiUrl must be a string"},
+      {R"({"id":2,"state":"idle","appInfo":{"executorLogUrls":[]}})", "session.appInfo.executorLogUrls must be a string"},
       {R"({"state":"idle"})", "session.id is missing"},
       {R"([1,2])", "not a JSON object"},
       {R"(<html>)", "malformed JSON"},

@@ -69,7 +69,7 @@ std::int64_t check_batch_object(const rapidjson::Value& b) {
   CHECK((b["appId"].IsNull() || b["appId"].IsString()));
   CHECK((b["proxyUser"].IsNull() || b["proxyUser"].IsString()));
   CHECK(b["log"].IsArray());
-  CHECK(keys_of(b["appInfo"]) == std::set<std::string>{"driverLogUrl", "sparkUiUrl"});
+  CHECK(keys_of(b["appInfo"]) == std::set<std::string>{"driverLogUrl", "sparkUiUrl", "executorLogUrls"});
   return b["id"].GetInt64();
 }
 
@@ -399,7 +399,7 @@ TEST_CASE("wire: a Batch's JSON, field for field", "[http]") {
   b.log = {"a \"quoted\" line", "caf\xc3\xa9"};
   CHECK(livy::wire::encode_batch(b) ==
         R"({"id":7,"name":"etl","owner":null,"proxyUser":null,"state":"running","appId":"local-1700000000000",)"
-        R"("appInfo":{"driverLogUrl":null,"sparkUiUrl":"http://127.0.0.1:4040"},)"
+        R"("appInfo":{"driverLogUrl":null,"sparkUiUrl":"http://127.0.0.1:4040","executorLogUrls":null},)"
         R"("log":["a \"quoted\" line","caf)" "\xc3\xa9" R"("]})");
   CHECK(livy::wire::encode_message("it's \"x\"") == R"({"msg":"it's \"x\""})");
 }
@@ -467,5 +467,17 @@ TEST_CASE("a POST without Content-Length has no body, as HTTP/1.1 says, and is a
   const std::string batch = livy_test::raw_exchange(f.http->port(),
                                                     "POST /batches HTTP/1.1\r\nConnection: close\r\n\r\n");
   CHECK(batch.rfind("HTTP/1.1 400", 0) == 0);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+}
+
+TEST_CASE("Expect with a body over server.request-max-bytes is a 413 at once, without a 100", "[http]") {
+  Fixture f;
+  const auto start = std::chrono::steady_clock::now();
+  const std::string answer = livy_test::raw_exchange(
+      f.http->port(), "POST /batches HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Type: application/json\r\n"
+                      "Content-Length: 5000000000\r\n\r\n");
+  CHECK(answer.rfind("HTTP/1.1 413", 0) == 0);
+  CHECK(answer.find("100 Continue") == std::string::npos);
+  CHECK_THAT(answer, Contains("request body is larger than"));
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
 }

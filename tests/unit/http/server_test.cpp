@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fcntl.h>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,7 +32,10 @@ struct TestServer {
   int port = -1;
   std::thread thread;
 
-  explicit TestServer(livy::http::ServerOptions o) : server(with_any_port(o)) {
+  // `more_routes` adds routes before the server runs.
+  explicit TestServer(livy::http::ServerOptions o, const std::function<void(httplib::Server&)>& more_routes = {})
+      : server(with_any_port(o)) {
+    if (more_routes) more_routes(server.router());
     server.router().Get("/hello", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("hi", "text/plain");
     });
@@ -241,6 +245,70 @@ TEST_CASE("Expect: 100-continue gets one 100, then the answer", "[http_front]") 
   CHECK(got.find("HTTP/1.1 200") == 0);
   CHECK(count(got, "100 Continue") == 0);
   ::close(fd);
+}
+
+TEST_CASE("Expect: 100-continue in any capitalisation gets its 100 at once, in the JDK's form too",
+          "[http_front]") {
+  TestServer s({});
+  // The JDK's HttpClient writes "100-Continue"; RFC 9110 compares it case-insensitively.
+  for (const std::string expect : {"Expect: 100-Continue", "expect: 100-CONTINUE", "EXPECT:100-continue"}) {
+    const int fd = connect_loopback(s.port);
+    const auto start = Clock::now();
+    send_all(fd, "POST /echo HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\nContent-Length: 5\r\n" + expect +
+                     "\r\nHost: 127.0.0.1\r\nUser-Agent: Java-http-client/17.0.9\r\n"
+                     "Content-Type: application/json\r\n\r\n");
+    const std::string interim =
+        read_until(fd, [](const std::string& a) { return a.find("\r\n\r\n") != std::string::npos; }, 3s);
+    CHECK(interim == "HTTP/1.1 100 Continue\r\n\r\n");
+    CHECK(Clock::now() - start < 1s);
+    send_all(fd, "hello");  // the body only after the 100, as the JDK sends it
+    const std::string got = read_until(fd, [](const std::string& a) { return a.find("hello") != std::string::npos; });
+    CHECK(got.find("HTTP/1.1 200") == 0);
+    ::close(fd);
+  }
+}
+
+TEST_CASE("Expect on a body too large to buffer: the 100 comes when the handler reads it", "[http_front]") {
+  livy::http::ServerOptions o;
+  o.max_buffered_body_bytes = 16;
+  TestServer s(o, [](httplib::Server& router) {
+    // Refuses without reading, as livyd's routes refuse a Content-Length over their limit.
+    router.Post("/refuse", [](const httplib::Request&, httplib::Response& res, const httplib::ContentReader&) {
+      res.status = 413;
+      res.set_header("Connection", "close");
+      res.set_content("{}", "application/json");
+    });
+    router.Post("/read", [](const httplib::Request&, httplib::Response& res, const httplib::ContentReader& reader) {
+      std::string body;
+      reader([&](const char* data, std::size_t n) {
+        body.append(data, n);
+        return true;
+      });
+      res.set_content(std::to_string(body.size()), "text/plain");
+    });
+  });
+  {  // refused unread: the final answer at once, and no 100
+    const int fd = connect_loopback(s.port);
+    const auto start = Clock::now();
+    send_all(fd, "POST /refuse HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1000000000\r\n\r\n");
+    const std::string got = read_until(fd, [](const std::string& a) { return a.find("{}") != std::string::npos; }, 3s);
+    CHECK(got.find("HTTP/1.1 413") == 0);
+    CHECK(count(got, "100 Continue") == 0);
+    CHECK(Clock::now() - start < 1s);
+    ::close(fd);
+  }
+  {  // read by the handler: the 100 first, then the body, then the answer
+    const int fd = connect_loopback(s.port);
+    const std::string body(40, 'b');
+    send_all(fd, "POST /read HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 40\r\n\r\n");
+    CHECK(read_until(fd, [](const std::string& a) { return a.find("\r\n\r\n") != std::string::npos; }, 3s) ==
+          "HTTP/1.1 100 Continue\r\n\r\n");
+    send_all(fd, body);
+    const std::string got = read_until(fd, [](const std::string& a) { return a.find("\r\n\r\n40") != std::string::npos; });
+    CHECK(got.find("HTTP/1.1 200") == 0);
+    CHECK(count(got, "100 Continue") == 0);
+    ::close(fd);
+  }
 }
 
 TEST_CASE("a header line longer than cpp-httplib's 8 KiB reaches the handler whole", "[http_front]") {

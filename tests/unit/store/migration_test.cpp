@@ -16,6 +16,8 @@ using livy::JobState;
 using livy::SessionKind;
 using livy::SessionState;
 using livy::StatementState;
+using livy::Durability;
+using livy::Statement;
 using livy::Store;
 using livy_test::TempDir;
 
@@ -23,6 +25,7 @@ namespace {
 
 const char* const kFixture = LIVY_SOURCE_DIR "/tests/fixtures/store/schema4.sqlite";
 const char* const kFixture5 = LIVY_SOURCE_DIR "/tests/fixtures/store/schema5.sqlite";
+const char* const kFixture6 = LIVY_SOURCE_DIR "/tests/fixtures/store/schema6.sqlite";
 
 // A copy of a fixture: opening migrates in place, and the fixture must stay as it is.
 std::string fixture_copy(const TempDir& dir, const char* fixture = kFixture) {
@@ -287,7 +290,7 @@ TEST_CASE("a schema-5 store migrates to schema 6: every row, no tag or log link 
   TempDir dir;
   const std::string path = fixture_copy(dir, kFixture5);
   auto store = open_store(path);
-  CHECK(raw_query(path, "PRAGMA user_version") == "6");
+  CHECK(raw_query(path, "PRAGMA user_version") == std::to_string(Store::kSchemaVersion));
 
   const auto batches = store->load_batches();
   REQUIRE(batches.has_value());
@@ -357,4 +360,79 @@ TEST_CASE("a schema-5 store migrates to schema 6: every row, no tag or log link 
   CHECK(s2.cluster_tag == "livy-session-0-abcdefgh");
   CHECK(s2.driver_log_url == "http://nm:8042/session-logs");
   CHECK(s2.state == SessionState::kIdle);
+}
+
+TEST_CASE("the schema-6 fixture is what it says", "[store]") {
+  CHECK(raw_query(kFixture6, "PRAGMA user_version") == "6");
+  CHECK(raw_query(kFixture6, "SELECT count(*) FROM pragma_table_info('statements') WHERE name = 'submitted_ms'") ==
+        "0");
+}
+
+TEST_CASE("a schema-6 store migrates to schema 7: every row, the monitoring times unknown (0), then kept",
+          "[store]") {
+  TempDir dir;
+  const std::string path = fixture_copy(dir, kFixture6);
+  auto store = open_store(path);
+  CHECK(raw_query(path, "PRAGMA user_version") == "7");
+
+  const auto batches = store->load_batches();
+  REQUIRE(batches.has_value());
+  REQUIRE(batches->size() == 2);
+  const auto& etl = (*batches)[0];
+  CHECK(etl.name == "nightly-etl");
+  CHECK(etl.request.file == "hdfs:///apps/etl.jar");
+  CHECK(etl.state == BatchState::kRunning);
+  CHECK(etl.pid == 5252);
+  CHECK(etl.pid_identity == "boot-2:12345");
+  CHECK(etl.app_id == "application_1765200000000_0001");
+  CHECK(etl.cluster_tag == "livy-batch-0-abcdefgh");
+  CHECK(etl.driver_log_url == "http://nm-1:8042/node/containerlogs/container_1765200000000_0001_01_000001/alice");
+  CHECK(etl.created_ms == 1'765'200'000'000);
+  CHECK(etl.started_ms == 0);
+  CHECK(etl.ready_ms == 0);
+  CHECK((*batches)[1].state == BatchState::kSuccess);
+  CHECK((*batches)[1].ended_ms == 1'765'200'009'001);
+
+  const auto sessions = store->load_sessions();
+  REQUIRE(sessions.has_value());
+  REQUIRE(sessions->size() == 1);
+  auto s = (*sessions)[0];
+  CHECK(s.name == "notebook");
+  CHECK(s.state == SessionState::kIdle);
+  CHECK(s.app_id == "local-1765200100000");
+  CHECK(s.secret == "secret-0");
+  CHECK(s.created_ms == 1'765'200'100'000);
+  CHECK(s.started_ms == 0);
+  CHECK(s.ready_ms == 0);
+  const auto statements = store->load_statements(0);
+  REQUIRE(statements.has_value());
+  REQUIRE(statements->size() == 2);
+  CHECK((*statements)[0].code == "1 + 1");
+  CHECK((*statements)[0].state == StatementState::kAvailable);
+  CHECK((*statements)[0].started_ms == 1'765'200'130'000);
+  CHECK((*statements)[0].completed_ms == 1'765'200'130'250);
+  CHECK((*statements)[0].submitted_ms == 0);
+  CHECK((*statements)[1].state == StatementState::kWaiting);
+  CHECK(store->setting("driver-port") == "41236");
+  CHECK(*store->allocate_id("batch") == 2);
+  CHECK(*store->allocate_id("session") == 1);
+
+  // The new columns are written and read back.
+  auto b = etl;
+  b.started_ms = 1'765'200'000'100;
+  b.ready_ms = 1'765'200'003'000;
+  REQUIRE(store->update_batch(b).is_ok());
+  s.started_ms = 1'765'200'100'050;
+  s.ready_ms = 1'765'200'120'000;
+  REQUIRE(store->update_session(s).is_ok());
+  Statement next;
+  next.id = 2;
+  next.code = "3 + 3";
+  next.submitted_ms = 1'765'200'140'000;
+  REQUIRE(store->insert_statement(0, next, Durability::kSynced).is_ok());
+  CHECK((*store->load_batches(0))[0].started_ms == 1'765'200'000'100);
+  CHECK((*store->load_batches(0))[0].ready_ms == 1'765'200'003'000);
+  CHECK((*store->load_sessions(0))[0].started_ms == 1'765'200'100'050);
+  CHECK((*store->load_sessions(0))[0].ready_ms == 1'765'200'120'000);
+  CHECK((*store->load_statements(0))[2].submitted_ms == 1'765'200'140'000);
 }

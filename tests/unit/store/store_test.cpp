@@ -131,6 +131,8 @@ TEST_CASE("insert, update and load round-trip every column", "[store]") {
     changed.app_id = "application_1700000000000_0001";
     changed.spark_ui_url.reset();
     changed.ended_ms = 1'700'000'000'999;
+    changed.started_ms = 1'700'000'000'100;
+    changed.ready_ms = 1'700'000'000'500;
     changed.forgotten = true;
     REQUIRE(store->update_batch(changed).is_ok());
     auto after = store->load_batches();
@@ -142,6 +144,8 @@ TEST_CASE("insert, update and load round-trip every column", "[store]") {
     CHECK(c.app_id == "application_1700000000000_0001");
     CHECK_FALSE(c.spark_ui_url);
     CHECK(c.ended_ms == 1'700'000'000'999);
+    CHECK(c.started_ms == 1'700'000'000'100);
+    CHECK(c.ready_ms == 1'700'000'000'500);
     CHECK(c.forgotten);
     CHECK(c.name == "nightly");  // immutable columns stay
   }

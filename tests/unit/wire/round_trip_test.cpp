@@ -123,8 +123,8 @@ TEST_CASE("replies: version, batch, session, state, log, message", "[wire][round
     CHECK(*wire::decode_version(wire::encode_version(v)) == v);
   }
 
-  Batch full_batch{kMax, "etl", "alice", kOdd, BatchState::kRunning, "application_1_2", {"http://d", kOdd},
-                   {"", kOdd, "line"}};
+  Batch full_batch{kMax, "etl", "alice", kOdd, BatchState::kRunning, "application_1_2", {"http://d", kOdd, kOdd},
+                   {"", kOdd, "line"}, Timeline{}};
   for (const Batch& b : {Batch{}, full_batch}) CHECK(*wire::decode_batch(wire::encode_batch(b)) == b);
   const Page<Batch> batches{kMax, kMax, {Batch{}, full_batch}};
   CHECK(*wire::decode_batch_page(wire::encode_batch_page(batches)) == batches);
@@ -140,7 +140,7 @@ TEST_CASE("replies: version, batch, session, state, log, message", "[wire][round
   s.kind = SessionKind::kPySpark;
   s.state = SessionState::kShuttingDown;
   s.app_id = "local-1";
-  s.app_info = {std::nullopt, "http://127.0.0.1:4040"};
+  s.app_info = {std::nullopt, "http://127.0.0.1:4040", "executor-1#http://nm:8042/logs;executor-2#http://nm2:8042/logs"};
   s.log = {kOdd};
   s.request = SessionRequest{s.kind, s.name, s.proxy_user, full_resources(), 60, 10min, 1h};
   Session bare;
@@ -172,9 +172,9 @@ TEST_CASE("replies: version, batch, session, state, log, message", "[wire][round
 TEST_CASE("replies: statement, statement page, candidates, job", "[wire][round-trip]") {
   // Livy's Statement has no kind: it does not travel, so it is left unset here.
   Statement waiting;
-  Statement done{kMax, kOdd, std::nullopt, StatementState::kAvailable, ok_output(), 1.0, kMax, 0};
-  Statement failed{2, "", std::nullopt, StatementState::kAvailable, error_output(), 0.30000000000000004, 1, 2};
-  Statement cancelled{3, "x", std::nullopt, StatementState::kCancelled, std::nullopt, 5e-324, 0, 0};
+  Statement done{kMax, kOdd, std::nullopt, StatementState::kAvailable, ok_output(), 1.0, kMax, 0, 0};
+  Statement failed{2, "", std::nullopt, StatementState::kAvailable, error_output(), 0.30000000000000004, 1, 2, 0};
+  Statement cancelled{3, "x", std::nullopt, StatementState::kCancelled, std::nullopt, 5e-324, 0, 0, 0};
   for (const Statement& st : {waiting, done, failed, cancelled}) {
     CHECK(*wire::decode_statement(wire::encode_statement(st)) == st);
   }
@@ -193,6 +193,61 @@ TEST_CASE("replies: statement, statement page, candidates, job", "[wire][round-t
                        Job{2, JobState::kFailed, std::nullopt, kOdd}}) {
     CHECK(*wire::decode_job(wire::encode_job(j)) == j);
   }
+}
+
+TEST_CASE("detailed: the monitoring member only when asked for, and it round-trips", "[wire][round-trip]") {
+  Batch b;
+  b.id = 3;
+  b.timeline = {1'000, 1'100, 1'500, 0};
+  CHECK(wire::encode_batch(b).find("detailed") == std::string::npos);
+  CHECK(wire::encode_batch(b, true).find(
+            R"(,"detailed":{"createdAt":1000,"startedAt":1100,"runningAt":1500,"endedAt":null,"queuedMs":500}})") !=
+        std::string::npos);
+  CHECK(*wire::decode_batch(wire::encode_batch(b, true)) == b);
+  Batch plain = b;
+  plain.timeline = {};
+  CHECK(*wire::decode_batch(wire::encode_batch(b)) == plain);
+  const Page<Batch> batches{0, 2, {b, plain}};
+  CHECK(*wire::decode_batch_page(wire::encode_batch_page(batches, true)) == batches);
+
+  Session s;
+  s.kind = SessionKind::kSql;
+  s.request.kind = s.kind;
+  s.timeline = {2'000, 2'100, 0, 9'000};  // ended without ever being idle: it waited until its end
+  s.statements_run = 4;
+  CHECK(wire::encode_session(s, true).find(
+            R"("detailed":{"createdAt":2000,"startedAt":2100,"idleAt":null,"endedAt":9000,"queuedMs":7000,)"
+            R"("statementsRun":4}})") != std::string::npos);
+  CHECK(*wire::decode_session(wire::encode_session(s, true)) == s);
+  CHECK(wire::encode_session(s).find("detailed") == std::string::npos);
+  const Page<Session> sessions{0, 1, {s}};
+  CHECK(*wire::decode_session_page(wire::encode_session_page(sessions, true)) == sessions);
+  Session old;  // stored by a livyd before the times were kept: nothing is known
+  old.kind = SessionKind::kShared;
+  old.request.kind = old.kind;
+  CHECK(wire::encode_session(old, true).find(
+            R"("detailed":{"createdAt":null,"startedAt":null,"idleAt":null,"endedAt":null,"queuedMs":null,)") !=
+        std::string::npos);
+
+  Statement ran;
+  ran.submitted_ms = 100;
+  ran.started_ms = 250;
+  ran.completed_ms = 1'250;
+  CHECK(wire::encode_statement(ran, true).find(R"("detailed":{"submittedAt":100,"queuedMs":150,"runningMs":1000}})") !=
+        std::string::npos);
+  CHECK(*wire::decode_statement(wire::encode_statement(ran, true)) == ran);
+  Statement cancelled_early;  // cancelled while it waited: it waited until then, and never ran
+  cancelled_early.submitted_ms = 100;
+  cancelled_early.completed_ms = 400;
+  CHECK(wire::encode_statement(cancelled_early, true).find(R"("queuedMs":300,"runningMs":null)") != std::string::npos);
+  Statement waiting;
+  waiting.submitted_ms = 100;
+  CHECK(wire::encode_statement(waiting, true).find(R"("queuedMs":null,"runningMs":null)") != std::string::npos);
+  const Page<Statement> page{0, 3, {ran, cancelled_early, waiting}};
+  CHECK(*wire::decode_statement_page(wire::encode_statement_page(page, true), 0) == page);
+
+  CHECK_THAT(wire::decode_statement(R"({"id":1,"state":"waiting","detailed":[]})").status().message(),
+             Catch::Matchers::Contains("statement.detailed must be an object"));
 }
 
 TEST_CASE("statement outputs: ok, error, empty", "[wire][round-trip]") {
