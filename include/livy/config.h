@@ -69,6 +69,9 @@ struct Config {
                                          // requests other than GET, HEAD, OPTIONS and TRACE must carry an
                                          // X-Requested-By header (any value), else 400. Off, as in Livy:
                                          // most clients never send it.
+  bool metrics_enabled = true;           // metrics.enabled: GET /metrics (Prometheus text format,
+                                         // docs/metrics.md), behind auth.type like every route. Off: a 404,
+                                         // and requests are not counted.
 
   // --- security (docs/security.md) ---
   std::string auth_type;                 // auth.type / livy.server.auth.type: "" or none (no users: owner

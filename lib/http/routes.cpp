@@ -8,6 +8,7 @@
 #include "auth/access.h"
 #include "auth/authenticator.h"
 #include "http/openapi_spec.h"
+#include "http/request_metrics.h"
 #include "base/utf8.h"
 #include "http/route_util.h"
 #include "livy/http.h"
@@ -172,8 +173,11 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   std::shared_ptr<auth::Authenticator> authenticator(made ? std::move(*made) : nullptr);
   const Status auth_error = made.status() ? auth::check_access_config(runtime.config()) : made.status();
   auto access = std::make_shared<const auth::AccessControl>(runtime.config());
+  // metrics.enabled: every answered request counted (below), and GET /metrics.
+  auto request_metrics = make_request_metrics(runtime.config());
   server.set_pre_routing_handler([body_limit, csrf = runtime.config().csrf_protection, authenticator, auth_error,
                                   access, &runtime](const httplib::Request& req, httplib::Response& res) {
+    RequestMetrics::begin();
     t_caller.reset();
     t_user.reset();
     t_access = access.get();
@@ -210,6 +214,10 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
                   : Status::invalid_argument("invalid Content-Length"));
     return httplib::Server::HandlerResponse::Handled;
   });
+  // The one logger of the server (cpp-httplib has one slot): called once a response is written.
+  server.set_logger([request_metrics](const httplib::Request& req, const httplib::Response& res) {
+    if (request_metrics) request_metrics->record(req, res);
+  });
   // Responses go out as header and body writes: without this, Nagle holds the
   // body until the client's delayed ACK (~40 ms) on every small reply.
   server.set_tcp_nodelay(true);
@@ -228,6 +236,7 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   mount_sessions(server, runtime);
   mount_statements(server, runtime);
   mount_jobs(server, runtime);
+  mount_metrics(server, runtime, request_metrics);
 
   // Every answer is JSON, also those cpp-httplib makes itself (404, 413, 400).
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -233,6 +233,10 @@ const std::vector<KeyDef>& key_defs() {
                           "Requests other than GET, HEAD, OPTIONS and TRACE must carry an X-Requested-By "
                           "header (any value), else 400, as in Livy."},
                          &Config::csrf_protection));
+    k.push_back(bool_key({"metrics.enabled", "", "true",
+                          "GET /metrics serves Prometheus metrics (docs/metrics.md); authentication applies "
+                          "to it as to every route. false: no such route, and requests are not counted."},
+                         &Config::metrics_enabled));
     k.push_back({{"auth.type", "livy.server.auth.type", "none",
                   "Authentication: none (no users; owner is null), ldap (HTTP Basic checked by an LDAP bind), "
                   "kerberos (SPNEGO) or jwt (Bearer tokens). See docs/security.md."},
