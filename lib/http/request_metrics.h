@@ -30,8 +30,6 @@ class RequestMetrics {
 
   // livyd_http_requests_total and livyd_http_request_duration_seconds, as text (text_format.h).
   std::string text() const { return registry_.text(); }
-  // Series held now, of both families (for tests: it must not grow with distinct paths).
-  std::size_t series() const { return requests_.size() + durations_.size(); }
 
  private:
   const RouteTemplates routes_;
