@@ -71,6 +71,9 @@ struct Config {
                                          // most clients never send it.
   bool ui_enabled = true;                // ui.enabled / livy.ui.enabled: the web UI at /ui (and / redirecting
                                          // there), docs/ui.md. false: neither is served (404).
+  bool metrics_enabled = true;           // metrics.enabled: GET /metrics (Prometheus text format,
+                                         // docs/metrics.md), behind auth.type like every route. Off: a 404,
+                                         // and requests are not counted.
 
   // --- security (docs/security.md) ---
   std::string auth_type;                 // auth.type / livy.server.auth.type: "" or none (no users: owner

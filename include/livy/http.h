@@ -21,6 +21,9 @@ struct RouteOptions {
 
 // Adds every livyd route, the JSON error handler and the body-size limit
 // (config.request_max_bytes) to `server`. `runtime` must outlive `server`'s use.
+// With config.metrics_enabled it also mounts GET /metrics and sets `server`'s logger,
+// which counts every answered request (docs/metrics.md): a logger set after this
+// replaces it.
 LIVY_API void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions options = {});
 
 // Checks the authentication settings (auth.*, docs/security.md) that mount_routes

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "livy/batch_manager.h"
 #include "livy/clock.h"
@@ -45,6 +46,11 @@ class LIVY_API Runtime {
   // The log every state change of a session, batch and statement goes to (RuntimeOptions::logger);
   // livy::http's routes log their requests to it too.
   const std::shared_ptr<Logger>& logger() const;
+  // The runtime's metrics in Prometheus' text exposition format, version 0.0.4 (served as
+  // `text/plain; version=0.0.4; charset=utf-8`; every metric is in docs/metrics.md):
+  // sessions, batches and statements by state, session start, statement and store write
+  // latencies, the driver channel, child processes and this process. Computed now; any thread.
+  std::string metrics_text() const;
 
   // Stops background work; idempotent, also done by the destructor.
   void shutdown();

@@ -15,14 +15,16 @@ namespace fs = std::filesystem;
 
 BatchManager::Impl::Impl(Config config, RequestRules rules, SparkInstallations spark, Store& store,
                          std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock,
-                         std::shared_ptr<ClusterManager> cluster)
+                         std::shared_ptr<ClusterManager> cluster, std::shared_ptr<metrics::CoreMetrics> metrics)
     : config_(std::move(config)),
       rules_(std::move(rules)),
       spark_(std::move(spark)),
       store_(store),
       launcher_(std::move(launcher)),
       clock_(std::move(clock)),
-      supervisor_(Supervisor::options_for(config_, launcher_, clock_, std::move(cluster), spark_.default_spark().ui_host)),
+      metrics_(metrics ? std::move(metrics) : std::make_shared<metrics::CoreMetrics>()),
+      supervisor_(Supervisor::options_for(config_, launcher_, clock_, std::move(cluster), spark_.default_spark().ui_host,
+                                          metrics::child_processes_gauge(metrics_))),
       timers_(clock_, config_.monitor_interval, [this](TimerQueue::Key key) { on_timer(key); }) {}
 
 BatchManager::Impl::~Impl() { stop(); }
@@ -276,6 +278,13 @@ int BatchManager::Impl::starting_count() const {
   int n = reservations_.size();
   for (const auto& [id, e] : entries_) n += e->state_seen.load() == BatchState::kStarting ? 1 : 0;
   return n;
+}
+
+std::map<BatchState, std::int64_t> BatchManager::Impl::count_by_state() const {
+  MutexLock lock(table_mu_);
+  std::map<BatchState, std::int64_t> counts;
+  for (const auto& [id, e] : entries_) ++counts[e->state_seen.load()];
+  return counts;
 }
 
 Result<Batch> BatchManager::Impl::get(std::string_view id_or_name) const {

@@ -25,6 +25,7 @@
 #include "livy/config.h"
 #include "livy/log.h"
 #include "livy/process.h"
+#include "metrics/core_metrics.h"
 #include "model/request_validation.h"
 #include "process/child_process.h"
 #include "runtime/reservations.h"
@@ -62,7 +63,8 @@ struct BatchManager::Impl {
   // `cluster`: the manager of spark_.master's applications, nullptr in local mode.
   Impl(Config config, RequestRules rules, SparkInstallations spark, Store& store,
        std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock,
-       std::shared_ptr<ClusterManager> cluster = nullptr);
+       std::shared_ptr<ClusterManager> cluster = nullptr,
+       std::shared_ptr<metrics::CoreMetrics> metrics = nullptr);  // nullptr: its own, unread
   ~Impl();
 
   // Loads batches from the store and starts the timers.
@@ -79,6 +81,7 @@ struct BatchManager::Impl {
   Result<Batch> wait(std::string_view id_or_name, std::chrono::milliseconds timeout) const;
 
   int starting_count() const EXCLUDES(table_mu_);  // batches in `starting`, and submissions under way
+  std::map<BatchState, std::int64_t> count_by_state() const EXCLUDES(table_mu_);  // the table's batches
   std::function<int()> other_starting;             // the sessions' count, for max-creation
   std::shared_ptr<Logger> logger;                  // each state change of a batch is logged here
 
@@ -115,6 +118,7 @@ struct BatchManager::Impl {
   Store& store_;
   const std::shared_ptr<ProcessLauncher> launcher_;
   const std::shared_ptr<Clock> clock_;
+  const std::shared_ptr<metrics::CoreMetrics> metrics_;
   Supervisor supervisor_;  // children, applications, cluster manager, orphans
 
   mutable Mutex table_mu_;

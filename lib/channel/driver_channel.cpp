@@ -106,6 +106,8 @@ DriverListener::Stats DriverListener::stats() const {
   s.pending = pending_.counters();
   s.connections = connections_accepted_;
   s.refused = refused_;
+  s.unreadable = unreadable_;
+  s.too_long = too_long_;
   s.drivers = drivers_;
   s.threads = 1 + pool_.threads();
   return s;
@@ -258,6 +260,7 @@ void DriverListener::on_events(const std::shared_ptr<DriverConnection>& connecti
     }
     post_lines(connection);
     if (connection->in_.size() > options_.max_message_bytes) {
+      ++too_long_;
       end(connection);
       return;
     }
@@ -321,6 +324,7 @@ void DriverListener::post_lines(const std::shared_ptr<DriverConnection>& connect
         if (message) {
           events_.on_message(connection->session_id_, *message);
         } else {
+          ++unreadable_;
           DriverMessage unreadable;
           unreadable.type = DriverMessage::Type::kUnreadable;
           unreadable.error = message.status().message();

@@ -151,6 +151,8 @@ class DriverListener {
     std::size_t drivers = 0;          // connections past their hello line that have not ended
     std::uint64_t connections = 0;    // TCP connections accepted in all
     std::uint64_t refused = 0;        // first lines that were not a hello a session accepted
+    std::uint64_t unreadable = 0;     // lines of accepted drivers that were no message
+    std::uint64_t too_long = 0;       // accepted drivers' connections closed for a line over max_message_bytes
     std::size_t threads = 0;          // the listener's threads: the loop and the dispatch threads
   };
   Stats stats() const;
@@ -181,6 +183,7 @@ class DriverListener {
   std::vector<std::shared_ptr<DriverConnection>> stalled_;  // output waiting: watched for send_timeout
   std::atomic<std::size_t> drivers_{0};
   std::atomic<std::uint64_t> connections_accepted_{0}, refused_{0};
+  std::atomic<std::uint64_t> unreadable_{0}, too_long_{0};  // read by stats() from any thread
   std::thread loop_thread_;  // owned; joined by stop()
   std::mutex mu_;            // guards stopped_
   bool stopped_ = false;

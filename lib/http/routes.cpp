@@ -9,6 +9,7 @@
 #include "auth/authenticator.h"
 #include "http/openapi_spec.h"
 #include "http/request_log.h"
+#include "http/request_metrics.h"
 #include "base/utf8.h"
 #include "http/route_util.h"
 #include "http/ui_pages.h"
@@ -178,8 +179,11 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   auto access = std::make_shared<const auth::AccessControl>(runtime.config());
   // Request ids, security headers, the audit log and the request log (http/request_log.h).
   auto hooks = std::make_shared<RequestHooks>(runtime);
+  // metrics.enabled: every answered request counted (below), and GET /metrics.
+  auto request_metrics = make_request_metrics(runtime.config());
   server.set_pre_routing_handler([body_limit, csrf = runtime.config().csrf_protection, authenticator, auth_error,
                                   access, hooks, &runtime](const httplib::Request& req, httplib::Response& res) {
+    RequestMetrics::begin();
     t_caller.reset();
     t_user.reset();
     t_access = access.get();
@@ -219,8 +223,11 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   });
   server.set_post_routing_handler(
       [hooks](const httplib::Request& req, httplib::Response& res) { hooks->before_send(req, res); });
-  server.set_logger(
-      [hooks](const httplib::Request& req, const httplib::Response& res) { hooks->after_send(req, res); });
+  // The one logger of the server (cpp-httplib has one slot): called once a response is written.
+  server.set_logger([hooks, request_metrics](const httplib::Request& req, const httplib::Response& res) {
+    hooks->after_send(req, res);
+    if (request_metrics) request_metrics->record(req, res);
+  });
   // Responses go out as header and body writes: without this, Nagle holds the
   // body until the client's delayed ACK (~40 ms) on every small reply.
   server.set_tcp_nodelay(true);
@@ -240,6 +247,7 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   mount_statements(server, runtime);
   mount_jobs(server, runtime);
   if (runtime.config().ui_enabled) mount_ui(server);  // docs/ui.md
+  mount_metrics(server, runtime, request_metrics);
 
   // Every answer is JSON, also those cpp-httplib makes itself (404, 413, 400).
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

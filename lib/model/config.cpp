@@ -236,6 +236,10 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(bool_key({"ui.enabled", "livy.ui.enabled", "true",
                           "The web UI at /ui, and / redirecting there (docs/ui.md). false: neither is served."},
                          &Config::ui_enabled));
+    k.push_back(bool_key({"metrics.enabled", "", "true",
+                          "GET /metrics serves Prometheus metrics (docs/metrics.md); authentication applies "
+                          "to it as to every route. false: no such route, and requests are not counted."},
+                         &Config::metrics_enabled));
     k.push_back({{"auth.type", "livy.server.auth.type", "none",
                   "Authentication: none (no users; owner is null), ldap (HTTP Basic checked by an LDAP bind), "
                   "kerberos (SPNEGO) or jwt (Bearer tokens). See docs/security.md."},

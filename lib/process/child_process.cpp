@@ -22,13 +22,21 @@ std::optional<int> read_exit_status(const std::string& path) {
 
 ChildProcess::ChildProcess(std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock,
                            std::string log_path, std::string status_path, std::size_t log_lines,
-                           std::chrono::milliseconds kill_grace)
+                           std::chrono::milliseconds kill_grace, std::shared_ptr<metrics::Gauge> running_gauge)
     : launcher_(std::move(launcher)),
       clock_(std::move(clock)),
       log_path_(std::move(log_path)),
       status_path_(std::move(status_path)),
       tail_(log_path_, log_lines),
-      grace_(kill_grace) {}
+      grace_(kill_grace),
+      running_gauge_(std::move(running_gauge)) {}
+
+ChildProcess::~ChildProcess() { set_running(false); }  // no longer watched, whether it runs or not
+
+void ChildProcess::set_running(bool running) {
+  if (running_gauge_ && running != running_) running_gauge_->add(running ? 1 : -1);
+  running_ = running;
+}
 
 Status ChildProcess::start(ProcessSpec spec) {
   spec.output_path = log_path_;
@@ -38,7 +46,7 @@ Status ChildProcess::start(ProcessSpec spec) {
   pid_ = *pid;
   identity_ = launcher_->process_identity(pid_);
   our_child_ = true;
-  running_ = true;
+  set_running(true);
   return Status::ok();
 }
 
@@ -46,7 +54,7 @@ void ChildProcess::adopt(int pid, bool running, const std::string& identity) {
   pid_ = pid;
   identity_ = identity;
   our_child_ = false;
-  running_ = running && pid > 0;
+  set_running(running && pid > 0);
   tail_.finish();  // what it printed before this run: history, not news
   if (pid <= 0 || identity.empty()) return;
   const std::string now = launcher_->process_identity(pid);
@@ -71,7 +79,7 @@ ChildProcess::Poll ChildProcess::poll() {
     p.ended = read_exit_status(status_path_).has_value() || !launcher_->group_alive(pid_);
   }
   if (!p.ended) return p;
-  running_ = false;
+  set_running(false);
   for (auto& line : tail_.finish()) p.lines.push_back(std::move(line));
   p.exit_status = read_exit_status(status_path_);
   // The wrapper has ended; whatever it left in its group goes too.

@@ -10,6 +10,7 @@
 
 #include "livy/clock.h"
 #include "livy/process.h"
+#include "metrics/gauge.h"
 #include "process/log_tail.h"
 
 namespace livy {
@@ -18,8 +19,13 @@ namespace livy {
 class ChildProcess {
  public:
   // `kill_grace`: how long a group gets between SIGTERM and SIGKILL, in `clock`'s steady time.
+  // `running_gauge` (livyd_child_processes), if given, counts this child while it runs.
   ChildProcess(std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock, std::string log_path,
-               std::string status_path, std::size_t log_lines, std::chrono::milliseconds kill_grace);
+               std::string status_path, std::size_t log_lines, std::chrono::milliseconds kill_grace,
+               std::shared_ptr<metrics::Gauge> running_gauge = nullptr);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
 
   // Launches `spec` with output and exit status going to this child's files.
   Status start(ProcessSpec spec);
@@ -55,6 +61,8 @@ class ChildProcess {
 
  private:
   void escalate();
+  // Every change of running_ goes through here, so the gauge is always the running children.
+  void set_running(bool running);
 
   std::shared_ptr<ProcessLauncher> launcher_;
   std::shared_ptr<Clock> clock_;
@@ -67,6 +75,7 @@ class ChildProcess {
   bool running_ = false;
   const std::chrono::milliseconds grace_;
   std::optional<std::chrono::steady_clock::time_point> sigkill_at_;
+  const std::shared_ptr<metrics::Gauge> running_gauge_;
 };
 
 // For a shutdown, when no monitor thread polls any more, to see the children being stopped

@@ -9,6 +9,7 @@
 #include "base/data_dir.h"
 #include "clusters/cluster_managers.h"
 #include "runtime/runtime_impl.h"
+#include "runtime/runtime_metrics.h"
 #include "model/request_validation.h"
 #include "sessions/session_core.h"
 #include "store/store.h"
@@ -76,9 +77,11 @@ Result<std::unique_ptr<Runtime>> Runtime::Impl::open(const Config& given, Runtim
   impl->lock = std::move(*lock);
   impl->config = config;
   impl->logger = options.logger;
+  impl->metrics = std::make_shared<metrics::CoreMetrics>();
   impl->store = std::move(*store);
+  impl->store->metrics = impl->metrics;
   auto batches_impl = std::make_unique<BatchManager::Impl>(config, *rules, *spark, *impl->store, options.launcher,
-                                                          options.clock, *cluster);
+                                                          options.clock, *cluster, impl->metrics);
   BatchManager::Impl* batches_raw = batches_impl.get();
   batches_raw->logger = options.logger;
   st = batches_impl->start();
@@ -88,7 +91,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Impl::open(const Config& given, Runtim
   const std::string driver = find_driver_script(config);
   if (driver.empty()) return Status::unavailable("the session driver livy_driver.py was not found: set sessions.driver-script");
   impl->session_core = std::make_shared<SessionCore>(config, std::move(*rules), std::move(*spark), driver, *impl->store,
-                                                     options.launcher, options.clock, *cluster);
+                                                     options.launcher, options.clock, *cluster, impl->metrics);
   impl->session_core->logger = options.logger;
   impl->session_core->other_starting = [batches_raw] { return batches_raw->starting_count(); };
   batches_raw->other_starting = [core = impl->session_core.get()] { return core->starting_count(); };
@@ -97,6 +100,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Impl::open(const Config& given, Runtim
   impl->sessions.reset(new SessionManager(impl->session_core));
   impl->statements.reset(new StatementRunner(impl->session_core));
   impl->jobs.reset(new JobRunner(impl->session_core));
+  add_runtime_collectors(impl->metrics->registry, *impl->session_core, *batches_raw);
   return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
 }
 
@@ -109,6 +113,7 @@ StatementRunner& Runtime::statements() { return *impl_->statements; }
 JobRunner& Runtime::jobs() { return *impl_->jobs; }
 const Config& Runtime::config() const { return impl_->config; }
 const std::shared_ptr<Logger>& Runtime::logger() const { return impl_->logger; }
+std::string Runtime::metrics_text() const { return impl_->metrics->registry.text(); }
 
 void Runtime::shutdown() {
   impl_->session_core->stop();

@@ -9,6 +9,7 @@
 #include "base/data_dir.h"
 #include "clusters/cluster_manager.h"
 #include "livy/runtime.h"
+#include "metrics/core_metrics.h"
 #include "store/store.h"
 
 namespace livy {
@@ -27,6 +28,8 @@ struct Runtime::Impl {
   std::unique_ptr<DataDirLock> lock;  // declared first: released after everything else is gone
   Config config;
   std::shared_ptr<Logger> logger;
+  // Shared with what records into it (store, sessions, batches); its collectors read those.
+  std::shared_ptr<metrics::CoreMetrics> metrics;
   std::unique_ptr<Store> store;  // destroyed after everything that uses it
   std::unique_ptr<BatchManager> batches;
   std::shared_ptr<SessionCore> session_core;

@@ -27,7 +27,7 @@ Supervisor::Supervisor(Options options) : options_(std::move(options)) {}
 
 Supervisor::Options Supervisor::options_for(const Config& config, std::shared_ptr<ProcessLauncher> launcher,
                                             std::shared_ptr<Clock> clock, std::shared_ptr<ClusterManager> cluster,
-                                            std::string ui_host) {
+                                            std::string ui_host, std::shared_ptr<metrics::Gauge> running_children) {
   Options o;
   o.launcher = std::move(launcher);
   o.clock = std::move(clock);
@@ -36,12 +36,13 @@ Supervisor::Options Supervisor::options_for(const Config& config, std::shared_pt
   o.kill_grace = config.batch_kill_grace;
   o.app_lookup_timeout = config.cluster_app_lookup_timeout;
   o.ui_host = std::move(ui_host);
+  o.running_children = std::move(running_children);
   return o;
 }
 
 std::unique_ptr<ChildProcess> Supervisor::new_child(const std::string& log_path, const std::string& status_path) const {
   return std::make_unique<ChildProcess>(options_.launcher, options_.clock, log_path, status_path, options_.log_lines,
-                                        options_.kill_grace);
+                                        options_.kill_grace, options_.running_children);
 }
 
 std::string Supervisor::new_tag(std::string_view kind, std::int64_t id) const {

@@ -71,6 +71,7 @@ class Supervisor {
     std::chrono::milliseconds app_lookup_timeout{120'000};  // clusters.app-lookup-timeout
     std::chrono::milliseconds lookup_interval{1000};        // between two lookups of one application
     std::string ui_host;                                    // where a local driver's Spark UI is reached
+    std::shared_ptr<metrics::Gauge> running_children;       // counts the running children; nullptr: not counted
   };
 
   explicit Supervisor(Options options);
@@ -78,7 +79,7 @@ class Supervisor {
   // clusters.app-lookup-timeout).
   static Options options_for(const Config& config, std::shared_ptr<ProcessLauncher> launcher,
                              std::shared_ptr<Clock> clock, std::shared_ptr<ClusterManager> cluster,
-                             std::string ui_host);
+                             std::string ui_host, std::shared_ptr<metrics::Gauge> running_children = nullptr);
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 

@@ -39,7 +39,7 @@ std::string random_secret() {
 
 SessionCore::SessionCore(Config config, RequestRules rules, SparkInstallations spark, std::string driver_script,
                          Store& store, std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock,
-                         std::shared_ptr<ClusterManager> cluster)
+                         std::shared_ptr<ClusterManager> cluster, std::shared_ptr<metrics::CoreMetrics> metrics)
     : config_(std::move(config)),
       rules_(std::move(rules)),
       spark_(std::move(spark)),
@@ -47,7 +47,9 @@ SessionCore::SessionCore(Config config, RequestRules rules, SparkInstallations s
       store_(store),
       launcher_(std::move(launcher)),
       clock_(std::move(clock)),
-      supervisor_(Supervisor::options_for(config_, launcher_, clock_, std::move(cluster), spark_.default_spark().ui_host)),
+      metrics_(metrics ? std::move(metrics) : std::make_shared<metrics::CoreMetrics>()),
+      supervisor_(Supervisor::options_for(config_, launcher_, clock_, std::move(cluster), spark_.default_spark().ui_host,
+                                          metrics::child_processes_gauge(metrics_))),
       timers_(clock_, config_.monitor_interval, [this](TimerQueue::Key key) { on_timer(key); }) {}
 
 SessionCore::~SessionCore() { stop(); }
@@ -254,6 +256,9 @@ void SessionCore::set_state(Entry& e, SessionState state) {
   if (e.rec.state == state) return;
   log_state_change(logger.get(), "session", e.rec.id, std::nullopt, to_string(e.rec.state), to_string(state),
                    e.rec.app_id);
+  if (e.rec.state == SessionState::kStarting && state == SessionState::kIdle && e.rec.created_ms > 0) {
+    metrics_->session_start.observe(static_cast<double>(now_ms() - e.rec.created_ms) / 1000.0);
+  }
   if (e.rec.state == SessionState::kStarting) --starting_;
   if (state == SessionState::kStarting) ++starting_;
   e.rec.state = state;
@@ -552,6 +557,7 @@ bool SessionCore::on_hello(const DriverMessage& hello, const std::shared_ptr<Dri
                      CRYPTO_memcmp(hello.secret.data(), secret.data(), secret.size()) == 0;
   if (!match || e->gone || e->driver || is_final(e->rec.state)) return false;
   e->driver = connection;
+  (hello.resume ? metrics_->driver_reconnects : metrics_->driver_connects).inc();
   if (e->rec.state == SessionState::kRecovering) {
     note(*e, hello.resume ? "the driver reconnected" : "the driver connected");
     // It sends `ready` next (again, if it was ready before the restart): it gets the start timeout for that.
@@ -576,6 +582,24 @@ void SessionCore::on_closed(std::int64_t session_id, const DriverConnection* con
   if (!is_final(e->rec.state)) {
     end_session(*e, SessionState::kDead, "the driver's connection was lost");
   }
+}
+
+SessionCore::Census SessionCore::census() {
+  Census c;
+  for (const EntryPtr& e : all_entries()) {
+    MutexLock lock(e->mu);
+    if (e->gone) continue;
+    ++c.sessions[e->rec.state];
+    for (const Statement& st : e->statements) {
+      ++c.statements[{st.state, st.kind.value_or(e->rec.kind.value_or(SessionKind::kPySpark))}];
+    }
+  }
+  return c;
+}
+
+std::optional<DriverListener::Stats> SessionCore::channel_stats() const {
+  if (!listener_) return std::nullopt;
+  return listener_->stats();
 }
 
 }  // namespace livy

@@ -30,6 +30,7 @@
 #include "livy/job_runner.h"
 #include "livy/log.h"
 #include "livy/session_manager.h"
+#include "metrics/core_metrics.h"
 #include "model/request_validation.h"
 #include "process/child_process.h"
 #include "runtime/reservations.h"
@@ -80,6 +81,8 @@ struct SessionCore final : DriverEvents {
     bool gone GUARDED_BY(mu) = false;       // out of the table (forgotten, or past state-retain)
     std::vector<Statement> statements GUARDED_BY(mu);  // index = statement id
     std::int64_t statements_run GUARDED_BY(mu) = 0;   // of them, those with a start time (monitoring)
+    // When each statement of this run of livyd was submitted, until it is final: its round trip.
+    std::map<std::int64_t, std::chrono::steady_clock::time_point> submitted GUARDED_BY(mu);
     std::deque<std::int64_t> queue GUARDED_BY(mu);     // waiting statement ids, in order
     std::optional<std::int64_t> running GUARDED_BY(mu);  // sent to the driver, no result yet
     std::chrono::steady_clock::time_point start_deadline GUARDED_BY(mu){};
@@ -102,7 +105,8 @@ struct SessionCore final : DriverEvents {
   // `cluster`: the manager of spark.master's applications, nullptr in local mode.
   SessionCore(Config config, RequestRules rules, SparkInstallations spark, std::string driver_script, Store& store,
               std::shared_ptr<ProcessLauncher> launcher, std::shared_ptr<Clock> clock,
-              std::shared_ptr<ClusterManager> cluster = nullptr);
+              std::shared_ptr<ClusterManager> cluster = nullptr,
+              std::shared_ptr<metrics::CoreMetrics> metrics = nullptr);  // nullptr: its own, unread
   ~SessionCore() override;
 
   Status start();  // loads stored sessions, opens the driver channel, starts the timers
@@ -142,6 +146,16 @@ struct SessionCore final : DriverEvents {
                                                ResourceKind kind, const std::string& file_name);
   Status finish_upload(std::int64_t session_id, ResourceKind kind, const std::string& name, const std::string& part_path);
   void release_upload(std::int64_t session_id, const std::string& name);
+
+  // What the sessions in the table are now, for the metrics: sessions by state, their
+  // statements by state and kind. Takes each session's lock in turn, briefly.
+  struct Census {
+    std::map<SessionState, std::int64_t> sessions;
+    std::map<std::pair<StatementState, SessionKind>, std::int64_t> statements;
+  };
+  Census census() EXCLUDES(table_mu_);
+  // The driver channel's counters; nullopt before start().
+  std::optional<DriverListener::Stats> channel_stats() const;
 
   // For tests: the threads waiting on a session's condition variables now, and how many
   // of their waits ended by a notify so far; nullopt when there is no such session.
@@ -241,6 +255,7 @@ struct SessionCore final : DriverEvents {
   Store& store_;
   const std::shared_ptr<ProcessLauncher> launcher_;
   const std::shared_ptr<Clock> clock_;
+  const std::shared_ptr<metrics::CoreMetrics> metrics_;
   std::unique_ptr<DriverListener> listener_;  // set by start() before any driver can call
   std::string recovery_note_;                 // why stored sessions cannot reconnect (set by start())
   std::string driver_callback_;               // host:port drivers are told to connect to (set by start())

@@ -57,6 +57,7 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
     return Status::invalid_argument("code is not valid UTF-8: byte " + std::string(byte) + " at offset " +
                                     std::to_string(bad));
   }
+  const auto submitted = clock_->steady_now();
   const EntryPtr e = find(session);
   if (e == nullptr) return not_found(session);
   MutexLock lock(e->mu);
@@ -85,6 +86,7 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
   if (!stored) return stored;
   e->statements.push_back(st);
   set_statement_state(*e, e->statements.back(), st.state, true);
+  e->submitted[st.id] = submitted;
   e->last_activity_ms = e->last_heartbeat_ms = now_ms();
   if (is_final(e->rec.state) || e->gone) {
     // The session ended (stopped, deleted, its driver lost) while the statement was written: it
@@ -120,6 +122,14 @@ void SessionCore::finish_statement(Entry& e, Statement& st, StatementState state
   st.completed_ms = now_ms();
   e.last_activity_ms = std::max(e.last_activity_ms, st.completed_ms);
   put(e, st);
+  if (const auto it = e.submitted.find(st.id); it != e.submitted.end()) {
+    if (state == StatementState::kAvailable) {
+      const std::chrono::duration<double> took = clock_->steady_now() - it->second;
+      metrics_->statement_round_trip.with({std::string(to_string(st.kind.value_or(SessionKind::kPySpark)))})
+          .observe(took.count());
+    }
+    e.submitted.erase(it);
+  }
   notify_statement(e, st.id);
 }
 

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 
+#include "metrics/core_metrics.h"
 #include "store/schema.h"
 #include "store/sqlite_stmt.h"
 
@@ -48,6 +50,17 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
 }
 
 Status Store::write(Durability durability, const Apply& apply) {
+  // How long the caller waits, queueing behind another group's commit included.
+  struct Timed {
+    ~Timed() {
+      if (!m) return;
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+      (durability == Durability::kSynced ? m->store_write_synced : m->store_write_written).observe(took.count());
+    }
+    metrics::CoreMetrics* m;
+    Durability durability;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  } timed{metrics.get(), durability};
   Write w(apply, durability);
   std::unique_lock lock(mu_);
   writers_.push_back(&w);

@@ -17,6 +17,9 @@
 #include "livy/status.h"
 
 namespace livy {
+namespace metrics {
+struct CoreMetrics;
+}  // namespace metrics
 namespace sqlite {
 class Connection;
 class StmtCache;
@@ -154,6 +157,9 @@ class Store {
   // before the store takes any lock (a test blocks it to make one write slow). Set it
   // before the store is shared.
   std::function<void()> before_write;
+  // Where each write's latency is recorded (livyd_store_write_duration_seconds); none: not
+  // recorded. Set it before the store is shared.
+  std::shared_ptr<metrics::CoreMetrics> metrics;
 
  private:
   struct Write;

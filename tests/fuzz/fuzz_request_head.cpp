@@ -8,7 +8,9 @@
 //    ends where a blank line ends, and forwards neither Expect nor a line cpp-httplib
 //    would refuse;
 //  - a chunked body found complete is so however it is split;
-//  - repair_utf8 always gives valid UTF-8, and leaves valid text as it was.
+//  - repair_utf8 always gives valid UTF-8, and leaves valid text as it was;
+//  - a path's route template (lib/http/route_templates.h, the metrics' label) is one of
+//    the templates or "other", and extra slashes around the path do not change it.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -17,6 +19,7 @@
 #include "base/utf8.h"
 #include "fuzz_check.h"
 #include "http/request_head.h"
+#include "http/route_templates.h"
 
 namespace {
 
@@ -75,6 +78,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
   const std::size_t split = bytes.empty() ? 0 : data[0] % (bytes.size() + 1);
   check_head(bytes, split);
+
+  static const livy::http::RouteTemplates routes({"/version", "/sessions", "/sessions/{id}",
+                                                  "/sessions/{id}/statements/{sid}", "/sessions/{id}/upload-{kind}",
+                                                  "/sessions/{id}/upload-jar", "/batches/{id}/log"});
+  const std::string_view route = routes.match(bytes);
+  FUZZ_CHECK(route == livy::http::RouteTemplates::kOther || route.starts_with('/'));
+  if (bytes.starts_with('/')) FUZZ_CHECK(routes.match("//" + std::string(bytes) + "//") == route);
 
   const std::string repaired = livy::repair_utf8(bytes);
   FUZZ_CHECK(livy::is_valid_utf8(repaired));

@@ -15,13 +15,17 @@ URI_CHARS = re.compile(r"^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2
 @schemathesis.check
 def livyd_replies_are_json(ctx, response, case):
     """Every reply is JSON, errors are {"msg": string}; the exceptions are the 204 of
-    POST /sessions/{id}/stop (no body) and GET /openapi.yaml (YAML)."""
+    POST /sessions/{id}/stop (no body), GET /openapi.yaml (YAML) and GET /metrics
+    (Prometheus' text format)."""
     content_type = (response.headers.get("content-type") or [""])[0].split(";")[0].strip()
     if response.status_code == 204:
         assert not response.content, f"a 204 has a body: {response.content[:200]!r}"
         return None
     if case.operation.path == "/openapi.yaml" and response.status_code == 200:
         assert content_type == "application/yaml", f"GET /openapi.yaml answered {content_type!r}"
+        return None
+    if case.operation.path == "/metrics" and response.status_code == 200:
+        assert content_type == "text/plain", f"GET /metrics answered {content_type!r}"
         return None
     assert content_type == "application/json", (
         f"Content-Type is {content_type!r}, not application/json (status {response.status_code})")

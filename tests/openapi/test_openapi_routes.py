@@ -24,6 +24,8 @@ from openapi_testlib import REPO_ROOT, SPEC_PATH, make_fake_spark_home
 from livyd_testlib import running_livyd
 
 HTTP_DIR = REPO_ROOT / "lib" / "http"
+# The replies that are not JSON: the spec itself, and Prometheus' text format.
+NOT_JSON = {"/openapi.yaml": "application/yaml", "/metrics": "text/plain"}
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # cpp-httplib's registration calls.
 SERVER_CALL = re.compile(r"\bserver\s*\.\s*(Get|Post|Put|Patch|Delete|Options)\s*\(")
@@ -229,8 +231,8 @@ def test_replies_are_json_and_errors_are_msg(spec):
                 assert "content" not in response, f"{where}: a 204 has no body"
                 continue
             content = response.get("content", {})
-            if path == "/openapi.yaml":
-                assert list(content) == ["application/yaml"], f"{where}: served as application/yaml"
+            if path in NOT_JSON:
+                assert list(content) == [NOT_JSON[path]], f"{where}: served as {NOT_JSON[path]}"
                 continue
             assert list(content) == ["application/json"], f"{where}: every reply is application/json"
             if str(status).startswith(("4", "5")):

@@ -60,7 +60,7 @@ bool is_json_msg(const httplib::Result& res) {
 
 TEST_CASE("auth: a request without credentials is 401 with a challenge and a JSON message", "[auth][http]") {
   Fixture f(ldap_nowhere);
-  for (const char* path : {"/batches", "/sessions", "/version", "/batches/0", "/nowhere"}) {
+  for (const char* path : {"/batches", "/sessions", "/version", "/batches/0", "/nowhere", "/metrics"}) {
     INFO(path);
     const auto res = f.client().Get(path);
     REQUIRE(res);

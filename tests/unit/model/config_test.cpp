@@ -310,7 +310,7 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"sessions.state-retain", "90s"},   {"batches.kill-grace", "1500ms"},
       {"clusters.app-lookup-timeout", "90s"},
       {"monitor.interval", "10ms"},
-      {"server.keep-alive-requests", "7"}, {"store.sync-statements", "off"},
+      {"server.keep-alive-requests", "7"}, {"store.sync-statements", "off"}, {"metrics.enabled", "false"},
       {"server.keep-alive-timeout", "2s"}, {"server.listen-backlog", "64"},
       {"server.csrf-protection", "true"}, {"ui.enabled", "false"},
       {"server.max-connections", "100"},  {"server.max-connections-per-client", "0"},
