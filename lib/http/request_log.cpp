@@ -1,6 +1,9 @@
 // Request ids, the request log line and the audit line of each routed request.
 #include "http/request_log.h"
 
+#include "http/openapi_spec.h"
+#include "http/route_templates.h"
+
 #include <array>
 #include <chrono>
 #include <random>
@@ -50,24 +53,6 @@ LogValue optional_text(const std::optional<std::string>& text) {
   return text ? LogValue(*text) : LogValue(nullptr);
 }
 
-std::vector<std::string_view> segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    const std::size_t slash = path.find('/');
-    if (slash != 0) out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
-
-bool is_one_of(std::string_view word, std::initializer_list<std::string_view> words) {
-  for (const auto w : words) {
-    if (word == w) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::optional<std::string> sane_request_id(std::string_view value) {
@@ -96,27 +81,10 @@ std::string new_request_id() {
 }
 
 std::string route_template(std::string_view path) {
-  const auto p = segments(path);
-  if (p.empty()) return "/";
-  if (is_one_of(p[0], {"version", "openapi.yaml", "metrics"}) && p.size() == 1) return "/" + std::string(p[0]);
-  if (p[0] == "ui") return p.size() == 1 ? "/ui" : "/ui/...";
-  if (p[0] != "sessions" && p[0] != "batches") return "other";
-  std::string out = "/" + std::string(p[0]);
-  if (p.size() == 1) return out;
-  out += "/{id}";
-  if (p.size() == 2) return out;
-  if (!is_one_of(p[2], {"state", "log", "statements", "connect", "stop", "interrupt", "completion", "submit-job",
-                        "run-job", "jobs", "add-jar", "add-pyfile", "add-file", "upload-jar", "upload-pyfile",
-                        "upload-file"})) {
-    return "other";
-  }
-  out += "/" + std::string(p[2]);
-  if (p.size() == 3) return out;
-  if (p[2] != "statements" && p[2] != "jobs") return "other";
-  out += "/{id}";
-  if (p.size() == 4) return out;
-  if (p.size() == 5 && p[4] == "cancel") return out + "/cancel";
-  return "other";
+  // The templates of the metrics' labels (docs/openapi.yaml's paths), so that a log line and a
+  // metric name a route alike.
+  static const RouteTemplates templates(RouteTemplates::from_openapi(openapi_yaml()));
+  return std::string(templates.match(path));
 }
 
 void note_proxy_user(const std::optional<std::string>& proxy_user) {
