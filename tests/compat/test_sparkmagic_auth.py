@@ -25,7 +25,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "security"))
 
 from livyd_testlib import SetupError, livyd_bin_from_env, new_marker, running_livyd, spark_home_from_env  # noqa: E402
-from servers import KRB_REALM, LDAP_PEOPLE, LDAP_USERS, Kdc, Slapd  # noqa: E402
+from servers import KRB_REALM, LDAP_PEOPLE, LDAP_USERS, running_kdc, running_slapd  # noqa: E402
 from test_sparkmagic import Display, _import_livyclientlib  # noqa: E402
 
 
@@ -86,12 +86,10 @@ def _run_session(sm, endpoint, owner_check) -> None:
 @pytest.fixture(scope="module")
 def slapd(tmp_path_factory):
     try:
-        server = Slapd(_work(tmp_path_factory, "slapd"))
-        server.start()
+        with running_slapd(_work(tmp_path_factory, "slapd")) as server:
+            yield server
     except RuntimeError as e:
         pytest.fail(str(e), pytrace=False)
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -130,24 +128,12 @@ def test_sparkmagic_with_a_wrong_password_gets_401_and_creates_nothing(sm, ldap_
 
 @pytest.fixture(scope="module")
 def kdc(tmp_path_factory):
+    # sparkmagic's Kerberos takes bob's ticket from the default credential cache.
     try:
-        server = Kdc(_work(tmp_path_factory, "kdc") / "kdc")
-        server.start()
+        with running_kdc(_work(tmp_path_factory, "kdc") / "kdc", default_user="bob") as server:
+            yield server
     except RuntimeError as e:
         pytest.fail(str(e), pytrace=False)
-    # livyd (started after this) and the clients in this process read the realm from here;
-    # sparkmagic's Kerberos takes bob's ticket from the default credential cache.
-    saved = {k: os.environ.get(k) for k in ("KRB5_CONFIG", "KRB5RCACHEDIR", "KRB5CCNAME")}
-    os.environ["KRB5_CONFIG"] = str(server.krb5_conf)
-    os.environ["KRB5RCACHEDIR"] = str(server.root)
-    os.environ["KRB5CCNAME"] = server.ccache("bob")["KRB5CCNAME"]
-    yield server
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-    server.stop()
 
 
 @pytest.fixture(scope="module")

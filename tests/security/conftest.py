@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from livyd_testlib import SetupError, livyd_bin_from_env, start_livyd, stop_livyd  # noqa: E402
-from servers import LDAP_PEOPLE, Slapd, free_port  # noqa: E402
+from servers import LDAP_PEOPLE, free_port, running_kdc, running_slapd  # noqa: E402
 
 
 def fake_spark_home(root: Path) -> Path:
@@ -84,12 +84,10 @@ def work(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def slapd(work):
     try:
-        server = Slapd(work / "slapd")
-        server.start()
+        with running_slapd(work / "slapd") as server:
+            yield server
     except RuntimeError as e:
         pytest.fail(str(e), pytrace=False)
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -108,24 +106,12 @@ def ldap_livyd(work, slapd):
 
 @pytest.fixture(scope="session")
 def kdc(work):
-    from servers import Kdc
-
+    # livyd (started after this) and the clients in this process read the realm from the environment.
     try:
-        server = Kdc(work / "kdc")
-        server.start()
+        with running_kdc(work / "kdc") as server:
+            yield server
     except RuntimeError as e:
         pytest.fail(str(e), pytrace=False)
-    # livyd (started after this) and the clients in this process read the realm from here.
-    saved = {k: os.environ.get(k) for k in ("KRB5_CONFIG", "KRB5RCACHEDIR")}
-    os.environ["KRB5_CONFIG"] = str(server.krb5_conf)
-    os.environ["KRB5RCACHEDIR"] = str(server.root)
-    yield server
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-    server.stop()
 
 
 KRB_NAME_RULES = "RULE:[1:$1@$0](.*@LIVYD.TEST)s/@.*// DEFAULT"

@@ -3,6 +3,7 @@ loopback: OpenLDAP's slapd with a few users, and an MIT KDC with a throwaway rea
 Started once per test session by conftest.py, stopped at its end."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -237,3 +238,39 @@ class Kdc:
         if self.proc is not None:
             stop(self.proc)
             self.proc = None
+
+
+@contextlib.contextmanager
+def running_slapd(root: Path):
+    """A started Slapd under `root` for a test fixture; RuntimeError if it cannot start."""
+    server = Slapd(root)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def running_kdc(root: Path, default_user: str | None = None):
+    """A started Kdc under `root` for a test fixture, with this process's environment pointing
+    at its realm while it runs (livyd, started after it, inherits that), and with
+    `default_user`, that user's ticket in the default credential cache (KRB5CCNAME), as a
+    client that takes the logged-in user's ticket expects. RuntimeError if it cannot start."""
+    server = Kdc(root)
+    server.start()
+    names = ("KRB5_CONFIG", "KRB5RCACHEDIR", "KRB5CCNAME")
+    saved = {k: os.environ.get(k) for k in names}
+    os.environ["KRB5_CONFIG"] = str(server.krb5_conf)
+    os.environ["KRB5RCACHEDIR"] = str(server.root)
+    if default_user:
+        os.environ["KRB5CCNAME"] = server.ccache(default_user)["KRB5CCNAME"]
+    try:
+        yield server
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        server.stop()
