@@ -71,6 +71,7 @@ bool parse_args(int argc, char** argv, Args& args) {
                   {"--max-rss-growth", &args.max_rss_growth_kb},
                   {"--rss-per-statement", &args.rss_per_statement_kb}},
       .optional_numbers = {{"--pid", &args.pid}},
+      .flags = {},
   };
   std::vector<std::string> positional;
   if (!bench::parse_options(argc, argv, options, positional)) return false;

@@ -19,7 +19,7 @@ struct RequestRules {
   std::vector<std::string> local_dir_whitelist;                  // files.local-dir-whitelist
   ConfBlocklist conf_blocklist = ConfBlocklist::defaults();      // requests.conf-blocklist-file
   std::size_t max_conf_key_bytes = Config{}.max_conf_key_bytes;  // requests.max-conf-key-bytes
-  Redactor redactor;                                             // spark.redaction-regex
+  Redactor redactor{};                                           // spark.redaction-regex
   std::vector<std::string> spark_versions{};  // the names in spark.versions, which livy.spark.version may name
   std::string spark_master{};               // spark.master
   std::string deploy_mode{};                // spark.deploy-mode
