@@ -320,6 +320,10 @@ struct Config {
                                        // timeout / livy.server.yarn.app-lookup-timeout: how long a batch's or
                                        // session's application may stay unknown to its cluster manager before
                                        // it is given up (`dead`). Longer waits out a busy cluster's queue.
+  std::chrono::milliseconds cluster_poll_interval{std::chrono::seconds(1)};  // clusters.poll-interval /
+                                       // livy.server.yarn.poll-interval: how often one application's state
+                                       // is asked of its cluster manager. Shorter notices ends sooner; each
+                                       // running application costs one request per interval.
 };
 
 // Reads a configuration file into `config`: YAML when the name ends in

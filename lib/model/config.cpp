@@ -552,6 +552,10 @@ const std::vector<KeyDef>& key_defs() {
                               "How long a batch's or session's application may stay unknown to its cluster "
                               "manager (YARN, standalone, Kubernetes) before livyd gives up on it: `dead`."},
                              &Config::cluster_app_lookup_timeout, std::chrono::seconds(1)));
+    k.push_back(duration_key({"clusters.poll-interval", "livy.server.yarn.poll-interval", "1s",
+                              "How often livyd asks the cluster manager for one application's state (also while "
+                              "looking for it by its tag, and between kill attempts). Livy's default is 5s."},
+                             &Config::cluster_poll_interval, std::chrono::milliseconds(100)));
     k.push_back(bool_key({"sessions.timeout-check", "livy.server.session.timeout-check", "true",
                           "Stop sessions idle for longer than their idle timeout."},
                          &Config::session_timeout_check));

@@ -35,6 +35,7 @@ Supervisor::Options Supervisor::options_for(const Config& config, std::shared_pt
   o.log_lines = config.log_cache_lines;
   o.kill_grace = config.batch_kill_grace;
   o.app_lookup_timeout = config.cluster_app_lookup_timeout;
+  o.lookup_interval = config.cluster_poll_interval;
   o.ui_host = std::move(ui_host);
   o.running_children = std::move(running_children);
   return o;

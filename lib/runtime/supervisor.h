@@ -69,7 +69,7 @@ class Supervisor {
     std::size_t log_lines = 200;                            // log.cache-size
     std::chrono::milliseconds kill_grace{5000};             // batches.kill-grace
     std::chrono::milliseconds app_lookup_timeout{120'000};  // clusters.app-lookup-timeout
-    std::chrono::milliseconds lookup_interval{1000};        // between two lookups of one application
+    std::chrono::milliseconds lookup_interval{1000};  // between two lookups of one application (clusters.poll-interval)
     std::string ui_host;                                    // where a local driver's Spark UI is reached
     std::shared_ptr<metrics::Gauge> running_children;       // counts the running children; nullptr: not counted
   };

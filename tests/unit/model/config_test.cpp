@@ -107,11 +107,11 @@ livy.environment = production
 TEST_CASE("unknown keys are warnings, not errors", "[config]") {
   TempDir dir;
   SECTION("livy.conf") {
-    const auto l = load(dir, "livy.conf", "livy.server.yarn.poll-interval = 5s\nlivy.server.port = 9001\n");
+    const auto l = load(dir, "livy.conf", "livy.server.yarn.app-leakage.check-interval = 60s\nlivy.server.port = 9001\n");
     REQUIRE(l.status.is_ok());
     CHECK(l.config.port == 9001);
     REQUIRE(l.warnings.size() == 1);
-    CHECK_THAT(l.warnings[0], Contains("livy.server.yarn.poll-interval"));
+    CHECK_THAT(l.warnings[0], Contains("livy.server.yarn.app-leakage.check-interval"));
   }
   SECTION("YAML") {
     const auto l = load(dir, "c.yaml", "server:\n  port: 9002\n  colour: blue\n");
@@ -308,7 +308,7 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"audit.max-files", "3"},           {"audit.fsync", "true"},
       {"server.security-headers", "false"}, {"server.content-security-policy", "default-src 'self'"},
       {"sessions.state-retain", "90s"},   {"batches.kill-grace", "1500ms"},
-      {"clusters.app-lookup-timeout", "90s"},
+      {"clusters.app-lookup-timeout", "90s"}, {"clusters.poll-interval", "5s"},
       {"monitor.interval", "10ms"},
       {"server.keep-alive-requests", "7"}, {"store.sync-statements", "off"}, {"metrics.enabled", "false"},
       {"server.keep-alive-timeout", "2s"}, {"server.listen-backlog", "64"},

@@ -1,10 +1,11 @@
 // The sessions list (/ui/) and the batches list (/ui/batches): filtered and paged by livyd
 // (GET /sessions or /batches with state, kind, owner, proxyUser, order=desc, from and size),
-// so a page costs the same with ten or ten thousand finished batches.
+// so a page costs the same with ten or ten thousand finished batches. Ages come from livyd's
+// monitoring fields (detailed=true: detailed.createdAt).
 'use strict';
 
 (() => {
-  const { api, el, clear, externalLink, stateBadge, orDash, showError, confirmButton, poll } = ui;
+  const { api, el, clear, externalLink, stateBadge, orDash, age, showError, confirmButton, poll } = ui;
   const isSessions = document.body.dataset.page === 'sessions';
   const collection = isSessions ? 'sessions' : 'batches';
   const liveStates = isSessions
@@ -48,7 +49,8 @@
   }
 
   function apiPath() {
-    const params = new URLSearchParams({ order: 'desc', from: query.page * query.size, size: query.size });
+    const params = new URLSearchParams({ order: 'desc', from: query.page * query.size, size: query.size,
+                                         detailed: 'true' });
     const states = query.state === 'live' ? liveStates : query.state === 'finished' ? finalStates
       : query.state ? [query.state] : [];
     if (states.length) params.set('state', states.join(','));
@@ -79,8 +81,23 @@
       el('td', {}, orDash(item.owner)),
       el('td', {}, orDash(item.proxyUser)),
       el('td', { class: 'mono' }, orDash(item.appId)),
+      ageCell((item.detailed || {}).createdAt),
       links,
       el('td', { class: 'actions' }, action));
+  }
+
+  // The age cell of a row: its text is brought up to date on every refresh (updateAges).
+  function ageCell(createdAt) {
+    const created = createdAt > 0 ? createdAt : null;
+    return el('td', { class: 'age', 'data-created': created, title: created ? new Date(created).toISOString() : null },
+      created ? age(created, Date.now()) : '\u2013');
+  }
+
+  function updateAges(body) {
+    const now = Date.now();
+    for (const cell of body.querySelectorAll('td.age[data-created]')) {
+      cell.textContent = age(Number(cell.dataset.created), now);
+    }
   }
 
   function pageButton(label, page, enabled) {
@@ -115,6 +132,7 @@
       body.appendChild(node);
     }
     rows = seen;
+    updateAges(body);
     if (items.length === 0) {
       const columns = table.tHead.rows[0].cells.length;
       body.appendChild(el('tr', { class: 'empty' }, el('td', { colspan: columns }, `No ${collection} match.`)));

@@ -99,6 +99,20 @@ const ui = (() => {
     return `${h} h ${m - h * 60} min`;
   }
 
+  // How long ago `createdMs` (epoch ms) was, coarsely: "45 s", "12 min", "3 h 5 min", "4 d 2 h";
+  // '' when unknown.
+  function age(createdMs, nowMs) {
+    if (!(createdMs > 0)) return '';
+    const s = Math.max(0, Math.floor((nowMs - createdMs) / 1000));
+    if (s < 60) return `${s} s`;
+    const m = Math.floor(s / 60);
+    if (m < 60) return `${m} min`;
+    const h = Math.floor(m / 60);
+    if (h < 24) return `${h} h ${m - h * 60} min`;
+    const d = Math.floor(h / 24);
+    return `${d} d ${h - d * 24} h`;
+  }
+
   // The error line of a page: shown with a message, hidden with null.
   function showError(message) {
     const box = document.getElementById('error');
@@ -172,6 +186,6 @@ const ui = (() => {
     return parts.length > index ? decodeURIComponent(parts[index]) : null;
   }
 
-  return { api, el, append, clear, safeUrl, externalLink, stateBadge, orDash, duration, showError,
+  return { api, el, append, clear, safeUrl, externalLink, stateBadge, orDash, duration, age, showError,
            confirmButton, poll, pathPart };
 })();
