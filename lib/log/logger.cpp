@@ -39,12 +39,21 @@ LogOptions log_options(const Config& config) {
   return o;
 }
 
+// What the writer thread runs: a type of this file alone (internal linkage). With a lambda or a
+// member function instead, std::thread's state for it would be exported from liblivy.so.
+namespace {
+struct WriterThread {
+  Logger::Impl* impl;
+  void operator()() const;
+};
+}  // namespace
+
 class Logger::Impl {
  public:
   explicit Impl(LogOptions options) : options_(std::move(options)) {
     if (!options_.sink) options_.sink = write_stderr;
     if (options_.max_queued_lines == 0) options_.max_queued_lines = 1;
-    writer_ = std::thread([this] { run(); });
+    writer_ = std::thread(WriterThread{this});
   }
 
   ~Impl() {
@@ -80,7 +89,7 @@ class Logger::Impl {
 
   LogFormat format() const { return options_.format; }
 
- private:
+  // The writer thread's body (WriterThread).
   void run() {
     MutexLock lock(mu_);
     for (;;) {
@@ -103,6 +112,7 @@ class Logger::Impl {
     }
   }
 
+ private:
   LogOptions options_;
   Mutex mu_;             // guards the queue and its counts, for a push or a swap
   CondVar wake_;         // lines (or a drop, or stop) for the writer
@@ -114,6 +124,8 @@ class Logger::Impl {
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread writer_;  // owned: joined by the destructor
 };
+
+void WriterThread::operator()() const { impl->run(); }
 
 std::shared_ptr<Logger> Logger::open(LogOptions options) {
   return std::shared_ptr<Logger>(new Logger(std::make_unique<Impl>(std::move(options))));

@@ -77,9 +77,9 @@ def _import_livyclientlib(conf_dir: str):
     The package object is made by hand so that its __init__ (the Jupyter server
     extension) does not run; every module below it is imported normally."""
     os.environ["SPARKMAGIC_CONF_DIR"] = conf_dir
-    spec = importlib.util.find_spec("sparkmagic")
-    assert spec is not None and spec.submodule_search_locations, "sparkmagic is not installed"
-    if "sparkmagic" not in sys.modules:
+    if "sparkmagic" not in sys.modules:  # (a module of this run may have made it already)
+        spec = importlib.util.find_spec("sparkmagic")
+        assert spec is not None and spec.submodule_search_locations, "sparkmagic is not installed"
         package = types.ModuleType("sparkmagic")
         package.__path__ = list(spec.submodule_search_locations)
         sys.modules["sparkmagic"] = package
