@@ -10,12 +10,13 @@ install(TARGETS livy livy_http livy_client EXPORT livyTargets
 install(TARGETS livyd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY include/livy DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 # Found at run time relative to liblivy: keep lib/ and share/ side by side.
-install(FILES lib/drivers/python/livy_driver.py lib/drivers/python/livy_r.py lib/drivers/python/livy_r.R
-              lib/drivers/python/livy_scala.py
-        DESTINATION ${CMAKE_INSTALL_DATADIR}/livy/drivers/python)
+install(DIRECTORY lib/drivers/python DESTINATION ${CMAKE_INSTALL_DATADIR}/livy/drivers
+        FILES_MATCHING PATTERN "*.py" PATTERN "*.R" PATTERN "__pycache__" EXCLUDE)
 # The Scala REPL's sources: livy_scala.py compiles them on first use, from ../scala.
 install(DIRECTORY lib/drivers/scala DESTINATION ${CMAKE_INSTALL_DATADIR}/livy/drivers
         FILES_MATCHING PATTERN "*.scala")
+# The same files as one archive, for cluster-mode drivers (lib/CMakeLists.txt).
+install(FILES ${LIVY_DRIVER_ARCHIVE} DESTINATION ${CMAKE_INSTALL_DATADIR}/livy)
 install(EXPORT livyTargets NAMESPACE livy:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/livy)
 
 configure_package_config_file(cmake/livyConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/livyConfig.cmake

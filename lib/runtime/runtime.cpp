@@ -37,6 +37,25 @@ std::string find_driver_script(const Config& config) {
   return "";
 }
 
+// The archive of the driver's modules for cluster deploy mode (livy-drivers.zip, made by the
+// build): beside the installed drivers, else in this build tree. None for a configured driver
+// script, whose modules livyd does not know.
+std::string find_driver_archive(const Config& config) {
+  namespace fs = std::filesystem;
+  if (!config.driver_script.empty()) return "";
+  std::vector<fs::path> candidates;
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<const void*>(&find_driver_archive), &info) != 0 && info.dli_fname != nullptr) {
+    candidates.push_back(fs::path(info.dli_fname).parent_path() / LIVY_DRIVER_ARCHIVE_FROM_LIB);
+  }
+  candidates.emplace_back(LIVY_DRIVER_ARCHIVE_BUILD);
+  for (const auto& candidate : candidates) {
+    std::error_code ec;
+    if (fs::is_regular_file(candidate, ec)) return candidate.lexically_normal().string();
+  }
+  return "";
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Runtime>> Runtime::open(const Config& config, RuntimeOptions options) {
@@ -93,6 +112,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Impl::open(const Config& given, Runtim
   impl->session_core = std::make_shared<SessionCore>(config, std::move(*rules), std::move(*spark), driver, *impl->store,
                                                      options.launcher, options.clock, *cluster, impl->metrics);
   impl->session_core->logger = options.logger;
+  impl->session_core->driver_archive = find_driver_archive(config);
   impl->session_core->other_starting = [batches_raw] { return batches_raw->starting_count(); };
   batches_raw->other_starting = [core = impl->session_core.get()] { return core->starting_count(); };
   st = impl->session_core->start();

@@ -363,6 +363,7 @@ SessionCore::LaunchPlan SessionCore::launch(Entry& e) {
   launch.resources.conf.emplace("spark.livy.sql.max-result", std::to_string(config_.sql_max_result));
   supervisor_.tag_submission(e.app, launch.resources.conf);  // with a cluster manager: found by its tag
   launch.driver_script = driver_script_;
+  launch.driver_archive = driver_archive;
   // Spark configuration, not spark-submit's environment: it reaches the driver in cluster
   // deploy mode too. The secret goes in the 0600 properties file, never on a command line.
   DriverSettings& d = launch.driver;

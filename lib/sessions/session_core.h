@@ -117,6 +117,7 @@ struct SessionCore final : DriverEvents {
   int starting_count() const { return starting_.load(); }
   std::function<int()> other_starting;  // the batches' count, for max-creation
   std::shared_ptr<Logger> logger;       // each state change of a session and statement is logged here
+  std::string driver_archive;           // the driver's modules, shipped in cluster deploy mode; set before start()
 
   // SessionManager
   Result<Session> create(const SessionRequest& request, const std::optional<std::string>& owner);

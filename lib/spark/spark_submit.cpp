@@ -242,6 +242,17 @@ SubmitCommand session_submit_command(const SparkEnvironment& spark, const Sessio
   if (!d.cache_dir.empty() && spark.deploy_mode != "cluster") resources.conf[kDriverCacheDirConf] = d.cache_dir;
   if (!d.tls_fingerprint.empty()) resources.conf[kDriverTlsFingerprintConf] = d.tls_fingerprint;
   add_kubernetes_conf(spark, launch.name, resources.conf);
+  // In the cluster the driver has only what spark-submit ships: its modules go as an archive.
+  // spark-submit's --archives replaces a spark.archives of the conf: with only the latter, add to it.
+  if (!launch.driver_archive.empty() && spark.deploy_mode == "cluster") {
+    std::string shipped = launch.driver_archive + "#" + std::string(kDriverArchiveName);
+    const auto conf_archives = resources.conf.find("spark.archives");
+    if (resources.archives.empty() && conf_archives != resources.conf.end() && !conf_archives->second.empty()) {
+      conf_archives->second += "," + shipped;
+    } else {
+      resources.archives.push_back(std::move(shipped));
+    }
+  }
   // Hidden before the resource options are added, so that they add --properties-file for it.
   cmd.hidden_conf.emplace(kDriverSecretConf, d.secret);
   append_resource_options(resources, redactor, cmd);

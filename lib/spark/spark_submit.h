@@ -87,8 +87,15 @@ struct SessionLaunch {
   std::optional<std::string> proxy_user;  // --proxy-user
   SparkResources resources;               // the request's, with livyd's own conf added
   std::string driver_script;              // the primary resource
+  // The driver's sibling modules (Scala, R) as one archive (livy-drivers.zip), shipped with
+  // --archives in cluster deploy mode, where the driver runs without livyd's files. Empty: none.
+  std::string driver_archive;
   DriverSettings driver;
 };
+
+// The name under which a cluster-mode driver finds the shipped archive unpacked, in its
+// working directory (spark-submit --archives path#name).
+inline constexpr std::string_view kDriverArchiveName = "livy-drivers";
 
 // The command of a session: spark-submit, its options, the driver's settings as --conf
 // (they override the request's conf of the same names), the secret in cmd.hidden_conf

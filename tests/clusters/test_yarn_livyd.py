@@ -269,6 +269,7 @@ def test_cluster_mode_session_answers_across_a_livyd_kill_9_and_delete_kills_its
         yarn_livyd, yarn_cluster, batches):
     """A PySpark session whose driver runs in YARN's application master: it reads livyd's
     callback address and secret from spark.livy.driver.* and connects back over loopback,
+    runs Scala too (its modules shipped as --archives livy-drivers.zip),
     also to a livyd restarted after kill -9 (the channel's port is kept in the store)."""
     livyd = yarn_livyd
     # One application at a time beside this one: the batches have ended (the tests above).
@@ -281,6 +282,10 @@ def test_cluster_mode_session_answers_across_a_livyd_kill_9_and_delete_kills_its
         assert data["text/plain"].strip() == "2", data
         data = livyd.run_ok(sid, "x = 41\nprint(sc.master, spark.range(100).count())", timeout=240)
         assert data["text/plain"].strip() == "yarn 100", data
+        # A Scala statement in the same session: the driver in the application master has its
+        # Scala support (livy_scala.py and the REPL's sources) from the archive livyd ships.
+        data = livyd.run_ok(sid, 'spark.range(7).filter("id > 2").count()', kind="spark", timeout=300)
+        assert "Long = 4" in data["text/plain"], data
         body = livyd.session(sid)
         app_id = _check_app_info(body)
         livyd.restart(signal.SIGKILL)

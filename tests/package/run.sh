@@ -58,6 +58,14 @@ test -f "$work/prefix/share/livy/drivers/python/livy_scala.py"
 for f in ScalaRepl.scala scala-2.12/ReplCompat.scala scala-2.13/ReplCompat.scala; do
   test -f "$work/prefix/share/livy/drivers/scala/$f"
 done
+# The same files as the archive a cluster-mode driver is shipped with.
+python3 - "$work/prefix/share/livy/livy-drivers.zip" <<'PY'
+import sys, zipfile
+names = set(zipfile.ZipFile(sys.argv[1]).namelist())
+need = {"python/livy_driver.py", "python/livy_scala.py", "python/livy_r.py", "python/livy_r.R",
+        "scala/ScalaRepl.scala", "scala/scala-2.12/ReplCompat.scala", "scala/scala-2.13/ReplCompat.scala"}
+assert need <= names, sorted(need - names)
+PY
 out=$("$work/examples/run_pyspark" "x = 21" "x * 2")
 echo "$out"
 grep -qx "42" <<<"$out"

@@ -34,8 +34,24 @@ import threading
 import time
 import traceback
 
+
+
+def module_dir():
+    """The directory of the driver's sibling modules (livy_scala.py, livy_r.py, ...): this
+    file's own, or, for a driver that runs in the cluster (cluster deploy mode), where
+    spark-submit unpacked the archive livyd ships with it (--archives ...#livy-drivers)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    shipped = os.path.join(os.getcwd(), "livy-drivers", "python")
+    if not os.path.exists(os.path.join(here, "livy_scala.py")) and os.path.isdir(shipped):
+        return shipped
+    return here
+
+
+MODULE_DIR = module_dir()
+if MODULE_DIR not in sys.path:
+    sys.path.insert(1, MODULE_DIR)
 try:
-    import livy_scala  # Scala statements; found next to this file, with its sources in ../scala
+    import livy_scala  # Scala statements; found in MODULE_DIR, with its sources in ../scala
 except ImportError:    # the driver was shipped alone: no Scala statements
     livy_scala = None
 
@@ -1131,10 +1147,10 @@ class Driver:
             sys.stdout, sys.stderr = old_out, old_err
 
     def r_interpreter(self):
-        """The session's R interpreter; the first R statement loads livy_r.py from this file's directory."""
+        """The session's R interpreter; the first R statement loads livy_r.py from MODULE_DIR."""
         if self.r is None:
             import importlib.util
-            path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "livy_r.py")
+            path = os.path.join(MODULE_DIR, "livy_r.py")
             spec = importlib.util.spec_from_file_location("livy_r", path)
             livy_r = importlib.util.module_from_spec(spec)
             try:

@@ -456,3 +456,26 @@ TEST_CASE("mesos:// with Spark 3.5: spark-submit gets the master as any other; S
   spark.master = "yarn";
   CHECK(livy::check_master(spark).is_ok());
 }
+
+TEST_CASE("session_submit_command: a cluster-mode driver gets its modules as an archive, after the request's",
+          "[spark_submit]") {
+  auto launch = session_launch();
+  launch.driver_archive = "/usr/share/livy/livy-drivers.zip";
+  launch.resources.archives = {"hdfs:///user/bob/env.tar.gz#env"};
+  const auto cluster = livy::session_submit_command(spark_env("yarn", "cluster"), launch, livy::Redactor(), "/p");
+  CHECK(has_pair(cluster.argv, "--archives", "hdfs:///user/bob/env.tar.gz#env,/usr/share/livy/livy-drivers.zip#livy-drivers"));
+  // In client mode the driver runs beside livyd's files: nothing to ship.
+  const auto client = livy::session_submit_command(spark_env("yarn", "client"), launch, livy::Redactor(), "/p");
+  CHECK(has_pair(client.argv, "--archives", "hdfs:///user/bob/env.tar.gz#env"));
+  // Archives given only as spark.archives (which --archives would replace): added there.
+  launch.resources.archives.clear();
+  launch.resources.conf = {{"spark.archives", "env.tgz#env"}};
+  const auto in_conf = livy::session_submit_command(spark_env("yarn", "cluster"), launch, livy::Redactor(), "/p");
+  CHECK(has_pair(in_conf.argv, "--conf", "spark.archives=env.tgz#env,/usr/share/livy/livy-drivers.zip#livy-drivers"));
+  CHECK(std::find(in_conf.argv.begin(), in_conf.argv.end(), "--archives") == in_conf.argv.end());
+  // No archive known (a configured driver script): the driver goes alone, as before.
+  launch.driver_archive.clear();
+  launch.resources.conf.clear();
+  const auto alone = livy::session_submit_command(spark_env("yarn", "cluster"), launch, livy::Redactor(), "/p");
+  CHECK(std::find(alone.argv.begin(), alone.argv.end(), "--archives") == alone.argv.end());
+}
