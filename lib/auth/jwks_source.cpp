@@ -1,10 +1,11 @@
 #include "auth/jwks_source.h"
 
-#include <httplib.h>
 #include <rapidjson/document.h>
 
 #include <fstream>
 #include <sstream>
+
+#include "base/http_exchange.h"
 
 namespace livy::auth {
 namespace {
@@ -51,44 +52,20 @@ Result<std::string> http_fetch(const std::string& url, std::chrono::milliseconds
   if (origin.size() == authority || origin.find_first_of("@?#") != std::string::npos) {
     return unreachable("a malformed URL");
   }
-  try {
-    httplib::Client client(origin);
-    if (!client.is_valid()) return unreachable("a malformed URL");
-    client.set_connection_timeout(timeout);
-    client.set_read_timeout(timeout);
-    client.set_write_timeout(timeout);
-    client.set_follow_location(false);
-#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
-    // https: the certificate chain and the host name are checked, against ca_file's CAs or
-    // the system's.
-    client.enable_server_certificate_verification(true);
-    if (!ca_file.empty()) client.set_ca_cert_path(ca_file.c_str());
-#endif
-    // The timeouts bound each read; the deadline bounds the whole body, however it trickles in.
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::string body;
-    bool too_large = false;
-    bool too_slow = false;
-    const auto res = client.Get(path, [&](const char* data, std::size_t n) {
-      if (body.size() + n > max_bytes) {
-        too_large = true;
-        return false;
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        too_slow = true;
-        return false;
-      }
-      body.append(data, n);
-      return true;
-    });
-    if (too_large) return unreachable("a document larger than auth.jwt.max-document-bytes");
-    if (too_slow) return unreachable("no whole answer within auth.jwt.fetch-timeout");
-    if (!res) return unreachable("no answer: " + httplib::to_string(res.error()));
-    if (res->status != 200) return unreachable("the answer's status is " + std::to_string(res->status));
-    return body;
-  } catch (const std::exception&) {
-    return unreachable("no answer");
-  }
+  HttpLimits limits;
+  // auth.jwt.fetch-timeout bounds the whole fetch, connecting included.
+  limits.connect_timeout = limits.request_timeout = limits.total = timeout;
+  limits.max_bytes = max_bytes;
+  limits.ca_file = ca_file;
+  limits.connect_timeout_key = limits.request_timeout_key = "auth.jwt.fetch-timeout";
+  limits.max_bytes_key = "auth.jwt.max-document-bytes";
+  limits.ca_file_key = "auth.jwt.ca-file";
+  HttpCall call;
+  call.path = path;
+  auto answer = http_exchange(origin, "the issuer at " + origin, call, limits);
+  if (!answer) return unreachable(answer.status().message());
+  if (answer->status != 200) return unreachable("the answer's status is " + std::to_string(answer->status));
+  return std::move(answer->body);
 }
 
 IssuerKeySource::IssuerKeySource(IssuerOptions options, std::shared_ptr<Clock> clock, Fetch fetch)

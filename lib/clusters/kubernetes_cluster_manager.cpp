@@ -1,7 +1,5 @@
 #include "clusters/kubernetes_cluster_manager.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -12,7 +10,6 @@
 namespace livy {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxTokenBytes = 64 << 10;
 
@@ -80,70 +77,24 @@ void KubernetesClusterManager::tag_submission(std::string_view tag, std::map<std
 
 Result<KubernetesClusterManager::Answer> KubernetesClusterManager::request(const std::string& method,
                                                                            const std::string& path) const {
-  const std::string where = "the Kubernetes API server at " + options_.api_url;
   auto token = read_token(options_.token_file);
   if (!token) return token.status();
-  httplib::Client client(options_.api_url);
-  if (!client.is_valid()) return Status::unavailable("cannot reach " + where + ": not an http(s) URL");
-#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
-  client.enable_server_certificate_verification(true);
+  HttpLimits limits;
+  limits.connect_timeout = options_.connect_timeout;
+  limits.request_timeout = options_.request_timeout;
+  limits.max_bytes = options_.max_response_bytes;
+  // The in-cluster default path is not there outside a pod: the system's CAs then.
   std::error_code ec;
-  if (!options_.ca_file.empty() && std::filesystem::exists(options_.ca_file, ec)) {
-    client.set_ca_cert_path(options_.ca_file.c_str());
-  }
-#endif
-  const auto to_timeval = [](std::chrono::milliseconds d) {
-    return std::pair<time_t, time_t>(d.count() / 1000, (d.count() % 1000) * 1000);
-  };
-  const auto [cs, cus] = to_timeval(options_.connect_timeout);
-  const auto [rs, rus] = to_timeval(options_.request_timeout);
-  client.set_connection_timeout(cs, cus);
-  client.set_read_timeout(rs, rus);
-  client.set_write_timeout(rs, rus);
-  client.set_keep_alive(false);
-  client.set_follow_location(false);
-
-  const Clock::time_point deadline = Clock::now() + options_.connect_timeout + options_.request_timeout;
-  Answer answer;
-  bool too_large = false;
-  bool too_slow = false;
-  httplib::Request req;
-  req.method = method;
-  req.path = path;
-  req.headers = {{"Accept", "application/json"}};
-  if (*token) req.headers.emplace("Authorization", "Bearer " + **token);
-  req.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
-    if (answer.body.size() + size > options_.max_response_bytes) {
-      too_large = true;
-      return false;
-    }
-    if (Clock::now() > deadline) {
-      too_slow = true;
-      return false;
-    }
-    answer.body.append(data, size);
-    return true;
-  };
-  const httplib::Result res = client.send(req);
-  if (too_large) {
-    return Status::unavailable(where + " sent an answer larger than kubernetes.max-response-bytes (" +
-                               std::to_string(options_.max_response_bytes) + ")");
-  }
-  if (too_slow) return Status::unavailable(where + " did not answer within kubernetes.request-timeout");
-  if (!res) {
-    const httplib::Error error = res.error();
-    if (error == httplib::Error::Connection || error == httplib::Error::ConnectionTimeout) {
-      return Status::unavailable("cannot connect to " + where + " (" + httplib::to_string(error) +
-                                 "; kubernetes.connect-timeout)");
-    }
-    if (error == httplib::Error::SSLServerVerification || error == httplib::Error::SSLConnection) {
-      return Status::unavailable("no trusted TLS connection to " + where + " (" + httplib::to_string(error) +
-                                 "; kubernetes.ca-file " + options_.ca_file + ")");
-    }
-    return Status::unavailable(where + " did not answer " + method + " " + path + ": " + httplib::to_string(error));
-  }
-  answer.status = res->status;
-  return answer;
+  if (!options_.ca_file.empty() && std::filesystem::exists(options_.ca_file, ec)) limits.ca_file = options_.ca_file;
+  limits.connect_timeout_key = "kubernetes.connect-timeout";
+  limits.request_timeout_key = "kubernetes.request-timeout";
+  limits.max_bytes_key = "kubernetes.max-response-bytes";
+  limits.ca_file_key = "kubernetes.ca-file";
+  HttpCall call;
+  call.method = method;
+  call.path = path;
+  if (*token) call.headers.emplace_back("Authorization", "Bearer " + **token);
+  return http_exchange(options_.api_url, "the Kubernetes API server at " + options_.api_url, call, limits);
 }
 
 namespace {

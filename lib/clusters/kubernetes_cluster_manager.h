@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/http_exchange.h"
 #include "clusters/cluster_manager.h"
 #include "clusters/kubernetes_json.h"
 #include "livy/config.h"
@@ -58,10 +59,7 @@ class KubernetesClusterManager final : public ClusterManager {
   const KubernetesOptions& options() const { return options_; }
 
  private:
-  struct Answer {
-    int status = 0;
-    std::string body;
-  };
+  using Answer = HttpAnswer;
   Result<Answer> request(const std::string& method, const std::string& path) const;
   Result<std::vector<KubernetesPod>> list_drivers(const std::string& selector, const std::string& what) const;
   ClusterAppReport to_report(const KubernetesPod& pod, ClusterAppPhase phase) const;

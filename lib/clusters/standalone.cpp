@@ -1,7 +1,6 @@
 #include "clusters/standalone.h"
 
-#include <httplib.h>
-
+#include "base/http_exchange.h"
 #include "spark/app_watch.h"
 
 namespace livy {
@@ -37,35 +36,24 @@ void StandaloneClusterManager::tag_submission(std::string_view /*tag*/,
                                               std::map<std::string, std::string>& /*conf*/) const {}
 
 Result<wire::StandaloneReply> StandaloneClusterManager::call(const std::string& method, const std::string& path) const {
-  httplib::Client client(rest_url_);
-  if (!client.is_valid()) return Status::unavailable("the standalone REST URL " + rest_url_ + " cannot be used");
-  client.set_connection_timeout(timeout_);
-  client.set_read_timeout(timeout_);
-  client.set_write_timeout(timeout_);
-  httplib::Request req;
-  req.method = method;
-  req.path = path;
-  std::string body;
-  bool too_long = false;
-  req.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
-    too_long = body.size() + n > kMaxReplyBytes;
-    if (!too_long) body.append(data, n);
-    return !too_long;
-  };
-  httplib::Response res;
-  httplib::Error error = httplib::Error::Success;
-  if (!client.send(req, res, error) && !too_long) {
-    return Status::unavailable("the standalone master's REST server at " + rest_url_ +
-                               " did not answer: " + httplib::to_string(error));
-  }
-  auto reply = too_long ? std::nullopt : wire::decode_standalone_reply(body);
+  const std::string where = "the standalone master's REST server at " + rest_url_;
+  HttpLimits limits;
+  limits.connect_timeout = timeout_;
+  limits.request_timeout = timeout_;
+  limits.max_bytes = kMaxReplyBytes;
+  limits.connect_timeout_key = limits.request_timeout_key = "standalone.rest-timeout";
+  HttpCall call;
+  call.method = method;
+  call.path = path;
+  auto answer = http_exchange(rest_url_, where, call, limits);
+  if (!answer) return answer.status();
+  // Refusals (a driver it does not know, a master in standby) come as a reply too, with its message.
+  auto reply = wire::decode_standalone_reply(answer->body);
   if (!reply) {
-    return Status::unavailable("the standalone master's REST server at " + rest_url_ + " answered " +
-                               std::to_string(res.status) + " without a submission reply");
+    return Status::unavailable(where + " answered " + std::to_string(answer->status) + " without a submission reply");
   }
-  if (res.status != 200) {
-    return Status::unavailable("the standalone master's REST server at " + rest_url_ + " answered " +
-                               std::to_string(res.status) + ": " + bounded(reply->message));
+  if (answer->status != 200) {
+    return Status::unavailable(where + " answered " + std::to_string(answer->status) + ": " + bounded(reply->message));
   }
   return std::move(*reply);
 }

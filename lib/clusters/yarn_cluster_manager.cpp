@@ -1,7 +1,5 @@
 #include "clusters/yarn_cluster_manager.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -11,8 +9,6 @@
 
 namespace livy {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 std::optional<std::string> env(const char* name) {
   const char* v = std::getenv(name);
@@ -73,59 +69,19 @@ void YarnClusterManager::tag_submission(std::string_view tag, std::map<std::stri
 
 Result<YarnClusterManager::Answer> YarnClusterManager::request(const std::string& method, const std::string& path,
                                                                const std::string& body) const {
-  const std::string where = "the YARN ResourceManager at " + options_.resourcemanager_url;
-  httplib::Client client(options_.resourcemanager_url);
-  if (!client.is_valid()) return Status::unavailable("cannot reach " + where + ": not an http(s) URL");
-  const auto to_timeval = [](std::chrono::milliseconds d) {
-    return std::pair<time_t, time_t>(d.count() / 1000, (d.count() % 1000) * 1000);
-  };
-  const auto [cs, cus] = to_timeval(options_.connect_timeout);
-  const auto [rs, rus] = to_timeval(options_.request_timeout);
-  client.set_connection_timeout(cs, cus);
-  client.set_read_timeout(rs, rus);
-  client.set_write_timeout(rs, rus);
-  client.set_keep_alive(false);
-
-  const Clock::time_point deadline = Clock::now() + options_.connect_timeout + options_.request_timeout;
-  Answer answer;
-  bool too_large = false;
-  bool too_slow = false;
-  httplib::Request req;
-  req.method = method;
-  req.path = path;
-  req.headers = {{"Accept", "application/json"}};
-  if (!body.empty()) {
-    req.headers.emplace("Content-Type", "application/json");
-    req.body = body;
-  }
-  req.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
-    if (answer.body.size() + size > options_.max_response_bytes) {
-      too_large = true;
-      return false;
-    }
-    if (Clock::now() > deadline) {
-      too_slow = true;
-      return false;
-    }
-    answer.body.append(data, size);
-    return true;
-  };
-  const httplib::Result res = client.send(req);
-  if (too_large) {
-    return Status::unavailable(where + " sent an answer larger than yarn.max-response-bytes (" +
-                               std::to_string(options_.max_response_bytes) + ")");
-  }
-  if (too_slow) return Status::unavailable(where + " did not answer within yarn.request-timeout");
-  if (!res) {
-    const httplib::Error error = res.error();
-    if (error == httplib::Error::Connection || error == httplib::Error::ConnectionTimeout) {
-      return Status::unavailable("cannot connect to " + where + " (" + httplib::to_string(error) +
-                                 "; yarn.connect-timeout)");
-    }
-    return Status::unavailable(where + " did not answer " + method + " " + path + ": " + httplib::to_string(error));
-  }
-  answer.status = res->status;
-  return answer;
+  HttpLimits limits;
+  limits.connect_timeout = options_.connect_timeout;
+  limits.request_timeout = options_.request_timeout;
+  limits.max_bytes = options_.max_response_bytes;
+  limits.connect_timeout_key = "yarn.connect-timeout";
+  limits.request_timeout_key = "yarn.request-timeout";
+  limits.max_bytes_key = "yarn.max-response-bytes";
+  HttpCall call;
+  call.method = method;
+  call.path = path;
+  call.body = body;
+  return http_exchange(options_.resourcemanager_url, "the YARN ResourceManager at " + options_.resourcemanager_url,
+                       call, limits);
 }
 
 namespace {

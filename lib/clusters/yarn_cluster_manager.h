@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/http_exchange.h"
 #include "clusters/cluster_manager.h"
 #include "livy/config.h"
 
@@ -38,10 +39,7 @@ class YarnClusterManager final : public ClusterManager {
   const YarnOptions& options() const { return options_; }
 
  private:
-  struct Answer {
-    int status = 0;
-    std::string body;
-  };
+  using Answer = HttpAnswer;
   Result<Answer> request(const std::string& method, const std::string& path, const std::string& body) const;
 
   YarnOptions options_;
