@@ -18,96 +18,30 @@
 #include <functional>
 
 #include "base/data_dir.h"
+#include "base/tls_material.h"
 
 namespace livy {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A certificate or key file is a few KiB: a bound keeps a wrong path from being read whole.
-constexpr std::streamsize kMaxPemBytes = 1 << 20;
 // Forward secrecy and AEAD only, for TLS 1.2 (TLS 1.3's suites are all such).
 constexpr const char* kTls12Ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20";
 // The generated certificate: drivers pin it, so no expiry should end a long-lived install.
 constexpr long kGeneratedValidSeconds = 20L * 365 * 24 * 3600;
 
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct KeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct CertFree {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct CertsFree {
-  void operator()(STACK_OF(X509) * s) const { sk_X509_pop_free(s, X509_free); }
-};
 struct BnFree {
   void operator()(BIGNUM* b) const { BN_free(b); }
 };
-using Bio = std::unique_ptr<BIO, BioFree>;
-using Key = std::unique_ptr<EVP_PKEY, KeyFree>;
-using Cert = std::unique_ptr<X509, CertFree>;
-
-struct KeyPair {
-  Key key;
-  Cert certificate;
-  std::unique_ptr<STACK_OF(X509), CertsFree> chain{sk_X509_new_null()};
-};
-
-// The first error OpenSSL queued (the cause), and the queue emptied.
-std::string openssl_reason() {
-  const unsigned long first = ERR_peek_error();
-  ERR_clear_error();
-  if (first == 0) return "unknown OpenSSL error";
-  const char* reason = ERR_reason_error_string(first);
-  return reason != nullptr ? reason : "OpenSSL error " + std::to_string(first);
-}
-
-Result<std::string> read_pem(const std::string& path, const std::string& key) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::invalid_argument(key + ": cannot read " + path);
-  std::string bytes(static_cast<std::size_t>(kMaxPemBytes) + 1, '\0');
-  in.read(bytes.data(), kMaxPemBytes + 1);
-  if (in.bad()) return Status::invalid_argument(key + ": cannot read " + path);
-  bytes.resize(static_cast<std::size_t>(in.gcount()));
-  if (bytes.size() > static_cast<std::size_t>(kMaxPemBytes)) {
-    return Status::invalid_argument(key + ": " + path + " is larger than a PEM file can be (1 MiB)");
-  }
-  return bytes;
-}
-
-Bio memory_bio(const std::string& text) { return Bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size()))); }
-
-// No passphrase callback may prompt on livyd's terminal: an encrypted key fails to load.
-int no_passphrase(char*, int, int, void*) { return -1; }
 
 Result<KeyPair> load_pair(const std::string& certificate_file, const std::string& key_file,
                           const std::string& certificate_key, const std::string& key_key) {
-  auto cert_text = read_pem(certificate_file, certificate_key);
+  auto cert_text = read_key_material(certificate_file, certificate_key);
   if (!cert_text) return cert_text.status();
-  auto key_text = read_pem(key_file, key_key);
+  auto key_text = read_key_material(key_file, key_key);
   if (!key_text) return key_text.status();
-  KeyPair pair;
-  Bio certs = memory_bio(*cert_text);
-  pair.certificate.reset(certs ? PEM_read_bio_X509(certs.get(), nullptr, no_passphrase, nullptr) : nullptr);
-  if (!pair.certificate) {
-    ERR_clear_error();
-    return Status::invalid_argument(certificate_key + ": " + certificate_file +
-                                    " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
-  }
-  while (X509* next = PEM_read_bio_X509(certs.get(), nullptr, no_passphrase, nullptr)) {
-    sk_X509_push(pair.chain.get(), next);
-  }
-  ERR_clear_error();  // the end of the file
-  Bio key = memory_bio(*key_text);
-  pair.key.reset(key ? PEM_read_bio_PrivateKey(key.get(), nullptr, no_passphrase, nullptr) : nullptr);
-  if (!pair.key) {
-    return Status::invalid_argument(key_key + ": " + key_file + ": cannot read an unencrypted PEM private key (" +
-                                    openssl_reason() + ")");
-  }
-  return pair;
+  return parse_pem_pair(*cert_text, *key_text, nullptr, certificate_key + ": " + certificate_file,
+                        key_key + ": " + key_file);
 }
 
 // Writes `text` to `path` through a 0600 temporary file renamed over it.

@@ -7,63 +7,19 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include <fstream>
 #include <iterator>
 #include <vector>
+
+#include "base/tls_material.h"
 
 namespace livy::http {
 namespace {
 
-// A keystore or PEM file is a few KiB; a bound keeps a wrong path (a log, a
-// device) from being read whole.
-constexpr std::streamsize kMaxKeyFileBytes = 1 << 20;
-
 // Forward secrecy and AEAD only, for TLS 1.2 (TLS 1.3's suites are all such).
 constexpr const char* kTls12Ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20";
 
-// The first error OpenSSL queued (the cause; later ones wrap it), and the queue emptied.
-std::string openssl_reason() {
-  const unsigned long first = ERR_peek_error();
-  ERR_clear_error();
-  if (first == 0) return "unknown OpenSSL error";
-  const char* reason = ERR_reason_error_string(first);
-  return reason != nullptr ? reason : "OpenSSL error " + std::to_string(first);
-}
-
-Result<std::string> read_key_file(const std::string& path, const std::string& key) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::invalid_argument(key + ": cannot read " + path);
-  std::string bytes;
-  bytes.resize(static_cast<std::size_t>(kMaxKeyFileBytes) + 1);
-  in.read(bytes.data(), kMaxKeyFileBytes + 1);
-  if (in.bad()) return Status::invalid_argument(key + ": cannot read " + path);
-  bytes.resize(static_cast<std::size_t>(in.gcount()));
-  if (bytes.size() > static_cast<std::size_t>(kMaxKeyFileBytes)) {
-    return Status::invalid_argument(key + ": " + path + " is larger than a keystore or key file can be (1 MiB)");
-  }
-  return bytes;
-}
-
 struct Pkcs12Free {
   void operator()(PKCS12* p) const { PKCS12_free(p); }
-};
-struct KeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct CertFree {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct CertsFree {
-  void operator()(STACK_OF(X509) * s) const { sk_X509_pop_free(s, X509_free); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-
-struct KeyPair {
-  std::unique_ptr<EVP_PKEY, KeyFree> key;
-  std::unique_ptr<X509, CertFree> certificate;
-  std::unique_ptr<STACK_OF(X509), CertsFree> chain;
 };
 
 bool mac_verifies(PKCS12* p12, const std::string& password) {
@@ -153,7 +109,7 @@ bool parse_pkcs12_bags(PKCS12* p12, const std::string& store_password, const std
 }
 
 Result<KeyPair> load_pkcs12(const TlsOptions& o) {
-  auto bytes = read_key_file(o.keystore, "livy.keystore (server.tls.keystore)");
+  auto bytes = read_key_material(o.keystore, "livy.keystore (server.tls.keystore)");
   if (!bytes) return bytes.status();
   const auto* data = reinterpret_cast<const unsigned char*>(bytes->data());
   const bool jks = bytes->size() >= 4 && data[0] == 0xFE && data[1] == 0xED && data[2] == 0xFE && data[3] == 0xED;
@@ -207,42 +163,21 @@ Result<KeyPair> load_pkcs12(const TlsOptions& o) {
   return pair;
 }
 
-// PEM_read_bio_PrivateKey's passphrase: the configured one, never a prompt.
-int key_passphrase(char* buf, int size, int, void* user) {
-  const auto* password = static_cast<const std::string*>(user);
-  if (password->empty() || password->size() > static_cast<std::size_t>(size)) return -1;
-  password->copy(buf, password->size());
-  return static_cast<int>(password->size());
-}
-
 Result<KeyPair> load_pem(const TlsOptions& o) {
   if (o.key_file.empty()) {
     return Status::invalid_argument("server.tls.certificate-file is set but server.tls.key-file is not");
   }
-  auto cert_text = read_key_file(o.certificate_file, "server.tls.certificate-file");
+  auto cert_text = read_key_material(o.certificate_file, "server.tls.certificate-file");
   if (!cert_text) return cert_text.status();
-  auto key_text = read_key_file(o.key_file, "server.tls.key-file");
+  auto key_text = read_key_material(o.key_file, "server.tls.key-file");
   if (!key_text) return key_text.status();
-  KeyPair pair;
-  std::unique_ptr<BIO, BioFree> certs(BIO_new_mem_buf(cert_text->data(), static_cast<int>(cert_text->size())));
-  pair.certificate.reset(certs ? PEM_read_bio_X509(certs.get(), nullptr, nullptr, nullptr) : nullptr);
-  if (!pair.certificate) {
-    ERR_clear_error();
-    return Status::invalid_argument("server.tls.certificate-file " + o.certificate_file +
-                                    " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
-  }
-  pair.chain.reset(sk_X509_new_null());
-  while (X509* next = PEM_read_bio_X509(certs.get(), nullptr, nullptr, nullptr)) sk_X509_push(pair.chain.get(), next);
-  ERR_clear_error();  // the end of the file
-  std::unique_ptr<BIO, BioFree> key(BIO_new_mem_buf(key_text->data(), static_cast<int>(key_text->size())));
-  std::string password = o.key_password;
-  pair.key.reset(key ? PEM_read_bio_PrivateKey(key.get(), nullptr, key_passphrase, &password) : nullptr);
-  if (!pair.key) {
-    const std::string why = openssl_reason();
-    return Status::invalid_argument("server.tls.key-file " + o.key_file + ": cannot read a PEM private key (" + why +
-                                    (o.key_password.empty() ? "; if it is encrypted, set server.tls.key-password"
-                                                            : "; is server.tls.key-password right?") +
-                                    ")");
+  auto pair = parse_pem_pair(*cert_text, *key_text, o.key_password.empty() ? nullptr : &o.key_password,
+                             "server.tls.certificate-file " + o.certificate_file, "server.tls.key-file " + o.key_file);
+  if (!pair) {
+    const std::string hint = o.key_password.empty() ? "; if it is encrypted, set server.tls.key-password"
+                                                    : "; is server.tls.key-password right?";
+    const bool key_failed = pair.status().message().starts_with("server.tls.key-file");
+    return key_failed ? Status::invalid_argument(pair.status().message() + hint) : pair.status();
   }
   return pair;
 }
