@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "base/text_values.h"
 #include "clusters/yarn_json.h"
 #include "clusters/yarn_site.h"
 
@@ -41,7 +42,13 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-YarnClusterManager::YarnClusterManager(YarnOptions options) : options_(std::move(options)) {}
+YarnClusterManager::YarnClusterManager(YarnOptions options) : options_(std::move(options)) {
+  for (std::string& url : split_list(options_.resourcemanager_url)) {
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    if (!url.empty()) urls_.push_back(std::move(url));
+  }
+  if (urls_.empty()) urls_.emplace_back();  // asked, it says it cannot reach ""
+}
 
 std::string merge_yarn_tags(const std::string& existing, std::string_view tag) {
   std::string out;
@@ -67,6 +74,17 @@ void YarnClusterManager::tag_submission(std::string_view tag, std::map<std::stri
   tags = merge_yarn_tags(tags, tag);
 }
 
+namespace {
+
+// A standby RM redirects REST calls to the active one: with 307 (Hadoop 3), or with 200 and
+// a text that says so (older RMs, and Hadoop 3 when it does not know the active RM).
+bool is_standby(const HttpAnswer& answer) {
+  static constexpr std::string_view kStandby = "This is standby RM";
+  return answer.status == 307 || std::string_view(answer.body).substr(0, 64).find(kStandby) != std::string_view::npos;
+}
+
+}  // namespace
+
 Result<YarnClusterManager::Answer> YarnClusterManager::request(const std::string& method, const std::string& path,
                                                                const std::string& body) const {
   HttpLimits limits;
@@ -80,8 +98,23 @@ Result<YarnClusterManager::Answer> YarnClusterManager::request(const std::string
   call.method = method;
   call.path = path;
   call.body = body;
-  return http_exchange(options_.resourcemanager_url, "the YARN ResourceManager at " + options_.resourcemanager_url,
-                       call, limits);
+  const std::size_t first = active_.load(std::memory_order_relaxed);
+  Status last = Status::ok();
+  for (std::size_t i = 0; i < urls_.size(); ++i) {
+    const std::size_t at = (first + i) % urls_.size();
+    const std::string& url = urls_[at];
+    auto answer = http_exchange(url, "the YARN ResourceManager at " + url, call, limits);
+    if (answer && is_standby(*answer)) answer = Status::unavailable("the YARN ResourceManager at " + url + " is a standby");
+    if (!answer) {
+      last = answer.status();  // down, unreachable or standby: the next RM, if there is one
+      continue;
+    }
+    active_.store(at, std::memory_order_relaxed);
+    return answer;
+  }
+  if (urls_.size() == 1) return last;
+  return Status::unavailable("no active YARN ResourceManager among " + options_.resourcemanager_url +
+                             " (the last one tried: " + last.message() + ")");
 }
 
 namespace {
@@ -158,12 +191,17 @@ Status YarnClusterManager::kill(std::string_view app_id) {
 Result<std::string> find_resourcemanager_url(const Config& config, const std::optional<std::string>& hadoop_conf_dir,
                                              const std::optional<std::string>& yarn_conf_dir) {
   if (!config.yarn_resourcemanager_url.empty()) {
-    std::string url = config.yarn_resourcemanager_url;
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-      return Status::invalid_argument("yarn.resourcemanager-url must start with http:// or https://: '" + url + "'");
+    std::string urls;
+    for (std::string& url : split_list(config.yarn_resourcemanager_url)) {
+      while (!url.empty() && url.back() == '/') url.pop_back();
+      if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+        return Status::invalid_argument("yarn.resourcemanager-url must be http:// or https:// URLs, comma-separated: '" +
+                                        url.substr(0, 200) + "'");
+      }
+      urls += (urls.empty() ? "" : ",") + url;
     }
-    return url;
+    if (urls.empty()) return Status::invalid_argument("yarn.resourcemanager-url names no URL");
+    return urls;
   }
   if (hadoop_conf_dir) return resourcemanager_url_from_conf_dir(*hadoop_conf_dir);
   if (yarn_conf_dir) return resourcemanager_url_from_conf_dir(*yarn_conf_dir);

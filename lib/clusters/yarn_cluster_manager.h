@@ -1,9 +1,12 @@
 // The ClusterManager for `--master yarn`: finds, follows and kills livyd's applications
 // through the YARN ResourceManager's REST API (/ws/v1/cluster/apps), as Apache Livy does
-// through YarnClient. Stateless apart from its options: any thread may call it at once,
-// and every call is one bounded HTTP request.
+// through YarnClient. With ResourceManager HA it knows every RM and asks the one that last
+// answered as the active RM first; a standby RM (it answers 307, or "This is standby RM")
+// or one that cannot be reached sends it to the next. Any thread may call it at once; every
+// call is one bounded HTTP request per RM tried.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <map>
@@ -11,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/http_exchange.h"
 #include "clusters/cluster_manager.h"
@@ -19,7 +23,8 @@
 namespace livy {
 
 struct YarnOptions {
-  std::string resourcemanager_url;                                     // http(s)://host:port of the RM web app, no path
+  // http(s)://host:port of the RM web app, no path; with RM HA, each RM's, comma-separated.
+  std::string resourcemanager_url;
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};  // yarn.connect-timeout
   std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};  // yarn.request-timeout: a whole
                                                                         // answer, however it trickles
@@ -40,13 +45,17 @@ class YarnClusterManager final : public ClusterManager {
 
  private:
   using Answer = HttpAnswer;
+  // The active RM's answer (a standby's is never returned): the RMs are tried in turn,
+  // from the one that answered last.
   Result<Answer> request(const std::string& method, const std::string& path, const std::string& body) const;
 
   YarnOptions options_;
+  std::vector<std::string> urls_;                 // the RMs of options_.resourcemanager_url
+  mutable std::atomic<std::size_t> active_{0};   // the index in urls_ of the RM that answered last
 };
 
-// Where the RM's REST API is, in this order: `config.yarn_resourcemanager_url`
-// (yarn.resourcemanager-url) when set; else yarn-site.xml in `hadoop_conf_dir`
+// Where the RM's REST API is (with RM HA, each RM's, comma-separated), in this order:
+// `config.yarn_resourcemanager_url` (yarn.resourcemanager-url) when set; else yarn-site.xml in `hadoop_conf_dir`
 // ($HADOOP_CONF_DIR), else in `yarn_conf_dir` ($YARN_CONF_DIR), as spark-submit reads them.
 Result<std::string> find_resourcemanager_url(const Config& config, const std::optional<std::string>& hadoop_conf_dir,
                                              const std::optional<std::string>& yarn_conf_dir);

@@ -127,20 +127,48 @@ Result<std::map<std::string, std::string>> parse_hadoop_conf(const std::string& 
   return props;
 }
 
-Result<std::string> resourcemanager_url_from(const std::map<std::string, std::string>& props) {
-  const bool https = get(props, "yarn.http.policy", "HTTP_ONLY") == "HTTPS_ONLY";
-  const std::string host = get(props, "yarn.resourcemanager.hostname", "0.0.0.0");
-  std::string address = https ? get(props, "yarn.resourcemanager.webapp.https.address", host + ":8090")
-                              : get(props, "yarn.resourcemanager.webapp.address", host + ":8088");
-  address = std::string(trim(address));
+namespace {
+
+// One RM's web app URL; `id`: its RM HA id (the properties' suffix), empty without HA.
+Result<std::string> webapp_url(const std::map<std::string, std::string>& props, bool https, const std::string& id) {
+  const std::string suffix = id.empty() ? "" : "." + id;
+  const std::string host = get(props, "yarn.resourcemanager.hostname" + suffix,
+                               id.empty() ? "0.0.0.0" : get(props, "yarn.resourcemanager.hostname", "0.0.0.0"));
+  const std::string name =
+      std::string(https ? "yarn.resourcemanager.webapp.https.address" : "yarn.resourcemanager.webapp.address") + suffix;
+  std::string address = std::string(trim(get(props, name, host + (https ? ":8090" : ":8088"))));
   const std::size_t colon = address.rfind(':');
   if (address.empty() || address.find("${") != std::string::npos || colon == std::string::npos || colon == 0 ||
-      colon + 1 == address.size() || address.find_first_of("/ ?#@") != std::string::npos) {
-    return Status::invalid_argument("yarn-site.xml: yarn.resourcemanager.webapp" + std::string(https ? ".https" : "") +
-                                    ".address is not host:port: '" + address.substr(0, 100) + "'");
+      colon + 1 == address.size() || address.find_first_of("/ ?#@,") != std::string::npos) {
+    return Status::invalid_argument("yarn-site.xml: " + name + " is not host:port: '" + address.substr(0, 100) + "'");
   }
   if (address.compare(0, colon, "0.0.0.0") == 0) address = "127.0.0.1" + address.substr(colon);
   return std::string(https ? "https://" : "http://") + address;
+}
+
+}  // namespace
+
+Result<std::string> resourcemanager_url_from(const std::map<std::string, std::string>& props) {
+  const bool https = get(props, "yarn.http.policy", "HTTP_ONLY") == "HTTPS_ONLY";
+  if (get(props, "yarn.resourcemanager.ha.enabled", "false") != "true") return webapp_url(props, https, "");
+  // RM HA: every RM, in the order of yarn.resourcemanager.ha.rm-ids.
+  std::string urls;
+  const std::string ids = get(props, "yarn.resourcemanager.ha.rm-ids", "");
+  for (std::size_t at = 0; at <= ids.size();) {
+    std::size_t comma = ids.find(',', at);
+    if (comma == std::string::npos) comma = ids.size();
+    const std::string id(trim(std::string_view(ids).substr(at, comma - at)));
+    at = comma + 1;
+    if (id.empty()) continue;
+    auto url = webapp_url(props, https, id);
+    if (!url) return url.status();
+    urls += (urls.empty() ? "" : ",") + *url;
+  }
+  if (urls.empty()) {
+    return Status::invalid_argument(
+        "yarn-site.xml: yarn.resourcemanager.ha.enabled is true but yarn.resourcemanager.ha.rm-ids names no RM");
+  }
+  return urls;
 }
 
 Result<std::string> resourcemanager_url_from_conf_dir(const std::string& conf_dir) {

@@ -390,3 +390,67 @@ TEST_CASE("make_cluster_manager gives master yarn its manager, with the configur
   REQUIRE(local);
   CHECK_FALSE(*local);
 }
+
+TEST_CASE("RM HA: a standby or unreachable RM sends the request to the next; the active one is asked first after",
+          "[yarn]") {
+  FakeRm standby;
+  FakeRm active;
+  std::atomic<int> standby_hits{0};
+  std::atomic<int> active_hits{0};
+  const auto answer_apps = [&](httplib::Response& res) {
+    ++active_hits;
+    answer_json(res, 200, recorded("apps-by-tag-running.json"));
+  };
+  SECTION("Hadoop 3's standby answers 307 to the active RM") {
+    standby.server().Get("/ws/v1/cluster/apps", [&](const httplib::Request&, httplib::Response& res) {
+      ++standby_hits;
+      res.status = 307;
+      res.set_header("Location", active.url() + "/ws/v1/cluster/apps");
+    });
+  }
+  SECTION("an older standby answers 200 with a text") {
+    standby.server().Get("/ws/v1/cluster/apps", [&](const httplib::Request&, httplib::Response& res) {
+      ++standby_hits;
+      res.set_content("This is standby RM. Redirecting to the current active RM: " + active.url(), "text/plain");
+    });
+  }
+  active.server().Get("/ws/v1/cluster/apps", [&](const httplib::Request&, httplib::Response& res) { answer_apps(res); });
+  livy::YarnOptions o;
+  o.resourcemanager_url = standby.url() + "," + active.url() + "/";
+  livy::YarnClusterManager yarn(o);
+  for (int i = 0; i < 3; ++i) {
+    auto found = yarn.lookup("livyd-rec-ok", std::nullopt);
+    REQUIRE(found);
+    REQUIRE(*found);
+    CHECK((*found)->app_id == kRunningId);
+  }
+  CHECK(standby_hits == 1);  // once: then the active RM is asked first
+  CHECK(active_hits == 3);
+}
+
+TEST_CASE("RM HA: an RM that is down is passed over; none active is a clear error naming them", "[yarn]") {
+  std::string down_url;
+  {
+    FakeRm gone;
+    down_url = gone.url();
+  }
+  FakeRm active;
+  active.server().Get("/ws/v1/cluster/apps", [&](const httplib::Request&, httplib::Response& res) {
+    answer_json(res, 200, recorded("apps-by-tag-running.json"));
+  });
+  livy::YarnOptions o;
+  o.resourcemanager_url = down_url + "," + active.url();
+  o.connect_timeout = std::chrono::milliseconds(500);
+  livy::YarnClusterManager yarn(o);
+  auto found = yarn.lookup("livyd-rec-ok", std::nullopt);
+  REQUIRE(found);
+  CHECK(*found);
+  livy::YarnOptions both_down;
+  both_down.resourcemanager_url = down_url + "," + down_url;
+  both_down.connect_timeout = std::chrono::milliseconds(500);
+  auto none = livy::YarnClusterManager(both_down).lookup("livyd-rec-ok", std::nullopt);
+  REQUIRE_FALSE(none);
+  CHECK(none.status().code() == livy::ErrorCode::kUnavailable);
+  CHECK_THAT(none.status().message(), Catch::Contains("no active YARN ResourceManager among") &&
+                                          Catch::Contains("cannot connect"));
+}

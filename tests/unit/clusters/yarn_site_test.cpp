@@ -81,6 +81,13 @@ TEST_CASE("where the RM is: the config key, then $HADOOP_CONF_DIR, then $YARN_CO
   config.yarn_resourcemanager_url = "https://rm.example:8090";
   CHECK(*livy::find_resourcemanager_url(config, hadoop.path().string(), yarn.path().string()) ==
         "https://rm.example:8090");
+  // RM HA: several URLs, comma-separated (trailing slashes dropped); each must be http(s).
+  config.yarn_resourcemanager_url = "http://rm1.example:8088/, http://rm2.example:8088";
+  CHECK(*livy::find_resourcemanager_url(config, std::nullopt, std::nullopt) ==
+        "http://rm1.example:8088,http://rm2.example:8088");
+  config.yarn_resourcemanager_url = "http://rm1.example:8088,rm2.example:8088";
+  CHECK_THAT(livy::find_resourcemanager_url(config, std::nullopt, std::nullopt).status().message(),
+             Catch::Contains("rm2.example:8088"));
 
   livy::Config none;
   auto missing = livy::find_resourcemanager_url(none, std::nullopt, std::nullopt);
@@ -90,4 +97,27 @@ TEST_CASE("where the RM is: the config key, then $HADOOP_CONF_DIR, then $YARN_CO
   auto no_file = livy::find_resourcemanager_url(none, empty.path().string(), std::nullopt);
   REQUIRE_FALSE(no_file);
   CHECK_THAT(no_file.status().message(), Catch::Contains("yarn-site.xml"));
+}
+
+TEST_CASE("RM HA in yarn-site.xml: every RM of yarn.resourcemanager.ha.rm-ids, in order", "[yarn]") {
+  const std::string ha = prop("yarn.resourcemanager.ha.enabled", "true") +
+                         prop("yarn.resourcemanager.ha.rm-ids", "rm1, rm2") +
+                         prop("yarn.resourcemanager.hostname.rm1", "master1.example") +
+                         prop("yarn.resourcemanager.hostname.rm2", "master2.example");
+  CHECK(url_of(site(ha)) == "http://master1.example:8088,http://master2.example:8088");
+  // A web app address of its own wins over the host name; HTTPS_ONLY takes the https ones.
+  CHECK(url_of(site(ha + prop("yarn.resourcemanager.webapp.address.rm2", "10.0.0.2:9088"))) ==
+        "http://master1.example:8088,http://10.0.0.2:9088");
+  CHECK(url_of(site(ha + prop("yarn.http.policy", "HTTPS_ONLY") +
+                    prop("yarn.resourcemanager.webapp.https.address.rm1", "m1:9443"))) ==
+        "https://m1:9443,https://master2.example:8090");
+  // HA on without ids, or an id whose address is not host:port: a clear error naming the property.
+  auto none = livy::parse_hadoop_conf(site(prop("yarn.resourcemanager.ha.enabled", "true")));
+  REQUIRE(none);
+  REQUIRE_FALSE(livy::resourcemanager_url_from(*none));
+  CHECK_THAT(livy::resourcemanager_url_from(*none).status().message(), Catch::Contains("ha.rm-ids"));
+  auto bad = livy::parse_hadoop_conf(site(ha + prop("yarn.resourcemanager.webapp.address.rm1", "a,b:1")));
+  REQUIRE(bad);
+  CHECK_THAT(livy::resourcemanager_url_from(*bad).status().message(),
+             Catch::Contains("yarn.resourcemanager.webapp.address.rm1"));
 }
