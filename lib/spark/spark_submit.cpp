@@ -242,6 +242,14 @@ SubmitCommand session_submit_command(const SparkEnvironment& spark, const Sessio
   if (!d.cache_dir.empty() && spark.deploy_mode != "cluster") resources.conf[kDriverCacheDirConf] = d.cache_dir;
   if (!d.tls_fingerprint.empty()) resources.conf[kDriverTlsFingerprintConf] = d.tls_fingerprint;
   add_kubernetes_conf(spark, launch.name, resources.conf);
+  // In cluster deploy mode spark-submit would stay, a JVM on livyd's host for as long as the
+  // session lives, printing the application's state every second into the session's log.
+  // livyd follows the application through the cluster manager instead: spark-submit ends
+  // once the driver is submitted, unless the request says otherwise.
+  if (spark.deploy_mode == "cluster") {
+    if (spark.master == "yarn") resources.conf.emplace("spark.yarn.submit.waitAppCompletion", "false");
+    if (spark.master.starts_with("k8s://")) resources.conf.emplace("spark.kubernetes.submission.waitAppCompletion", "false");
+  }
   // In the cluster the driver has only what spark-submit ships: its modules go as an archive.
   // spark-submit's --archives replaces a spark.archives of the conf: with only the latter, add to it.
   if (!launch.driver_archive.empty() && spark.deploy_mode == "cluster") {

@@ -31,7 +31,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 LAUNCHER_SOURCES = [REPO / "tests/clusters/yarn/MiniYarn.java", REPO / "tests/clusters/yarn/MiniYarnParts.java"]
 START_TIMEOUT_S = 240  # a cold JVM on a loaded 2-core machine; about 30 s when idle
-NM_MEMORY_MB = 8192    # YARN's bookkeeping, not real memory: room for four small applications
+# YARN's bookkeeping, not real memory: room for four small applications (bench/ asks for more).
+NM_MEMORY_MB = int(os.environ.get("LIVYD_YARN_NM_MEMORY_MB", "8192"))
 
 # What the cluster's JVM logs: warnings and worse, to a file in its work dir.
 LOG4J = """log4j.rootLogger=WARN,file

@@ -479,3 +479,20 @@ TEST_CASE("session_submit_command: a cluster-mode driver gets its modules as an 
   const auto alone = livy::session_submit_command(spark_env("yarn", "cluster"), launch, livy::Redactor(), "/p");
   CHECK(std::find(alone.argv.begin(), alone.argv.end(), "--archives") == alone.argv.end());
 }
+
+TEST_CASE("session_submit_command: in cluster deploy mode spark-submit returns once the driver is submitted",
+          "[spark_submit]") {
+  auto launch = session_launch();
+  const auto yarn = livy::session_submit_command(spark_env("yarn", "cluster"), launch, livy::Redactor(), "/p");
+  CHECK(has_pair(yarn.argv, "--conf", "spark.yarn.submit.waitAppCompletion=false"));
+  const auto k8s =
+      livy::session_submit_command(spark_env("k8s://https://k:6443", "cluster"), launch, livy::Redactor(), "/p");
+  CHECK(has_pair(k8s.argv, "--conf", "spark.kubernetes.submission.waitAppCompletion=false"));
+  // Client mode: spark-submit is the driver. A request's own choice is kept.
+  const auto client = livy::session_submit_command(spark_env("yarn", "client"), launch, livy::Redactor(), "/p");
+  for (const auto& arg : client.argv) CHECK(arg.find("waitAppCompletion") == std::string::npos);
+  launch.resources.conf = {{"spark.yarn.submit.waitAppCompletion", "true"}};
+  const auto kept = livy::session_submit_command(spark_env("yarn", "cluster"), launch, livy::Redactor(), "/p");
+  CHECK(has_pair(kept.argv, "--conf", "spark.yarn.submit.waitAppCompletion=true"));
+  CHECK_FALSE(has_pair(kept.argv, "--conf", "spark.yarn.submit.waitAppCompletion=false"));
+}
