@@ -280,8 +280,10 @@ def test_cluster_mode_session_answers_across_a_livyd_kill_9_and_delete_kills_its
         livyd.wait_session_state(sid, {"idle"}, timeout=WAIT_S)
         # spark-submit returned once the driver was submitted (waitAppCompletion=false): no JVM
         # stays on livyd's host per session; livyd follows the application at the RM.
+        def session_log() -> list[str]:
+            return livyd.get_json(f"/sessions/{sid}/log", params={"from": 0, "size": 100000})["log"]
         wait_until(lambda: any("spark-submit ended; the session follows its application in yarn" in line
-                               for line in livyd.full_log(sid)), timeout=60, what="spark-submit to end")
+                               for line in session_log()), timeout=60, what="spark-submit to end")
         data = livyd.run_ok(sid, "1+1", timeout=240)
         assert data["text/plain"].strip() == "2", data
         data = livyd.run_ok(sid, "x = 41\nprint(sc.master, spark.range(100).count())", timeout=240)
