@@ -32,7 +32,8 @@ Status check_connect_request(const std::map<std::string, std::string>& conf, con
 std::map<std::string, std::string> with_connect_for_driver(std::map<std::string, std::string> conf) {
   const bool on = connect_requested(conf);
   conf.erase(std::string(kConnectConf));
-  if (on) conf["spark.livy.driver.connect"] = "true";
+  conf.erase(std::string(kDriverConnectConf));  // a request's own never reaches the driver
+  if (on) conf[std::string(kDriverConnectConf)] = "true";
   return conf;
 }
 

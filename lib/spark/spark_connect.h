@@ -13,6 +13,8 @@ namespace livy {
 
 // "true" asks the driver to serve Spark Connect; "false" or absent does not.
 inline constexpr std::string_view kConnectConf = "livy.connect.enabled";
+// What the driver reads (docs/driver-protocol.md); only livyd sets it.
+inline constexpr std::string_view kDriverConnectConf = "spark.livy.driver.connect";
 
 // True when `conf` asks for Spark Connect (request validation has refused other values).
 bool connect_requested(const std::map<std::string, std::string>& conf);
@@ -23,7 +25,7 @@ bool connect_requested(const std::map<std::string, std::string>& conf);
 Status check_connect_request(const std::map<std::string, std::string>& conf, const SparkEnvironment& spark);
 
 // `conf` for spark-submit: without livy.connect.enabled, and with spark.livy.driver.connect=true
-// when it was true.
+// when it was true (a spark.livy.driver.connect of the request's own is dropped).
 std::map<std::string, std::string> with_connect_for_driver(std::map<std::string, std::string> conf);
 
 }  // namespace livy

@@ -46,6 +46,8 @@ TEST_CASE("livy.connect.enabled reaches the driver as spark.livy.driver.connect,
   const auto off = livy::with_connect_for_driver({{"livy.connect.enabled", "false"}, {"spark.x", "1"}});
   CHECK(off == std::map<std::string, std::string>{{"spark.x", "1"}});
   CHECK(livy::with_connect_for_driver({}).empty());
+  // Only livy.connect.enabled asks for it (and is checked against the Spark version).
+  CHECK(livy::with_connect_for_driver({{"spark.livy.driver.connect", "true"}}).empty());
 }
 
 TEST_CASE("connect_url: pyspark's connection string; loopback is written localhost", "[spark_connect]") {
