@@ -5,12 +5,14 @@ from Spark's configuration and from every command line), and the refusals (Conne
 for, session not ready, Spark before 4.0)."""
 from __future__ import annotations
 
-import time
+import os
+import signal
+from pathlib import Path
 
 import pyspark
 import pytest
 
-from livyd_testlib import process_table, wait_until
+from livyd_testlib import RESTART_SETTINGS, new_marker, process_table, start_livyd, stop_livyd, wait_until
 
 SPARK_MAJOR = int(pyspark.__version__.split(".")[0])
 needs_spark4 = pytest.mark.skipif(SPARK_MAJOR < 4, reason="Spark Connect on the driver needs Spark 4; "
@@ -134,3 +136,38 @@ def test_connect_refused_before_spark4(livyd):
     resp = livyd.post("/sessions", {"kind": "pyspark", "conf": ON})
     assert resp.status_code == 400, resp.text
     assert "Spark 4.0" in resp.json()["msg"]
+
+
+@needs_spark4
+def test_endpoint_is_reported_again_after_a_livyd_restart(livyd_bin, spark_home, tmp_path_factory):
+    """livyd keeps the endpoint in memory only: after a SIGKILL the reconnecting driver's
+    repeated `ready` brings it back, the same, and the Connect session lived on."""
+    work = Path(os.path.realpath(tmp_path_factory.mktemp("connect-recovery")))
+    client = start_livyd(livyd_bin, spark_home, work, RESTART_SETTINGS)
+    client.markers.append(new_marker("connect-recovery"))
+    try:
+        sid = client.post_json("/sessions", {"kind": "pyspark", "name": client.markers[0],
+                                             "conf": {**ON, "spark.ui.enabled": "false"}})["id"]
+        assert client.wait_session_state(sid, ("idle",)) == "idle", client.session_diagnostics(sid)
+        before = client.get_json(f"/sessions/{sid}/connect-info")
+        remote = connect_client(before["url"])
+        remote.range(4).createOrReplaceTempView("before_restart")
+
+        client.process.send_signal(signal.SIGKILL)
+        client.process.wait(timeout=30)
+        restarted = start_livyd(livyd_bin, spark_home, work, RESTART_SETTINGS)
+        restarted.markers.extend(client.markers)
+        client = restarted
+        early = client.get(f"/sessions/{sid}/connect-info")
+        assert early.status_code in (200, 409), early.text  # 409 until the driver is back
+        assert client.wait_session_state(sid, ("idle",)) == "idle", client.session_diagnostics(sid)
+        after = client.get_json(f"/sessions/{sid}/connect-info")
+        assert after == before
+        # The Connect server never stopped: the open client goes on, and REST sees its view.
+        assert remote.sql("SELECT count(*) AS n FROM before_restart").collect()[0].n == 4
+        data = client.run_ok(sid, "print(spark.table('before_restart').count())")
+        assert data["text/plain"].strip() == "4"
+        remote.client.close()
+    finally:
+        problems = stop_livyd(client)
+        assert not problems, problems
