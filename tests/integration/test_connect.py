@@ -56,6 +56,9 @@ def test_connect_info_describes_the_endpoint(livyd, connect_session):
     # The token is in no other reply and on no command line.
     assert info["token"] not in livyd.get(f"/sessions/{connect_session}").text
     assert info["token"] not in livyd.get("/sessions").text
+    log = livyd.get_json(f"/sessions/{connect_session}/log", params={"size": 100000})["log"]
+    assert any("Spark Connect listens on 127.0.0.1:%d" % info["port"] in line for line in log), log[-20:]
+    assert not [line for line in log if info["token"] in line]
     assert not [p for p in process_table().values() if info["token"] in p.cmdline]
 
 
