@@ -13,8 +13,11 @@ bool is_loopback(std::string_view host) {
 
 std::string connect_url(const ConnectInfo& info) {
   std::string host = info.host;
-  if (is_loopback(host)) host = "localhost";
-  else if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";  // IPv6 (not empty: has ':')
+  if (is_loopback(host)) {
+    host = "localhost";
+  } else if (host.find(':') != std::string::npos && host.front() != '[') {  // IPv6 (not empty: it has a ':')
+    host = "[" + host + "]";
+  }
   std::string url = "sc://" + host + ":" + std::to_string(info.port) + "/;token=" + info.token;
   if (!info.session_id.empty()) url += ";session_id=" + info.session_id + ";user_id=" + info.user_id;
   return url;
