@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "livy/connect_info.h"
 #include "livy/session.h"
 #include "livy/ref.h"
 #include "livy/status.h"
@@ -47,6 +48,11 @@ class LIVY_API SessionManager {
 
   // Blocks until the session is idle (or final), or the timeout passes; returns it either way.
   Result<Session> wait_ready(const Ref& ref, std::chrono::milliseconds timeout) const;
+
+  // Where the session's driver serves Spark Connect (a session created with the conf
+  // livy.connect.enabled=true, once idle). invalid_argument when it was not asked for; conflict
+  // while the session is not ready, or after it ended.
+  Result<ConnectInfo> connect_info(const Ref& ref) const;
 
  private:
   friend class Runtime;

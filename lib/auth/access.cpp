@@ -47,7 +47,10 @@ RouteAccess route_access(std::string_view method, std::string_view path) {
   }
   out.ref = std::string(parts[1]);
   const bool read = method == "GET" || method == "HEAD";
-  if (!read) {
+  // connect-info hands out a token that runs code in the session, as a statement does.
+  const bool connect_info =
+      out.object == RouteAccess::Object::kSession && parts.size() == 3 && parts[2] == "connect-info";
+  if (!read || connect_info) {
     out.need = Need::kModify;
   } else if (parts.size() == 2 || (parts.size() == 3 && parts[2] == "state")) {
     out.need = Need::kAllowed;  // Livy's withUnprotectedSession; the session's log is left out for non-viewers

@@ -30,7 +30,8 @@ struct RouteAccess {
 
 // The route table: GET (and HEAD) of /sessions/{id}, /batches/{id} and their /state is open
 // to every allowed user, another GET under them needs view access, any other method under
-// them needs modify access (as Livy's servlets); everything else needs only an allowed user.
+// them needs modify access (as Livy's servlets), and so does GET /sessions/{id}/connect-info
+// (its token runs code); everything else needs only an allowed user.
 RouteAccess route_access(std::string_view method, std::string_view path);
 
 // Livy's AccessManager over a Config. A missing user (no authentication) may do everything,

@@ -1,6 +1,7 @@
 // /sessions and their statements: Livy's interactive API over SessionManager and StatementRunner.
 #include <algorithm>
 
+#include "wire/connect_json.h"
 #include "wire/request_json.h"
 #include "wire/statement_json.h"
 #include "model/id_or_name.h"
@@ -95,6 +96,17 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
     if (!st) return fail(res, st);
     res.status = 204;
   }));
+
+  // livyd extension: where the session's driver serves Spark Connect, with its token. Needs
+  // modify access (auth::route_access): the token runs code as a statement does.
+  server.Get(route("/sessions/{id}/connect-info"), [&sessions](const httplib::Request& req, httplib::Response& res) {
+    const auto session = sessions.get(req.matches[1].str());
+    if (!session) return fail(res, session.status());
+    const auto info = sessions.connect_info(session->id);
+    if (!info) return fail(res, info.status());
+    res.set_header("Cache-Control", "no-store");
+    reply(res, 200, wire::encode_connect_info(session->id, *info));
+  });
 
   server.Post(route("/sessions/{id}/interrupt"),
               bodiless([&sessions](const httplib::Request& req, httplib::Response& res) {

@@ -15,6 +15,7 @@
 #include "model/log_page.h"
 #include "model/paging.h"
 #include "model/request_validation.h"
+#include "spark/spark_connect.h"
 #include "base/text_values.h"
 
 namespace livy {
@@ -281,6 +282,7 @@ void SessionCore::set_statement_state(const Entry& e, Statement& st, StatementSt
 Result<Session> SessionCore::create(const SessionRequest& request, const std::optional<std::string>& owner) {
   Status st = validate_session_request(request, rules_);
   if (st) st = check_deploy_mode(spark_.for_conf(request.resources.conf), PrimaryKind::kPython);  // the driver is Python
+  if (st) st = check_connect_request(request.resources.conf, spark_.for_conf(request.resources.conf));
   if (!st) return st;
   // Per-user limits count by the user Spark runs as: the proxy user, else the authenticated owner.
   const std::optional<std::string> user = request.proxy_user ? request.proxy_user : owner;
@@ -359,7 +361,7 @@ SessionCore::LaunchPlan SessionCore::launch(Entry& e) {
   launch.name = e.rec.name.value_or("livy-session-" + std::to_string(e.rec.id));
   launch.proxy_user = e.rec.proxy_user;
   launch.resources = e.request.resources;
-  launch.resources.conf = without_spark_version(std::move(launch.resources.conf));
+  launch.resources.conf = with_connect_for_driver(without_spark_version(std::move(launch.resources.conf)));
   launch.resources.conf.emplace("spark.livy.sql.max-result", std::to_string(config_.sql_max_result));
   supervisor_.tag_submission(e.app, launch.resources.conf);  // with a cluster manager: found by its tag
   launch.driver_script = driver_script_;

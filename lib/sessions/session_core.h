@@ -27,6 +27,7 @@
 #include "channel/driver_channel.h"
 #include "livy/clock.h"
 #include "livy/config.h"
+#include "livy/connect_info.h"
 #include "livy/job_runner.h"
 #include "livy/log.h"
 #include "livy/session_manager.h"
@@ -79,6 +80,9 @@ struct SessionCore final : DriverEvents {
     bool ready GUARDED_BY(mu) = false;      // the driver said `ready`
     bool was_ready GUARDED_BY(mu) = false;  // it had, before a restart of livyd: a lost driver is `dead`
     bool gone GUARDED_BY(mu) = false;       // out of the table (forgotten, or past state-retain)
+    // Where its driver serves Spark Connect (livy.connect.enabled), from its `ready`; not stored:
+    // a driver that reconnects after a restart of livyd sends `ready` again.
+    std::optional<ConnectInfo> connect GUARDED_BY(mu);
     std::vector<Statement> statements GUARDED_BY(mu);  // index = statement id
     std::int64_t statements_run GUARDED_BY(mu) = 0;   // of them, those with a start time (monitoring)
     // When each statement of this run of livyd was submitted, until it is final: its round trip.
@@ -129,6 +133,8 @@ struct SessionCore final : DriverEvents {
   Status stop_session(std::string_view id_or_name, bool forget);
   Status interrupt(std::string_view id_or_name);
   Result<Session> wait_ready(std::string_view id_or_name, std::chrono::milliseconds timeout);
+  // Where the session's Spark Connect server listens (session_connect.cpp).
+  Result<ConnectInfo> connect_info(std::string_view id_or_name);
 
   // StatementRunner
   Result<Statement> submit(std::string_view session, const StatementRequest& request);

@@ -27,6 +27,7 @@ Status SessionManager::interrupt(const Ref& ref) { return core_->interrupt(ref.t
 Result<Session> SessionManager::wait_ready(const Ref& ref, std::chrono::milliseconds timeout) const {
   return core_->wait_ready(ref.text(), timeout);
 }
+Result<ConnectInfo> SessionManager::connect_info(const Ref& ref) const { return core_->connect_info(ref.text()); }
 
 StatementRunner::StatementRunner(std::shared_ptr<SessionCore> core) : core_(std::move(core)) {}
 StatementRunner::~StatementRunner() = default;

@@ -255,6 +255,7 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       e.ready = true;
       e.rec.app_id = m.app_id;
       e.rec.spark_ui_url = m.spark_ui_url;
+      e.connect = m.connect;
       set_state(e, e.running || e.jobs.running ? SessionState::kBusy : SessionState::kIdle);
       (void)store_.update_session(e.rec);
       publish(e);  // its app id and UI

@@ -119,6 +119,20 @@ Result<DriverMessage> decode_driver_message(const std::string& text) {
     m.type = T::kReady;
     m.app_id = string_member(doc, "appId");
     m.spark_ui_url = string_member(doc, "sparkUiUrl");
+    if (const auto* c = member(doc, "connect"); c != nullptr && c->IsObject()) {
+      ConnectInfo info;
+      info.host = string_member(*c, "host").value_or("");
+      const std::int64_t port = int_member(*c, "port", 0);
+      info.port = port > 0 && port <= 65535 ? static_cast<int>(port) : 0;
+      info.token = string_member(*c, "token").value_or("");
+      info.session_id = string_member(*c, "sessionId").value_or("");
+      info.user_id = string_member(*c, "userId").value_or("");
+      if (info.session_id.empty() || info.user_id.empty()) {  // not shared: neither is of use alone
+        info.session_id.clear();
+        info.user_id.clear();
+      }
+      if (!info.host.empty() && info.port != 0 && !info.token.empty()) m.connect = std::move(info);
+    }
   } else if (*type == "fatal") {
     m.type = T::kFatal;
     m.error = string_member(doc, "error").value_or("the driver failed");
@@ -197,6 +211,20 @@ std::string encode_driver_message(const DriverMessage& m) {
     case T::kReady:
       w.string_if_set("appId", m.app_id);
       w.string_if_set("sparkUiUrl", m.spark_ui_url);
+      if (m.connect) {
+        w.key("connect");
+        w.start_object();
+        w.string("host", m.connect->host);
+        w.int64("port", m.connect->port);
+        w.string("token", m.connect->token);
+        w.key("shared");
+        w.boolean(!m.connect->session_id.empty());
+        if (!m.connect->session_id.empty()) {
+          w.string("sessionId", m.connect->session_id);
+          w.string("userId", m.connect->user_id);
+        }
+        w.end_object();
+      }
       break;
     case T::kFatal:
     case T::kProtocolError:

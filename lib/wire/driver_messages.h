@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "livy/connect_info.h"
 #include "livy/job.h"
 #include "livy/session.h"
 #include "livy/status.h"
@@ -49,6 +50,9 @@ struct DriverMessage {
   // ready
   std::optional<std::string> app_id;
   std::optional<std::string> spark_ui_url;
+  // ready of a driver serving Spark Connect (livy.connect.enabled): where; unset if it does not
+  // or sent it incomplete (no host, a port outside 1-65535, no token)
+  std::optional<ConnectInfo> connect;
   // fatal, unreadable, protocol-error
   std::string error;
   // started, progress, result

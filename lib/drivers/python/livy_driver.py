@@ -6,8 +6,9 @@ Settings: Spark configuration, which reaches the driver under every cluster mana
 deploy mode: spark.livy.driver.callback=host:port, spark.livy.driver.secret,
 spark.livy.driver.session-id, optionally spark.livy.driver.connect-timeout (seconds,
 default 60), .reconnect-timeout, .max-output-bytes, .cache-dir (where compiled helpers
-are kept), .session-kind (a `spark` session starts its Scala REPL before it is ready) and
-.tls-fingerprint (the SHA-256 of livyd's certificate: connect over TLS and pin it).
+are kept), .session-kind (a `spark` session starts its Scala REPL before it is ready),
+.tls-fingerprint (the SHA-256 of livyd's certificate: connect over TLS and pin it) and
+.connect (true: also serve Spark Connect, livy_connect.py).
 Exit status: 0 after livyd's shutdown message, 1 otherwise (refused, unreachable,
 no SparkSession, connection lost).
 """
@@ -54,6 +55,10 @@ try:
     import livy_scala  # Scala statements; found in MODULE_DIR, with its sources in ../scala
 except ImportError:    # the driver was shipped alone: no Scala statements
     livy_scala = None
+try:
+    import livy_connect  # Spark Connect on this driver (livy.connect.enabled), next to this file
+except ImportError:
+    livy_connect = None
 
 PROTOCOL_VERSION = 1
 USER_FILENAME = "<stdin>"
@@ -1217,7 +1222,7 @@ def limit_output(data, limit):
 
 CONF_PREFIX = "spark.livy.driver."
 CONF_KEYS = ("callback", "secret", "session-id", "session-kind", "connect-timeout", "reconnect-timeout",
-             "max-output-bytes", "cache-dir", "tls-fingerprint")
+             "max-output-bytes", "cache-dir", "tls-fingerprint", "connect")
 
 
 def driver_conf():
@@ -1309,9 +1314,19 @@ def main():
         # warm-up a start timeout of its own.
         channel.send({"type": "warming"})
         scala.warm_up()
+    ready = {"type": "ready", "appId": spark.sparkContext.applicationId,
+             "sparkUiUrl": spark.sparkContext.uiWebUrl, "sparkVersion": spark.version}
+    if conf.get("connect") == "true":  # reported in `ready`, which goes again after a reconnect
+        if livy_connect is None:
+            spark.stop()
+            return fatal(channel, "Spark Connect was asked for, but livy_connect.py is not beside the driver")
+        try:
+            ready["connect"] = livy_connect.start(spark, log)
+        except livy_connect.ConnectError as e:
+            spark.stop()
+            return fatal(channel, str(e))
     driver = Driver(channel, spark, max_rows, max_output, scala)
-    channel.send({"type": "ready", "appId": spark.sparkContext.applicationId,
-                  "sparkUiUrl": spark.sparkContext.uiWebUrl, "sparkVersion": spark.version})
+    channel.send(ready)
     return 0 if driver.run() else 1
 
 

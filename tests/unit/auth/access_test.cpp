@@ -98,6 +98,9 @@ TEST_CASE("access: the route table", "[auth][access]") {
       {"GET", "/sessions/3/statements/0", O::kSession, "3", Need::kView},
       {"GET", "/sessions/3/jobs/1", O::kSession, "3", Need::kView},
       {"GET", "/sessions/3/state/x", O::kSession, "3", Need::kView},
+      {"GET", "/sessions/3/connect-info", O::kSession, "3", Need::kModify},  // its token runs code
+      {"HEAD", "/sessions/name/connect-info", O::kSession, "name", Need::kModify},
+      {"GET", "/batches/7/connect-info", O::kBatch, "7", Need::kView},
       {"POST", "/sessions/3/statements", O::kSession, "3", Need::kModify},
       {"POST", "/sessions/3/statements/0/cancel", O::kSession, "3", Need::kModify},
       {"POST", "/sessions/3/completion", O::kSession, "3", Need::kModify},

@@ -105,3 +105,33 @@ TEST_CASE("decode_driver_message reads `protocol-error`: what the driver could n
   REQUIRE(bare.has_value());
   CHECK(bare->error == "no reason given");
 }
+
+TEST_CASE("ready with connect: the endpoint when complete, nothing when a part is missing or wrong", "[driver]") {
+  const auto shared = decode_driver_message(
+      R"({"type":"ready","appId":"a","connect":{"host":"127.0.0.1","port":4242,"token":"t0k","shared":true,)"
+      R"("sessionId":"3f1c0b7e-0000-4000-8000-000000000001","userId":"livy"}})");
+  REQUIRE(shared.has_value());
+  REQUIRE(shared->connect.has_value());
+  CHECK(shared->connect->host == "127.0.0.1");
+  CHECK(shared->connect->port == 4242);
+  CHECK(shared->connect->token == "t0k");
+  CHECK(shared->connect->session_id == "3f1c0b7e-0000-4000-8000-000000000001");
+  CHECK(shared->connect->user_id == "livy");
+
+  // A session id without its user id is of no use: the endpoint is kept, unshared.
+  const auto half = decode_driver_message(
+      R"({"type":"ready","connect":{"host":"h","port":1,"token":"t","sessionId":"x"}})");
+  REQUIRE(half.has_value());
+  REQUIRE(half->connect.has_value());
+  CHECK(half->connect->session_id.empty());
+
+  for (const char* bad : {R"({"host":"h","port":0,"token":"t"})", R"({"host":"h","port":65536,"token":"t"})",
+                          R"({"host":"h","port":"1","token":"t"})", R"({"host":"","port":1,"token":"t"})",
+                          R"({"host":"h","port":1})", R"({"host":"h","port":1,"token":""})", R"("h:1")"}) {
+    INFO(bad);
+    const auto m = decode_driver_message(std::string(R"({"type":"ready","connect":)") + bad + "}");
+    REQUIRE(m.has_value());  // still a ready: the session serves statements
+    CHECK(m->type == DriverMessage::Type::kReady);
+    CHECK_FALSE(m->connect.has_value());
+  }
+}

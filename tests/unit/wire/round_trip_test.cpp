@@ -290,6 +290,10 @@ TEST_CASE("driver messages, both ways", "[wire][round-trip][driver]") {
     m.spark_ui_url = kOdd;
   });
   add(T::kReady, [](DriverMessage&) {});
+  add(T::kReady, [](DriverMessage& m) {  // serving Spark Connect, its session shared
+    m.connect = livy::ConnectInfo{"127.0.0.1", 65535, kOdd, "3f1c0b7e-0000-4000-8000-000000000001", "livy"};
+  });
+  add(T::kReady, [](DriverMessage& m) { m.connect = livy::ConnectInfo{"driver-host", 1, "t", "", ""}; });
   add(T::kFatal, [](DriverMessage& m) { m.error = kOdd; });
   add(T::kStarted, [](DriverMessage& m) { m.statement_id = 0; });
   add(T::kProgress, [](DriverMessage& m) {
