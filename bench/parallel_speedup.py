@@ -65,8 +65,9 @@ class Api:
 
 
 def sql(ms, value):
-    return ("SELECT %d AS n, reflect('java.lang.Thread', 'sleep', CAST(%d AS BIGINT)) AS slept FROM range(1)"
-            % (value, ms))
+    # One partition: one Spark job of one task, which sleeps.
+    return ("SELECT %d AS n, reflect('java.lang.Thread', 'sleep', CAST(%d AS BIGINT)) AS slept "
+            "FROM range(0, 1, 1, 1)" % (value, ms))
 
 
 def run_batch(api, sid, n, ms):

@@ -22,10 +22,10 @@ MAX_PARALLEL = 6  # statements.max-parallel of this module's livyd
 
 
 def sleeping_sql(ms: int, value: int) -> str:
-    """A SQL statement whose one task sleeps `ms` on an executor thread (interruptible), then
-    returns `value`."""
+    """A SQL statement whose one Spark job of one task (one partition) sleeps `ms` on an
+    executor thread (interruptible), then returns `value`."""
     return (f"SELECT {value} AS n, reflect('java.lang.Thread', 'sleep', CAST({ms} AS BIGINT)) AS slept "
-            f"FROM range(1)")
+            f"FROM range(0, 1, 1, 1)")
 
 
 def rows(st: dict) -> list:
