@@ -112,11 +112,13 @@ void SessionCore::dispatch(Entry& e) {
     const Statement& st = e.statements[static_cast<std::size_t>(id)];
     return statement_lane(st.code, st.kind);
   };
-  for (const std::int64_t id : statements_to_send(e.queue, e.running, e.parallel, lane_of)) {
-    Statement& st = e.statements[static_cast<std::size_t>(id)];
+  const std::vector<std::int64_t> to_send = statements_to_send(e.queue, e.running, e.parallel, lane_of);
+  if (to_send.empty()) return;
+  set_state(e, SessionState::kBusy);
+  for (const std::int64_t id : to_send) {
+    const Statement& st = e.statements[static_cast<std::size_t>(id)];
     std::erase(e.queue, id);
     e.running.insert(id);
-    set_state(e, SessionState::kBusy);
     // A failed send: the channel's loop sees the broken connection and ends the session.
     if (!e.driver->send(execute_message(st.id, st.code, st.kind.value_or(SessionKind::kPySpark)))) return;
   }

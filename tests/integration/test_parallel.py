@@ -9,13 +9,14 @@ This module runs its own livyd with local[4]: four statements' tasks must find a
 from __future__ import annotations
 
 import os
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from livyd_testlib import running_livyd
+from livyd_testlib import RESTART_SETTINGS, running_livyd, start_livyd, stop_livyd
 
 START_TIMEOUT = 180.0
 MAX_PARALLEL = 6  # statements.max-parallel of this module's livyd
@@ -163,3 +164,37 @@ def test_a_session_without_the_opt_in_runs_one_statement_at_a_time(livyd4):
         assert livyd4.run_ok(sid, "%repl any\nz")["text/plain"] == "3"
     finally:
         livyd4.delete(f"/sessions/{sid}")
+
+
+def test_statements_in_parallel_survive_a_sigkill_of_livyd(livyd_bin, spark_home, tmp_path_factory):
+    """Three statements in flight (two running, one about to finish while livyd is down) and
+    one waiting: after the restart each finishes once, with its own result, and the named
+    REPL keeps its variables."""
+    work = Path(os.path.realpath(tmp_path_factory.mktemp("parallel-recovery")))
+    settings = dict(RESTART_SETTINGS, **{"spark.master": "local[2]"})
+    client = start_livyd(livyd_bin, spark_home, work, settings)
+    try:
+        sid = client.post_json("/sessions", {"kind": "pyspark", "conf": {"livy.statements.parallel": "3",
+                                                                         "spark.ui.enabled": "false"}})["id"]
+        client.wait_session_state(sid, {"idle"}, START_TIMEOUT)
+        assert client.run_ok(sid, "%repl r\nx = 40\nx")["text/plain"] == "40"
+        ids = post_all(client, sid, [("%repl r\nimport time\ntime.sleep(6)\nx += 1\nx", "pyspark"),
+                                     ("import time\ntime.sleep(6)\n'b'", "pyspark"),
+                                     ("import time\ntime.sleep(1)\n'c'", "pyspark"),
+                                     ("%repl r\nx + 1", "pyspark")])  # waits behind the first in REPL r
+        for i in ids[:3]:
+            client.wait_statement(sid, i, {"running"}, 30)
+        client.process.send_signal(signal.SIGKILL)
+        client.process.wait(timeout=30)
+        time.sleep(1.5)  # 'c' finishes while livyd is down: its result is replayed
+        client = start_livyd(livyd_bin, spark_home, work, settings)
+        done = wait_all(client, sid, ids, timeout=90)
+        texts = [st["output"]["data"]["text/plain"] for st in done]
+        assert [st["state"] for st in done] == ["available"] * 4, done
+        assert texts == ["41", "'b'", "'c'", "42"], texts
+        counts = [st["output"]["execution_count"] for st in done]
+        assert len(set(counts)) == 4, counts  # each ran once
+        client.wait_session_state(sid, {"idle"}, 60)
+    finally:
+        problems = stop_livyd(client)
+        assert not problems, problems

@@ -174,7 +174,7 @@ TEST_CASE("a parallel session across a livyd restart: the driver's lists settle 
   restart(t, {ScriptedLauncher::kFirstPid});
   FakeDriver again(a.env);
   // 0 runs on; 1's result is replayed; 2's execute never reached the driver.
-  REQUIRE(again.resume(Resume{.running = 0, .last = 1, .unanswered = {0}, .replay = {1}}));
+  REQUIRE(again.resume(FakeDriver::Resume{.running = 0, .last = 1, .unanswered = {0}, .replay = {1}}));
   again.ready("local-1");
   again.result_ok(1, 1, "one");
   CHECK(final_statement(t, 0, 1).output->text() == "one");
