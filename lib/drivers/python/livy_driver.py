@@ -1,13 +1,14 @@
 """livyd's session driver: runs inside spark-submit, owns the session's SparkSession,
-connects back to livyd and runs the statements it is sent, one at a time.
+connects back to livyd and runs the statements it is sent, one at a time (or, with
+spark.livy.driver.parallel above 1, several at once: livy_parallel.py).
 
 Protocol: docs/driver-protocol.md (newline-delimited JSON over TCP or TLS, version 1).
 Settings: Spark configuration, which reaches the driver under every cluster manager and
 deploy mode: spark.livy.driver.callback=host:port, spark.livy.driver.secret,
 spark.livy.driver.session-id, optionally spark.livy.driver.connect-timeout (seconds,
 default 60), .reconnect-timeout, .max-output-bytes, .cache-dir (where compiled helpers
-are kept), .session-kind (a `spark` session starts its Scala REPL before it is ready) and
-.tls-fingerprint (the SHA-256 of livyd's certificate: connect over TLS and pin it).
+are kept), .session-kind (a `spark` session starts its Scala REPL before it is ready),
+.parallel (statements at once) and .tls-fingerprint (the SHA-256 of livyd's certificate: connect over TLS and pin it).
 Exit status: 0 after livyd's shutdown message, 1 otherwise (refused, unreachable,
 no SparkSession, connection lost).
 """
