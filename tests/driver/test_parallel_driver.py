@@ -121,3 +121,20 @@ def test_sql_statements_run_beside_python(pdriver):
     assert not any(m.get("type") == "result" and m.get("id") == sql for m in pdriver.kept), pdriver.kept
     msg = result(pdriver, sql)
     assert msg["output"]["data"]["application/json"]["data"][0][0] == 42, msg
+
+
+def test_an_r_statement_is_cancelled_in_r_and_r_keeps_its_variables(pdriver):
+    first = result(pdriver, send(pdriver, "kept <- 5\nkept", "sparkr"), timeout=120)  # starts R
+    assert first["output"]["status"] == "ok" and first["output"]["data"]["text/plain"] == "[1] 5", first
+    sleeping = send(pdriver, "Sys.sleep(30)", "sparkr")
+    python = send(pdriver, "import time\ntime.sleep(1)\n'python done'")
+    started(pdriver, sleeping)
+    time.sleep(0.5)
+    sent = time.monotonic()
+    pdriver.channel.send({"type": "cancel", "id": sleeping})
+    msg = result(pdriver, sleeping, timeout=15)
+    assert time.monotonic() - sent < 5, "the R statement took %.1f s to stop" % (time.monotonic() - sent)
+    assert msg["cancelled"] is True and msg["output"]["ename"] == "KeyboardInterrupt", msg
+    assert result(pdriver, python)["output"]["data"]["text/plain"] == "'python done'"
+    again = result(pdriver, send(pdriver, "kept", "sparkr"))
+    assert again["output"]["data"]["text/plain"] == "[1] 5", again  # the same R process

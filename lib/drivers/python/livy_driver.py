@@ -8,7 +8,8 @@ deploy mode: spark.livy.driver.callback=host:port, spark.livy.driver.secret,
 spark.livy.driver.session-id, optionally spark.livy.driver.connect-timeout (seconds,
 default 60), .reconnect-timeout, .max-output-bytes, .cache-dir (where compiled helpers
 are kept), .session-kind (a `spark` session starts its Scala REPL before it is ready),
-.parallel (statements at once) and .tls-fingerprint (the SHA-256 of livyd's certificate: connect over TLS and pin it).
+.parallel (statements at once) and .tls-fingerprint (the SHA-256 of livyd's certificate:
+connect over TLS and pin it).
 Exit status: 0 after livyd's shutdown message, 1 otherwise (refused, unreachable,
 no SparkSession, connection lost).
 """
@@ -313,15 +314,16 @@ def connect_with_retry(address, secret, session_id, deadline_s, fingerprint=None
 class Link:
     """The driver's side of the channel across livyd restarts: a Channel that, when the
     connection drops, is opened again with a `resume` hello for up to reconnect_s seconds.
-    While it is down, sends are dropped; `ready`, the last `result` and the last `job-result`
-    are kept and sent again after the reconnect, so livyd learns what it missed."""
+    While it is down, sends are dropped; `ready`, the last `result` (the last N, see
+    keep_results) and the last `job-result` are kept and sent again after the reconnect, so
+    livyd learns what it missed."""
 
     def __init__(self, channel, address, secret, session_id, reconnect_s, fingerprint=None):
         self._channel = channel
         self._where = (address, secret, session_id)
         self._fingerprint = fingerprint
         self._reconnect_s = reconnect_s
-        self._lock = threading.Lock()  # guards _channel, _ready, _last_result, _last_job_result; held while sending
+        self._lock = threading.Lock()  # guards _channel, _ready, _results, _last_job_result; held while sending
         self._ready = None
         self._results = collections.deque(maxlen=1)  # the last results sent; more with keep_results()
         self._last_job_result = None
@@ -825,6 +827,7 @@ class Driver:
     running statements' Spark jobs."""
     log = staticmethod(log)
     cancel_repeat_s = CANCEL_REPEAT_S
+    r_kinds = R_KINDS
 
     def __init__(self, channel, spark, max_sql_rows, max_output_bytes=4 << 20, scala=None, parallel=1):
         self.channel = channel

@@ -17,7 +17,8 @@ session's SparkContext:
 - Output: sys.stdout and sys.stderr become a ThreadStreams that writes to the buffer of the
   statement running on the writing thread (other threads write to the real stream).
 - Cancel: its job group is cancelled and a KeyboardInterrupt is raised asynchronously in its
-  thread, again every second until it ends. Unlike the main thread's SIGINT, that exception
+  thread (an R statement: R gets a SIGINT; a Scala one: its JVM thread is interrupted), again
+  every second until it ends. Unlike the main thread's SIGINT, that exception
   lands only when the thread next runs Python code: a `time.sleep` or a blocking read in
   user code ends first.
 """
@@ -102,6 +103,7 @@ class Runner:
         self.work = queue.Queue()      # execute messages; None stops a worker
         self.repls = {}                # name -> Interpreter of a named REPL (under driver.lock)
         self.running = {}              # statement id -> the ident of the thread running it (under driver.lock)
+        self.in_r = set()              # of them, the R statements (under driver.lock)
         # Statement id -> its thread's ident while its user code runs: an interrupt lands only then.
         self.interruptible = {}
         self.interrupt_lock = threading.Lock()  # guards interruptible and every raise_in_thread
@@ -172,6 +174,13 @@ class Runner:
                     d.scala.interrupt()  # only a Scala statement's REPL thread is waiting in the REPL
                 except Exception as e:
                     d.log("interrupting the Scala statement failed: %s" % e)
+            with d.lock:
+                in_r = statement_id in self.in_r
+            if in_r and d.r is not None:
+                try:
+                    d.r.interrupt()  # R answers `interrupted` and keeps its variables
+                except Exception as e:
+                    d.log("interrupting the R statement failed: %s" % e)
             with self.interrupt_lock:
                 if self.interruptible.get(statement_id) == ident:
                     raise_in_thread(ident, KeyboardInterrupt)
@@ -249,14 +258,22 @@ class Runner:
         self.captures.buffer = captured
         try:
             try:
-                scala = d.is_scala(kind)
-                if not scala:  # Scala code is stopped in the JVM (stop_statement)
+                in_r = kind in d.r_kinds
+                if in_r:
+                    with d.lock:
+                        self.in_r.add(msg["id"])
+                # Scala code is stopped in the JVM and R code in R (stop_statement): an exception
+                # here would abandon the call and leave the code running.
+                elif not d.is_scala(kind):
                     with self.interrupt_lock:
                         self.interruptible[msg["id"]] = threading.get_ident()
                 try:
                     data = d.run_kind(kind, code, self.interpreter_for(name))
                 finally:
                     self.disarm(msg["id"])
+                    if in_r:
+                        with d.lock:
+                            self.in_r.discard(msg["id"])
             except self.UserError:
                 raise
             except BaseException as e:  # an interrupt landing between the user's code and the runner's
