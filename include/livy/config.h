@@ -310,6 +310,9 @@ struct Config {
   std::size_t statement_max_code_bytes = 512 * 1024;    // statements.max-code-bytes: larger code gets 413.
   std::size_t statement_max_output_bytes = 4 << 20;     // statements.max-output-bytes: larger outputs are
                                        // truncated, with a note in text/plain.
+  int statement_max_parallel = 8;      // statements.max-parallel: the most a session may ask for with
+                                       // livy.statements.parallel (statements of one session running at
+                                       // once, each a driver thread); 1 refuses the opt-in.
   int sql_max_result = 1000;           // statements.sql-max-result / spark.livy.sql.max-result: rows a
                                        // `sql` statement returns.
   std::size_t upload_max_bytes = 100 << 20;  // sessions.max-upload-bytes / livy.file.upload.max.size:

@@ -11,6 +11,7 @@
 #include "model/config_text.h"
 #include "base/text_values.h"
 #include "livy/config.h"
+#include "model/statement_parallelism.h"
 
 namespace livy {
 namespace {
@@ -653,6 +654,10 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(bytes_key({"statements.max-output-bytes", "", std::to_string(d.statement_max_output_bytes),
                            "Largest statement output kept; larger outputs are truncated with a note."},
                           &Config::statement_max_output_bytes));
+    k.push_back(int_key({"statements.max-parallel", "", std::to_string(d.statement_max_parallel),
+                         "The most statements of one session that may run at once when it opts in with the "
+                         "conf key livy.statements.parallel; 1 refuses the opt-in."},
+                        &Config::statement_max_parallel, 1, kMaxStatementParallel));
     k.push_back(int_key({"statements.sql-max-result", "spark.livy.sql.max-result", std::to_string(d.sql_max_result),
                          "Rows a `sql` statement returns at most."},
                         &Config::sql_max_result, 1, 10'000'000));

@@ -1,4 +1,5 @@
 #include "model/request_validation.h"
+#include "model/statement_parallelism.h"
 
 #include <algorithm>
 #include <cctype>
@@ -236,6 +237,7 @@ Result<RequestRules> load_request_rules(const Config& config) {
   for (const auto& [name, home] : config.spark_versions) rules.spark_versions.push_back(name);
   rules.spark_master = config.spark_master;
   rules.deploy_mode = config.spark_deploy_mode;
+  rules.max_parallel = config.statement_max_parallel;
   if (!config.conf_blocklist_file.empty()) {
     auto blocklist = ConfBlocklist::load(config.conf_blocklist_file);
     if (!blocklist) return blocklist.status();
@@ -362,6 +364,7 @@ Status validate_session_request(const SessionRequest& request, const RequestRule
   if (st && request.name) st = validate_name(*request.name);
   if (st && request.proxy_user) st = check_name_text("proxyUser", *request.proxy_user);
   if (st) st = check_spark_version(request.resources, rules);
+  if (st) st = statement_parallelism(request.resources.conf, rules.max_parallel).status();
   if (st && standalone_cluster_mode(request.resources, rules)) {
     st = Status::invalid_argument(
         "sessions cannot run in cluster deploy mode on a standalone master: a session's driver is a Python "

@@ -23,6 +23,7 @@ struct RequestRules {
   std::vector<std::string> spark_versions{};  // the names in spark.versions, which livy.spark.version may name
   std::string spark_master{};               // spark.master
   std::string deploy_mode{};                // spark.deploy-mode
+  int max_parallel = Config{}.statement_max_parallel;  // statements.max-parallel: livy.statements.parallel's limit
 };
 
 // The rules of `config`: reads the blocklist file it names, if any, and compiles its

@@ -15,6 +15,7 @@
 #include "model/log_page.h"
 #include "model/paging.h"
 #include "model/request_validation.h"
+#include "model/statement_parallelism.h"
 #include "spark/spark_connect.h"
 #include "base/text_values.h"
 
@@ -109,6 +110,9 @@ SessionCore::EntryPtr SessionCore::load_entry(SessionRecord rec) {
   e->user = rec.proxy_user ? rec.proxy_user : rec.owner;
   e->state_seen = rec.state;
   e->request = rec.request;
+  // As the driver was started: it has that many statement threads, whatever the config says now.
+  const auto parallel = statement_parallelism(rec.request.resources.conf, kMaxStatementParallel);
+  e->parallel = parallel ? *parallel : 1;
   if (auto statements = store_.load_statements(rec.id)) e->statements = std::move(*statements);
   e->statements_run = std::count_if(e->statements.begin(), e->statements.end(),
                                     [](const Statement& st) { return st.started_ms != 0; });
@@ -319,6 +323,7 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
   e->name = request.name;
   e->user = user;
   e->request = request;
+  e->parallel = *statement_parallelism(request.resources.conf, config_.statement_max_parallel);  // validated above
   e->rec.id = *id;
   e->rec.name = request.name;
   e->rec.owner = owner;
@@ -361,7 +366,8 @@ SessionCore::LaunchPlan SessionCore::launch(Entry& e) {
   launch.name = e.rec.name.value_or("livy-session-" + std::to_string(e.rec.id));
   launch.proxy_user = e.rec.proxy_user;
   launch.resources = e.request.resources;
-  launch.resources.conf = with_connect_for_driver(without_spark_version(std::move(launch.resources.conf)));
+  launch.resources.conf = parallel_launch_conf(
+      with_connect_for_driver(without_spark_version(std::move(launch.resources.conf))), e.parallel);
   launch.resources.conf.emplace("spark.livy.sql.max-result", std::to_string(config_.sql_max_result));
   supervisor_.tag_submission(e.app, launch.resources.conf);  // with a cluster manager: found by its tag
   launch.driver_script = driver_script_;
@@ -455,7 +461,7 @@ void SessionCore::end_session(Entry& e, SessionState state, const std::string& r
                      lost);
   }
   e.queue.clear();
-  e.running.reset();
+  e.running.clear();
   end_jobs(e, reason);
   for (auto& [rid, result] : e.completions) {
     if (!result) result = std::vector<std::string>();

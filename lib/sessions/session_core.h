@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -88,7 +89,9 @@ struct SessionCore final : DriverEvents {
     // When each statement of this run of livyd was submitted, until it is final: its round trip.
     std::map<std::int64_t, std::chrono::steady_clock::time_point> submitted GUARDED_BY(mu);
     std::deque<std::int64_t> queue GUARDED_BY(mu);     // waiting statement ids, in order
-    std::optional<std::int64_t> running GUARDED_BY(mu);  // sent to the driver, no result yet
+    std::set<std::int64_t> running GUARDED_BY(mu);     // sent to the driver, no result yet: at most `parallel`
+    // Statements in flight at once (livy.statements.parallel; statement_dispatch.h): 1 is Livy's way.
+    int parallel GUARDED_BY(mu) = 1;
     std::chrono::steady_clock::time_point start_deadline GUARDED_BY(mu){};
     std::int64_t recover_deadline_ms GUARDED_BY(mu) = 0;  // `recovering` without a driver: dead after this (wall)
     std::int64_t last_activity_ms GUARDED_BY(mu) = 0;   // statements, /connect: idle timeout and TTL count from it

@@ -72,7 +72,7 @@ void SessionCore::recover(Entry& e) {
   e.was_ready = e.rec.state == SessionState::kIdle || e.rec.state == SessionState::kBusy;
   for (auto& st : e.statements) {
     if (st.state == StatementState::kWaiting) e.queue.push_back(st.id);
-    if (st.state == StatementState::kRunning || st.state == StatementState::kCancelling) e.running = st.id;
+    if (st.state == StatementState::kRunning || st.state == StatementState::kCancelling) e.running.insert(st.id);
   }
   e.last_activity_ms = e.last_heartbeat_ms = now_ms();
   e.recover_deadline_ms = now_ms() + config_.session_recovery_grace.count();
@@ -107,21 +107,29 @@ void SessionCore::finish_kills_for_shutdown() {
 
 void SessionCore::resume(Entry& e, const DriverMessage& hello) {
   const auto unfinished = [&](std::optional<std::int64_t> id) REQUIRES(e.mu) {
-    return id && *id < static_cast<std::int64_t>(e.statements.size()) &&
+    return id && *id >= 0 && *id < static_cast<std::int64_t>(e.statements.size()) &&
            !is_final(e.statements[static_cast<std::size_t>(*id)].state);
   };
-  // The driver runs one statement at a time, and livyd sent one at a time: the statement livyd has
-  // no result for is the one the driver runs, or the one whose result it replays next.
-  std::optional<std::int64_t> in_driver;
-  if (unfinished(hello.resume_running)) {
-    in_driver = hello.resume_running;
+  // The statements the driver has, as it says: each one livyd has no result for is in flight
+  // (running there, or its result about to be replayed). A driver of one statement at a time
+  // names the one it runs, or the one whose result it replays; a driver of statements in
+  // parallel lists them all.
+  std::set<std::int64_t> in_driver;
+  if (!hello.resume_unanswered.empty() || !hello.resume_replay.empty()) {
+    for (const auto* list : {&hello.resume_unanswered, &hello.resume_replay}) {
+      for (const std::int64_t id : *list) {
+        if (unfinished(id)) in_driver.insert(id);
+      }
+    }
+  } else if (unfinished(hello.resume_running)) {
+    in_driver.insert(*hello.resume_running);
   } else if (unfinished(hello.resume_last)) {
-    in_driver = hello.resume_last;
+    in_driver.insert(*hello.resume_last);
   }
-  if (e.running && e.running != in_driver) {
-    // Sent by the last livyd but never received: it goes again, first in line.
-    Statement& st = e.statements[static_cast<std::size_t>(*e.running)];
-    e.running.reset();
+  // Sent by the last livyd but never received: they go again, first in line, in id order.
+  for (auto it = e.running.rbegin(); it != e.running.rend(); ++it) {
+    if (in_driver.contains(*it)) continue;
+    Statement& st = e.statements[static_cast<std::size_t>(*it)];
     if (st.state == StatementState::kCancelling) {
       finish_statement(e, st, StatementState::kCancelled, cancelled_before_start());
     } else {
@@ -130,10 +138,11 @@ void SessionCore::resume(Entry& e, const DriverMessage& hello) {
       e.queue.push_front(st.id);
     }
   }
-  if (in_driver) {
-    std::erase(e.queue, *in_driver);
-    e.running = in_driver;
-    Statement& st = e.statements[static_cast<std::size_t>(*in_driver)];
+  e.running.clear();
+  for (const std::int64_t id : in_driver) {
+    std::erase(e.queue, id);
+    e.running.insert(id);
+    Statement& st = e.statements[static_cast<std::size_t>(id)];
     if (st.state == StatementState::kWaiting) {
       set_statement_state(e, st, StatementState::kRunning);
       mark_started(e, st);

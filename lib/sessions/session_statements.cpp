@@ -6,6 +6,7 @@
 #include "wire/output_json.h"
 #include "model/id_or_name.h"
 #include "sessions/session_core.h"
+#include "sessions/statement_dispatch.h"
 #include "base/text_values.h"
 #include "base/utf8.h"
 
@@ -57,6 +58,9 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
     return Status::invalid_argument("code is not valid UTF-8: byte " + std::string(byte) + " at offset " +
                                     std::to_string(bad));
   }
+  // A `%repl NAME` first line names the REPL it runs in (statement_dispatch.h): a bad name is
+  // refused here, in every session, rather than left for the driver.
+  if (const auto repl = named_repl(request.code); !repl) return repl.status();
   const auto submitted = clock_->steady_now();
   const EntryPtr e = find(session);
   if (e == nullptr) return not_found(session);
@@ -100,14 +104,23 @@ Result<Statement> SessionCore::submit(std::string_view session, const StatementR
 }
 
 void SessionCore::dispatch(Entry& e) {
-  if (!e.ready || !e.driver || e.running || e.jobs.running || dispatch_job(e) || e.queue.empty()) return;
-  Statement& st = e.statements[static_cast<std::size_t>(e.queue.front())];
-  e.queue.pop_front();
-  e.running = st.id;
+  if (!e.ready || !e.driver || e.jobs.running) return;
+  if (e.running.empty() && dispatch_job(e)) return;
+  // A job runs alone: while one waits, no more statements go, so it is not starved by them.
+  if (!e.jobs.queue.empty() || e.queue.empty()) return;
+  const auto lane_of = [&e](std::int64_t id) REQUIRES(e.mu) {
+    const Statement& st = e.statements[static_cast<std::size_t>(id)];
+    return statement_lane(st.code, st.kind);
+  };
+  const std::vector<std::int64_t> to_send = statements_to_send(e.queue, e.running, e.parallel, lane_of);
+  if (to_send.empty()) return;
   set_state(e, SessionState::kBusy);
-  if (!e.driver->send(execute_message(st.id, st.code, st.kind.value_or(SessionKind::kPySpark)))) {
-    // The channel's loop sees the broken connection and ends the session.
-    return;
+  for (const std::int64_t id : to_send) {
+    const Statement& st = e.statements[static_cast<std::size_t>(id)];
+    std::erase(e.queue, id);
+    e.running.insert(id);
+    // A failed send: the channel's loop sees the broken connection and ends the session.
+    if (!e.driver->send(execute_message(st.id, st.code, st.kind.value_or(SessionKind::kPySpark)))) return;
   }
 }
 
@@ -181,7 +194,7 @@ Status SessionCore::cancel(std::string_view session, std::int64_t id) {
   if (id < 0 || id >= static_cast<std::int64_t>(e->statements.size())) return statement_not_found(id);
   Statement& st = e->statements[static_cast<std::size_t>(id)];
   if (is_final(st.state) || st.state == StatementState::kCancelling) return Status::ok();
-  if (e->running != id) {
+  if (!e->running.contains(id)) {
     std::erase(e->queue, id);
     // Clients read the output of every final statement (pylivy fails on null): say what happened.
     finish_statement(*e, st, StatementState::kCancelled, cancelled_before_start());
@@ -194,14 +207,17 @@ Status SessionCore::cancel(std::string_view session, std::int64_t id) {
 }
 
 Status SessionCore::interrupt(std::string_view id_or_name) {
-  std::optional<std::int64_t> running;
+  std::set<std::int64_t> running;  // all of them, in a session with statements in parallel
   {
     const EntryPtr e = find(id_or_name);
     if (e == nullptr) return not_found(id_or_name);
     MutexLock lock(e->mu);
     running = e->running;
   }
-  return running ? cancel(id_or_name, *running) : Status::ok();
+  for (const std::int64_t id : running) {
+    if (Status st = cancel(id_or_name, id); !st) return st;
+  }
+  return Status::ok();
 }
 
 Result<std::vector<std::string>> SessionCore::complete(std::string_view session, const std::string& code,
@@ -256,12 +272,14 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       e.rec.app_id = m.app_id;
       e.rec.spark_ui_url = m.spark_ui_url;
       e.connect = m.connect;
-      set_state(e, e.running || e.jobs.running ? SessionState::kBusy : SessionState::kIdle);
+      set_state(e, !e.running.empty() || e.jobs.running ? SessionState::kBusy : SessionState::kIdle);
       (void)store_.update_session(e.rec);
       publish(e);  // its app id and UI
       // After a reconnect: a cancel the driver may have missed goes again (a repeat is harmless).
-      if (e.running && e.statements[static_cast<std::size_t>(*e.running)].state == StatementState::kCancelling) {
-        e.driver->send(cancel_message(*e.running));
+      for (const std::int64_t id : e.running) {
+        if (e.statements[static_cast<std::size_t>(id)].state == StatementState::kCancelling) {
+          e.driver->send(cancel_message(id));
+        }
       }
       if (e.jobs.running && e.jobs.cancelling == e.jobs.running) e.driver->send(job_cancel_message(*e.jobs.running));
       send_pending_resources(e);
@@ -283,11 +301,11 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       }
       break;
     case T::kResult:
-      if (Statement* st = statement(); st != nullptr && e.running == st->id) {
+      if (Statement* st = statement(); st != nullptr && e.running.contains(st->id)) {
         const bool cancelled = m.cancelled || st->state == StatementState::kCancelling;
         finish_statement(e, *st, cancelled ? StatementState::kCancelled : StatementState::kAvailable, m.output);
-        e.running.reset();
-        set_state(e, SessionState::kIdle);
+        e.running.erase(st->id);
+        if (e.running.empty()) set_state(e, SessionState::kIdle);  // `busy` while any statement runs
         dispatch(e);
       }
       break;

@@ -112,6 +112,17 @@ Result<DriverMessage> decode_driver_message(const std::string& text) {
       m.resume_jobs = member(*r, "runningJob") != nullptr || member(*r, "lastJob") != nullptr;
       m.resume_running_job = id("runningJob");
       m.resume_last_job = id("lastJob");
+      const auto ids = [&](const char* name) {
+        std::vector<std::int64_t> out;
+        const auto* v = member(*r, name);
+        if (v == nullptr || !v->IsArray()) return out;
+        for (const auto& item : v->GetArray()) {
+          if (item.IsInt64() && item.GetInt64() >= 0) out.push_back(item.GetInt64());
+        }
+        return out;
+      };
+      m.resume_unanswered = ids("unanswered");
+      m.resume_replay = ids("replay");
     }
   } else if (*type == "warming") {
     m.type = T::kWarming;
@@ -204,6 +215,13 @@ std::string encode_driver_message(const DriverMessage& m) {
         if (m.resume_jobs) {
           id_or_null(w, "runningJob", m.resume_running_job);
           id_or_null(w, "lastJob", m.resume_last_job);
+        }
+        for (const auto& [name, list] : {std::pair{"unanswered", &m.resume_unanswered}, {"replay", &m.resume_replay}}) {
+          if (list->empty()) continue;
+          w.key(name);
+          w.start_array();
+          for (const std::int64_t id : *list) w.int64(id);
+          w.end_array();
         }
         w.end_object();
       }

@@ -47,6 +47,11 @@ struct DriverMessage {
   bool resume_jobs = false;
   std::optional<std::int64_t> resume_running_job;
   std::optional<std::int64_t> resume_last_job;
+  // A driver of statements in parallel (livy.statements.parallel) names all of them: those it has
+  // received and not answered (`unanswered`), and those whose results it sends again (`replay`).
+  // Both empty from a driver that sends neither list.
+  std::vector<std::int64_t> resume_unanswered;
+  std::vector<std::int64_t> resume_replay;
   // ready
   std::optional<std::string> app_id;
   std::optional<std::string> spark_ui_url;

@@ -86,6 +86,10 @@ void check_driver_line(const std::string& line, std::size_t limit) {
   if (m->resume_running) FUZZ_CHECK(*m->resume_running >= 0);
   if (m->resume_last) FUZZ_CHECK(*m->resume_last >= 0);
   FUZZ_CHECK(m->resume || (!m->resume_running && !m->resume_last));
+  for (const auto* list : {&m->resume_unanswered, &m->resume_replay}) {
+    FUZZ_CHECK(m->resume || list->empty());
+    for (const std::int64_t id : *list) FUZZ_CHECK(id >= 0);
+  }
 }
 
 // A message to a driver: one line of UTF-8, a JSON object, then a newline.

@@ -126,6 +126,9 @@ class FakeDriver {
     bool jobs = false;
     std::optional<std::int64_t> running_job = std::nullopt;
     std::optional<std::int64_t> last_job = std::nullopt;
+    // A driver of statements in parallel: all it has not answered, all whose results it replays.
+    std::vector<std::int64_t> unanswered = {};
+    std::vector<std::int64_t> replay = {};
   };
 
   void hello(std::int64_t session_id, const std::string& secret, int version = 1,
@@ -152,6 +155,13 @@ class FakeDriver {
         if (resume->jobs) {
           id_field("runningJob", resume->running_job);
           id_field("lastJob", resume->last_job);
+        }
+        for (const auto& [key, list] : {std::pair{"unanswered", &resume->unanswered}, {"replay", &resume->replay}}) {
+          if (list->empty()) continue;
+          w.Key(key);
+          w.StartArray();
+          for (const std::int64_t id : *list) w.Int64(id);
+          w.EndArray();
         }
         w.EndObject();
       }

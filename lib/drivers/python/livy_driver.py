@@ -1,5 +1,6 @@
 """livyd's session driver: runs inside spark-submit, owns the session's SparkSession,
-connects back to livyd and runs the statements it is sent, one at a time.
+connects back to livyd and runs the statements it is sent, one at a time (or, with
+spark.livy.driver.parallel above 1, several at once: livy_parallel.py).
 
 Protocol: docs/driver-protocol.md (newline-delimited JSON over TCP or TLS, version 1).
 Settings: Spark configuration, which reaches the driver under every cluster manager and
@@ -7,13 +8,14 @@ deploy mode: spark.livy.driver.callback=host:port, spark.livy.driver.secret,
 spark.livy.driver.session-id, optionally spark.livy.driver.connect-timeout (seconds,
 default 60), .reconnect-timeout, .max-output-bytes, .cache-dir (where compiled helpers
 are kept), .session-kind (a `spark` session starts its Scala REPL before it is ready),
-.tls-fingerprint (the SHA-256 of livyd's certificate: connect over TLS and pin it) and
-.connect (true: also serve Spark Connect, livy_connect.py).
+.parallel (statements at once), .tls-fingerprint (the SHA-256 of livyd's certificate:
+connect over TLS and pin it) and .connect (true: also serve Spark Connect, livy_connect.py).
 Exit status: 0 after livyd's shutdown message, 1 otherwise (refused, unreachable,
 no SparkSession, connection lost).
 """
 import ast
 import base64
+import collections
 import datetime
 import decimal
 import hashlib
@@ -59,6 +61,10 @@ try:
     import livy_connect  # Spark Connect on this driver (livy.connect.enabled), next to this file
 except ImportError:
     livy_connect = None
+try:
+    import livy_parallel  # statements in parallel (spark.livy.driver.parallel); next to this file
+except ImportError:       # the driver was shipped alone: statements run one at a time
+    livy_parallel = None
 
 PROTOCOL_VERSION = 1
 USER_FILENAME = "<stdin>"
@@ -328,21 +334,30 @@ def connect_with_retry(address, secret, session_id, deadline_s, fingerprint=None
 class Link:
     """The driver's side of the channel across livyd restarts: a Channel that, when the
     connection drops, is opened again with a `resume` hello for up to reconnect_s seconds.
-    While it is down, sends are dropped; `ready`, the last `result` and the last `job-result`
-    are kept and sent again after the reconnect, so livyd learns what it missed."""
+    While it is down, sends are dropped; `ready`, the last `result` (the last N, see
+    keep_results) and the last `job-result` are kept and sent again after the reconnect, so
+    livyd learns what it missed."""
 
     def __init__(self, channel, address, secret, session_id, reconnect_s, fingerprint=None):
         self._channel = channel
         self._where = (address, secret, session_id)
         self._fingerprint = fingerprint
         self._reconnect_s = reconnect_s
-        self._lock = threading.Lock()  # guards _channel, _ready, _last_result, _last_job_result; held while sending
+        self._lock = threading.Lock()  # guards _channel, _ready, _results, _last_job_result; held while sending
         self._ready = None
-        self._last_result = None
+        self._results = collections.deque(maxlen=1)  # the last results sent; more with keep_results()
         self._last_job_result = None
         # Set by the Driver: the statement ids and job_key()s received and not yet answered, in order.
         self.unanswered = lambda: []
         self.closing = False            # set when the driver stops: no reconnect then
+        self._lists = False             # the resume hello lists every statement (parallel statements)
+
+    def keep_results(self, count):
+        """With `count` statements in flight at once, each of the last `count` results may be lost
+        with a connection: all are kept, sent again after a reconnect, and listed in the resume."""
+        with self._lock:
+            self._results = collections.deque(self._results, maxlen=count)
+            self._lists = True
 
     def send(self, message):
         """Sends without raising: a broken connection is the reader's to notice and mend."""
@@ -350,7 +365,7 @@ class Link:
             if message.get("type") == "ready":
                 self._ready = message
             elif message.get("type") == "result":
-                self._last_result = message
+                self._results.append(message)
             elif message.get("type") == "job-result":
                 self._last_job_result = message
             if self._channel is None:
@@ -389,12 +404,15 @@ class Link:
                 pending = self.unanswered()
                 resume = {
                     "running": next((k for k in pending if not isinstance(k, tuple)), None),
-                    "last": self._last_result["id"] if self._last_result else None,
+                    "last": self._results[-1]["id"] if self._results else None,
                     "runningJob": next((k[1] for k in pending if isinstance(k, tuple)), None),
                     "lastJob": self._last_job_result["id"] if self._last_job_result else None,
                 }
+                if self._lists:
+                    resume["unanswered"] = [k for k in pending if not isinstance(k, tuple)]
+                    resume["replay"] = [m["id"] for m in self._results]
                 channel = Channel(*self._where, resume=resume, fingerprint=self._fingerprint)
-                for message in (self._ready, self._last_result, self._last_job_result):
+                for message in (self._ready, *self._results, self._last_job_result):
                     if message is not None:
                         channel.send(message)
                 self._channel = channel
@@ -823,11 +841,15 @@ class Unrunnable:
 
 
 class Driver:
-    """Serves one livyd connection. The main thread runs statements; a reader thread takes
-    livyd's messages (cancel, complete and ping are answered at once); a progress thread
-    polls the running statement's Spark jobs."""
+    """Serves one livyd connection. The main thread runs statements (or, with `parallel` above
+    1, hands them to livy_parallel's worker threads) and jobs; a reader thread takes livyd's
+    messages (cancel, complete and ping are answered at once); a progress thread polls the
+    running statements' Spark jobs."""
+    log = staticmethod(log)
+    cancel_repeat_s = CANCEL_REPEAT_S
+    r_kinds = R_KINDS
 
-    def __init__(self, channel, spark, max_sql_rows, max_output_bytes=4 << 20, scala=None):
+    def __init__(self, channel, spark, max_sql_rows, max_output_bytes=4 << 20, scala=None, parallel=1):
         self.channel = channel
         self.scala = scala             # livy_scala.Scala, or None without Scala support
         self.max_output_bytes = max_output_bytes  # livyd's statements.max-output-bytes
@@ -850,6 +872,11 @@ class Driver:
         # The id of the statement whose user code is running, else None. Read by the SIGINT
         # handler, which must not take self.lock (the main thread may hold it then).
         self.interruptible = None
+        self.parallel = None           # livy_parallel.Runner with statements in parallel
+        if parallel > 1 and livy_parallel is None:
+            log("livy_parallel.py is missing: statements run one at a time")
+        elif parallel > 1:
+            self.parallel = livy_parallel.Runner(self, parallel, Interpreter, user_error, UserError)
 
     # -------- sending (any thread)
     def send(self, message):
@@ -911,7 +938,7 @@ class Driver:
             try:
                 if msg.get("kind") in PYTHON_KINDS:
                     code = str(msg.get("code", ""))
-                    candidates = self.interpreter.complete(code, int(msg.get("cursor", len(code))))
+                    candidates = (self.parallel or self.interpreter).complete(code, int(msg.get("cursor", len(code))))
                 elif msg.get("kind") in R_KINDS and self.r is not None:
                     code = str(msg.get("code", ""))
                     candidates = self.r.complete(code, int(msg.get("cursor", len(code))))
@@ -949,6 +976,8 @@ class Driver:
         return "livy-statement-%d" % key
 
     def cancel(self, statement_id):
+        if self.parallel and self.parallel.cancel(statement_id):
+            return
         with self.lock:
             already = statement_id in self.cancelled
             self.cancelled.add(statement_id)
@@ -999,6 +1028,8 @@ class Driver:
                 self.cancelled.add(running)
         self.closing.set()
         self.work.put(None)
+        if self.parallel:
+            self.parallel.stop()
         if stopper_needed:
             self.start_stopper(running)
         threading.Thread(target=self.exit_if_stuck, daemon=True, name="livy-exit-watchdog").start()
@@ -1012,28 +1043,30 @@ class Driver:
     # -------- progress thread
     def report_progress(self):
         tracker = self.sc.statusTracker()
-        last = None
+        last = {}  # statement id -> the progress last sent
         while not self.closing.wait(PROGRESS_INTERVAL_S):
-            statement_id = self.running
-            if not is_id(statement_id):  # nothing running, or a job (jobs report no progress)
-                continue
-            try:
-                total = completed = 0
-                for job_id in tracker.getJobIdsForGroup(self.job_group(statement_id)):
-                    job = tracker.getJobInfo(job_id)
-                    for stage_id in (job.stageIds if job else []):
-                        stage = tracker.getStageInfo(stage_id)
-                        if stage:
-                            total += stage.numTasks
-                            completed += stage.numCompletedTasks
-            except Exception:
-                continue
-            if not total or (statement_id, completed / total) == last:
-                continue
-            with self.lock:  # the result is sent under this lock too: no progress after it
-                if self.running == statement_id:
-                    last = (statement_id, completed / total)
-                    self.send({"type": "progress", "id": statement_id, "progress": completed / total})
+            ids = self.parallel.running_ids() if self.parallel else [self.running]
+            last = {k: v for k, v in last.items() if k in ids}
+            for statement_id in ids:
+                if not is_id(statement_id):  # nothing running, or a job (jobs report no progress)
+                    continue
+                try:
+                    total = completed = 0
+                    for job_id in tracker.getJobIdsForGroup(self.job_group(statement_id)):
+                        job = tracker.getJobInfo(job_id)
+                        for stage_id in (job.stageIds if job else []):
+                            stage = tracker.getStageInfo(stage_id)
+                            if stage:
+                                total += stage.numTasks
+                                completed += stage.numCompletedTasks
+                except Exception:
+                    continue
+                if not total or last.get(statement_id) == completed / total:
+                    continue
+                with self.lock:  # the result is sent under this lock too: no progress after it
+                    if self.running == statement_id or (self.parallel and statement_id in self.parallel.running):
+                        last[statement_id] = completed / total
+                        self.send({"type": "progress", "id": statement_id, "progress": completed / total})
 
     # -------- statements (main thread)
     def execute(self, msg, problem=None):
@@ -1114,33 +1147,44 @@ class Driver:
             self.send({"type": "job-result", "id": msg["id"], "result": None if was_cancelled else result,
                        "error": None if was_cancelled else error, "cancelled": was_cancelled})
 
+    def is_scala(self, kind):
+        return self.scala is not None and kind in livy_scala.KINDS
+
+    def run_kind(self, kind, code, interpreter):
+        """Runs code of `kind` (Python and SQL in `interpreter`); the data dict of its output."""
+        if kind == "sql":
+            return interpreter.run_sql(code)
+        if kind in PYTHON_KINDS:
+            return interpreter.run_python(code)
+        if kind in R_KINDS:
+            return self.r_interpreter().run(code)
+        if self.is_scala(kind):
+            return self.run_scala(code)
+        raise UserError("UnsupportedKind", "statement kind %r is not supported by this driver" % kind, [])
+
+    def ok_output(self, data, text, count):
+        """The output of a statement that ran: its data, with what it printed as text/plain."""
+        text = text.rstrip()
+        if "text/plain" not in data and (text or not data):
+            data = dict(data, **{"text/plain": text})
+        return {"status": "ok", "execution_count": count, "data": limit_output(data, self.max_output_bytes)}
+
     def run_statement(self, msg, count):
         kind, code = msg.get("kind"), msg["code"]
+        if livy_parallel:  # one namespace for all: a `%repl NAME` first line changes nothing
+            code = livy_parallel.split_repl(code)[1]
         captured = io.StringIO()
         old_out, old_err = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = captured
         try:
             try:
-                scala = self.scala is not None and kind in livy_scala.KINDS
                 # Scala code is stopped in the JVM (stop_statement): a KeyboardInterrupt would only
                 # abandon the py4j call and leave the code running after its result.
-                self.interruptible = None if scala else msg["id"]
-                if kind == "sql":
-                    data = self.interpreter.run_sql(code)
-                elif kind in PYTHON_KINDS:
-                    data = self.interpreter.run_python(code)
-                elif kind in R_KINDS:
-                    data = self.r_interpreter().run(code)
-                elif scala:
-                    data = self.run_scala(code)
-                else:
-                    raise UserError("UnsupportedKind", "statement kind %r is not supported by this driver" % kind, [])
+                self.interruptible = None if self.is_scala(kind) else msg["id"]
+                data = self.run_kind(kind, code, self.interpreter)
             finally:
                 self.interruptible = None
-            text = captured.getvalue().rstrip()
-            if "text/plain" not in data and (text or not data):
-                data = dict(data, **{"text/plain": text})
-            return {"status": "ok", "execution_count": count, "data": limit_output(data, self.max_output_bytes)}
+            return self.ok_output(data, captured.getvalue(), count)
         except UserError as e:
             return {"status": "error", "execution_count": count, "ename": e.ename, "evalue": e.evalue,
                     "traceback": e.traceback}
@@ -1188,11 +1232,15 @@ class Driver:
                         run({"type": msg.kind, "id": msg.id}, problem=msg.problem)
                     elif msg.get("type") == "job":
                         self.run_job(msg)
+                    elif self.parallel:
+                        self.parallel.submit(msg)
                     else:
                         self.execute(msg)
                 except KeyboardInterrupt:
                     continue  # a SIGINT that landed outside user code
         finally:
+            if self.parallel:  # their results are sent before the channel closes
+                self.parallel.join(EXIT_GRACE_S)
             self.channel.close()
             if self.r is not None:
                 try:
@@ -1222,7 +1270,7 @@ def limit_output(data, limit):
 
 CONF_PREFIX = "spark.livy.driver."
 CONF_KEYS = ("callback", "secret", "session-id", "session-kind", "connect-timeout", "reconnect-timeout",
-             "max-output-bytes", "cache-dir", "tls-fingerprint", "connect")
+             "max-output-bytes", "cache-dir", "tls-fingerprint", "connect", "parallel")
 
 
 def driver_conf():
@@ -1281,6 +1329,7 @@ def main():
         cache_dir = setting(conf, "cache-dir", "") or None
         session_kind = setting(conf, "session-kind", "") or None
         fingerprint = setting(conf, "tls-fingerprint", "") or None
+        parallel = max(1, number(int, "parallel", setting(conf, "parallel", "1")))
         if ":" not in address:
             raise ValueError("%scallback must be host:port, not %r" % (CONF_PREFIX, address))
         if fingerprint and len(fingerprint_text(fingerprint)) != 64:
@@ -1325,7 +1374,9 @@ def main():
         except livy_connect.ConnectError as e:
             spark.stop()
             return fatal(channel, str(e))
-    driver = Driver(channel, spark, max_rows, max_output, scala)
+    if parallel > 1:
+        channel.keep_results(parallel)
+    driver = Driver(channel, spark, max_rows, max_output, scala, parallel)
     channel.send(ready)
     return 0 if driver.run() else 1
 

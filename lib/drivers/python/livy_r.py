@@ -266,6 +266,14 @@ class RInterpreter:
             if on_main_thread:
                 signal.signal(signal.SIGINT, previous)
 
+    def interrupt(self):
+        """Interrupts the R code running now, as the SIGINT forwarded from the main thread does:
+        for a statement on another thread (livy_parallel.py), which that SIGINT cannot reach.
+        R discards one that lands after its statement ended."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGINT)
+
     def run(self, code):
         """Runs R code; the statement's data ({"text/plain": ...}), or raises the driver's UserError."""
         with self._lock:

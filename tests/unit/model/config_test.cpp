@@ -329,7 +329,7 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"sessions.driver-tls-key-file", "/etc/livyd/channel.key"},
       {"sessions.driver-max-backlog-bytes", "4m"}, {"sessions.driver-read-per-round-bytes", "64k"},
       {"sessions.driver-script", "/opt/livyd/driver.py"}, {"statements.max-code-bytes", "64k"},
-      {"statements.max-output-bytes", "1m"}, {"statements.sql-max-result", "50"},
+      {"statements.max-output-bytes", "1m"}, {"statements.sql-max-result", "50"}, {"statements.max-parallel", "3"},
       {"sessions.timeout-check", "false"}, {"sessions.timeout", "30m"},
       {"sessions.timeout-check.skip-busy", "true"}, {"sessions.ttl", "2h"},
       {"sessions.max-sessions-per-user", "2"}, {"sessions.recovery-grace", "30s"},

@@ -32,6 +32,21 @@ TEST_CASE("decode_driver_message reads a hello, with and without resume", "[driv
   CHECK_FALSE(jobs->resume_running_job.has_value());
   CHECK(jobs->resume_last_job == 5);
   CHECK(jobs->resume_last == 2);
+  CHECK(jobs->resume_unanswered.empty());
+  CHECK(jobs->resume_replay.empty());
+
+  // A driver of statements in parallel lists them; entries that are no id are left out.
+  const auto lists = decode_driver_message(
+      R"({"type":"hello","version":1,"session":7,"secret":"s","resume":{"running":3,"last":1,)"
+      R"("unanswered":[3,4,-1,"5",null],"replay":[0,1.5,1]}})");
+  REQUIRE(lists.has_value());
+  CHECK(lists->resume_unanswered == std::vector<std::int64_t>{3, 4});
+  CHECK(lists->resume_replay == std::vector<std::int64_t>{0, 1});
+  const auto not_lists = decode_driver_message(
+      R"({"type":"hello","version":1,"session":7,"secret":"s","resume":{"unanswered":{"a":1},"replay":7}})");
+  REQUIRE(not_lists.has_value());
+  CHECK(not_lists->resume_unanswered.empty());
+  CHECK(not_lists->resume_replay.empty());
 }
 
 TEST_CASE("decode_driver_message reads `warming`, which has no fields", "[driver]") {

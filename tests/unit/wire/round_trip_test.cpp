@@ -284,6 +284,13 @@ TEST_CASE("driver messages, both ways", "[wire][round-trip][driver]") {
     m.resume_jobs = true;
     m.resume_last_job = 0;
   });
+  add(T::kHello, [](DriverMessage& m) {  // a driver of statements in parallel
+    m.resume = true;
+    m.resume_running = 3;
+    m.resume_last = 5;
+    m.resume_unanswered = {3, 4};
+    m.resume_replay = {2, 5, kMax};
+  });
   add(T::kWarming, [](DriverMessage&) {});
   add(T::kReady, [](DriverMessage& m) {
     m.app_id = "local-1";
