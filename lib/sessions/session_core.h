@@ -33,6 +33,7 @@
 #include "metrics/core_metrics.h"
 #include "model/request_validation.h"
 #include "process/child_process.h"
+#include "runtime/idempotent_creates.h"
 #include "runtime/reservations.h"
 #include "runtime/supervisor.h"
 #include "runtime/timer_queue.h"
@@ -117,6 +118,7 @@ struct SessionCore final : DriverEvents {
   int starting_count() const { return starting_.load(); }
   std::function<int()> other_starting;  // the batches' count, for max-creation
   std::shared_ptr<Logger> logger;       // each state change of a session and statement is logged here
+  std::shared_ptr<IdempotentCreates> once;  // the runtime's idempotency keys (create_once)
 
   // SessionManager
   Result<Session> create(const SessionRequest& request, const std::optional<std::string>& owner);
