@@ -2,8 +2,10 @@
 an Idempotency-Key is 201 once, then 200 with the same batch (one spark-submit, one
 application), 409 with a different body, and the same after livyd is killed with SIGKILL and
 started again, and after a clean SIGTERM restart. Concurrent retries create one batch.
+POST /sessions likewise creates one real pyspark session under a key; once it is deleted,
+its key is a 409.
 
-This module runs its own livyd (the shared one must not be killed).
+The batch test runs its own livyd (the shared one must not be killed).
 """
 from __future__ import annotations
 
@@ -101,3 +103,28 @@ def test_a_retried_batch_create_starts_one_application_across_restarts(livyd_bin
     finally:
         problems = stop_livyd(client)
         assert not problems, problems
+
+
+def test_a_retried_session_create_gets_the_same_session(livyd):
+    """On the shared livyd: a real pyspark session, created once under a key."""
+    marker = new_marker("idem-session")
+    key = {"Idempotency-Key": marker}
+    body = {"kind": "pyspark", "name": marker, "conf": {"spark.ui.enabled": "false"}}
+    first = livyd.json_of(livyd.post("/sessions", body, headers=key), 201)
+    sid = first["id"]
+    try:
+        retry = livyd.post("/sessions", {"conf": {"spark.ui.enabled": "false"}, "name": marker,
+                                         "kind": "python"}, headers=key)
+        assert livyd.json_of(retry, 200)["id"] == sid
+        assert retry.headers["Location"] == f"/sessions/{sid}"
+        other = livyd.post("/sessions", {**body, "driverMemory": "1g"}, headers=key)
+        assert "different request" in livyd.json_of(other, 409)["msg"]
+        livyd.wait_session_state(sid, "idle", 120)
+        assert livyd.run_ok(sid, "1 + 1")["text/plain"] == "2"
+        assert livyd.json_of(livyd.post("/sessions", body, headers=key), 200)["state"] == "idle"
+        named = [s for s in livyd.get_json("/sessions", params={"size": 1000})["sessions"] if s["name"] == marker]
+        assert [s["id"] for s in named] == [sid]
+    finally:
+        livyd.delete(f"/sessions/{sid}")
+    gone = livyd.post("/sessions", body, headers=key)
+    assert "no longer exists" in livyd.json_of(gone, 409)["msg"]
