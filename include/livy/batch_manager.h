@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "livy/batch.h"
+#include "livy/once.h"
 #include "livy/ref.h"
 #include "livy/status.h"
 #include "livy/export.h"
@@ -30,6 +31,10 @@ class LIVY_API BatchManager {
   // Validates, stores and starts the batch; returns it in state `starting`
   // (or `error` when spark-submit could not be started at all).
   Result<Batch> submit(const BatchRequest& request, const std::optional<std::string>& owner = std::nullopt);
+  // submit(), at most once per idempotency key: as SessionManager::create_once. A key names a
+  // session or a batch, never both (the other is a conflict).
+  Result<Once<Batch>> submit_once(std::string_view key, const BatchRequest& request,
+                                  const std::optional<std::string>& owner = std::nullopt);
 
   Result<Batch> get(const Ref& ref) const;
 

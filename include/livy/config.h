@@ -217,6 +217,15 @@ struct Config {
                                        // under ~150 bytes. At most 4096, so that `--conf key=value`
                                        // (values are at most 64 KiB) stays under the kernel's 128 KiB
                                        // limit for one argument.
+  // Idempotent creates (Idempotency-Key on POST /sessions and POST /batches; docs/rest-api.md).
+  std::chrono::seconds idempotency_retention{24 * 3600};  // requests.idempotency-retention: how long a
+                                       // key returns its first object, counted from the first request; a
+                                       // retry after it creates anew. Longer keeps more keys (memory, store).
+  std::size_t idempotency_max_key_bytes = 255;  // requests.idempotency-max-key-bytes: longest key; longer
+                                       // gets 400. UUIDs take 36; 255 as Stripe's.
+  std::size_t idempotency_max_keys = 100'000;  // requests.idempotency-max-keys: keys kept (all users) within
+                                       // the retention, in memory (~200 bytes each) and in the store; a create
+                                       // with a new key beyond it gets 503 until the oldest expire.
 
   // --- logs (docs/operations.md#logs) ---
   std::string log_format = "text";     // log.format: text (readable lines) or json (one JSON object a line),

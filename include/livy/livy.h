@@ -8,6 +8,7 @@
 #include "livy/job.h"
 #include "livy/job_runner.h"
 #include "livy/log.h"
+#include "livy/once.h"
 #include "livy/process.h"
 #include "livy/ref.h"
 #include "livy/session.h"

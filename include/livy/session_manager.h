@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "livy/connect_info.h"
+#include "livy/once.h"
 #include "livy/session.h"
 #include "livy/ref.h"
 #include "livy/status.h"
@@ -31,6 +32,13 @@ class LIVY_API SessionManager {
 
   // Stores and starts the session; returns it in state `starting`.
   Result<Session> create(const SessionRequest& request, const std::optional<std::string>& owner = std::nullopt);
+  // create(), at most once per idempotency key (docs/rest-api.md, "Idempotent create"): a later
+  // call by the same owner with the same key and an equal request, within
+  // requests.idempotency-retention and also after a restart, returns the first session with
+  // `replayed` set. The key with another request is a conflict; a bad key (empty, longer than
+  // requests.idempotency-max-key-bytes, not printable ASCII) is invalid_argument.
+  Result<Once<Session>> create_once(std::string_view key, const SessionRequest& request,
+                                    const std::optional<std::string>& owner = std::nullopt);
   Result<Session> get(const Ref& ref) const;
   Result<Page<Session>> list(std::int64_t from = 0, std::int64_t size = 100) const;
   Result<LogPage> log(const Ref& ref, std::optional<std::int64_t> from, std::int64_t size = 100) const;

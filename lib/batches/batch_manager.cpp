@@ -8,6 +8,7 @@
 #include "model/log_page.h"
 #include "model/paging.h"
 #include "model/request_validation.h"
+#include "store/request_record.h"
 
 namespace livy {
 
@@ -392,6 +393,26 @@ BatchManager::~BatchManager() = default;
 
 Result<Batch> BatchManager::submit(const BatchRequest& request, const std::optional<std::string>& owner) {
   return impl_->submit(request, owner);
+}
+Result<Once<Batch>> BatchManager::submit_once(std::string_view key, const BatchRequest& request,
+                                              const std::optional<std::string>& owner) {
+  if (!impl_->once) return Status::unavailable("idempotent creates are not set up in this runtime");
+  std::optional<Batch> made;
+  const auto outcome = impl_->once->run(owner, key, "batch", record::encode_batch_request(request),
+                                        [&]() -> Result<std::int64_t> {
+                                          auto batch = impl_->submit(request, owner);
+                                          if (!batch) return batch.status();
+                                          made = std::move(*batch);
+                                          return made->id;
+                                        });
+  if (!outcome) return outcome.status();
+  if (made) return Once<Batch>{std::move(*made), false};
+  auto first = impl_->get(std::to_string(outcome->id));
+  if (!first) {
+    return Status::conflict("batch " + std::to_string(outcome->id) +
+                            ", created with this idempotency key, no longer exists; use a new key");
+  }
+  return Once<Batch>{std::move(*first), true};
 }
 Result<Batch> BatchManager::get(const Ref& ref) const { return impl_->get(ref.text()); }
 Result<Page<Batch>> BatchManager::list(std::int64_t from, std::int64_t size) const { return impl_->list(from, size); }

@@ -28,6 +28,7 @@
 #include "metrics/core_metrics.h"
 #include "model/request_validation.h"
 #include "process/child_process.h"
+#include "runtime/idempotent_creates.h"
 #include "runtime/reservations.h"
 #include "runtime/supervisor.h"
 #include "runtime/timer_queue.h"
@@ -84,6 +85,7 @@ struct BatchManager::Impl {
   std::map<BatchState, std::int64_t> count_by_state() const EXCLUDES(table_mu_);  // the table's batches
   std::function<int()> other_starting;             // the sessions' count, for max-creation
   std::shared_ptr<Logger> logger;                  // each state change of a batch is logged here
+  std::shared_ptr<IdempotentCreates> once;         // the runtime's idempotency keys (submit_once)
 
  private:
   EntryPtr find(std::string_view id_or_name) const EXCLUDES(table_mu_);

@@ -32,10 +32,14 @@ void mount_batches(httplib::Server& server, Runtime& runtime) {
     auto proxy_user = creation_proxy_user(req, request->proxy_user);
     if (!proxy_user) return fail(res, proxy_user.status());
     request->proxy_user = std::move(*proxy_user);
-    const auto batch = batches.submit(*request, caller());
-    if (!batch) return fail(res, batch.status());
-    res.set_header("Location", "/batches/" + std::to_string(batch->id));
-    reply(res, 201, wire::encode_batch(*batch));
+    const auto key = idempotency_key(req);
+    if (!key) return fail(res, key.status());
+    // With a key, a retry of a submit that was made gets the same batch, with 200.
+    const auto made = *key ? batches.submit_once(**key, *request, caller())
+                           : as_once(batches.submit(*request, caller()));
+    if (!made) return fail(res, made.status());
+    res.set_header("Location", "/batches/" + std::to_string(made->value.id));
+    reply(res, made->replayed ? 200 : 201, wire::encode_batch(made->value));
   });
 
   server.Get(route("/batches/{id}"), [&batches](const httplib::Request& req, httplib::Response& res) {

@@ -126,6 +126,10 @@ HeadScanner::Result HeadScanner::finish(std::string_view bytes) {
         return fail(400, "header " + std::string(name) + " has a control character");
       }
     }
+    // httplib drops a header with an empty value: a create would silently lose its idempotency.
+    if (value.empty() && equals_ignoring_case(name, "Idempotency-Key")) {
+      return fail(400, "Idempotency-Key must not be empty");
+    }
     if (equals_ignoring_case(name, "Content-Length")) {
       std::uint64_t n = 0;
       const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);

@@ -144,6 +144,22 @@ inline Result<bool> detailed_param(const httplib::Request& req) {
   return Status::invalid_argument("query parameter 'detailed' must be true or false");
 }
 
+// The Idempotency-Key header of a create (docs/rest-api.md, "Idempotent create"): nullopt when
+// absent, 400 when sent more than once. The managers' create_once checks its value.
+inline Result<std::optional<std::string>> idempotency_key(const httplib::Request& req) {
+  const std::size_t count = req.get_header_value_count("Idempotency-Key");
+  if (count == 0) return std::optional<std::string>();
+  if (count > 1) return Status::invalid_argument("Idempotency-Key must be sent once");
+  return std::optional<std::string>(req.get_header_value("Idempotency-Key"));
+}
+
+// A plain create's result in the form of an idempotent one's (never replayed).
+template <typename T>
+Result<Once<T>> as_once(Result<T> made) {
+  if (!made) return made.status();
+  return Once<T>{std::move(*made), false};
+}
+
 // The authenticated user of the request this thread is handling (auth.type); nullopt
 // without authentication. Set by mount_routes' pre-routing hook.
 std::optional<std::string> caller();

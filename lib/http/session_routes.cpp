@@ -46,10 +46,14 @@ void mount_sessions(httplib::Server& server, Runtime& runtime) {
     auto proxy_user = creation_proxy_user(req, request->proxy_user);
     if (!proxy_user) return fail(res, proxy_user.status());
     request->proxy_user = std::move(*proxy_user);
-    const auto session = sessions.create(*request, caller());
-    if (!session) return fail(res, session.status());
-    res.set_header("Location", "/sessions/" + std::to_string(session->id));
-    reply(res, 201, wire::encode_session(*session));
+    const auto key = idempotency_key(req);
+    if (!key) return fail(res, key.status());
+    // With a key, a retry of a create that was made gets the same session, with 200.
+    const auto made = *key ? sessions.create_once(**key, *request, caller())
+                           : as_once(sessions.create(*request, caller()));
+    if (!made) return fail(res, made.status());
+    res.set_header("Location", "/sessions/" + std::to_string(made->value.id));
+    reply(res, made->replayed ? 200 : 201, wire::encode_session(made->value));
   });
 
   // A GET of the session is client activity: it renews the heartbeat (sparkmagic relies on it).

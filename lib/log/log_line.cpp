@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <string_view>
 
 #include "base/utf8.h"
 
@@ -12,6 +13,50 @@ namespace livy {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
+
+// How the three forms escape; append_escaped is the one loop. The JSON form is not written
+// with wire::JsonWriter: RapidJSON leaves DEL (0x7f) raw, and a log line escapes every
+// control character in both formats (tests/unit/log/log_line_test.cpp holds them to it).
+struct Escaping {
+  bool quotes;                   // '"' and '\\' get a backslash
+  std::string_view short_forms;  // control characters written \n, \r, \t, \b, \f
+  std::string_view hex_prefix;   // before two hex digits: every other control character, and DEL
+};
+constexpr Escaping kJsonEscaping{true, "\n\r\t\b\f", "\\u00"};  // a JSON string's body
+constexpr Escaping kTextEscaping{true, "\n\r\t", "\\x"};        // a quoted value of a text line
+constexpr Escaping kMessageEscaping{false, "\n", "\\x"};         // a text line's message, unquoted
+
+char short_form(char c) {
+  switch (c) {
+    case '\n': return 'n';
+    case '\r': return 'r';
+    case '\t': return 't';
+    case '\b': return 'b';
+    default: return 'f';
+  }
+}
+
+// Appends `text` (valid UTF-8) to `out`, escaped as `e` says; never a raw control character.
+void append_escaped(std::string& out, std::string_view text, const Escaping& e) {
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (e.quotes && (c == '"' || c == '\\')) {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      if (e.short_forms.find(c) != std::string_view::npos) {
+        out += '\\';
+        out += short_form(c);
+      } else {
+        out += e.hex_prefix;
+        out += kHex[u >> 4];
+        out += kHex[u & 0xF];
+      }
+    } else {
+      out += c;
+    }
+  }
+}
 
 std::string format_number(double v) {
   if (!std::isfinite(v)) return "null";
@@ -45,24 +90,7 @@ std::string text_value(std::string_view raw) {
   const std::string text = repair_utf8(raw);
   if (!needs_quotes(text)) return text;
   std::string out = "\"";
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          out += "\\x";
-          out += kHex[u >> 4];
-          out += kHex[u & 0xF];
-        } else {
-          out += c;
-        }
-    }
-  }
+  append_escaped(out, text, kTextEscaping);
   return out + "\"";
 }
 
@@ -79,18 +107,7 @@ std::string text_of(const LogValue& v) {
 // A message's own text: control characters shown escaped, the rest as written.
 std::string message_text(std::string_view raw) {
   std::string out;
-  for (const char c : repair_utf8(raw)) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (u < 0x20 || u == 0x7f) {
-      out += "\\x";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xF];
-    } else {
-      out += c;
-    }
-  }
+  append_escaped(out, repair_utf8(raw), kMessageEscaping);
   return out;
 }
 
@@ -117,26 +134,7 @@ std::string json_quote(std::string_view raw) {
   std::string out;
   out.reserve(text.size() + 2);
   out += '"';
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 0xF];
-        } else {
-          out += c;
-        }
-    }
-  }
+  append_escaped(out, text, kJsonEscaping);
   out += '"';
   return out;
 }

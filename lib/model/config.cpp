@@ -488,6 +488,16 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(bytes_key({"requests.max-conf-key-bytes", "", std::to_string(d.max_conf_key_bytes),
                            "Longest property name in a request's conf (at most 4096); longer gets 400."},
                           &Config::max_conf_key_bytes, 4096));
+    k.push_back(duration_key({"requests.idempotency-retention", "", "24h",
+                              "How long an Idempotency-Key of POST /sessions or /batches returns the first "
+                              "object, from its first request (whole seconds, at least 1s)."},
+                             &Config::idempotency_retention, std::chrono::seconds(1)));
+    k.push_back(int_key({"requests.idempotency-max-key-bytes", "", std::to_string(d.idempotency_max_key_bytes),
+                         "Longest Idempotency-Key, in bytes; longer gets 400."},
+                        &Config::idempotency_max_key_bytes, 1, 4096));
+    k.push_back(int_key({"requests.idempotency-max-keys", "", std::to_string(d.idempotency_max_keys),
+                         "Idempotency keys kept within the retention (all users); a new key beyond it gets 503."},
+                        &Config::idempotency_max_keys, 1, 10'000'000));
     k.push_back({{"log.format", "", d.log_format,
                   "Form of livyd's log on stderr: text (readable lines) or json (one JSON object a line)."},
                  [](Config& c, const std::string& v) {

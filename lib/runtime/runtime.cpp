@@ -99,10 +99,16 @@ Result<std::unique_ptr<Runtime>> Runtime::Impl::open(const Config& given, Runtim
   impl->metrics = std::make_shared<metrics::CoreMetrics>();
   impl->store = std::move(*store);
   impl->store->metrics = impl->metrics;
+  auto once = std::make_shared<IdempotentCreates>(
+      IdempotencyOptions{config.idempotency_retention, config.idempotency_max_key_bytes, config.idempotency_max_keys},
+      *impl->store, options.clock);
+  st = once->load();
+  if (!st) return st;
   auto batches_impl = std::make_unique<BatchManager::Impl>(config, *rules, *spark, *impl->store, options.launcher,
                                                           options.clock, *cluster, impl->metrics);
   BatchManager::Impl* batches_raw = batches_impl.get();
   batches_raw->logger = options.logger;
+  batches_raw->once = once;
   st = batches_impl->start();
   if (!st) return st;
   impl->batches.reset(new BatchManager(std::move(batches_impl)));
@@ -113,6 +119,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Impl::open(const Config& given, Runtim
                                                      options.launcher, options.clock, *cluster, impl->metrics);
   impl->session_core->logger = options.logger;
   impl->session_core->driver_archive = find_driver_archive(config);
+  impl->session_core->once = once;
   impl->session_core->other_starting = [batches_raw] { return batches_raw->starting_count(); };
   batches_raw->other_starting = [core = impl->session_core.get()] { return core->starting_count(); };
   st = impl->session_core->start();

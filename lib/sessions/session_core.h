@@ -35,6 +35,7 @@
 #include "metrics/core_metrics.h"
 #include "model/request_validation.h"
 #include "process/child_process.h"
+#include "runtime/idempotent_creates.h"
 #include "runtime/reservations.h"
 #include "runtime/supervisor.h"
 #include "runtime/timer_queue.h"
@@ -125,6 +126,7 @@ struct SessionCore final : DriverEvents {
   std::function<int()> other_starting;  // the batches' count, for max-creation
   std::shared_ptr<Logger> logger;       // each state change of a session and statement is logged here
   std::string driver_archive;           // the driver's modules, shipped in cluster deploy mode; set before start()
+  std::shared_ptr<IdempotentCreates> once;  // the runtime's idempotency keys (create_once)
 
   // SessionManager
   Result<Session> create(const SessionRequest& request, const std::optional<std::string>& owner);

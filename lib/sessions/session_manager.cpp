@@ -2,6 +2,7 @@
 #include "livy/session_manager.h"
 
 #include "sessions/session_core.h"
+#include "store/request_record.h"
 
 namespace livy {
 
@@ -10,6 +11,26 @@ SessionManager::~SessionManager() = default;
 
 Result<Session> SessionManager::create(const SessionRequest& request, const std::optional<std::string>& owner) {
   return core_->create(request, owner);
+}
+Result<Once<Session>> SessionManager::create_once(std::string_view key, const SessionRequest& request,
+                                                 const std::optional<std::string>& owner) {
+  if (!core_->once) return Status::unavailable("idempotent creates are not set up in this runtime");
+  std::optional<Session> made;
+  const auto outcome = core_->once->run(owner, key, "session", record::encode_session_request(request),
+                                        [&]() -> Result<std::int64_t> {
+                                          auto session = core_->create(request, owner);
+                                          if (!session) return session.status();
+                                          made = std::move(*session);
+                                          return made->id;
+                                        });
+  if (!outcome) return outcome.status();
+  if (made) return Once<Session>{std::move(*made), false};
+  auto first = core_->get(std::to_string(outcome->id));
+  if (!first) {
+    return Status::conflict("session " + std::to_string(outcome->id) +
+                            ", created with this idempotency key, no longer exists; use a new key");
+  }
+  return Once<Session>{std::move(*first), true};
 }
 Result<Session> SessionManager::get(const Ref& ref) const { return core_->get(ref.text()); }
 Result<Page<Session>> SessionManager::list(std::int64_t from, std::int64_t size) const {

@@ -135,6 +135,19 @@ ALTER TABLE sessions ADD COLUMN started_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN ready_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE statements ADD COLUMN submitted_ms INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    // 8: idempotency keys of creates (runtime/idempotent_creates.h): the first object made under
+    // each (owner, key), until requests.idempotency-retention has passed since created_ms.
+    {R"sql(
+CREATE TABLE idempotency_keys (
+  owner TEXT NOT NULL,
+  key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  object_id INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (owner, key));
+CREATE INDEX idempotency_keys_by_time ON idempotency_keys(created_ms);
+)sql"},
 };
 
 static_assert(std::size(kMigrations) == Store::kSchemaVersion, "one migration per schema version");

@@ -87,6 +87,17 @@ struct JobRecord {
   std::string payload;  // the job's serialized bytes; kept only while the job is not final
 };
 
+// An idempotency key of a create (runtime/idempotent_creates.h): the first object made under
+// it, and a fingerprint of the request that made it.
+struct IdempotencyRecord {
+  std::string owner;        // the authenticated user; "" without authentication
+  std::string key;          // the client's Idempotency-Key
+  std::string kind;         // what was created: "session" or "batch"
+  std::string fingerprint;  // of the request's canonical form (a hash, not the request)
+  std::int64_t object_id = 0;
+  std::int64_t created_ms = 0;  // the first request's time: the retention counts from it
+};
+
 // How far a write has gone when the call returns.
 enum class Durability {
   kSynced,   // on the disk (fsync): survives a power cut. For acknowledged creates.
@@ -140,6 +151,16 @@ class Store {
   // The session's jobs in id order; `payload` is empty for final jobs.
   Result<std::vector<JobRecord>> load_jobs(std::int64_t session_id);
 
+  // Idempotency keys (idempotency_records.cpp). A new one is synced: it is as durable as the
+  // create it answers. It replaces a row of the same (owner, key): an expired one, not yet
+  // deleted (the runtime's table decides which keys are alive).
+  Status insert_idempotency_key(const IdempotencyRecord& record);
+  // The keys created at or after `since_ms`, oldest first.
+  Result<std::vector<IdempotencyRecord>> load_idempotency_keys(std::int64_t since_ms);
+  // Forgets the keys created before `before_ms` (written, not synced: a key that comes back
+  // after a crash is dropped again by the next purge).
+  Status delete_idempotency_keys(std::int64_t before_ms);
+
   // Small values livyd keeps between runs (the driver channel's port, say); synced.
   std::optional<std::string> setting(const std::string& key);
   Status put_setting(const std::string& key, const std::string& value);
@@ -151,7 +172,7 @@ class Store {
   };
   Stats stats();
 
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   // A test's seam: called first thing in every write of a session's state or statement,
   // before the store takes any lock (a test blocks it to make one write slow). Set it

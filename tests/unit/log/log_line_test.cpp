@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 #include <string>
@@ -104,6 +105,32 @@ TEST_CASE("log line: text is readable; values with spaces, quotes or '=' are quo
 TEST_CASE("log line: a message is its text alone, one line", "[log]") {
   CHECK(encode_text_line(kTime, "warn", "message", {{"msg", std::string("livyd: listening\nnext")}}) ==
         "2026-12-07T11:30:00.123Z warn livyd: listening\\nnext\n");
+}
+
+TEST_CASE("log line: each control character's escape, in JSON, in a text value and in a message", "[log]") {
+  const auto hex = [](int c, const char* prefix) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%s%02x", prefix, c);
+    return std::string(buf);
+  };
+  for (int c = 0; c < 0x80; ++c) {
+    if (c >= 0x20 && c != 0x7f) continue;
+    INFO(c);
+    const std::string one(1, static_cast<char>(c));
+    std::string json = hex(c, "\\u00");
+    std::string text = hex(c, "\\x");
+    std::string message = text;
+    if (c == '\n') json = text = message = "\\n";
+    if (c == '\r') json = text = "\\r";
+    if (c == '\t') json = text = "\\t";
+    if (c == '\b') json = "\\b";
+    if (c == '\f') json = "\\f";
+    CHECK(encode_json_line(kTime, "info", "x", {{"v", one}}) ==
+          R"({"ts":"2026-12-07T11:30:00.123Z","level":"info","event":"x","v":")" + json + "\"}\n");
+    CHECK(encode_text_line(kTime, "info", "x", {{"v", one}}) == "2026-12-07T11:30:00.123Z info x v=\"" + text + "\"\n");
+    CHECK(encode_text_line(kTime, "info", "message", {{"msg", "a" + one + "\"b\\"}}) ==
+          "2026-12-07T11:30:00.123Z info a" + message + "\"b\\\n");
+  }
 }
 
 TEST_CASE("Logger: lines reach the sink in order, flush waits for them", "[log]") {

@@ -26,6 +26,7 @@ namespace {
 const char* const kFixture = LIVY_SOURCE_DIR "/tests/fixtures/store/schema4.sqlite";
 const char* const kFixture5 = LIVY_SOURCE_DIR "/tests/fixtures/store/schema5.sqlite";
 const char* const kFixture6 = LIVY_SOURCE_DIR "/tests/fixtures/store/schema6.sqlite";
+const char* const kFixture7 = LIVY_SOURCE_DIR "/tests/fixtures/store/schema7.sqlite";
 
 // A copy of a fixture: opening migrates in place, and the fixture must stay as it is.
 std::string fixture_copy(const TempDir& dir, const char* fixture = kFixture) {
@@ -368,12 +369,12 @@ TEST_CASE("the schema-6 fixture is what it says", "[store]") {
         "0");
 }
 
-TEST_CASE("a schema-6 store migrates to schema 7: every row, the monitoring times unknown (0), then kept",
+TEST_CASE("a schema-6 store migrates to the current schema: every row, the monitoring times unknown (0), then kept",
           "[store]") {
   TempDir dir;
   const std::string path = fixture_copy(dir, kFixture6);
   auto store = open_store(path);
-  CHECK(raw_query(path, "PRAGMA user_version") == "7");
+  CHECK(raw_query(path, "PRAGMA user_version") == std::to_string(Store::kSchemaVersion));
 
   const auto batches = store->load_batches();
   REQUIRE(batches.has_value());
@@ -435,4 +436,56 @@ TEST_CASE("a schema-6 store migrates to schema 7: every row, the monitoring time
   CHECK((*store->load_sessions(0))[0].started_ms == 1'765'200'100'050);
   CHECK((*store->load_sessions(0))[0].ready_ms == 1'765'200'120'000);
   CHECK((*store->load_statements(0))[2].submitted_ms == 1'765'200'140'000);
+}
+
+TEST_CASE("the schema-7 fixture is what it says", "[store]") {
+  CHECK(raw_query(kFixture7, "PRAGMA user_version") == "7");
+  CHECK(raw_query(kFixture7, "SELECT count(*) FROM sqlite_master WHERE name = 'idempotency_keys'") == "0");
+}
+
+TEST_CASE("a schema-7 store migrates to schema 8: every row kept, no idempotency key yet, then keys kept",
+          "[store]") {
+  TempDir dir;
+  const std::string path = fixture_copy(dir, kFixture7);
+  auto store = open_store(path);
+  CHECK(raw_query(path, "PRAGMA user_version") == "8");
+
+  const auto batches = store->load_batches();
+  REQUIRE(batches.has_value());
+  REQUIRE(batches->size() == 2);
+  CHECK((*batches)[0].name == "nightly-etl");
+  CHECK((*batches)[0].state == BatchState::kRunning);
+  CHECK((*batches)[0].app_id == "application_1765200000000_0001");
+  CHECK((*batches)[0].started_ms == 1'765'200'000'040);
+  CHECK((*batches)[0].ready_ms == 1'765'200'003'000);
+  CHECK((*batches)[1].state == BatchState::kSuccess);
+  const auto sessions = store->load_sessions();
+  REQUIRE(sessions.has_value());
+  REQUIRE(sessions->size() == 1);
+  CHECK((*sessions)[0].secret == "secret-0");
+  CHECK((*sessions)[0].started_ms == 1'765'200'100'030);
+  CHECK((*sessions)[0].ready_ms == 1'765'200'102'800);
+  const auto statements = store->load_statements(0);
+  REQUIRE(statements.has_value());
+  REQUIRE(statements->size() == 2);
+  CHECK((*statements)[0].submitted_ms == 1'765'200'129'990);
+  CHECK((*statements)[1].code == "2 + 2");
+  CHECK(store->setting("driver-port") == "41236");
+  CHECK(*store->allocate_id("batch") == 2);
+
+  const auto none = store->load_idempotency_keys(0);
+  REQUIRE(none.has_value());
+  CHECK(none->empty());
+  REQUIRE(store->insert_idempotency_key({"alice", "retry-1", "batch", "f00d", 2, 1'765'300'000'000}).is_ok());
+  REQUIRE(store->insert_idempotency_key({"", "retry-1", "session", "beef", 1, 1'765'300'000'500}).is_ok());
+  const auto keys = store->load_idempotency_keys(1'765'300'000'000);
+  REQUIRE(keys.has_value());
+  REQUIRE(keys->size() == 2);
+  CHECK((*keys)[0].owner == "alice");
+  CHECK((*keys)[0].fingerprint == "f00d");
+  CHECK((*keys)[0].object_id == 2);
+  CHECK((*keys)[1].owner == "");
+  CHECK((*keys)[1].kind == "session");
+  REQUIRE(store->delete_idempotency_keys(1'765'300'000'500).is_ok());
+  CHECK(store->load_idempotency_keys(0)->size() == 1);
 }
