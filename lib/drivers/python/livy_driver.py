@@ -38,6 +38,10 @@ try:
     import livy_scala  # Scala statements; found next to this file, with its sources in ../scala
 except ImportError:    # the driver was shipped alone: no Scala statements
     livy_scala = None
+try:
+    import livy_results  # whole results (livy.results.spill); found next to this file
+except ImportError:      # the driver was shipped alone: outputs are cut as without the opt-in
+    livy_results = None
 
 PROTOCOL_VERSION = 1
 USER_FILENAME = "<stdin>"
@@ -566,6 +570,7 @@ class Interpreter:
         self.max_sql_rows = max_sql_rows
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__, "spark": spark,
                           "sc": spark.sparkContext, "sqlContext": spark}
+        self.last_frame = None  # the DataFrame the last output showed rows of (whole results)
 
     def run_python(self, code):
         """Runs code with magics; returns the data dict (text/plain and maybe another MIME type)."""
@@ -615,8 +620,9 @@ class Interpreter:
             return {"application/json": json_safe(self._lookup(magic, name))}
         if magic == "%table":
             try:
-                return {"application/vnd.livy.table.v1+json": to_table(self._lookup(magic, name),
-                                                                       self.max_sql_rows)}
+                value = self._lookup(magic, name)
+                self.last_frame = value if hasattr(value, "schema") and hasattr(value, "take") else None
+                return {"application/vnd.livy.table.v1+json": to_table(value, self.max_sql_rows)}
             except TableError as e:
                 raise UserError(e.ename, str(e), [])
         if magic == "%matplot":
@@ -633,6 +639,7 @@ class Interpreter:
         try:
             df = self.spark.sql(code)
             rows = df.take(self.max_sql_rows)
+            self.last_frame = df
         except (Exception, KeyboardInterrupt) as e:
             raise user_error(e, traceback.format_exception_only(type(e), e))
         return {"application/json": {"schema": json.loads(df.schema.json()),
@@ -806,7 +813,7 @@ class Driver:
     livyd's messages (cancel, complete and ping are answered at once); a progress thread
     polls the running statement's Spark jobs."""
 
-    def __init__(self, channel, spark, max_sql_rows, max_output_bytes=4 << 20, scala=None):
+    def __init__(self, channel, spark, max_sql_rows, max_output_bytes=4 << 20, scala=None, spill=False):
         self.channel = channel
         self.scala = scala             # livy_scala.Scala, or None without Scala support
         self.max_output_bytes = max_output_bytes  # livyd's statements.max-output-bytes
@@ -815,6 +822,9 @@ class Driver:
         self.interpreter = Interpreter(spark, max_sql_rows)
         self.r = None                  # livy_r.RInterpreter, made by the first R statement
         self.jobs = JobRunner(spark, max_output_bytes)
+        # livy_results.Spiller when the session asked for whole results, else None
+        self.results = (livy_results.Spiller(self.send, json_safe, max_sql_rows, max_output_bytes)
+                        if spill and livy_results else None)
         self.work = queue.Queue()      # execute and job messages (or Unrunnable) for the main thread; None = stop
         self.execution_count = 0       # main thread only
         self.lock = threading.Lock()   # guards running, cancelled, clean_shutdown; held while sending
@@ -902,6 +912,8 @@ class Driver:
             self.send({"type": "completion", "rid": msg.get("rid"), "candidates": candidates})
         elif kind == "ping":
             self.send({"type": "pong"})
+        elif kind == "result-ack" and self.results is not None:
+            self.results.on_ack(msg)
         elif kind == "job":
             if not is_id(msg.get("id")) or not isinstance(msg.get("job"), str):
                 raise Unreadable("job needs an integer id and a string job", msg)
@@ -1096,6 +1108,7 @@ class Driver:
     def run_statement(self, msg, count):
         kind, code = msg.get("kind"), msg["code"]
         captured = io.StringIO()
+        self.interpreter.last_frame = None
         old_out, old_err = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = captured
         try:
@@ -1119,6 +1132,8 @@ class Driver:
             text = captured.getvalue().rstrip()
             if "text/plain" not in data and (text or not data):
                 data = dict(data, **{"text/plain": text})
+            if self.results is not None:  # before the output is cut: its whole result, to livyd
+                self.results.spill(msg["id"], data, self.interpreter.last_frame)
             return {"status": "ok", "execution_count": count, "data": limit_output(data, self.max_output_bytes)}
         except UserError as e:
             return {"status": "error", "execution_count": count, "ename": e.ename, "evalue": e.evalue,
@@ -1201,7 +1216,7 @@ def limit_output(data, limit):
 
 CONF_PREFIX = "spark.livy.driver."
 CONF_KEYS = ("callback", "secret", "session-id", "session-kind", "connect-timeout", "reconnect-timeout",
-             "max-output-bytes", "cache-dir", "tls-fingerprint")
+             "max-output-bytes", "cache-dir", "tls-fingerprint", "results")
 
 
 def driver_conf():
@@ -1260,6 +1275,7 @@ def main():
         cache_dir = setting(conf, "cache-dir", "") or None
         session_kind = setting(conf, "session-kind", "") or None
         fingerprint = setting(conf, "tls-fingerprint", "") or None
+        spill = setting(conf, "results", "") == "spill"
         if ":" not in address:
             raise ValueError("%scallback must be host:port, not %r" % (CONF_PREFIX, address))
         if fingerprint and len(fingerprint_text(fingerprint)) != 64:
@@ -1293,7 +1309,7 @@ def main():
         # warm-up a start timeout of its own.
         channel.send({"type": "warming"})
         scala.warm_up()
-    driver = Driver(channel, spark, max_rows, max_output, scala)
+    driver = Driver(channel, spark, max_rows, max_output, scala, spill)
     channel.send({"type": "ready", "appId": spark.sparkContext.applicationId,
                   "sparkUiUrl": spark.sparkContext.uiWebUrl, "sparkVersion": spark.version})
     return 0 if driver.run() else 1
