@@ -36,12 +36,17 @@ std::optional<std::string> ResultSpool::on_message(std::int64_t session, const s
     bool known = false;
     {
       MutexLock lock(mu_);
+      if (gone_.count(session) != 0) return std::nullopt;
       known = sessions_[session].used.has_value();
     }
     const std::uint64_t on_disk = known ? 0 : bytes_on_disk(results_dir);
     // A result sent again (the driver's replay) replaces the one before it.
     auto created = ResultWriter::create(results_dir + "/" + std::to_string(id), m.result_columns, 0);
     MutexLock lock(mu_);
+    if (gone_.count(session) != 0) {  // forgotten while the files were made: removed by the next sweep
+      doomed_.push_back(results_dir);
+      return std::nullopt;
+    }
     Session& s = sessions_[session];
     if (!s.used) s.used = on_disk;
     s.finished.erase(id);
@@ -54,14 +59,16 @@ std::optional<std::string> ResultSpool::on_message(std::int64_t session, const s
     const std::uint64_t before = w->bytes();
     {
       MutexLock lock(mu_);
-      const std::uint64_t used = sessions_[session].used.value_or(0);
+      const auto s = sessions_.find(session);
+      const std::uint64_t used = s == sessions_.end() ? quota_ : s->second.used.value_or(0);
       w->set_budget(before + (used < quota_ ? quota_ - used : 0));
     }
     const auto appended = w->append(m.result_rows);  // the write, with no lock held
     {
       MutexLock lock(mu_);
-      auto& used = sessions_[session].used;
-      used = used.value_or(0) + (w->bytes() - before);
+      if (const auto s = sessions_.find(session); s != sessions_.end()) {
+        s->second.used = s->second.used.value_or(0) + (w->bytes() - before);
+      }
     }
     if (!appended) {
       end(session, id, w, false, "the result could not be stored: " + appended.status().message());
@@ -115,6 +122,7 @@ void ResultSpool::abandon(std::int64_t session) {
 void ResultSpool::forget(std::int64_t session, const std::string& results_dir) {
   MutexLock lock(mu_);
   sessions_.erase(session);
+  gone_.insert(session);  // ids are never reused: a late message of the session is dropped
   doomed_.push_back(results_dir);
 }
 

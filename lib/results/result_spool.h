@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,7 @@ class ResultSpool {
   Mutex mu_;
   std::map<std::int64_t, Session> sessions_ GUARDED_BY(mu_);
   std::vector<std::string> doomed_ GUARDED_BY(mu_);  // results directories to remove
+  std::set<std::int64_t> gone_ GUARDED_BY(mu_);      // forgotten sessions (a few bytes each)
 };
 
 }  // namespace livy::results
