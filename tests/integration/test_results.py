@@ -28,7 +28,7 @@ PAGE = 10_000          # statements.result-page-max-rows (the default)
 QUOTA = 64 << 20       # sessions.results-quota-bytes: one 1M-row result (about 38 MB) fits, two do not
 WHOLE = "application/vnd.livyd.result.v1+json"
 QUERY = ("SELECT id, concat('r', id) AS name, CAST(id AS DOUBLE) / 2 AS half, id % 3 = 0 AS three, "
-         "IF(id % 7 = 0, NULL, id * 2) AS twice FROM range(%d)" % ROWS)
+         "IF(id % 7 = 0, NULL, id * 2) AS twice FROM range(" + str(ROWS) + ")")
 COLUMNS = [("id", "int64"), ("name", "string"), ("half", "float64"), ("three", "bool"), ("twice", "int64")]
 
 
