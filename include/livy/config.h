@@ -326,6 +326,11 @@ struct Config {
                                        // `sql` statement returns.
   std::size_t upload_max_bytes = 100 << 20;  // sessions.max-upload-bytes / livy.file.upload.max.size:
                                        // largest file upload-jar/-pyfile/-file accept; larger gets 413.
+  std::size_t results_quota_bytes = std::size_t{1} << 30;  // sessions.results-quota-bytes: the most a
+                                       // session's whole results (livy.results.spill) hold on disk; a result
+                                       // that passes it is kept up to it and marked incomplete.
+  int result_page_max_rows = 10'000;   // statements.result-page-max-rows: the largest `limit` of a page of
+                                       // GET .../statements/{sid}/result. Larger pages cost livyd memory.
   std::chrono::milliseconds monitor_interval{200};  // monitor.interval: how often processes and logs are
                                        // polled. Shorter notices ends sooner and costs more wake-ups.
   std::chrono::milliseconds cluster_app_lookup_timeout{std::chrono::seconds(120)};  // clusters.app-lookup-

@@ -89,6 +89,11 @@ class LIVY_API StatementRunner {
   Result<std::vector<std::string>> complete(const Ref& session, const std::string& code,
                                             std::optional<SessionKind> kind, std::int64_t cursor);
 
+  // livyd extension (docs/rest-api.md, "Whole results"): the directory where the statement's
+  // whole result is kept when its session asked for it (livy.results.spill); it holds a
+  // finished result once it has a meta.json. not_found for an unknown session or statement.
+  Result<std::string> result_location(const Ref& session, std::int64_t statement_id) const;
+
   // Convenience: submit and wait until it is final; returns it either way.
   Result<Statement> run(const Ref& session, const StatementRequest& request, std::chrono::milliseconds timeout);
 

@@ -178,5 +178,6 @@ void mount_batches(httplib::Server& server, Runtime& runtime);
 void mount_sessions(httplib::Server& server, Runtime& runtime);
 void mount_statements(httplib::Server& server, Runtime& runtime);
 void mount_jobs(httplib::Server& server, Runtime& runtime);
+void mount_results(httplib::Server& server, Runtime& runtime);  // result_routes.cpp: whole results
 
 }  // namespace livy::http

@@ -246,6 +246,7 @@ void mount_routes(httplib::Server& server, Runtime& runtime, RouteOptions option
   mount_sessions(server, runtime);
   mount_statements(server, runtime);
   mount_jobs(server, runtime);
+  mount_results(server, runtime);
   if (runtime.config().ui_enabled) mount_ui(server);  // docs/ui.md
   mount_metrics(server, runtime, request_metrics);
 

@@ -36,6 +36,13 @@ inline constexpr std::size_t kReadChunk = 64 * 1024;
 // Exposes cpp-httplib's request processing to run on a stream of ours.
 class Router final : public httplib::Server {
  public:
+  // cpp-httplib writes a streamed body (a content provider: a result download) only while its
+  // own listening socket is open, which it never is here: the front end is livyd's. A value
+  // other than "no socket" says it is; it is never used as a descriptor (Router neither
+  // listens nor is stopped, and stop() touches it only after a listen).
+  Router() { svr_sock_ = kNoListenSocket; }
+  static constexpr int kNoListenSocket = 0x7fffffff;
+
   bool serve(httplib::Stream& stream, bool close_connection, bool& connection_closed,
              const std::function<void(httplib::Request&)>& setup) {
     return process_request(stream, close_connection, connection_closed, setup);

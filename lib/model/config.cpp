@@ -675,6 +675,13 @@ const std::vector<KeyDef>& key_defs() {
                            std::to_string(d.upload_max_bytes),
                            "Largest file accepted by upload-jar, upload-pyfile and upload-file; larger gets 413."},
                           &Config::upload_max_bytes));
+    k.push_back(bytes_key({"sessions.results-quota-bytes", "", std::to_string(d.results_quota_bytes),
+                           "The most a session's whole statement results (session conf livy.results.spill) "
+                           "hold on disk; a result past it is kept up to it and marked incomplete."},
+                          &Config::results_quota_bytes));
+    k.push_back(int_key({"statements.result-page-max-rows", "", std::to_string(d.result_page_max_rows),
+                         "The largest limit of a page of GET /sessions/{id}/statements/{sid}/result."},
+                        &Config::result_page_max_rows, 1, 1'000'000));
     k.push_back(duration_key({"monitor.interval", "", "200ms",
                               "How often child processes and their logs are checked (at least 10ms)."},
                              &Config::monitor_interval, std::chrono::milliseconds(10)));

@@ -224,6 +224,7 @@ SessionCore::EntryPtr SessionCore::lookup(std::string_view id_or_name) {
 
 void SessionCore::erase(Entry& e) {
   e.gone = true;
+  results_.forget(e.id, results_dir(e));  // removed by the caller's sweep, with no lock held
   notify_all(e);
   timers_.cancel(e.id);
   MutexLock lock(table_mu_);
@@ -368,6 +369,8 @@ SessionCore::LaunchPlan SessionCore::launch(Entry& e) {
   launch.resources = e.request.resources;
   launch.resources.conf = parallel_launch_conf(
       with_connect_for_driver(without_spark_version(std::move(launch.resources.conf))), e.parallel);
+  launch.driver.spill_results = spills_results(launch.resources.conf);  // livyd's key: not Spark's
+  launch.resources.conf.erase(std::string(kResultsSpillConf));
   launch.resources.conf.emplace("spark.livy.sql.max-result", std::to_string(config_.sql_max_result));
   supervisor_.tag_submission(e.app, launch.resources.conf);  // with a cluster manager: found by its tag
   launch.driver_script = driver_script_;
@@ -581,6 +584,7 @@ bool SessionCore::on_hello(const DriverMessage& hello, const std::shared_ptr<Dri
 void SessionCore::on_closed(std::int64_t session_id, const DriverConnection* connection) {
   const EntryPtr e = find(session_id);
   if (e == nullptr) return;
+  results_.abandon(session_id);  // results cut short end incomplete (their files written here, no lock held)
   MutexLock lock(e->mu);
   if (e->driver.get() != connection) return;
   e->driver.reset();

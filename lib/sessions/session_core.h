@@ -35,6 +35,7 @@
 #include "metrics/core_metrics.h"
 #include "model/request_validation.h"
 #include "process/child_process.h"
+#include "results/result_spool.h"
 #include "runtime/idempotent_creates.h"
 #include "runtime/reservations.h"
 #include "runtime/supervisor.h"
@@ -121,6 +122,7 @@ struct SessionCore final : DriverEvents {
   // Closes the driver channel. Sessions keep running for the next start (their drivers try to
   // reconnect), unless server.stop-on-shutdown.
   void stop();
+  void sweep_results() { results_.sweep(); }  // removes the forgotten sessions' whole results; no lock held
 
   int starting_count() const { return starting_.load(); }
   std::function<int()> other_starting;  // the batches' count, for max-creation
@@ -177,6 +179,10 @@ struct SessionCore final : DriverEvents {
   };
   std::optional<Waits> waits_of(std::int64_t id);
 
+  // The directory of a statement's whole result (livy.results.spill), for the result endpoint
+  // (session_results.cpp): not_found when the session or statement does not exist.
+  Result<std::string> result_dir(std::string_view session, std::int64_t id);
+
   // DriverEvents
   bool on_hello(const DriverMessage& hello, const std::shared_ptr<DriverConnection>& connection) override;
   void on_message(std::int64_t session_id, const DriverMessage& message) override;
@@ -232,6 +238,11 @@ struct SessionCore final : DriverEvents {
   Status add_to_driver(Entry& e, MutexLock& lock, ResourceKind kind, const std::string& uri) REQUIRES(e.mu);
   void finish_statement(Entry& e, Statement& st, StatementState state, std::optional<StatementOutput> output)
       REQUIRES(e.mu);
+  // Whole results (session_results.cpp): a result-* message, written with no session lock held;
+  // and the note a result's output gets when its whole result was kept.
+  void on_result_message(Entry& e, const DriverMessage& m) EXCLUDES(e.mu);
+  void note_whole_result(Entry& e, std::int64_t statement, std::optional<StatementOutput>& output) REQUIRES(e.mu);
+  static std::string results_dir(const Entry& e) REQUIRES(e.mu);
   void end_session(Entry& e, SessionState state, const std::string& reason) REQUIRES(e.mu);
   void put(const Entry& e, const Statement& st, Durability durability = Durability::kWritten) REQUIRES(e.mu);
   // Gives `st` its start time (now), once, and counts it among the session's statements run.
@@ -261,6 +272,7 @@ struct SessionCore final : DriverEvents {
   std::optional<std::int64_t> next_expiry(const Entry& e) const REQUIRES(e.mu);
 
   const Config config_;
+  results::ResultSpool results_{config_.results_quota_bytes};  // whole results: its own lock, a leaf
   const RequestRules rules_;
   const SparkInstallations spark_;
   const std::string driver_script_;

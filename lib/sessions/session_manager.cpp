@@ -43,7 +43,11 @@ Result<LogPage> SessionManager::log(const Ref& ref, std::optional<std::int64_t> 
 Result<Session> SessionManager::heartbeat(const Ref& ref) { return core_->touch(ref.text(), false); }
 Result<Session> SessionManager::touch(const Ref& ref) { return core_->touch(ref.text(), true); }
 Status SessionManager::stop(const Ref& ref) { return core_->stop_session(ref.text(), false); }
-Status SessionManager::remove(const Ref& ref) { return core_->stop_session(ref.text(), true); }
+Status SessionManager::remove(const Ref& ref) {
+  Status st = core_->stop_session(ref.text(), true);
+  core_->sweep_results();  // its whole results' files, removed with no lock held
+  return st;
+}
 Status SessionManager::interrupt(const Ref& ref) { return core_->interrupt(ref.text()); }
 Result<Session> SessionManager::wait_ready(const Ref& ref, std::chrono::milliseconds timeout) const {
   return core_->wait_ready(ref.text(), timeout);
@@ -70,6 +74,9 @@ Status StatementRunner::cancel(const Ref& session, std::int64_t statement_id) {
 Result<std::vector<std::string>> StatementRunner::complete(const Ref& session, const std::string& code,
                                                            std::optional<SessionKind> kind, std::int64_t cursor) {
   return core_->complete(session.text(), code, kind, cursor);
+}
+Result<std::string> StatementRunner::result_location(const Ref& session, std::int64_t statement_id) const {
+  return core_->result_dir(session.text(), statement_id);
 }
 Result<Statement> StatementRunner::run(const Ref& session, const StatementRequest& request,
                                        std::chrono::milliseconds timeout) {

@@ -248,11 +248,14 @@ Result<std::vector<std::string>> SessionCore::complete(std::string_view session,
 void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
   const EntryPtr found = find(session_id);
   if (found == nullptr) return;
+  using T = DriverMessage::Type;
+  if (m.type == T::kResultBegin || m.type == T::kResultRows || m.type == T::kResultEnd) {
+    return on_result_message(*found, m);  // written to disk without the session's lock
+  }
   Entry& e = *found;
   MutexLock lock(e.mu);
   // A message read after the session ended (its connection closing) changes nothing.
   if (is_final(e.rec.state) || !e.driver) return;
-  using T = DriverMessage::Type;
   const auto statement = [&]() REQUIRES(e.mu) -> Statement* {
     if (m.statement_id < 0 || m.statement_id >= static_cast<std::int64_t>(e.statements.size())) return nullptr;
     return &e.statements[static_cast<std::size_t>(m.statement_id)];
@@ -303,7 +306,10 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
     case T::kResult:
       if (Statement* st = statement(); st != nullptr && e.running.contains(st->id)) {
         const bool cancelled = m.cancelled || st->state == StatementState::kCancelling;
-        finish_statement(e, *st, cancelled ? StatementState::kCancelled : StatementState::kAvailable, m.output);
+        std::optional<StatementOutput> output = m.output;
+        note_whole_result(e, st->id, output);
+        finish_statement(e, *st, cancelled ? StatementState::kCancelled : StatementState::kAvailable,
+                         std::move(output));
         e.running.erase(st->id);
         if (e.running.empty()) set_state(e, SessionState::kIdle);  // `busy` while any statement runs
         dispatch(e);

@@ -15,6 +15,7 @@ void SessionCore::on_timer(TimerQueue::Key key) {
     return;
   }
   if (const EntryPtr e = find(key)) check(e);
+  results_.sweep();  // the whole results of a session whose state-retain just ended
 }
 
 std::string SessionCore::expiry(const Entry& e, std::int64_t now) const {

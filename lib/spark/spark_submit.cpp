@@ -238,6 +238,12 @@ SubmitCommand session_submit_command(const SparkEnvironment& spark, const Sessio
   resources.conf[kDriverSessionKindConf] = d.session_kind;
   resources.conf[kDriverMaxOutputConf] = std::to_string(d.max_output_bytes);
   resources.conf[kDriverReconnectConf] = std::to_string(d.reconnect_timeout_s);
+  // (A driver in the cluster gets livy_results.py with the driver's archive, launch.driver_archive.)
+  if (d.spill_results) {
+    resources.conf[kDriverResultsConf] = "spill";
+  } else {
+    resources.conf.erase(kDriverResultsConf);
+  }
   // A path on livyd's host: of no use to a driver in the cluster.
   if (!d.cache_dir.empty() && spark.deploy_mode != "cluster") resources.conf[kDriverCacheDirConf] = d.cache_dir;
   if (!d.tls_fingerprint.empty()) resources.conf[kDriverTlsFingerprintConf] = d.tls_fingerprint;
@@ -357,6 +363,14 @@ Status write_properties_file(const SubmitCommand& cmd, const SparkEnvironment& s
   ok = ::close(fd) == 0 && ok;
   if (!ok) return Status::unavailable("cannot write the properties file " + cmd.properties_file);
   return Status::ok();
+}
+
+bool spills_results(const std::map<std::string, std::string>& conf) {
+  const auto it = conf.find(std::string(kResultsSpillConf));
+  if (it == conf.end() || it->second.size() != 4) return false;
+  std::string value = it->second;
+  for (char& c : value) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return value == "true";
 }
 
 }  // namespace livy

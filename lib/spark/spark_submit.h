@@ -68,7 +68,13 @@ struct DriverSettings {
   double reconnect_timeout_s = 0;  // sessions.recovery-grace
   std::string cache_dir;         // where the driver keeps what it compiles (livyd's host: not in cluster mode)
   std::string tls_fingerprint;   // SHA-256 of the channel's certificate (hex, colons); empty: no TLS
+  bool spill_results = false;    // the session asked for whole results (livy.results.spill)
 };
+
+// A session's opt-in to whole results (docs/rest-api.md, "livyd extensions"): livyd's key,
+// taken out of the conf before spark-submit; "true" (any case) turns it on.
+inline constexpr std::string_view kResultsSpillConf = "livy.results.spill";
+bool spills_results(const std::map<std::string, std::string>& conf);
 
 // The Spark configuration keys of DriverSettings. The secret's name matches Spark's default
 // spark.redaction.regex ((?i)secret|password|token|access[.]?key), so Spark's UI and logs redact it.
@@ -78,6 +84,7 @@ inline constexpr const char* kDriverSessionIdConf = "spark.livy.driver.session-i
 inline constexpr const char* kDriverSessionKindConf = "spark.livy.driver.session-kind";
 inline constexpr const char* kDriverMaxOutputConf = "spark.livy.driver.max-output-bytes";
 inline constexpr const char* kDriverReconnectConf = "spark.livy.driver.reconnect-timeout";
+inline constexpr const char* kDriverResultsConf = "spark.livy.driver.results";  // "spill": send whole results
 inline constexpr const char* kDriverCacheDirConf = "spark.livy.driver.cache-dir";
 inline constexpr const char* kDriverTlsFingerprintConf = "spark.livy.driver.tls-fingerprint";
 

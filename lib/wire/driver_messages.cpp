@@ -11,6 +11,7 @@
 #include "wire/json_fields.h"
 #include "wire/json_writer.h"
 #include "wire/output_value.h"
+#include "wire/result_messages.h"
 
 namespace livy {
 namespace {
@@ -69,6 +70,9 @@ const char* driver_type_name(DriverMessage::Type type) {
     case T::kJobResult: return "job-result";
     case T::kResourceAdded: return "resource-added";
     case T::kProtocolError: return "protocol-error";
+    case T::kResultBegin: return "result-begin";
+    case T::kResultRows: return "result-rows";
+    case T::kResultEnd: return "result-end";
     case T::kUnreadable:
     case T::kUnknown: break;
   }
@@ -80,7 +84,7 @@ constexpr std::pair<LivydMessage::Type, const char*> kLivydTypes[] = {
     {LivydMessage::Type::kExecute, "execute"},   {LivydMessage::Type::kCancel, "cancel"},
     {LivydMessage::Type::kComplete, "complete"}, {LivydMessage::Type::kShutdown, "shutdown"},
     {LivydMessage::Type::kJob, "job"},           {LivydMessage::Type::kJobCancel, "job-cancel"},
-    {LivydMessage::Type::kAddResource, "add-resource"}};
+    {LivydMessage::Type::kAddResource, "add-resource"}, {LivydMessage::Type::kResultAck, "result-ack"}};
 
 }  // namespace
 
@@ -193,6 +197,9 @@ Result<DriverMessage> decode_driver_message(const std::string& text) {
     m.type = T::kResourceAdded;
     m.request_id = int_member(doc, "rid", -1);
     m.job_error = string_member(doc, "error");
+  } else if (*type == "result-begin" || *type == "result-rows" || *type == "result-end") {
+    m.type = *type == "result-begin" ? T::kResultBegin : (*type == "result-rows" ? T::kResultRows : T::kResultEnd);
+    if (Status st = wire::decode_result_fields(doc, m); !st) return st;
   }
   return m;
 }
@@ -277,6 +284,11 @@ std::string encode_driver_message(const DriverMessage& m) {
       w.int64("rid", m.request_id);
       w.string_or_null("error", m.job_error);
       break;
+    case T::kResultBegin:
+    case T::kResultRows:
+    case T::kResultEnd:
+      wire::write_result_fields(w, m);
+      break;
     case T::kWarming:
     case T::kPong:
     case T::kUnreadable:
@@ -327,6 +339,12 @@ std::string encode_livyd_message(const LivydMessage& m) {
       w.int64("rid", m.request_id);
       w.string("kind", to_string(m.resource_kind));
       utf8_string(w, "uri", m.uri);
+      break;
+    case T::kResultAck:
+      w.int64("id", m.id);
+      w.int64("seq", m.seq);
+      w.key("stop");
+      w.boolean(m.stop);
       break;
     case T::kShutdown:
     case T::kUnknown:
@@ -401,6 +419,13 @@ Result<LivydMessage> decode_livyd_message(const std::string& text) {
       else if (kind == "pyfile") m.resource_kind = ResourceKind::kPyFile;
       else if (kind == "file") m.resource_kind = ResourceKind::kFile;
       else ok = false;
+      break;
+    }
+    case T::kResultAck: {
+      ok = integer("id", m.id) && integer("seq", m.seq);
+      const auto* stop = member(doc, "stop");
+      ok = ok && stop != nullptr && stop->IsBool();
+      if (ok) m.stop = stop->GetBool();
       break;
     }
     case T::kShutdown:
@@ -478,6 +503,15 @@ std::string add_resource_message(std::int64_t rid, ResourceKind kind, const std:
   m.request_id = rid;
   m.resource_kind = kind;
   m.uri = uri;
+  return encode_livyd_message(m);
+}
+
+std::string result_ack_message(std::int64_t statement_id, std::int64_t seq, bool stop) {
+  LivydMessage m;
+  m.type = LivydMessage::Type::kResultAck;
+  m.id = statement_id;
+  m.seq = seq;
+  m.stop = stop;
   return encode_livyd_message(m);
 }
 

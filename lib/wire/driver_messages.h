@@ -23,11 +23,22 @@ namespace livy {
 
 inline constexpr int kDriverProtocolVersion = 1;
 
+// A column of a statement's whole result: its name, its storage type (one of
+// kResultColumnTypes) and the type the driver knew it by (Livy's %table type, Spark's).
+struct ResultColumn {
+  std::string name;
+  std::string type;
+  std::string source_type;
+  bool operator==(const ResultColumn&) const = default;
+};
+inline constexpr const char* kResultColumnTypes[] = {"string", "int64", "float64", "bool", "null"};
+
 // A message from a driver.
 struct DriverMessage {
   enum class Type {
     kHello, kWarming, kReady, kFatal, kStarted, kProgress, kResult, kCompletion, kPong,
     kJobStarted, kJobResult, kResourceAdded,  // the job API (session_jobs.cpp)
+    kResultBegin, kResultRows, kResultEnd,    // a statement's whole result, in chunks (wire/result_messages.cpp)
     kProtocolError,  // the driver could not read a line livyd sent (`error` says why)
     kUnreadable,  // not from a driver: the channel's word for a line it could not decode (`error` says why)
     kUnknown
@@ -73,6 +84,12 @@ struct DriverMessage {
   std::optional<std::string> job_result;  // the result's bytes (for pyspark: base64 of the pickle)
   std::optional<std::string> job_error;
   // resource-added: `request_id`, and `job_error` when the driver could not add it
+  // result-begin (`statement_id`, `result_columns`), result-rows (`statement_id`, `result_seq`,
+  // `result_rows`), result-end (`statement_id`, `result_complete`, `error` when not complete)
+  std::vector<ResultColumn> result_columns;
+  std::int64_t result_seq = -1;
+  std::vector<std::string> result_rows;  // each row a JSON array, as compact JSON text
+  bool result_complete = false;
 
   bool operator==(const DriverMessage&) const = default;
 };
@@ -86,6 +103,7 @@ std::string encode_driver_message(const DriverMessage& message);
 struct LivydMessage {
   enum class Type {
     kWelcome, kRefused, kExecute, kCancel, kComplete, kShutdown, kJob, kJobCancel, kAddResource,
+    kResultAck,  // a chunk of a whole result is stored (`id`, `seq`; `stop`: send no more)
     kUnknown  // a type this version does not know
   };
   Type type = Type::kUnknown;
@@ -100,6 +118,8 @@ struct LivydMessage {
   JobType job_type = JobType::kPySpark;  // job
   ResourceKind resource_kind = ResourceKind::kFile;  // add-resource
   std::string uri{};              // add-resource
+  std::int64_t seq = -1;          // result-ack
+  bool stop = false;              // result-ack
 
   bool operator==(const LivydMessage&) const = default;
 };
@@ -121,5 +141,7 @@ std::string shutdown_message();
 std::string job_message(std::int64_t job_id, const std::string& job, JobType type);
 std::string job_cancel_message(std::int64_t job_id);
 std::string add_resource_message(std::int64_t request_id, ResourceKind kind, const std::string& uri);
+// A whole result's chunk `seq` of statement `statement_id` is stored; `stop`: the driver sends no more.
+std::string result_ack_message(std::int64_t statement_id, std::int64_t seq, bool stop);
 
 }  // namespace livy

@@ -90,6 +90,14 @@ void check_driver_line(const std::string& line, std::size_t limit) {
     FUZZ_CHECK(m->resume || list->empty());
     for (const std::int64_t id : *list) FUZZ_CHECK(id >= 0);
   }
+  // A whole result's messages: a statement id, rows that are JSON arrays, and each reads back as written.
+  if (m->type == T::kResultBegin || m->type == T::kResultRows || m->type == T::kResultEnd) {
+    FUZZ_CHECK(m->statement_id >= 0);
+    for (const auto& row : m->result_rows) FUZZ_CHECK(!row.empty() && row.front() == '[' && row.back() == ']');
+    const std::string again = encode_driver_message(*m);
+    const auto reread = decode_driver_message(again.substr(0, again.size() - 1));
+    FUZZ_CHECK(reread.has_value() && *reread == *m);
+  }
 }
 
 // A message to a driver: one line of UTF-8, a JSON object, then a newline.

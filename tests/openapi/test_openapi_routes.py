@@ -26,6 +26,9 @@ from livyd_testlib import running_livyd
 HTTP_DIR = REPO_ROOT / "lib" / "http"
 # The replies that are not JSON: the spec itself, and Prometheus' text format.
 NOT_JSON = {"/openapi.yaml": "application/yaml", "/metrics": "text/plain"}
+# A statement's whole result pages as JSON and also downloads in these (rest-api.md, "Whole results").
+DOWNLOADS = {"/sessions/{id}/statements/{sid}/result": [
+    "application/json", "application/jsonl", "text/csv", "application/vnd.apache.arrow.stream"]}
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # cpp-httplib's registration calls.
 SERVER_CALL = re.compile(r"\bserver\s*\.\s*(Get|Post|Put|Patch|Delete|Options)\s*\(")
@@ -233,6 +236,9 @@ def test_replies_are_json_and_errors_are_msg(spec):
             content = response.get("content", {})
             if path in NOT_JSON:
                 assert list(content) == [NOT_JSON[path]], f"{where}: served as {NOT_JSON[path]}"
+                continue
+            if path in DOWNLOADS and str(status) == "200":
+                assert list(content) == DOWNLOADS[path], f"{where}: served as {DOWNLOADS[path]}"
                 continue
             assert list(content) == ["application/json"], f"{where}: every reply is application/json"
             if str(status).startswith(("4", "5")):

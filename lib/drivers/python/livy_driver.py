@@ -65,6 +65,10 @@ try:
     import livy_parallel  # statements in parallel (spark.livy.driver.parallel); next to this file
 except ImportError:       # the driver was shipped alone: statements run one at a time
     livy_parallel = None
+try:
+    import livy_results  # whole results (livy.results.spill); found next to this file
+except ImportError:      # the driver was shipped alone: outputs are cut as without the opt-in
+    livy_results = None
 
 PROTOCOL_VERSION = 1
 USER_FILENAME = "<stdin>"
@@ -605,6 +609,7 @@ class Interpreter:
         self.max_sql_rows = max_sql_rows
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__, "spark": spark,
                           "sc": spark.sparkContext, "sqlContext": spark}
+        self.last_frame = None  # the DataFrame the last output showed rows of (whole results)
 
     def run_python(self, code):
         """Runs code with magics; returns the data dict (text/plain and maybe another MIME type)."""
@@ -654,8 +659,9 @@ class Interpreter:
             return {"application/json": json_safe(self._lookup(magic, name))}
         if magic == "%table":
             try:
-                return {"application/vnd.livy.table.v1+json": to_table(self._lookup(magic, name),
-                                                                       self.max_sql_rows)}
+                value = self._lookup(magic, name)
+                self.last_frame = value if hasattr(value, "schema") and hasattr(value, "take") else None
+                return {"application/vnd.livy.table.v1+json": to_table(value, self.max_sql_rows)}
             except TableError as e:
                 raise UserError(e.ename, str(e), [])
         if magic == "%matplot":
@@ -672,6 +678,7 @@ class Interpreter:
         try:
             df = self.spark.sql(code)
             rows = df.take(self.max_sql_rows)
+            self.last_frame = df
         except (Exception, KeyboardInterrupt) as e:
             raise user_error(e, traceback.format_exception_only(type(e), e))
         return {"application/json": {"schema": json.loads(df.schema.json()),
@@ -849,7 +856,7 @@ class Driver:
     cancel_repeat_s = CANCEL_REPEAT_S
     r_kinds = R_KINDS
 
-    def __init__(self, channel, spark, max_sql_rows, max_output_bytes=4 << 20, scala=None, parallel=1):
+    def __init__(self, channel, spark, max_sql_rows, max_output_bytes=4 << 20, scala=None, parallel=1, spill=False):
         self.channel = channel
         self.scala = scala             # livy_scala.Scala, or None without Scala support
         self.max_output_bytes = max_output_bytes  # livyd's statements.max-output-bytes
@@ -858,6 +865,9 @@ class Driver:
         self.interpreter = Interpreter(spark, max_sql_rows)
         self.r = None                  # livy_r.RInterpreter, made by the first R statement
         self.jobs = JobRunner(spark, max_output_bytes)
+        # livy_results.Spiller when the session asked for whole results, else None
+        self.results = (livy_results.Spiller(self.send, json_safe, max_sql_rows, max_output_bytes)
+                        if spill and livy_results else None)
         self.work = queue.Queue()      # execute and job messages (or Unrunnable) for the main thread; None = stop
         self.execution_count = 0       # main thread only
         self.lock = threading.Lock()   # guards running, cancelled, clean_shutdown; held while sending
@@ -950,6 +960,8 @@ class Driver:
             self.send({"type": "completion", "rid": msg.get("rid"), "candidates": candidates})
         elif kind == "ping":
             self.send({"type": "pong"})
+        elif kind == "result-ack" and self.results is not None:
+            self.results.on_ack(msg)
         elif kind == "job":
             if not is_id(msg.get("id")) or not isinstance(msg.get("job"), str):
                 raise Unreadable("job needs an integer id and a string job", msg)
@@ -1162,11 +1174,16 @@ class Driver:
             return self.run_scala(code)
         raise UserError("UnsupportedKind", "statement kind %r is not supported by this driver" % kind, [])
 
-    def ok_output(self, data, text, count):
-        """The output of a statement that ran: its data, with what it printed as text/plain."""
+    def ok_output(self, data, text, count, statement_id=None, frame=None):
+        """The output of a statement that ran: its data, with what it printed as text/plain.
+        With whole results asked for, a statement's (`statement_id`; `frame`: the DataFrame its
+        output showed rows of) goes to livyd before the output is cut. Not for statements run
+        in parallel (livy_parallel passes no id): their outputs are cut as without the opt-in."""
         text = text.rstrip()
         if "text/plain" not in data and (text or not data):
             data = dict(data, **{"text/plain": text})
+        if self.results is not None and statement_id is not None:
+            self.results.spill(statement_id, data, frame)
         return {"status": "ok", "execution_count": count, "data": limit_output(data, self.max_output_bytes)}
 
     def run_statement(self, msg, count):
@@ -1174,6 +1191,7 @@ class Driver:
         if livy_parallel:  # one namespace for all: a `%repl NAME` first line changes nothing
             code = livy_parallel.split_repl(code)[1]
         captured = io.StringIO()
+        self.interpreter.last_frame = None
         old_out, old_err = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = captured
         try:
@@ -1184,7 +1202,7 @@ class Driver:
                 data = self.run_kind(kind, code, self.interpreter)
             finally:
                 self.interruptible = None
-            return self.ok_output(data, captured.getvalue(), count)
+            return self.ok_output(data, captured.getvalue(), count, msg["id"], self.interpreter.last_frame)
         except UserError as e:
             return {"status": "error", "execution_count": count, "ename": e.ename, "evalue": e.evalue,
                     "traceback": e.traceback}
@@ -1270,7 +1288,7 @@ def limit_output(data, limit):
 
 CONF_PREFIX = "spark.livy.driver."
 CONF_KEYS = ("callback", "secret", "session-id", "session-kind", "connect-timeout", "reconnect-timeout",
-             "max-output-bytes", "cache-dir", "tls-fingerprint", "connect", "parallel")
+             "max-output-bytes", "cache-dir", "tls-fingerprint", "connect", "parallel", "results")
 
 
 def driver_conf():
@@ -1330,6 +1348,7 @@ def main():
         session_kind = setting(conf, "session-kind", "") or None
         fingerprint = setting(conf, "tls-fingerprint", "") or None
         parallel = max(1, number(int, "parallel", setting(conf, "parallel", "1")))
+        spill = setting(conf, "results", "") == "spill"
         if ":" not in address:
             raise ValueError("%scallback must be host:port, not %r" % (CONF_PREFIX, address))
         if fingerprint and len(fingerprint_text(fingerprint)) != 64:
@@ -1376,7 +1395,7 @@ def main():
             return fatal(channel, str(e))
     if parallel > 1:
         channel.keep_results(parallel)
-    driver = Driver(channel, spark, max_rows, max_output, scala, parallel)
+    driver = Driver(channel, spark, max_rows, max_output, scala, parallel, spill)
     channel.send(ready)
     return 0 if driver.run() else 1
 
