@@ -11,7 +11,7 @@ install(TARGETS livyd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY include/livy DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 # Found at run time relative to liblivy: keep lib/ and share/ side by side.
 install(FILES lib/drivers/python/livy_driver.py lib/drivers/python/livy_r.py lib/drivers/python/livy_r.R
-              lib/drivers/python/livy_scala.py
+              lib/drivers/python/livy_scala.py lib/drivers/python/livy_warm.py
         DESTINATION ${CMAKE_INSTALL_DATADIR}/livy/drivers/python)
 # The Scala REPL's sources: livy_scala.py compiles them on first use, from ../scala.
 install(DIRECTORY lib/drivers/scala DESTINATION ${CMAKE_INSTALL_DATADIR}/livy/drivers

@@ -389,6 +389,13 @@ class Link:
         log("reconnected to livyd")
         return True
 
+    def claimed(self, session_id, reconnect_s):
+        """A warm driver now serves session `session_id` (livy_warm.py): it reconnects as it."""
+        with self._lock:
+            self._where = (self._where[0], self._where[1], session_id)
+            self._reconnect_s = reconnect_s
+            self._ready = None  # the warm `ready` was the pool's; the session's comes next
+
     def close(self):
         self.closing = True
         with self._lock:
@@ -1293,9 +1300,22 @@ def main():
         # warm-up a start timeout of its own.
         channel.send({"type": "warming"})
         scala.warm_up()
+    ready = {"type": "ready", "appId": spark.sparkContext.applicationId,
+             "sparkUiUrl": spark.sparkContext.uiWebUrl, "sparkVersion": spark.version}
+    if session_id < 0:  # a warm driver: ready for the pool, then claimed by a session (livy_warm.py)
+        import livy_warm
+        channel.send(ready)
+        try:
+            claim = livy_warm.wait_for_claim(channel, spark)
+        except ValueError as e:
+            spark.stop()
+            return fatal(channel, str(e))
+        if claim is None:
+            channel.close()
+            spark.stop()
+            return 0
     driver = Driver(channel, spark, max_rows, max_output, scala)
-    channel.send({"type": "ready", "appId": spark.sparkContext.applicationId,
-                  "sparkUiUrl": spark.sparkContext.uiWebUrl, "sparkVersion": spark.version})
+    channel.send(ready)
     return 0 if driver.run() else 1
 
 
