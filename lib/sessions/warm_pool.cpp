@@ -263,7 +263,7 @@ void WarmPool::spawn(Spawn s) {
     }
     return;
   }
-  child->append_note("livyd: warm driver warm-" + it->second.token + " of profile " + it->second.profile +
+  child->append_note("warm driver warm-" + it->second.token + " of profile " + it->second.profile +
                      " started; it waits to be claimed by a session");
   it->second.child = std::move(child);
 }
@@ -357,7 +357,7 @@ void WarmPool::on_message(std::int64_t warm_id, const DriverMessage& m) {
     w.ready_at = o_.clock->steady_now();
     w.app_id = m.app_id;
     w.spark_ui_url = m.spark_ui_url;
-    if (w.child) w.child->append_note("livyd: warm driver ready in the pool");
+    if (w.child) w.child->append_note("warm driver ready in the pool");
     update_gauge();
   } else if (m.type == DriverMessage::Type::kFatal) {
     retire(it, "it failed: " + m.error, true);

@@ -1304,6 +1304,7 @@ def main():
              "sparkUiUrl": spark.sparkContext.uiWebUrl, "sparkVersion": spark.version}
     if session_id < 0:  # a warm driver: ready for the pool, then claimed by a session (livy_warm.py)
         import livy_warm
+        livy_warm.warm_up(spark)
         channel.send(ready)
         try:
             claim = livy_warm.wait_for_claim(channel, spark)

@@ -16,6 +16,16 @@ def log(message):
     sys.stderr.flush()
 
 
+def warm_up(spark):
+    """What a cold session's first statement pays for, paid before the pool says ready: the
+    session state and catalog are made lazily on first use of spark.conf or SQL (seconds),
+    and the first query compiles and runs its first job."""
+    try:
+        spark.sql("SELECT 1").collect()
+    except Exception as e:  # the claim goes on; the session's statements will show any problem
+        log("warm-up query failed: %s" % e)
+
+
 def apply_conf(spark, conf):
     """Sets each key with spark.conf.set; the error of the first that fails, else None."""
     for key, value in sorted(conf.items()):
