@@ -67,7 +67,10 @@ Result<Session> SessionCore::claim_warm(const SessionRequest& request, const std
   e->app = taken.app;
   e->driver = taken.connection;
   set_state(*e, SessionState::kStarting);  // until the driver answers the claim with `ready`
-  note(*e, "claimed warm driver warm-" + taken.token + " from the warm pool (profile " + taken.profile + ")");
+  e->child->append_note("claimed warm driver warm-" + taken.token + " from the warm pool (profile " +
+                        taken.profile + ")");
+  (void)e->child->log().poll();  // the note, and the driver's output so far, in the log GET shows
+  publish(*e);
   {
     MutexLock table(table_mu_);
     entries_.emplace(e->id, e);

@@ -145,6 +145,7 @@ Status SessionCore::start() {
     MutexLock lock(table_mu_);
     for (const auto& e : loaded) entries_.emplace(e->id, e);
   }
+  start_warm_pool();  // before the hellos go on: they read pool_ after loaded_
   {
     MutexLock lock(load_mu_);
     loaded_ = true;
@@ -155,7 +156,6 @@ Status SessionCore::start() {
     schedule(*e);
   }
   timers_.start();
-  start_warm_pool();
   return Status::ok();
 }
 
