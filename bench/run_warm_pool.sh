@@ -9,6 +9,9 @@
 #   SPARK_HOME  Spark distribution (default: the pyspark package of .venv)
 #   POOL_SIZE   warm drivers kept ready (default 2)
 #   MAX_STARTING  warm drivers starting at once (default 2)
+#   BUDGET      stop the claims after this many seconds and report those made (default: none)
+#   START_TIMEOUT  sessions.start-timeout, which a warm driver's start also has (default 10m:
+#               on a loaded machine a JVM's start takes minutes)
 set -euo pipefail
 bench_name=run_warm_pool bench_binary=
 BENCH_BIN=${BENCH_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/warm_pool_claims.py}
@@ -25,7 +28,7 @@ rm -rf "$work/data" "$work/port"
 
 profiles='{"bench":{"kinds":["pyspark","sql","shared"],"conf":{"spark.ui.enabled":"false"}}}'
 start_livyd --set "sessions.warm-pool.profiles=$profiles" --set "sessions.warm-pool.size=$size" \
-  --set "sessions.warm-pool.max-starting=$max_starting"
+  --set "sessions.warm-pool.max-starting=$max_starting" --set "sessions.start-timeout=${START_TIMEOUT:-10m}"
 echo "livyd $("$livyd" --version | head -1) at $url, pid $pid, pool size $size, max-starting $max_starting"
 t0=$SECONDS
 until curl -sS "$url/metrics" | grep -q "^livyd_warm_drivers{profile=\"bench\",state=\"ready\"} $size\$"; do
@@ -37,6 +40,8 @@ rss_full=$(rss_kb)
 drivers_kb=$(ps -eo rss=,args= | grep -F "$work/data/sessions/warm-" | grep -v grep | awk '{s += $1} END {print s + 0}')
 echo "livyd with a full pool of $size: rss $rss_full kB; the warm spark-submit JVMs: $drivers_kb kB"
 
-"$bench" "$url" "$n" --pid "$pid" --profile bench || echo "some claims were not warm (see above)"
+budget=()
+[ -z "${BUDGET:-}" ] || budget=(--budget "$BUDGET")
+"$bench" "$url" "$n" --pid "$pid" --profile bench "${budget[@]}" || echo "not all $n claims were made warm (see above)"
 stop_livyd
 echo "summary: pool_size=$size rss_no_pool_kb=$rss_nopool rss_full_pool_kb=$rss_full warm_jvms_kb=$drivers_kb"

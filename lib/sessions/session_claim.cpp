@@ -83,7 +83,8 @@ Result<Session> SessionCore::claim_warm(const SessionRequest& request, const std
     if (is_runtime_conf(key)) runtime.emplace(key, value);
   }
   taken.connection->rebind(e->id);  // from now on its messages and its end are the session's
-  taken.connection->send(claim_message(e->id, runtime, std::chrono::duration<double>(config_.session_recovery_grace).count()));
+  const double grace_s = std::chrono::duration<double>(config_.session_recovery_grace).count();
+  taken.connection->send(claim_message(e->id, runtime, grace_s));
   // The answer takes milliseconds: the reply shows the session idle, as a client would hope.
   const auto deadline = clock_->steady_now() + config_.warm_pool_claim_wait;
   for (bool timed_out = false; e->rec.state == SessionState::kStarting && !timed_out && !e->gone && !stopping_;) {

@@ -309,7 +309,9 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
   }
   std::string not_warm;  // why the session starts cold although a warm pool runs
   if (pool_) {
-    if (auto taken = pool_->take(request, not_warm)) return claim_warm(request, owner, user, std::move(*taken), *reservation);
+    if (auto taken = pool_->take(request, not_warm)) {
+      return claim_warm(request, owner, user, std::move(*taken), *reservation);
+    }
   }
   // The id, the directory and the synced insert happen with no lock held; the reservation
   // keeps the limits true meanwhile.

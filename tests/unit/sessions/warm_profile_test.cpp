@@ -1,10 +1,13 @@
 // The warm pool's profiles: their configuration (YAML and text forms) and which requests fit them.
 #include <catch2/catch.hpp>
 
+#include <rapidjson/document.h>
+
 #include "livy/config.h"
 #include "model/warm_profiles.h"
 #include "sessions/warm_profile.h"
 #include "support/temp_dir.h"
+#include "wire/warm_messages.h"
 
 using livy::SessionKind;
 using livy::SessionRequest;
@@ -177,4 +180,18 @@ TEST_CASE("bad profiles are refused with a message naming what is wrong", "[warm
   livy::Config c;
   CHECK(livy::set_config_value(c, "sessions.warm-pool.profiles", "").is_ok());
   CHECK(c.warm_pool_profiles.empty());
+}
+
+TEST_CASE("the claim message: one JSON line with the session, its conf and its reconnect grace", "[warm][wire]") {
+  const std::string line = livy::claim_message(12, {{"spark.sql.shuffle.partitions", "3"}, {"k\"\n", "v"}}, 300.0);
+  REQUIRE(line.back() == '\n');
+  CHECK(line.find('\n') == line.size() - 1);
+  rapidjson::Document doc;
+  doc.Parse(line.c_str(), line.size() - 1);
+  REQUIRE_FALSE(doc.HasParseError());
+  CHECK(std::string(doc["type"].GetString()) == "claim");
+  CHECK(doc["session"].GetInt64() == 12);
+  CHECK(std::string(doc["conf"]["spark.sql.shuffle.partitions"].GetString()) == "3");
+  CHECK(std::string(doc["conf"]["k\"\n"].GetString()) == "v");
+  CHECK(doc["reconnectTimeout"].GetDouble() == 300.0);
 }
