@@ -12,6 +12,23 @@
 
 namespace livy {
 
+// One profile of the warm pool (sessions.warm-pool.profiles, docs/warm-pool.md): drivers started
+// ahead of any request with these settings; a POST /sessions that fits one claims a driver.
+struct WarmPoolProfile {
+  std::string name;                       // the profile's key in sessions.warm-pool.profiles
+  std::vector<std::string> kinds{"pyspark", "sql", "shared"};  // session kinds served (canonical names)
+  std::string spark_version;              // a name in spark.versions; empty: the default installation
+  std::string driver_memory;              // empty: Spark's default
+  int driver_cores = 0;                   // 0: Spark's default
+  std::string executor_memory;
+  int executor_cores = 0;
+  int num_executors = 0;
+  std::map<std::string, std::string> conf;  // started with it; a request may repeat these values
+  int size = -1;                          // warm drivers kept ready; -1: sessions.warm-pool.size
+
+  bool operator==(const WarmPoolProfile&) const = default;
+};
+
 // All settings. Defaults make a runtime work out of the box: local Spark,
 // SQLite under ./var, 127.0.0.1:8998, no auth. docs/configuration.md lists
 // each key with its YAML name and its Livy (livy.conf) name.
@@ -279,6 +296,21 @@ struct Config {
                                        // (true) or leave them running for the next start (false).
   std::chrono::milliseconds session_start_timeout{std::chrono::seconds(120)};  // sessions.start-timeout:
                                        // a driver not ready by then fails the session (`error`).
+  // The warm pool (docs/warm-pool.md): off while no profile is configured.
+  std::vector<WarmPoolProfile> warm_pool_profiles;  // sessions.warm-pool.profiles: a YAML mapping name ->
+                                       // profile (or its JSON text); empty: no pool, every session starts cold.
+  int warm_pool_size = 1;              // sessions.warm-pool.size: warm drivers kept ready per profile that sets
+                                       // no `size`. Each is a running Spark driver (memory, a JVM).
+  std::chrono::milliseconds warm_pool_max_idle{std::chrono::minutes(30)};  // sessions.warm-pool.max-idle: a
+                                       // warm driver unclaimed that long is stopped and replaced (a fresh JVM).
+  int warm_pool_max_starting = 2;      // sessions.warm-pool.max-starting: warm drivers starting at once, over
+                                       // all profiles. Higher refills faster; each start costs a JVM's CPU.
+  std::chrono::milliseconds warm_pool_claim_wait{std::chrono::seconds(2)};  // sessions.warm-pool.claim-wait:
+                                       // how long POST /sessions waits for a claimed driver to be idle before
+                                       // it answers (`starting` after that; the claim goes on).
+  std::chrono::milliseconds warm_pool_retry_delay{std::chrono::seconds(10)};  // sessions.warm-pool.retry-delay:
+                                       // after a warm driver of a profile failed to start, the next start of
+                                       // that profile waits this long (no fork storm from a broken profile).
   std::string driver_host;             // sessions.driver-host: address (IP or host name) drivers are told to
                                        // connect back to. Empty: the bind address (driver-bind-host).
   std::string driver_bind_host;        // sessions.driver-bind-host: IPv4 address livyd listens on for drivers.

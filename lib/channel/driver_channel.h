@@ -59,6 +59,9 @@ class DriverConnection : public std::enable_shared_from_this<DriverConnection> {
   void close_when_sent();
   bool closed() const { return closed_; }
   std::int64_t session_id() const { return session_id_; }
+  // A warm driver claimed by a session: its later messages and its end go to `session_id`
+  // (on the same dispatch thread as before, so in order).
+  void rebind(std::int64_t session_id) { session_id_ = session_id; }
 
  private:
   friend class DriverListener;

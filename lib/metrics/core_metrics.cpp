@@ -30,7 +30,10 @@ CoreMetrics::CoreMetrics()
                           .gauge("livyd_child_processes",
                                  "spark-submit process groups of batches and sessions that livyd watches and that "
                                  "are running.")
-                          .with({})) {
+                          .with({})),
+      warm_drivers(registry.gauge("livyd_warm_drivers",
+                                  "Warm pool drivers by profile and state: ready to be claimed, or starting.",
+                                  {"profile", "state"})) {
   // Every kind's series from the start, so that a rate over it has a beginning.
   for (const char* kind : {"spark", "pyspark", "sparkr", "sql"}) statement_round_trip.with({kind});
 }

@@ -32,6 +32,8 @@ struct CoreMetrics {
   Counter& driver_connects;    // livyd_driver_connects_total: a new driver's hello accepted
   Counter& driver_reconnects;  // livyd_driver_reconnects_total: a driver's hello resuming its session
   Gauge& child_processes;      // livyd_child_processes: spark-submit process groups watched running now
+  // livyd_warm_drivers{profile,state}: warm pool drivers ready or starting (docs/warm-pool.md).
+  Family<Gauge>& warm_drivers;
 };
 
 // `metrics`' child_processes, sharing its ownership (for ChildProcess).

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "model/config_text.h"
+#include "model/warm_profiles.h"
 #include "base/text_values.h"
 #include "livy/config.h"
 #include "model/statement_parallelism.h"
@@ -602,6 +603,33 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(duration_key({"sessions.start-timeout", "", "2m",
                               "A session whose driver is not ready by then ends in `error`."},
                              &Config::session_start_timeout, std::chrono::seconds(1)));
+    k.push_back({{"sessions.warm-pool.profiles", "", "",
+                  "The warm pool's profiles (docs/warm-pool.md): a mapping name -> {kinds, spark-version, "
+                  "driver-memory, driver-cores, executor-memory, executor-cores, num-executors, conf, size}, "
+                  "or its JSON text. Empty: no pool, every session starts cold."},
+                 [](Config& c, const std::string& v) {
+                   auto profiles = parse_warm_profiles(v);
+                   if (!profiles) return profiles.status();
+                   c.warm_pool_profiles = std::move(*profiles);
+                   return Status::ok();
+                 },
+                 [](const Config& c) { return format_warm_profiles(c.warm_pool_profiles); }});
+    k.push_back(int_key({"sessions.warm-pool.size", "", std::to_string(d.warm_pool_size),
+                         "Warm drivers kept ready per profile that sets no size of its own."},
+                        &Config::warm_pool_size, 0, 1000));
+    k.push_back(duration_key({"sessions.warm-pool.max-idle", "", "30m",
+                              "A warm driver unclaimed that long is stopped and replaced."},
+                             &Config::warm_pool_max_idle, std::chrono::seconds(1)));
+    k.push_back(int_key({"sessions.warm-pool.max-starting", "", std::to_string(d.warm_pool_max_starting),
+                         "Warm drivers starting at once, over all profiles."},
+                        &Config::warm_pool_max_starting, 1, 1000));
+    k.push_back(duration_key({"sessions.warm-pool.claim-wait", "", "2s",
+                              "How long POST /sessions waits for a claimed warm driver to be idle before it "
+                              "answers (then `starting`; the claim goes on)."},
+                             &Config::warm_pool_claim_wait));
+    k.push_back(duration_key({"sessions.warm-pool.retry-delay", "", "10s",
+                              "After a warm driver failed to start, how long its profile waits before the next."},
+                             &Config::warm_pool_retry_delay));
     k.push_back(string_key({"sessions.driver-host", "", d.driver_host,
                             "Address (IP or host name) drivers are told to connect back to. Empty: the bind "
                             "address, sessions.driver-bind-host."},
@@ -737,6 +765,56 @@ Status apply(Config& config, const std::string& key, const std::string& value, s
 constexpr int kMaxYamlDepth = 32;
 constexpr int kMaxYamlNodes = 10'000;
 
+// A YAML tree as JSON text, every scalar a string (the reader of that key converts numbers).
+Status yaml_to_json(const YAML::Node& node, int depth, std::string& out) {
+  if (depth > 8) return Status::invalid_argument("nests too deep");
+  auto quoted = [&out](const std::string& s) {
+    out += '"';
+    for (char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += ch;
+      } else if (c < 0x20) {
+        static const char* const kHex = "0123456789abcdef";
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      } else {
+        out += ch;
+      }
+    }
+    out += '"';
+  };
+  if (node.IsMap()) {
+    out += '{';
+    bool first = true;
+    for (const auto& item : node) {
+      if (!item.first.IsScalar()) return Status::invalid_argument("keys must be strings");
+      if (!first) out += ',';
+      first = false;
+      quoted(item.first.as<std::string>());
+      out += ':';
+      if (Status st = yaml_to_json(item.second, depth + 1, out); !st) return st;
+    }
+    out += '}';
+  } else if (node.IsSequence()) {
+    out += '[';
+    bool first = true;
+    for (const auto& item : node) {
+      if (!first) out += ',';
+      first = false;
+      if (Status st = yaml_to_json(item, depth + 1, out); !st) return st;
+    }
+    out += ']';
+  } else if (node.IsNull()) {
+    out += "\"\"";
+  } else {
+    quoted(node.as<std::string>());
+  }
+  return Status::ok();
+}
+
 // Flattens nested maps to dotted keys; sequences become comma-separated lists.
 // `nodes_left` counts down the nodes the walk may still visit.
 Status flatten_yaml(const YAML::Node& node, const std::string& prefix, int depth, int& nodes_left, Config& config,
@@ -758,6 +836,13 @@ Status flatten_yaml(const YAML::Node& node, const std::string& prefix, int depth
       text += (text.empty() ? "" : ",") + name + "=" + home;
     }
     return apply(config, prefix, text, warnings);
+  }
+  if (node.IsMap() && prefix == "sessions.warm-pool.profiles") {
+    // Profile names and conf keys hold dots: the mapping is not flattened but kept as JSON.
+    std::string json;
+    Status st = yaml_to_json(node, 0, json);
+    if (!st) return Status::invalid_argument(prefix + ": " + st.message());
+    return apply(config, prefix, json, warnings);
   }
   if (node.IsMap()) {
     if (depth == kMaxYamlDepth) {

@@ -150,6 +150,7 @@ Status SessionCore::start() {
     MutexLock lock(table_mu_);
     for (const auto& e : loaded) entries_.emplace(e->id, e);
   }
+  start_warm_pool();  // before the hellos go on: they read pool_ after loaded_
   {
     MutexLock lock(load_mu_);
     loaded_ = true;
@@ -175,6 +176,7 @@ void SessionCore::stop() {
     MutexLock lock(e->mu);  // taken so that no waiter misses the notify between its check and its wait
     notify_all(*e);
   }
+  if (pool_) pool_->stop();  // warm drivers never outlive livyd
   if (config_.stop_on_shutdown) stop_all_for_shutdown();
   finish_kills_for_shutdown();
   // Open connections close now: their drivers try to reconnect to the next livyd (on_closed
@@ -312,6 +314,12 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
     if (!st) return st;
     reservation.emplace(table_mu_, reservations_, claim);
   }
+  std::string not_warm;  // why the session starts cold although a warm pool runs
+  if (pool_) {
+    if (auto taken = pool_->take(request, not_warm)) {
+      return claim_warm(request, owner, user, std::move(*taken), *reservation);
+    }
+  }
   // The id, the directory and the synced insert happen with no lock held; the reservation
   // keeps the limits true meanwhile.
   const auto id = store_.allocate_id("session");
@@ -349,6 +357,7 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
   set_state(*e, SessionState::kStarting);  // counted as starting before its reservation goes
   LaunchPlan plan = launch(*e);
   note(*e, "starting the session driver " + driver_script_);
+  if (!not_warm.empty()) note(*e, "starting cold: " + not_warm);
   {
     MutexLock table(table_mu_);
     entries_.emplace(e->id, e);
@@ -561,6 +570,7 @@ bool SessionCore::on_hello(const DriverMessage& hello, const std::shared_ptr<Dri
     MutexLock lock(load_mu_);
     while (!loaded_ && !stopping_) loaded_cv_.wait(lock);  // only while livyd starts
   }
+  if (hello.session_id < 0) return pool_ && pool_->on_hello(hello, connection);  // a warm driver
   const EntryPtr e = find(hello.session_id);
   if (e == nullptr) return false;
   MutexLock lock(e->mu);
@@ -582,6 +592,10 @@ bool SessionCore::on_hello(const DriverMessage& hello, const std::shared_ptr<Dri
 }
 
 void SessionCore::on_closed(std::int64_t session_id, const DriverConnection* connection) {
+  if (session_id < 0) {  // a warm driver
+    if (pool_) pool_->on_closed(session_id, connection);
+    return;
+  }
   const EntryPtr e = find(session_id);
   if (e == nullptr) return;
   results_.abandon(session_id);  // results cut short end incomplete (their files written here, no lock held)

@@ -41,6 +41,7 @@
 #include "runtime/supervisor.h"
 #include "runtime/timer_queue.h"
 #include "sessions/session_jobs.h"
+#include "sessions/warm_pool.h"
 #include "spark/spark_submit.h"
 #include "spark/spark_versions.h"
 #include "store/store.h"
@@ -220,6 +221,12 @@ struct SessionCore final : DriverEvents {
   // Writes the properties file and spawns the plan without the session's lock, then records the
   // child (and stops it if the session ended meanwhile), or ends the session if it could not start.
   void spawn(const EntryPtr& entry, LaunchPlan plan) EXCLUDES(entry->mu);
+  // The warm pool (session_claim.cpp): the pool made and started by start() when profiles are
+  // configured; a new session that claims a driver taken from it.
+  void start_warm_pool();
+  Result<Session> claim_warm(const SessionRequest& request, const std::optional<std::string>& owner,
+                             const std::optional<std::string>& user, WarmPool::Taken taken,
+                             ReservationGuard& reservation);
   void recover(Entry& e) REQUIRES(e.mu);  // a live session found in the store at start
   void resume(Entry& e, const DriverMessage& hello) REQUIRES(e.mu);  // a driver reconnected: the running statement
   // A driver reconnected: agree on the job it runs; the unfinished jobs livyd had are queued again
@@ -286,6 +293,7 @@ struct SessionCore final : DriverEvents {
   std::string driver_tls_fingerprint_;        // of the channel's certificate; empty: no TLS (set by start())
 
   Supervisor supervisor_;  // children, applications, cluster manager, orphans
+  std::unique_ptr<WarmPool> pool_;  // set by start() when sessions.warm-pool.profiles names any; then const
 
   Mutex table_mu_;
   std::map<std::int64_t, EntryPtr> entries_ GUARDED_BY(table_mu_);

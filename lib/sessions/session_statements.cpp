@@ -246,6 +246,10 @@ Result<std::vector<std::string>> SessionCore::complete(std::string_view session,
 }
 
 void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
+  if (session_id < 0) {  // a warm driver, not claimed yet (warm_pool.h)
+    if (pool_) pool_->on_message(session_id, m);
+    return;
+  }
   const EntryPtr found = find(session_id);
   if (found == nullptr) return;
   using T = DriverMessage::Type;

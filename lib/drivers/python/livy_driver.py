@@ -432,6 +432,13 @@ class Link:
         log("reconnected to livyd")
         return True
 
+    def claimed(self, session_id, reconnect_s):
+        """A warm driver now serves session `session_id` (livy_warm.py): it reconnects as it."""
+        with self._lock:
+            self._where = (self._where[0], self._where[1], session_id)
+            self._reconnect_s = reconnect_s
+            self._ready = None  # the warm `ready` was the pool's; the session's comes next
+
     def close(self):
         self.closing = True
         with self._lock:
@@ -1393,6 +1400,19 @@ def main():
         except livy_connect.ConnectError as e:
             spark.stop()
             return fatal(channel, str(e))
+    if session_id < 0:  # a warm driver: ready for the pool, then claimed by a session (livy_warm.py)
+        import livy_warm
+        livy_warm.warm_up(spark)
+        channel.send(ready)
+        try:
+            claim = livy_warm.wait_for_claim(channel, spark)
+        except ValueError as e:
+            spark.stop()
+            return fatal(channel, str(e))
+        if claim is None:
+            channel.close()
+            spark.stop()
+            return 0
     if parallel > 1:
         channel.keep_results(parallel)
     driver = Driver(channel, spark, max_rows, max_output, scala, parallel, spill)

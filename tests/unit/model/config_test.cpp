@@ -360,6 +360,11 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"auth.jwt.clock-skew", "5s"}, {"auth.jwt.max-token-bytes", "8k"},
       {"auth.jwt.jwks-refresh-interval", "1h"}, {"auth.jwt.jwks-min-refresh-interval", "1m"},
       {"auth.jwt.fetch-timeout", "2s"}, {"auth.jwt.max-document-bytes", "64k"}, {"auth.jwt.ca-file", "/etc/ssl/idp-ca.pem"},
+      {"sessions.warm-pool.profiles", R"({"small": {"kinds": ["pyspark", "sql"], "driver-memory": "1g", "size": 2, )"
+                                      R"("conf": {"spark.sql.shuffle.partitions": "4"}}})"},
+      {"sessions.warm-pool.size", "3"}, {"sessions.warm-pool.max-idle", "10m"},
+      {"sessions.warm-pool.max-starting", "4"}, {"sessions.warm-pool.claim-wait", "500ms"},
+      {"sessions.warm-pool.retry-delay", "1m"},
   };
 
   const livy::Config defaults;
