@@ -263,8 +263,11 @@ class Runner:
                     with d.lock:
                         self.in_r.add(msg["id"])
                 # Scala code is stopped in the JVM and R code in R (stop_statement): an exception
-                # here would abandon the call and leave the code running.
-                elif not d.is_scala(kind):
+                # here would abandon the call and leave the code running. A `sql` statement is
+                # nothing but py4j calls, stopped by its job group's cancel: an exception raised
+                # into a thread in the middle of a py4j call can break another thread's call
+                # (seen: a concurrent statement's collectToPython failed), so none is raised there.
+                elif not d.is_scala(kind) and kind != "sql":
                     with self.interrupt_lock:
                         self.interruptible[msg["id"]] = threading.get_ident()
                 try:
