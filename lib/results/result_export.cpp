@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include "wire/json_writer.h"
+#include "wire/result_messages.h"
 
 namespace livy::results {
 namespace {
@@ -74,16 +75,7 @@ std::string_view media_type(ResultFormat format) {
 std::string page_json(const ResultMeta& meta, std::int64_t offset, const std::vector<std::string>& rows) {
   wire::JsonWriter w;
   w.start_object();
-  w.key("columns");
-  w.start_array();
-  for (const auto& c : meta.columns) {
-    w.start_object();
-    w.string("name", c.name);
-    w.string("type", c.type);
-    w.string("sourceType", c.source_type);
-    w.end_object();
-  }
-  w.end_array();
+  wire::write_result_columns(w, meta.columns);
   w.int64("total", meta.rows);
   w.key("complete");
   w.boolean(meta.complete);

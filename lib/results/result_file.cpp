@@ -11,6 +11,7 @@
 
 #include "wire/json_fields.h"
 #include "wire/json_writer.h"
+#include "wire/result_messages.h"
 
 namespace livy::results {
 namespace {
@@ -44,16 +45,7 @@ Result<std::string> read_small(const std::string& path) {
 std::string encode_meta(const ResultMeta& meta) {
   wire::JsonWriter w;
   w.start_object();
-  w.key("columns");
-  w.start_array();
-  for (const auto& c : meta.columns) {
-    w.start_object();
-    w.string("name", c.name);
-    w.string("type", c.type);
-    w.string("sourceType", c.source_type);
-    w.end_object();
-  }
-  w.end_array();
+  wire::write_result_columns(w, meta.columns);
   w.int64("rows", meta.rows);
   w.int64("bytes", static_cast<std::int64_t>(meta.bytes));
   w.key("complete");

@@ -71,20 +71,24 @@ Status decode_result_fields(const rapidjson::Value& doc, DriverMessage& m) {
   return Status::ok();
 }
 
+void write_result_columns(JsonWriter& w, const std::vector<ResultColumn>& columns) {
+  w.key("columns");
+  w.start_array();
+  for (const auto& c : columns) {
+    w.start_object();
+    w.string("name", c.name);
+    w.string("type", c.type);
+    w.string("sourceType", c.source_type);
+    w.end_object();
+  }
+  w.end_array();
+}
+
 void write_result_fields(JsonWriter& w, const DriverMessage& m) {
   using T = DriverMessage::Type;
   w.int64("id", m.statement_id);
   if (m.type == T::kResultBegin) {
-    w.key("columns");
-    w.start_array();
-    for (const auto& c : m.result_columns) {
-      w.start_object();
-      w.string("name", c.name);
-      w.string("type", c.type);
-      w.string("sourceType", c.source_type);
-      w.end_object();
-    }
-    w.end_array();
+    write_result_columns(w, m.result_columns);
   } else if (m.type == T::kResultRows) {
     w.int64("seq", m.result_seq);
     w.key("rows");
