@@ -56,8 +56,14 @@ def test_connect_info_describes_the_endpoint(livyd, connect_session):
     # The token is in no other reply and on no command line.
     assert info["token"] not in livyd.get(f"/sessions/{connect_session}").text
     assert info["token"] not in livyd.get("/sessions").text
-    log = livyd.get_json(f"/sessions/{connect_session}/log", params={"size": 100000})["log"]
-    assert any("Spark Connect listens on 127.0.0.1:%d" % info["port"] in line for line in log), log[-20:]
+    # The driver writes the line to its stderr before it sends `ready`, but livyd reads that pipe
+    # on its own thread: the line can reach the session log a moment after the session is idle.
+    listens = "Spark Connect listens on 127.0.0.1:%d" % info["port"]
+
+    def log_with_line():
+        lines = livyd.get_json(f"/sessions/{connect_session}/log", params={"size": 100000})["log"]
+        return lines if any(listens in line for line in lines) else None
+    log = wait_until(log_with_line, 30, what=f"'{listens}' in the session log")
     assert not [line for line in log if info["token"] in line]
     assert not [p for p in process_table().values() if info["token"] in p.cmdline]
 
