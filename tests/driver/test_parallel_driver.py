@@ -92,6 +92,33 @@ def test_cancel_stops_only_its_own_statement(pdriver):
     assert text(pdriver, "1 + 1") == "2"
 
 
+def test_a_cancel_never_lands_inside_a_py4j_call(pdriver):
+    """A statement that does nothing but py4j calls is cancelled while another statement makes
+    py4j calls and collects. The cancelled thread is inside a call nearly all the time, so its
+    interrupt is nearly always delivered by livy_parallel.JavaCalls when a call returns (an
+    interrupt that only waited for the thread to be outside the JVM never landed here), and the
+    other statement's calls and every worker's JVM connection are unharmed."""
+    looping = "i = 0\nwhile True:\n    i += 1\n    assert sc._jvm.java.lang.Math.abs(-i) == i"
+    checking = ("good = 0\nfor r in range(30):\n"
+                "    good += len(spark.range(3000).collect()) == 3000\n"
+                "    good += all(sc._jvm.java.lang.Math.abs(-k) == k for k in range(40))\n"
+                "good")
+    for _ in range(4):
+        loop, check = send(pdriver, looping), send(pdriver, checking)
+        for i in (loop, check):
+            started(pdriver, i)
+        time.sleep(0.3)
+        pdriver.channel.send({"type": "cancel", "id": loop})
+        msg = result(pdriver, loop, timeout=15)
+        assert msg["cancelled"] is True and msg["output"]["ename"] == "KeyboardInterrupt", msg
+        checked = result(pdriver, check)
+        assert checked["output"]["status"] == "ok", checked
+        assert checked["output"]["data"]["text/plain"] == "60", checked
+    # Every worker still reaches the JVM.
+    outs = [result(pdriver, i) for i in [send(pdriver, "sc._jvm.java.lang.Math.abs(-7)") for _ in range(3)]]
+    assert [m["output"]["data"]["text/plain"] for m in outs] == ["7"] * 3, outs
+
+
 def test_a_cancelled_sleep_ends_when_the_sleep_returns(pdriver):
     statement_id = send(pdriver, "import time\ntime.sleep(1.5)\nwhile True:\n    pass")
     started(pdriver, statement_id)

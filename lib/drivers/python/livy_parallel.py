@@ -20,7 +20,10 @@ session's SparkContext:
   thread (an R statement: R gets a SIGINT; a Scala one: its JVM thread is interrupted), again
   every second until it ends. Unlike the main thread's SIGINT, that exception
   lands only when the thread next runs Python code: a `time.sleep` or a blocking read in
-  user code ends first.
+  user code ends first. It is never raised while the thread is inside a py4j call (JavaCalls):
+  py4j's handler of an interrupt between a command and its answer shuts down sockets of the
+  connection pool all threads share. The interrupt waits for the call to return (a Spark job
+  in that call is stopped by the job group's cancel meanwhile).
 """
 import ctypes
 import io
@@ -91,6 +94,54 @@ def raise_in_thread(ident, exception):
                                                ctypes.py_object(exception) if exception else None)
 
 
+class JavaCalls:
+    """Counts, per thread, the py4j calls in progress, by wrapping the send_command of the
+    gateway's client (every call to the JVM goes through it), so that an interrupt never lands
+    inside one. The canceller calls interrupt(): a thread outside the JVM gets the exception
+    at once; one inside gets it from the wrapper when the call has returned (or before its next
+    call is sent). The wrapper and interrupt() share `lock`, so an exception set just before a
+    call lands on the wrapper's first instruction, before a byte goes to the JVM."""
+
+    def __init__(self, gateway_client, lock):
+        self.lock = lock
+        self.depth = {}       # thread ident -> py4j calls in progress (under lock)
+        self.pending = set()  # idents to interrupt when their py4j call returns (under lock)
+        send = gateway_client.send_command
+
+        def guarded_send(*args, **kwargs):
+            ident = threading.get_ident()
+            with lock:
+                if ident in self.pending:
+                    self.pending.discard(ident)
+                    raise KeyboardInterrupt
+                self.depth[ident] = self.depth.get(ident, 0) + 1
+            try:
+                return send(*args, **kwargs)
+            finally:
+                with lock:
+                    left = self.depth.pop(ident) - 1
+                    if left:
+                        self.depth[ident] = left
+                    elif ident in self.pending:
+                        self.pending.discard(ident)
+                        raise KeyboardInterrupt
+
+        gateway_client.send_command = guarded_send
+
+    def interrupt(self, ident):
+        """Raises KeyboardInterrupt in thread `ident` now, or when its py4j call returns. The
+        caller holds the lock."""
+        if ident in self.depth:
+            self.pending.add(ident)
+        else:
+            raise_in_thread(ident, KeyboardInterrupt)
+
+    def forget(self, ident):
+        """Drops an interrupt not delivered yet (the statement's code is over). The caller holds
+        the lock."""
+        self.pending.discard(ident)
+
+
 class Runner:
     """N worker threads that run the session's statements; owned by the Driver, which hands
     it every readable `execute` and every `cancel` of a statement."""
@@ -107,6 +158,10 @@ class Runner:
         # Statement id -> its thread's ident while its user code runs: an interrupt lands only then.
         self.interruptible = {}
         self.interrupt_lock = threading.Lock()  # guards interruptible and every raise_in_thread
+        try:
+            self.java_calls = JavaCalls(driver.spark.sparkContext._gateway._gateway_client, self.interrupt_lock)
+        except AttributeError:  # no py4j gateway to wrap (a stand-in SparkSession in unit tests)
+            self.java_calls = None
         self.captures = threading.local()
         sys.stdout = ThreadStreams(sys.stdout, self.captures)
         sys.stderr = ThreadStreams(sys.stderr, self.captures)
@@ -183,7 +238,10 @@ class Runner:
                     d.log("interrupting the R statement failed: %s" % e)
             with self.interrupt_lock:
                 if self.interruptible.get(statement_id) == ident:
-                    raise_in_thread(ident, KeyboardInterrupt)
+                    if self.java_calls is not None:
+                        self.java_calls.interrupt(ident)
+                    else:
+                        raise_in_thread(ident, KeyboardInterrupt)
             with d.changed:
                 d.changed.wait_for(lambda: statement_id not in self.running, d.cancel_repeat_s)
 
@@ -194,6 +252,8 @@ class Runner:
                 with self.interrupt_lock:
                     self.interruptible.pop(statement_id, None)
                     raise_in_thread(threading.get_ident(), None)  # one set just before is dropped
+                    if self.java_calls is not None:
+                        self.java_calls.forget(threading.get_ident())
                 return
             except KeyboardInterrupt:
                 continue
