@@ -299,15 +299,18 @@ std::string encode_driver_message(const DriverMessage& m) {
   return line(w);
 }
 
+std::string_view livyd_message_type_name(LivydMessage::Type type) {
+  for (const auto& [t, name] : kLivydTypes) {
+    if (t == type) return name;
+  }
+  return "unknown";
+}
+
 std::string encode_livyd_message(const LivydMessage& m) {
   using T = LivydMessage::Type;
   JsonWriter w;
   w.start_object();
-  const char* type = "unknown";
-  for (const auto& [t, name] : kLivydTypes) {
-    if (t == m.type) type = name;
-  }
-  w.string("type", type);
+  w.string("type", livyd_message_type_name(m.type));
   switch (m.type) {
     case T::kWelcome:
       w.int64("version", m.version);

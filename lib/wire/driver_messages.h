@@ -129,6 +129,8 @@ struct LivydMessage {
 std::string encode_livyd_message(const LivydMessage& message);
 // A line that is not a JSON object of UTF-8 text, or a field of the wrong type, is invalid_argument.
 Result<LivydMessage> decode_livyd_message(const std::string& line);
+// The wire name of a type ("execute", "result-ack"); "unknown" for kUnknown.
+std::string_view livyd_message_type_name(LivydMessage::Type type);
 
 // Messages to a driver, one JSON line each (newline included): encode_livyd_message of one message.
 std::string welcome_message();

@@ -1,14 +1,13 @@
 // FakeDriver: plays a session driver on livyd's driver channel
 // (docs/driver-protocol.md) over a plain blocking TCP socket, so unit tests
-// can take a session through its life without Spark or Python.
+// can take a session through its life without Spark or Python. Its messages
+// are written and read by lib/wire's driver-side encoder and decoder; send_line
+// sends anything else (a malformed or hostile line).
 #pragma once
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,7 +20,10 @@
 #include <string>
 #include <vector>
 
+#include "base/base64.h"
 #include "livy/process.h"
+#include "wire/driver_messages.h"
+#include "wire/output_json.h"
 
 namespace livy_test {
 
@@ -133,39 +135,21 @@ class FakeDriver {
 
   void hello(std::int64_t session_id, const std::string& secret, int version = 1,
              const std::optional<Resume>& resume = std::nullopt) {
-    send_object([&](Writer& w) {
-      field(w, "type", "hello");
-      w.Key("version");
-      w.Int(version);
-      w.Key("session");
-      w.Int64(session_id);
-      field(w, "secret", secret);
-      w.Key("pid");
-      w.Int(4242);
-      if (resume) {
-        w.Key("resume");
-        w.StartObject();
-        const auto id_field = [&](const char* key, const std::optional<std::int64_t>& id) {
-          w.Key(key);
-          if (id) w.Int64(*id);
-          else w.Null();
-        };
-        id_field("running", resume->running);
-        id_field("last", resume->last);
-        if (resume->jobs) {
-          id_field("runningJob", resume->running_job);
-          id_field("lastJob", resume->last_job);
-        }
-        for (const auto& [key, list] : {std::pair{"unanswered", &resume->unanswered}, {"replay", &resume->replay}}) {
-          if (list->empty()) continue;
-          w.Key(key);
-          w.StartArray();
-          for (const std::int64_t id : *list) w.Int64(id);
-          w.EndArray();
-        }
-        w.EndObject();
-      }
-    });
+    livy::DriverMessage m = message(Type::kHello);
+    m.version = version;
+    m.session_id = session_id;
+    m.secret = secret;
+    if (resume) {
+      m.resume = true;
+      m.resume_running = resume->running;
+      m.resume_last = resume->last;
+      m.resume_jobs = resume->jobs;
+      m.resume_running_job = resume->running_job;
+      m.resume_last_job = resume->last_job;
+      m.resume_unanswered = resume->unanswered;
+      m.resume_replay = resume->replay;
+    }
+    send(m);
   }
 
   // A reconnect after a livyd restart: hello with `resume`; true on `welcome`.
@@ -183,20 +167,14 @@ class FakeDriver {
   }
 
   void ready(const std::string& app_id, const std::optional<std::string>& spark_ui_url = std::nullopt) {
-    send_object([&](Writer& w) {
-      field(w, "type", "ready");
-      field(w, "appId", app_id);
-      w.Key("sparkUiUrl");
-      if (spark_ui_url) w.String(spark_ui_url->c_str());
-      else w.Null();
-      field(w, "sparkVersion", "4.0.1");
-    });
+    livy::DriverMessage m = message(Type::kReady);
+    m.app_id = app_id;
+    m.spark_ui_url = spark_ui_url;
+    send(m);
   }
 
   // The SparkSession exists and the driver warms up its session's interpreter before `ready`.
-  void warming() {
-    send_object([&](Writer& w) { field(w, "type", "warming"); });
-  }
+  void warming() { send(message(Type::kWarming)); }
 
   // hello, welcome, ready: what a driver does once its SparkSession exists.
   bool attach(const std::string& app_id = "local-1700000000000") {
@@ -208,112 +186,83 @@ class FakeDriver {
   // --- statements and the rest ---
 
   void started(std::int64_t id) {
-    send_object([&](Writer& w) {
-      field(w, "type", "started");
-      w.Key("id");
-      w.Int64(id);
-    });
+    livy::DriverMessage m = message(Type::kStarted);
+    m.statement_id = id;
+    send(m);
   }
 
   void progress(std::int64_t id, double value) {
-    send_object([&](Writer& w) {
-      field(w, "type", "progress");
-      w.Key("id");
-      w.Int64(id);
-      w.Key("progress");
-      w.Double(value);
-    });
+    livy::DriverMessage m = message(Type::kProgress);
+    m.statement_id = id;
+    m.progress = value;
+    send(m);
   }
 
   // A result whose output is {"status":"ok"} with `text` as text/plain.
   void result_ok(std::int64_t id, std::int64_t execution_count, const std::string& text, bool cancelled = false) {
-    send_object([&](Writer& w) {
-      result_head(w, id, cancelled);
-      field(w, "status", "ok");
-      w.Key("execution_count");
-      w.Int64(execution_count);
-      w.Key("data");
-      w.StartObject();
-      field(w, "text/plain", text);
-      w.EndObject();
-      w.EndObject();
-    });
+    livy::StatementOutput out;
+    out.ok = true;
+    out.execution_count = execution_count;
+    out.data = {{"text/plain", livy::wire::json_string_literal(text)}};
+    send(result(id, std::move(out), cancelled));
   }
 
   // A result whose output is {"status":"error"} with one traceback line.
   void result_error(std::int64_t id, std::int64_t execution_count, const std::string& ename,
                     const std::string& evalue, bool cancelled = false) {
-    send_object([&](Writer& w) {
-      result_head(w, id, cancelled);
-      field(w, "status", "error");
-      w.Key("execution_count");
-      w.Int64(execution_count);
-      field(w, "ename", ename);
-      field(w, "evalue", evalue);
-      w.Key("traceback");
-      w.StartArray();
-      w.String((ename + ": " + evalue + "\n").c_str());
-      w.EndArray();
-      w.EndObject();
-    });
+    livy::StatementOutput out;
+    out.ok = false;
+    out.execution_count = execution_count;
+    out.ename = ename;
+    out.evalue = evalue;
+    out.traceback = {ename + ": " + evalue + "\n"};
+    send(result(id, std::move(out), cancelled));
   }
 
   void completion(std::int64_t rid, const std::vector<std::string>& candidates) {
-    send_object([&](Writer& w) {
-      field(w, "type", "completion");
-      w.Key("rid");
-      w.Int64(rid);
-      w.Key("candidates");
-      w.StartArray();
-      for (const auto& c : candidates) w.String(c.c_str());
-      w.EndArray();
-    });
+    livy::DriverMessage m = message(Type::kCompletion);
+    m.request_id = rid;
+    m.candidates = candidates;
+    send(m);
   }
 
   // --- the job API ---
 
   void job_started(std::int64_t id) {
-    send_object([&](Writer& w) {
-      field(w, "type", "job-started");
-      w.Key("id");
-      w.Int64(id);
-    });
+    livy::DriverMessage m = message(Type::kJobStarted);
+    m.job_id = id;
+    send(m);
   }
 
   // A job's end: its result (base64 text), or an error, or cancelled.
   void job_result(std::int64_t id, const std::optional<std::string>& result, const std::optional<std::string>& error,
                   bool cancelled = false) {
-    send_object([&](Writer& w) {
-      field(w, "type", "job-result");
-      w.Key("id");
-      w.Int64(id);
-      w.Key("result");
-      if (result) w.String(result->c_str(), static_cast<rapidjson::SizeType>(result->size()));
-      else w.Null();
-      w.Key("error");
-      if (error) w.String(error->c_str(), static_cast<rapidjson::SizeType>(error->size()));
-      else w.Null();
-      w.Key("cancelled");
-      w.Bool(cancelled);
-    });
+    livy::DriverMessage m = message(Type::kJobResult);
+    m.job_id = id;
+    m.job_result = result;
+    m.job_error = error;
+    m.cancelled = cancelled;
+    send(m);
   }
 
   void resource_added(std::int64_t rid, const std::optional<std::string>& error = std::nullopt) {
-    send_object([&](Writer& w) {
-      field(w, "type", "resource-added");
-      w.Key("rid");
-      w.Int64(rid);
-      w.Key("error");
-      if (error) w.String(error->c_str());
-      else w.Null();
-    });
+    livy::DriverMessage m = message(Type::kResourceAdded);
+    m.request_id = rid;
+    m.job_error = error;
+    send(m);
   }
 
   void fatal(const std::string& error) {
-    send_object([&](Writer& w) {
-      field(w, "type", "fatal");
-      field(w, "error", error);
-    });
+    livy::DriverMessage m = message(Type::kFatal);
+    m.error = error;
+    send(m);
+  }
+
+  // One message, written by lib/wire's encoder (the driver's half of it).
+  void send(const livy::DriverMessage& m) {
+    std::string line = livy::encode_driver_message(m);
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    send_line(std::move(line));
   }
 
   // Sends one raw line (a newline is added).
@@ -359,31 +308,20 @@ class FakeDriver {
   void close() { ::shutdown(fd_, SHUT_RDWR); }
 
  private:
-  using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+  using Type = livy::DriverMessage::Type;
 
-  static void field(Writer& w, const char* key, const std::string& value) {
-    w.Key(key);
-    w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+  static livy::DriverMessage message(Type type) {
+    livy::DriverMessage m;
+    m.type = type;
+    return m;
   }
 
-  static void result_head(Writer& w, std::int64_t id, bool cancelled) {
-    field(w, "type", "result");
-    w.Key("id");
-    w.Int64(id);
-    w.Key("cancelled");
-    w.Bool(cancelled);
-    w.Key("output");
-    w.StartObject();
-  }
-
-  template <typename Fill>
-  void send_object(Fill fill) {
-    rapidjson::StringBuffer buf;
-    Writer w(buf);
-    w.StartObject();
-    fill(w);
-    w.EndObject();
-    send_line(std::string(buf.GetString(), buf.GetSize()));
+  static livy::DriverMessage result(std::int64_t id, livy::StatementOutput output, bool cancelled) {
+    livy::DriverMessage m = message(Type::kResult);
+    m.statement_id = id;
+    m.output = std::move(output);
+    m.cancelled = cancelled;
+    return m;
   }
 
   // Reads what is there before `deadline` into buffer_; false on timeout or end of stream.
@@ -401,28 +339,44 @@ class FakeDriver {
     return true;
   }
 
+  // A line livyd sent, read by lib/wire's decoder (the driver's half of it).
   static DriverCommand parse(const std::string& line) {
     DriverCommand c;
-    rapidjson::Document doc;
-    doc.Parse(line.c_str(), line.size());
-    if (doc.HasParseError() || !doc.IsObject()) return c;
-    const auto text = [&](const char* name) -> std::string {
-      const auto it = doc.FindMember(name);
-      return it != doc.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-    };
-    const auto number = [&](const char* name) -> std::int64_t {
-      const auto it = doc.FindMember(name);
-      return it != doc.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : -1;
-    };
-    c.type = text("type");
-    c.id = number("id");
-    c.code = text("code");
-    c.kind = text("kind");
-    c.rid = number("rid");
-    c.cursor = number("cursor");
-    c.job = text("job");
-    c.job_type = text("jobType");
-    c.uri = text("uri");
+    const auto decoded = livy::decode_livyd_message(line);
+    if (!decoded) return c;
+    const livy::LivydMessage& m = *decoded;
+    using T = livy::LivydMessage::Type;
+    c.type = std::string(livy::livyd_message_type_name(m.type));
+    switch (m.type) {
+      case T::kExecute:
+        c.id = m.id;
+        c.code = m.code;
+        c.kind = std::string(livy::to_string(m.kind));
+        break;
+      case T::kComplete:
+        c.rid = m.request_id;
+        c.code = m.code;
+        c.kind = std::string(livy::to_string(m.kind));
+        c.cursor = m.cursor;
+        break;
+      case T::kCancel:
+      case T::kJobCancel:
+      case T::kResultAck:
+        c.id = m.id;
+        break;
+      case T::kJob:
+        c.id = m.id;
+        c.job = livy::base64_encode(m.job);
+        c.job_type = std::string(livy::to_string(m.job_type));
+        break;
+      case T::kAddResource:
+        c.rid = m.request_id;
+        c.kind = std::string(livy::to_string(m.resource_kind));
+        c.uri = m.uri;
+        break;
+      default:
+        break;
+    }
     return c;
   }
 
