@@ -246,8 +246,7 @@ Session SessionCore::to_session(const Entry& e) const {
   s.app_info.spark_ui_url = e.rec.spark_ui_url;
   s.app_info.driver_log_url = e.rec.driver_log_url;
   s.log = e.child->log().last(10);
-  s.request = e.request;
-  s.request.resources.conf = rules_.redactor.redact(e.request.resources.conf);
+  s.request = e.rec.request;  // its conf redacted once, when the session was created or claimed
   s.timeline = {e.rec.created_ms, e.rec.started_ms, e.rec.ready_ms, e.rec.ended_ms};
   s.statements_run = e.statements_run;
   return s;
