@@ -126,6 +126,11 @@ void ResultSpool::forget(std::int64_t session, const std::string& results_dir) {
   doomed_.push_back(results_dir);
 }
 
+void ResultSpool::remove_later(const std::string& results_dir) {
+  MutexLock lock(mu_);
+  doomed_.push_back(results_dir);
+}
+
 void ResultSpool::sweep() {
   std::vector<std::string> doomed;
   {

@@ -33,6 +33,9 @@ class ResultSpool {
   void abandon(std::int64_t session) EXCLUDES(mu_);
   // The session is gone: its results are to be removed (by sweep(), which does the I/O).
   void forget(std::int64_t session, const std::string& results_dir) EXCLUDES(mu_);
+  // Results a session of an earlier run of livyd left (it ended past its retention while
+  // livyd was down): removed by sweep() as well.
+  void remove_later(const std::string& results_dir) EXCLUDES(mu_);
   // Removes the forgotten sessions' results; call with no lock held.
   void sweep() EXCLUDES(mu_);
 

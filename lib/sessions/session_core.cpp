@@ -133,7 +133,12 @@ Status SessionCore::start() {
   const auto retain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config_.state_retain).count();
   std::vector<EntryPtr> loaded;
   for (auto& rec : *records) {
-    if (rec.forgotten || (is_final(rec.state) && rec.ended_ms + retain_ms < now_ms())) continue;
+    if (rec.forgotten || (is_final(rec.state) && rec.ended_ms + retain_ms < now_ms())) {
+      // Not loaded. Its whole results go now if livyd stopped before they were removed (its
+      // retention ended while livyd was down, or livyd died between the two).
+      if (const std::string dir = results_dir_of(rec.log_path); !dir.empty()) results_.remove_later(dir);
+      continue;
+    }
     const int pid = rec.pid;
     const std::string identity = rec.pid_identity;
     EntryPtr e = load_entry(std::move(rec));
@@ -150,6 +155,7 @@ Status SessionCore::start() {
     MutexLock lock(table_mu_);
     for (const auto& e : loaded) entries_.emplace(e->id, e);
   }
+  results_.sweep();  // the results of the sessions not loaded, with no lock held
   start_warm_pool();  // before the hellos go on: they read pool_ after loaded_
   {
     MutexLock lock(load_mu_);

@@ -18,6 +18,12 @@ std::string SessionCore::results_dir(const Entry& e) {
   return (fs::path(e.rec.log_path).parent_path() / "results").string();
 }
 
+std::string SessionCore::results_dir_of(const std::string& log_path) {
+  const fs::path log(log_path);
+  if (!log.has_parent_path()) return "";  // no session directory: nothing of its own to remove
+  return (log.parent_path() / "results").string();
+}
+
 void SessionCore::on_result_message(Entry& e, const DriverMessage& m) {
   std::string dir;
   std::shared_ptr<DriverConnection> driver;

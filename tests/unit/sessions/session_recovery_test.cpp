@@ -2,6 +2,8 @@
 // drivers reconnect with a `resume` hello on the same port, and livyd and the
 // driver agree on the statement that was in flight. FakeDrivers play the drivers.
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <rapidjson/document.h>
 
 #include "unit/sessions/session_test_util.h"
@@ -354,4 +356,32 @@ TEST_CASE("shutdown right after a DELETE still stops the deleted session's group
         1);
   CHECK(launcher->group_alive(ScriptedLauncher::kFirstPid) == false);
   CHECK(launcher->group_alive(ScriptedLauncher::kFirstPid + 1));
+}
+
+TEST_CASE("a restart removes the whole results of sessions past state-retain; a live session's stay",
+          "[session][recovery][results]") {
+  TestRuntime t;
+  t.config().state_retain = 60s;
+  t.open();
+  create_ok(t, pyspark("old"));
+  auto old = attached(t, 0);
+  create_ok(t, pyspark("live"));
+  auto live = attached(t, 1);
+  REQUIRE(t.runtime().sessions().stop(0).is_ok());
+  t.launcher().exit(ScriptedLauncher::kFirstPid, 0);
+  REQUIRE(eventually([&] { return state_of(t, 0) == SessionState::kKilled; }));
+  // Files as the result spool leaves them (livy.results.spill), in each session's directory.
+  const auto results_of = [&](int id) { return t.data_dir() / "sessions" / std::to_string(id) / "results"; };
+  for (const int id : {0, 1}) {
+    std::filesystem::create_directories(results_of(id) / "0");
+    std::ofstream(results_of(id) / "0" / "rows.jsonl") << "[1]\n";
+  }
+  // livyd is down while the finished session's retention ends.
+  t.close_and_forget_children();
+  t.launcher().set_group_alive(ScriptedLauncher::kFirstPid + 1, true);
+  t.clock().advance(61s);
+  t.open();
+  CHECK_FALSE(std::filesystem::exists(results_of(0)));
+  CHECK(std::filesystem::exists(results_of(1) / "0" / "rows.jsonl"));
+  CHECK(t.runtime().sessions().get("old").status().code() == ErrorCode::kNotFound);
 }
