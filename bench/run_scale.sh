@@ -11,6 +11,8 @@
 #   BENCH_BIN   bench_scale binary (default: bench/bench_scale in LIVYD_BIN's build dir)
 #   FAKE_DRIVER bench_fake_driver binary (default: beside BENCH_BIN)
 #   LIVYD_SET   extra livyd settings, space-separated KEY=VALUE
+#   LOAD_NICE   run the fake drivers and bench_scale's statement clients at this nice value,
+#               below livyd and the prober (clients and drivers on other hosts, as deployed)
 set -euo pipefail
 bench_name=run_scale bench_binary=bench_scale
 SPARK_HOME=unused-until-the-fake-one-is-made  # lib.sh would look for pyspark otherwise
@@ -25,7 +27,12 @@ fake_driver=$(cd "$(dirname "$fake_driver")" && pwd)/$(basename "$fake_driver")
 
 export SPARK_HOME=$work/spark
 mkdir -p "$SPARK_HOME/bin"
-printf '#!/bin/sh\nexec %q "$@"\n' "$fake_driver" >"$SPARK_HOME/bin/spark-submit"
+if [ "${LOAD_NICE:-0}" -gt 0 ]; then
+  printf '#!/bin/sh\nexec nice -n %d %q "$@"\n' "$LOAD_NICE" "$fake_driver" >"$SPARK_HOME/bin/spark-submit"
+  set -- --load-nice "$LOAD_NICE" "$@"
+else
+  printf '#!/bin/sh\nexec %q "$@"\n' "$fake_driver" >"$SPARK_HOME/bin/spark-submit"
+fi
 chmod +x "$SPARK_HOME/bin/spark-submit"
 
 limit=$((sessions + 10))

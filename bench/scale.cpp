@@ -20,6 +20,9 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <httplib.h>
 #include <livy/client.h>
 
@@ -41,6 +44,8 @@ const char* const kUsage =
     "  --roundtrips N      statements of the one-client round trip (default 1000)\n"
     "  --probes N          GETs of the idle-server probe (default 2000)\n"
     "  --probe-pause MS    pause of the idle-session prober between two GETs (default 5)\n"
+    "  --poll-pause MS     pause of each paced poller between two GETs, as a notebook polls (default 100)\n"
+    "  --load-nice N       the statement clients run at nice N, below livyd and the prober (default 0)\n"
     "  --warmup S          seconds of each load phase before it is measured (default 2)\n"
     "  --duration S        measured seconds of each load phase (default 15)\n"
     "  --keep              leave the sessions (default: delete them at the end)\n"
@@ -57,6 +62,8 @@ struct Args {
   long roundtrips = 1000;
   long probes = 2000;
   long probe_pause_ms = 5;
+  long poll_pause_ms = 100;
+  long load_nice = 0;
   long warmup_s = 2;
   long duration_s = 15;
   bool keep = false;
@@ -72,6 +79,8 @@ bool parse_args(int argc, char** argv, Args& args) {
                   {"--roundtrips", &args.roundtrips},
                   {"--probes", &args.probes},
                   {"--probe-pause", &args.probe_pause_ms},
+                  {"--poll-pause", &args.poll_pause_ms},
+                  {"--load-nice", &args.load_nice},
                   {"--warmup", &args.warmup_s},
                   {"--duration", &args.duration_s}},
       .optional_numbers = {{"--pid", &args.pid}},
@@ -250,6 +259,13 @@ bool wait_idle(const Args& args, const std::vector<std::int64_t>& ids) {
   return true;
 }
 
+// A statement client's thread lowers its own priority to --load-nice: on a machine where the
+// clients share livyd's cores, livyd and the prober then come first, as they would with the
+// clients on other hosts.
+void nice_load_thread(const Args& args) {
+  if (args.load_nice > 0) (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), static_cast<int>(args.load_nice));
+}
+
 // A load phase: `threads` run `body(index, measured_until, warm_until)` side by side for
 // warm-up + duration; returns the measured seconds.
 template <typename Body>
@@ -328,6 +344,31 @@ int main(int argc, char** argv) {
     print_usage("after the pollers", usage_of(args.pid));
   }
 
+  // 3b. The same pollers, each pausing between two GETs as a notebook or a scheduler polls: the
+  // latency of a poll at a steady load, not at the most the two cores can answer (back to back,
+  // a poll waits behind the other 199 by Little's law).
+  {
+    std::vector<Tally> tallies(static_cast<std::size_t>(args.pollers));
+    const double seconds = run_phase(args, args.pollers, [&](long i, Clock::time_point warm, Clock::time_point until) {
+      auto http = http_client(args.base_url);
+      std::minstd_rand random(static_cast<unsigned>(i + 1));
+      Tally& t = tallies[static_cast<std::size_t>(i)];
+      // Spread the pollers' first requests over one pause, so they do not come in step.
+      std::this_thread::sleep_for(std::chrono::milliseconds(random() % (args.poll_pause_ms + 1)));
+      for (auto now = Clock::now(); now < until; now = Clock::now()) {
+        const auto id = ids[random() % ids.size()];
+        timed_get(http, "/sessions/" + std::to_string(id), t, now >= warm);
+        std::this_thread::sleep_for(std::chrono::milliseconds(args.poll_pause_ms));
+      }
+    });
+    Tally all;
+    for (const auto& t : tallies) all.merge(t);
+    const double rate = static_cast<double>(all.ms.size()) / seconds;
+    std::printf("GET /sessions/{id}, %ld pollers, each pausing %ld ms: %.0f requests/s, %s\n", args.pollers,
+                args.poll_pause_ms, rate, all.summary().c_str());
+    errors += all.errors;
+  }
+
   // 4. One client's statement round trip.
   {
     livy::ClientOptions options;
@@ -347,6 +388,7 @@ int main(int argc, char** argv) {
   {
     std::vector<Tally> tallies(static_cast<std::size_t>(args.writers));
     const double seconds = run_phase(args, args.writers, [&](long i, Clock::time_point warm, Clock::time_point until) {
+      nice_load_thread(args);
       livy::Client client(args.base_url);
       Tally& t = tallies[static_cast<std::size_t>(i)];
       for (long n = 0; Clock::now() < until; ++n) {
@@ -377,6 +419,7 @@ int main(int argc, char** argv) {
         }
         return;
       }
+      nice_load_thread(args);
       livy::Client client(args.base_url);
       for (long n = 0; Clock::now() < until; ++n) {
         const bool measured = Clock::now() >= warm;
