@@ -11,6 +11,7 @@
 
 #include "livy/batch.h"
 #include "livy/job.h"
+#include "livy/once.h"
 #include "livy/ref.h"
 #include "livy/session.h"
 #include "livy/status.h"
@@ -104,6 +105,11 @@ class LIVY_API Client {
 
   // Batches.
   Result<Batch> submit(const BatchRequest& request);
+  // submit with an Idempotency-Key header (a livyd extension, docs/rest-api.md): a retry with
+  // the same key and body, after a timeout or a lost reply, gets the batch the first call
+  // created (`replayed`, HTTP 200) instead of starting a second one; the same key with another
+  // body is a conflict (409). A server that does not know the header creates a new one.
+  Result<Once<Batch>> submit_once(const BatchRequest& request, const std::string& idempotency_key);
   Result<Batch> get_batch(const Ref& batch);
   Result<Page<Batch>> list_batches(std::int64_t from = 0, std::int64_t size = 100);
   // Without `from`, the last `size` lines; size < 0: all.
@@ -113,6 +119,8 @@ class LIVY_API Client {
 
   // Interactive sessions.
   Result<Session> create_session(const SessionRequest& request);
+  // create_session with an Idempotency-Key header, as submit_once.
+  Result<Once<Session>> create_session_once(const SessionRequest& request, const std::string& idempotency_key);
   // Also renews the session's heartbeat.
   Result<Session> get_session(const Ref& session);
   Result<Page<Session>> list_sessions(std::int64_t from = 0, std::int64_t size = 100);

@@ -64,6 +64,29 @@ Result<Session> Client::create_session(const SessionRequest& request) {
   return decoded(impl_->http.post("/sessions", wire::encode_session_request(request)), wire::decode_session);
 }
 
+namespace {
+
+// An idempotent create's reply: 200 names the object an earlier call with the key created.
+template <typename T, typename Decode>
+Result<Once<T>> once_of(Result<client::HttpTransport::Reply> reply, Decode decode) {
+  if (!reply) return reply.status();
+  auto object = decoded(Result<std::string>(std::move(reply->body)), decode);
+  if (!object) return object.status();
+  return Once<T>{std::move(*object), reply->status == 200};
+}
+
+}  // namespace
+
+Result<Once<Session>> Client::create_session_once(const SessionRequest& request, const std::string& idempotency_key) {
+  return once_of<Session>(impl_->http.post_keyed("/sessions", wire::encode_session_request(request), idempotency_key),
+                          wire::decode_session);
+}
+
+Result<Once<Batch>> Client::submit_once(const BatchRequest& request, const std::string& idempotency_key) {
+  return once_of<Batch>(impl_->http.post_keyed("/batches", wire::encode_batch_request(request), idempotency_key),
+                        wire::decode_batch);
+}
+
 Result<Session> Client::get_session(const Ref& session) {
   return decoded(impl_->http.get(session_path(session)), wire::decode_session);
 }

@@ -177,28 +177,43 @@ Result<std::string> HttpTransport::post_file(const std::string& path, const std:
   return send(Method::kPostFile, path, nullptr, std::chrono::milliseconds(0), &file);
 }
 
+Result<HttpTransport::Reply> HttpTransport::post_keyed(const std::string& path, const std::string& json_body,
+                                                      const std::string& key) {
+  return exchange(Method::kPost, path, &json_body, std::chrono::milliseconds(0), nullptr, &key);
+}
+
 Result<std::string> HttpTransport::send(Method method, const std::string& path, const std::string* body,
                                         std::chrono::milliseconds extra_wait, const FilePart* file) {
+  auto reply = exchange(method, path, body, extra_wait, file, nullptr);
+  if (!reply) return reply.status();
+  return std::move(reply->body);
+}
+
+Result<HttpTransport::Reply> HttpTransport::exchange(Method method, const std::string& path, const std::string* body,
+                                                     std::chrono::milliseconds extra_wait, const FilePart* file,
+                                                     const std::string* idempotency_key) {
   if (!url_status_) return url_status_;
+  httplib::Headers headers;
+  if (idempotency_key) headers.emplace("Idempotency-Key", *idempotency_key);
   const std::string target = base_.prefix + path;
   httplib::Result reply = [&] {
     std::lock_guard<std::mutex> lock(mu_);
     http_->set_read_timeout(request_timeout_ + extra_wait);
-    if (method == Method::kGet) return http_->Get(target);
-    if (method == Method::kPost) return http_->Post(target, *body, "application/json");
+    if (method == Method::kGet) return http_->Get(target, headers);
+    if (method == Method::kPost) return http_->Post(target, headers, *body, "application/json");
     if (method == Method::kPostFile) {
       const httplib::MultipartFormDataItems items{
           {file->field, *file->content, file->file_name, "application/octet-stream"}};
-      return http_->Post(target, items);
+      return http_->Post(target, headers, items);
     }
-    return http_->Delete(target);
+    return http_->Delete(target, headers);
   }();
   if (!reply) {
     const char* verb = method == Method::kGet ? "GET " : method == Method::kDelete ? "DELETE " : "POST ";
     return Status::unavailable(verb + base_.origin + target + ": " + describe(reply.error()));
   }
   if (reply->status < 200 || reply->status > 299) return status_from_reply(reply->status, reply->body);
-  return std::move(reply->body);
+  return Reply{reply->status, std::move(reply->body)};
 }
 
 }  // namespace livy::client

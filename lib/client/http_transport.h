@@ -52,6 +52,12 @@ class HttpTransport {
   Result<std::string> get(const std::string& path,
                           std::chrono::milliseconds extra_wait = std::chrono::milliseconds(0));
   Result<std::string> post(const std::string& path, const std::string& json_body);
+  // A POST with an Idempotency-Key header; the reply's status (2xx) and body.
+  struct Reply {
+    int status = 0;
+    std::string body;
+  };
+  Result<Reply> post_keyed(const std::string& path, const std::string& json_body, const std::string& key);
   Result<std::string> del(const std::string& path);
   // A multipart/form-data POST of one file part.
   Result<std::string> post_file(const std::string& path, const std::string& field, const std::string& file_name,
@@ -61,6 +67,9 @@ class HttpTransport {
   enum class Method { kGet, kPost, kDelete, kPostFile };
   Result<std::string> send(Method method, const std::string& path, const std::string* body,
                            std::chrono::milliseconds extra_wait, const FilePart* file = nullptr);
+  Result<Reply> exchange(Method method, const std::string& path, const std::string* body,
+                         std::chrono::milliseconds extra_wait, const FilePart* file,
+                         const std::string* idempotency_key);
 
   Status url_status_;  // not ok when the base URL was malformed
   BaseUrl base_;

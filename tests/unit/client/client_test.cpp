@@ -633,3 +633,48 @@ TEST_CASE("small POSTs are not held back by Nagle's algorithm", "[client]") {
   for (int i = 0; i < 20; ++i) REQUIRE(client.create_session({}));
   CHECK(std::chrono::steady_clock::now() - start < 500ms);
 }
+
+TEST_CASE("create_session_once and submit_once send the Idempotency-Key; 200 is a replay, 201 a new object",
+          "[client]") {
+  int status = 201;
+  FakeLivy livy([&](const Seen& seen, httplib::Response& res) {
+    const bool batch = seen.path == "/batches";
+    res.status = status;
+    res.set_content(status == 409 ? R"({"msg":"the key was used with another body"})" : batch ? kLivyBatch : kLivySession,
+                    "application/json");
+  });
+  livy::Client client(livy.url(), fast_options());
+  livy::SessionRequest request;
+  request.kind = livy::SessionKind::kPySpark;
+  const auto created = client.create_session_once(request, "nb-run-7");
+  REQUIRE(created);
+  CHECK_FALSE(created->replayed);
+  CHECK(created->value.id == 2);
+  CHECK(livy.last().path == "/sessions");
+  CHECK(livy.last().headers.find("Idempotency-Key")->second == "nb-run-7");
+  CHECK(livy.last().body == R"({"kind":"pyspark"})");
+
+  status = 200;
+  const auto replayed = client.create_session_once(request, "nb-run-7");
+  REQUIRE(replayed);
+  CHECK(replayed->replayed);
+  CHECK(replayed->value.id == 2);
+
+  livy::BatchRequest batch;
+  batch.file = "local:/apps/pi.py";
+  const auto again = client.submit_once(batch, "nightly-2026-12-07");
+  REQUIRE(again);
+  CHECK(again->replayed);
+  CHECK(again->value.id == 3);
+  CHECK(livy.last().headers.find("Idempotency-Key")->second == "nightly-2026-12-07");
+
+  status = 409;
+  const auto conflict = client.submit_once(batch, "nightly-2026-12-07");
+  REQUIRE_FALSE(conflict);
+  CHECK(conflict.status().code() == livy::ErrorCode::kConflict);
+  CHECK_THAT(conflict.status().message(), Contains("another body"));
+  // A plain create sends no key.
+  status = 201;
+  REQUIRE(client.create_session(request));
+  CHECK(livy.last().headers.count("Idempotency-Key") == 0);
+}
