@@ -136,7 +136,8 @@ Status SessionCore::start() {
     if (rec.forgotten || (is_final(rec.state) && rec.ended_ms + retain_ms < now_ms())) {
       // Not loaded. Its whole results go now if livyd stopped before they were removed (its
       // retention ended while livyd was down, or livyd died between the two).
-      if (const std::string dir = results_dir_of(rec.log_path); !dir.empty()) results_.remove_later(dir);
+      // A log path without a directory has no session directory of its own to remove from.
+      if (fs::path(rec.log_path).has_parent_path()) results_.remove_later(results_dir_of(rec.log_path));
       continue;
     }
     const int pid = rec.pid;

@@ -250,8 +250,7 @@ struct SessionCore final : DriverEvents {
   void on_result_message(Entry& e, const DriverMessage& m) EXCLUDES(e.mu);
   void note_whole_result(Entry& e, std::int64_t statement, std::optional<StatementOutput>& output) REQUIRES(e.mu);
   static std::string results_dir(const Entry& e) REQUIRES(e.mu);
-  // results_dir of a session with this log path, for one not loaded; "" when the path has no
-  // directory (then there is no directory of the session's own to remove).
+  // The same from a session's log path (also for a session that is not loaded).
   static std::string results_dir_of(const std::string& log_path);
   void end_session(Entry& e, SessionState state, const std::string& reason) REQUIRES(e.mu);
   void put(const Entry& e, const Statement& st, Durability durability = Durability::kWritten) REQUIRES(e.mu);

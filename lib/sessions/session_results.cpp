@@ -14,14 +14,10 @@ namespace fs = std::filesystem;
 // The additive MIME type of a statement output whose whole result was kept (docs/rest-api.md).
 constexpr const char* kWholeResultMime = "application/vnd.livyd.result.v1+json";
 
-std::string SessionCore::results_dir(const Entry& e) {
-  return (fs::path(e.rec.log_path).parent_path() / "results").string();
-}
+std::string SessionCore::results_dir(const Entry& e) { return results_dir_of(e.rec.log_path); }
 
 std::string SessionCore::results_dir_of(const std::string& log_path) {
-  const fs::path log(log_path);
-  if (!log.has_parent_path()) return "";  // no session directory: nothing of its own to remove
-  return (log.parent_path() / "results").string();
+  return (fs::path(log_path).parent_path() / "results").string();
 }
 
 void SessionCore::on_result_message(Entry& e, const DriverMessage& m) {
