@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/thread_name.h"
+
 namespace livy {
 
 DispatchPool::DispatchPool(std::size_t threads) {
@@ -10,7 +12,10 @@ DispatchPool::DispatchPool(std::size_t threads) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i) {
     lanes_.push_back(std::make_unique<Lane>());
     Lane& lane = *lanes_.back();
-    lane.thread = std::thread([&lane] { run(lane); });
+    lane.thread = std::thread([&lane] {
+      name_this_thread("livyd-dispatch");
+      run(lane);
+    });
   }
 }
 

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <utility>
 
+#include "base/thread_name.h"
 #include "channel/driver_loop.h"
 
 namespace livy {
@@ -71,7 +72,10 @@ Result<std::unique_ptr<DriverListener>> DriverListener::start(const DriverChanne
   auto loop = std::make_shared<DriverLoop>(epoll_fd, wake_fd, options.send_timeout,
                                            std::max<std::size_t>(1, options.max_dispatch_backlog));
   std::unique_ptr<DriverListener> listener(new DriverListener(options, events, fd, loop, ntohs(addr.sin_port)));
-  listener->loop_thread_ = std::thread([l = listener.get()] { l->run_loop(); });
+  listener->loop_thread_ = std::thread([l = listener.get()] {
+    name_this_thread("livyd-channel");
+    l->run_loop();
+  });
   return listener;
 }
 

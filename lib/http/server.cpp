@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/thread_name.h"
 #include "http/server_impl.h"
 
 namespace livy::http {
@@ -141,6 +142,7 @@ void Server::Impl::run() {
     sigaddset(&pipe, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   }
+  name_this_thread("livyd-http");  // the caller's thread runs the loop
   workers_ = std::make_unique<httplib::ThreadPool>(static_cast<std::size_t>(std::max(1, options_.threads)));
   std::vector<epoll_event> events(256);
   auto last_sweep = Clock::now();

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "base/thread_name.h"
 #include "http/request_stream.h"
 #include "http/server_impl.h"
 #include "wire/reply_json.h"
@@ -223,6 +224,8 @@ void Server::Impl::dispatch(Connection& c, std::size_t framed) {
 }
 
 void Server::Impl::serve(Connection& c) {
+  thread_local const bool named = (name_this_thread("livyd-worker"), true);  // cpp-httplib's pool thread
+  (void)named;
   Job& job = c.job;
   RequestStream stream(c, job, options_.read_timeout, options_.write_timeout);
   bool closed = false;

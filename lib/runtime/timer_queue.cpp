@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "base/thread_name.h"
+
 namespace livy {
 
 TimerQueue::TimerQueue(std::shared_ptr<Clock> clock, std::chrono::milliseconds resolution,
@@ -10,7 +12,12 @@ TimerQueue::TimerQueue(std::shared_ptr<Clock> clock, std::chrono::milliseconds r
 
 TimerQueue::~TimerQueue() { stop(); }
 
-void TimerQueue::start() { thread_ = std::thread([this] { run(); }); }
+void TimerQueue::start() {
+  thread_ = std::thread([this] {
+    name_this_thread("livyd-timers");
+    run();
+  });
+}
 
 void TimerQueue::stop() {
   {

@@ -275,11 +275,15 @@ void SessionCore::set_state(Entry& e, SessionState state) {
   }
   if (e.rec.state == SessionState::kStarting) --starting_;
   if (state == SessionState::kStarting) ++starting_;
+  // `idle` and `busy` mean the same to a restart (the session was ready, session_recovery.cpp):
+  // a flip between them, two per statement, is not written.
+  const bool same_to_store = (e.rec.state == SessionState::kIdle || e.rec.state == SessionState::kBusy) &&
+                             (state == SessionState::kIdle || state == SessionState::kBusy);
   e.rec.state = state;
   e.state_seen = state;
   if (is_final(state) && e.rec.ended_ms == 0) e.rec.ended_ms = now_ms();
   if (state == SessionState::kIdle && e.rec.ready_ms == 0) e.rec.ready_ms = now_ms();
-  (void)store_.update_session(e.rec);
+  if (!same_to_store) (void)store_.update_session(e.rec);
   e.state_changed.notify_all();
   publish(e);
   schedule(e);  // its deadlines depend on its state

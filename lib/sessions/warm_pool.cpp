@@ -9,6 +9,7 @@
 
 #include "base/data_dir.h"
 #include "base/text_values.h"
+#include "base/thread_name.h"
 #include "sessions/warm_profile.h"
 #include "wire/driver_messages.h"
 
@@ -56,7 +57,10 @@ std::string WarmPool::marker_of(const std::string& token) const {
 void WarmPool::start() {
   stop_leftovers();
   started_ = true;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("livyd-warm-pool");
+    run();
+  });
 }
 
 void WarmPool::stop_leftovers() {

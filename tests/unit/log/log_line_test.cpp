@@ -148,6 +148,27 @@ TEST_CASE("Logger: lines reach the sink in order, flush waits for them", "[log]"
   for (int i = 0; i < 100; ++i) CHECK(parse_line(lines[static_cast<std::size_t>(i)])["i"].GetInt64() == i);
 }
 
+TEST_CASE("Logger: lines are written soon without a flush (the writer gathers a burst, then writes)", "[log]") {
+  std::mutex mu;
+  std::vector<std::string> lines;
+  auto logger = livy::Logger::open({.format = livy::LogFormat::kText, .max_queued_lines = 1000,
+                                    .sink = [&](std::string_view line) {
+                                      std::lock_guard lock(mu);
+                                      lines.emplace_back(line);
+                                    }});
+  for (int i = 0; i < 3; ++i) logger->message("info", "line " + std::to_string(i));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  std::size_t seen = 0;
+  while (seen < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::lock_guard lock(mu);
+    seen = lines.size();
+  }
+  REQUIRE(seen == 3);  // no flush: the writer's gathering ends by itself
+  std::lock_guard lock(mu);
+  CHECK(lines[2].find("line 2") != std::string::npos);
+}
+
 TEST_CASE("Logger: a stalled sink drops lines beyond the queue's bound and says so", "[log]") {
   std::mutex gate;
   std::unique_lock hold(gate);  // the sink blocks until released: stderr nobody reads
