@@ -13,6 +13,8 @@
 #   LIVYD_SET   extra livyd settings, space-separated KEY=VALUE
 #   LOAD_NICE   run the fake drivers and bench_scale's statement clients at this nice value,
 #               below livyd and the prober (clients and drivers on other hosts, as deployed)
+#   HOGS        start this many CPU-bound shell loops for the run (default 0): what waiting for
+#               a core alone does to the latencies, e.g. HOGS=4 --busy 1 --writers 2
 set -euo pipefail
 bench_name=run_scale bench_binary=bench_scale
 SPARK_HOME=unused-until-the-fake-one-is-made  # lib.sh would look for pyspark otherwise
@@ -39,11 +41,28 @@ limit=$((sessions + 10))
 sets=(--set "sessions.max-sessions=$limit" --set "sessions.max-creation=$limit"
       --set "sessions.driver-script=$fake_driver" --set server.stop-on-shutdown=true)
 for kv in ${LIVYD_SET:-}; do sets+=(--set "$kv"); done
+hogs=()
+stop_hogs() { [ ${#hogs[@]} -eq 0 ] || kill "${hogs[@]}" 2>/dev/null || true; }
+trap 'stop_hogs; cleanup' EXIT
+for _ in $(seq "${HOGS:-0}"); do sh -c 'while :; do :; done' & hogs+=($!); done
 start_livyd "${sets[@]}"
 echo "livyd $("$livyd" --version | head -1) at $url, pid $pid, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "settings: ${sets[*]}"
+echo "settings: ${sets[*]}${HOGS:+, $HOGS CPU-bound loops beside}"
 status=0
 "$bench" "$url" --sessions "$sessions" --pid "$pid" "$@" || status=$?
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 stop_livyd
+# The idle-session prober's GETs while the others run statements carry X-Request-Id
+# busy-probe-N: livyd's own time for them, from its request log (latency_ms: from routing to
+# the reply written), beside the client's time above. The difference is the client's and
+# livyd's threads waiting for a core, and the event loop's hand-off to a worker.
+python3 - "$work/livyd.log" <<'EOF'
+import re, sys
+ms = sorted(float(m.group(1)) for line in open(sys.argv[1], errors="replace")
+            if "request_id=busy-probe-" in line and (m := re.search(r"latency_ms=([0-9.]+)", line)))
+if ms:
+    at = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]
+    print(f"  the same prober's GETs in livyd's request log (routing to reply written): "
+          f"p50 {at(0.5):.2f} p99 {at(0.99):.2f} max {ms[-1]:.2f} ms, {len(ms)} requests")
+EOF
 exit "$status"

@@ -170,10 +170,14 @@ httplib::Client http_client(const std::string& base_url) {
   return http;
 }
 
-// One GET; its latency into `tally`, or why it failed.
-void timed_get(httplib::Client& http, const std::string& path, Tally& tally, bool measured) {
+// One GET; its latency into `tally`, or why it failed. With `request_id`, a measured GET sends it
+// as X-Request-Id, so that livyd's request log tells livyd's own time for it (run_scale.sh).
+void timed_get(httplib::Client& http, const std::string& path, Tally& tally, bool measured,
+               const std::string& request_id = "") {
+  httplib::Headers headers;
+  if (measured && !request_id.empty()) headers.emplace("X-Request-Id", request_id);
   const auto t0 = Clock::now();
-  const auto result = http.Get(path);
+  const auto result = http.Get(path, headers);
   const double ms = ms_since(t0);
   if (!result) {
     tally.fail("GET " + path + ": " + httplib::to_string(result.error()));
@@ -413,8 +417,9 @@ int main(int argc, char** argv) {
       Tally& t = tallies[static_cast<std::size_t>(i)];
       if (i == args.busy) {  // the prober
         auto http = http_client(args.base_url);
+        long n = 0;
         for (auto now = Clock::now(); now < until; now = Clock::now()) {
-          timed_get(http, idle_path, t, now >= warm);
+          timed_get(http, idle_path, t, now >= warm, "busy-probe-" + std::to_string(n++));
           std::this_thread::sleep_for(std::chrono::milliseconds(args.probe_pause_ms));
         }
         return;

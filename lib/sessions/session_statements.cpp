@@ -299,7 +299,9 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       if (Statement* st = statement(); st != nullptr && st->state == StatementState::kWaiting) {
         set_statement_state(e, *st, StatementState::kRunning);
         mark_started(e, *st);
-        put(e, *st);
+        // Not waited for: the lane's other sessions go on. Lost in a crash, it is said again:
+        // the reconnecting driver names the statement it runs, or whose result it replays.
+        put(e, *st, Durability::kQueued);
       }
       break;
     case T::kProgress:

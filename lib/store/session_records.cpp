@@ -155,29 +155,49 @@ Status Store::insert_statement(std::int64_t session_id, const Statement& st, Dur
   });
 }
 
+namespace {
+
+Status update_statement_row(sqlite::StmtCache& stmts, std::int64_t session_id, const Statement& st) {
+  // The output is written once, by the change that brings it; the others leave it alone.
+  Stmt s(stmts, st.output ? "UPDATE statements SET state = ?3, progress = ?4, started_ms = ?5, completed_ms = ?6,"
+                            " output = ?7 WHERE session_id = ?1 AND id = ?2"
+                          : "UPDATE statements SET state = ?3, progress = ?4, started_ms = ?5, completed_ms = ?6"
+                            " WHERE session_id = ?1 AND id = ?2");
+  if (!s.ok()) return db_error(stmts.db(), "update statement");
+  s.bind(1, session_id);
+  s.bind(2, st.id);
+  s.bind(3, std::string(to_string(st.state)));
+  sqlite3_bind_double(s.get(), 4, st.progress);
+  s.bind(5, st.started_ms);
+  s.bind(6, st.completed_ms);
+  if (st.output) s.bind(7, output_text(st));
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "update statement");
+  if (sqlite3_changes(stmts.db()) == 0) {
+    return Status::not_found("store: no statement " + std::to_string(st.id) + " in session " +
+                             std::to_string(session_id));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Status Store::update_statement(std::int64_t session_id, const Statement& st, Durability durability) {
   if (before_write) before_write();
-  return write(durability, [&](sqlite::StmtCache& stmts) {
-    // The output is written once, by the change that brings it; the others leave it alone.
-    Stmt s(stmts, st.output ? "UPDATE statements SET state = ?3, progress = ?4, started_ms = ?5, completed_ms = ?6,"
-                              " output = ?7 WHERE session_id = ?1 AND id = ?2"
-                            : "UPDATE statements SET state = ?3, progress = ?4, started_ms = ?5, completed_ms = ?6"
-                              " WHERE session_id = ?1 AND id = ?2");
-    if (!s.ok()) return db_error(stmts.db(), "update statement");
-    s.bind(1, session_id);
-    s.bind(2, st.id);
-    s.bind(3, std::string(to_string(st.state)));
-    sqlite3_bind_double(s.get(), 4, st.progress);
-    s.bind(5, st.started_ms);
-    s.bind(6, st.completed_ms);
-    if (st.output) s.bind(7, output_text(st));
-    if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "update statement");
-    if (sqlite3_changes(stmts.db()) == 0) {
-      return Status::not_found("store: no statement " + std::to_string(st.id) + " in session " +
-                               std::to_string(session_id));
-    }
-    return Status::ok();
-  });
+  if (durability == Durability::kQueued) {
+    // Committed after this call returns: it takes the columns it writes with it.
+    Statement row;
+    row.id = st.id;
+    row.state = st.state;
+    row.progress = st.progress;
+    row.started_ms = st.started_ms;
+    row.completed_ms = st.completed_ms;
+    row.output = st.output;
+    return write(durability, [session_id, row = std::move(row)](sqlite::StmtCache& stmts) {
+      return update_statement_row(stmts, session_id, row);
+    });
+  }
+  return write(durability,
+               [&](sqlite::StmtCache& stmts) { return update_statement_row(stmts, session_id, st); });
 }
 
 Status Store::put_statement(std::int64_t session_id, const Statement& st, Durability durability) {

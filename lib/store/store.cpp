@@ -24,8 +24,8 @@ constexpr std::size_t kMaxGroup = 256;
 
 // One caller's change, waiting in writers_ until a leader (maybe its own thread) commits it.
 struct Store::Write {
-  Write(const Apply& a, Durability d) : apply(a), durability(d) {}
-  const Apply& apply;
+  Write(Apply a, Durability d) : apply(std::move(a)), durability(d) {}
+  const Apply apply;
   const Durability durability;
   Status status;               // set by the leader before `done`
   bool done = false;           // guarded by mu_
@@ -35,7 +35,13 @@ struct Store::Write {
 Store::Store(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader)
     : writer_(std::move(writer)), reader_(std::move(reader)) {}
 
-Store::~Store() = default;
+Store::~Store() {
+  // Every caller has returned, so every group is committed: a kQueued write is only left
+  // behind while a leader is at work, and that leader commits it before it returns.
+  for (Write* w : writers_) {
+    if (w->durability == Durability::kQueued) delete w;
+  }
+}
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   auto writer = Connection::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -49,7 +55,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   return std::unique_ptr<Store>(new Store(std::move(*writer), std::move(*reader)));
 }
 
-Status Store::write(Durability durability, const Apply& apply) {
+Status Store::write(Durability durability, Apply apply) {
   // How long the caller waits, queueing behind another group's commit included.
   struct Timed {
     ~Timed() {
@@ -60,9 +66,15 @@ Status Store::write(Durability durability, const Apply& apply) {
     metrics::CoreMetrics* m;
     Durability durability;
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-  } timed{metrics.get(), durability};
-  Write w(apply, durability);
+  };
   std::unique_lock lock(mu_);
+  if (durability == Durability::kQueued && !writers_.empty()) {
+    // A leader is at work, or a write waits to lead: this one goes in a group after them.
+    writers_.push_back(new Write(std::move(apply), durability));
+    return Status::ok();
+  }
+  Timed timed{durability == Durability::kQueued ? nullptr : metrics.get(), durability};
+  Write w(std::move(apply), durability);
   writers_.push_back(&w);
   w.cv.wait(lock, [&] { return w.done || writers_.front() == &w; });
   if (w.done) return w.status;
@@ -70,28 +82,43 @@ Status Store::write(Durability durability, const Apply& apply) {
   // This write leads: it commits itself and the writes queued behind it, in one
   // transaction and at most one sync. As leveldb's DBImpl::Write, a written (unsynced)
   // leader takes no synced write, which would make it wait for a sync it did not ask for.
-  std::vector<Write*> group;
-  for (Write* next : writers_) {
-    if (group.size() == kMaxGroup) break;
-    if (durability == Durability::kWritten && next->durability == Durability::kSynced) break;
-    group.push_back(next);
+  // Then, while the first write left is a kQueued one (no thread waits to lead it), it
+  // leads that group too.
+  for (bool first = true;; first = false) {
+    const bool synced_leader = first && durability == Durability::kSynced;
+    std::vector<Write*> group;
+    for (Write* next : writers_) {
+      if (group.size() == kMaxGroup) break;
+      if (!synced_leader && next->durability == Durability::kSynced) break;
+      group.push_back(next);
+    }
+    lock.unlock();
+    commit_group(group);
+    lock.lock();
+    for (Write* done : group) {
+      writers_.pop_front();
+      if (done == &w) continue;
+      if (done->durability == Durability::kQueued) {
+        if (!done->status) ++queued_failures_;
+        delete done;
+        continue;
+      }
+      done->done = true;
+      done->cv.notify_one();
+    }
+    ++commits_;
+    writes_ += group.size();
+    if (writers_.empty()) break;
+    if (writers_.front()->durability != Durability::kQueued) {
+      writers_.front()->cv.notify_one();
+      break;
+    }
   }
-  lock.unlock();
-  commit_group(group);
-  lock.lock();
-  for (Write* done : group) {
-    writers_.pop_front();
-    if (done == &w) continue;
-    done->done = true;
-    done->cv.notify_one();
-  }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
-  ++commits_;
-  writes_ += group.size();
   return w.status;
 }
 
 void Store::commit_group(const std::vector<Write*>& group) {
+  if (before_commit) before_commit();
   Connection& c = *writer_;
   const bool sync =
       std::any_of(group.begin(), group.end(), [](const Write* w) { return w->durability == Durability::kSynced; });
@@ -129,7 +156,7 @@ void Store::commit_group(const std::vector<Write*>& group) {
 
 Store::Stats Store::stats() {
   std::lock_guard lock(mu_);
-  return Stats{writes_, commits_};
+  return Stats{writes_, commits_, queued_failures_};
 }
 
 Result<std::int64_t> Store::allocate_id(const std::string& kind) {

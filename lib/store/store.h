@@ -102,6 +102,9 @@ struct IdempotencyRecord {
 enum class Durability {
   kSynced,   // on the disk (fsync): survives a power cut. For acknowledged creates.
   kWritten,  // in the WAL, not yet synced: survives a crash of livyd, not of the machine.
+  kQueued,   // in the WAL soon, in call order with every other write, and the caller does not wait:
+             // for a change that a crash may lose because the driver says it again (a statement's
+             // `started`). Its failure is counted (Stats::queued_failures), not returned.
 };
 
 // One SQLite file in WAL mode, with two connections: one that writes, one that reads.
@@ -169,6 +172,7 @@ class Store {
   struct Stats {
     std::uint64_t writes = 0;
     std::uint64_t commits = 0;
+    std::uint64_t queued_failures = 0;  // kQueued writes that failed (nobody waited for their status)
   };
   Stats stats();
 
@@ -178,6 +182,9 @@ class Store {
   // before the store takes any lock (a test blocks it to make one write slow). Set it
   // before the store is shared.
   std::function<void()> before_write;
+  // A test's seam: called by each group's leader before its transaction, with no lock held
+  // (a test blocks it to hold a commit under way). Set it before the store is shared.
+  std::function<void()> before_commit;
   // Where each write's latency is recorded (livyd_store_write_duration_seconds); none: not
   // recorded. Set it before the store is shared.
   std::shared_ptr<metrics::CoreMetrics> metrics;
@@ -191,7 +198,9 @@ class Store {
   // `apply`, which runs its SQL on the writing connection inside a group's transaction (one
   // statement, so that a failure undoes all of it alone; allocate_id's first one is
   // harmless alone), and returns its status once the group is committed as `durability` asks.
-  Status write(Durability durability, const Apply& apply);
+  // A kQueued write returns at once while another write is queued or being committed (the
+  // leader of that group, or of a later one, commits it); else it leads its own commit.
+  Status write(Durability durability, Apply apply);
   // update_batch and update_session: `sql` updates one table's supervised columns
   // (supervised_columns.h), bound from `record`.
   template <typename Record>
@@ -205,10 +214,11 @@ class Store {
   std::mutex read_mu_;
   std::unique_ptr<sqlite::Connection> reader_;  // guarded by read_mu_
 
-  std::mutex mu_;               // guards writers_, writes_, commits_ and each queued Write's done
-  std::deque<Write*> writers_;  // waiting and being committed; the front one leads
+  std::mutex mu_;               // guards writers_, the counts and each queued Write's done
+  std::deque<Write*> writers_;  // waiting and being committed; the front one leads (kQueued ones: owned)
   std::uint64_t writes_ = 0;
   std::uint64_t commits_ = 0;
+  std::uint64_t queued_failures_ = 0;
 };
 
 }  // namespace livy

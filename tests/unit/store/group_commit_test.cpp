@@ -1,5 +1,7 @@
 // The store's group commit: concurrent writers share transactions, each gets its own result.
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <catch2/catch.hpp>
 #include <thread>
 #include <vector>
@@ -135,4 +137,115 @@ TEST_CASE("writes with both durabilities interleave and all land", "[store]") {
   for (std::size_t i = 0; i < batches->size(); ++i) CHECK((*batches)[i].id == static_cast<std::int64_t>(i));
   CHECK(store->setting("k1") == "19");
   CHECK(store->setting("k5") == "19");
+}
+
+TEST_CASE("a queued write: alone, it is committed before the call returns", "[store]") {
+  TempDir dir;
+  auto store = open_store((dir / "livyd.db").string());
+  REQUIRE(store->insert_session(session(1)).is_ok());
+  Statement st;
+  st.id = 0;
+  st.code = "1 + 1";
+  REQUIRE(store->insert_statement(1, st, Durability::kSynced).is_ok());
+  st.state = StatementState::kRunning;
+  st.started_ms = 42;
+  REQUIRE(store->update_statement(1, st, Durability::kQueued).is_ok());
+  auto rows = store->load_statements(1);  // the reading connection: committed rows only
+  REQUIRE(rows.has_value());
+  REQUIRE(rows->size() == 1);
+  CHECK((*rows)[0].state == StatementState::kRunning);
+  CHECK((*rows)[0].started_ms == 42);
+}
+
+TEST_CASE("a queued write behind a commit under way returns at once; that commit's leader commits it", "[store]") {
+  TempDir dir;
+  auto store = open_store((dir / "livyd.db").string());
+  REQUIRE(store->insert_session(session(1)).is_ok());
+  for (std::int64_t id = 0; id < 2; ++id) {
+    Statement st;
+    st.id = id;
+    st.code = "code";
+    REQUIRE(store->insert_statement(1, st, Durability::kSynced).is_ok());
+  }
+  std::promise<void> leading;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> first{true};
+  store->before_commit = [&] {
+    if (first.exchange(false)) {  // the first commit only: the leader's own group
+      leading.set_value();
+      released.wait();
+    }
+  };
+  std::thread leader([&] {
+    Statement st;
+    st.id = 0;
+    st.state = StatementState::kAvailable;
+    (void)store->update_statement(1, st, Durability::kWritten);
+  });
+  leading.get_future().wait();
+  Statement queued;
+  queued.id = 1;
+  queued.state = StatementState::kRunning;
+  queued.started_ms = 7;
+  // With a waited write, this call would wait for the blocked commit: run it apart, and time it.
+  auto call = std::async(std::launch::async, [&] { return store->update_statement(1, queued, Durability::kQueued); });
+  const bool returned = call.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  CHECK(returned);
+  auto before = store->load_statements(1);
+  REQUIRE(before.has_value());
+  CHECK((*before)[1].state == StatementState::kWaiting);  // queued, not committed yet
+  release.set_value();
+  leader.join();
+  CHECK(call.get().is_ok());
+  auto after = store->load_statements(1);
+  REQUIRE(after.has_value());
+  CHECK((*after)[0].state == StatementState::kAvailable);
+  CHECK((*after)[1].state == StatementState::kRunning);  // the leader went on to commit it
+  CHECK((*after)[1].started_ms == 7);
+  CHECK(store->stats().queued_failures == 0);
+}
+
+TEST_CASE("queued writes among waited ones of every durability all land", "[store]") {
+  TempDir dir;
+  const std::string path = (dir / "livyd.db").string();
+  constexpr int kThreads = 8;
+  constexpr int kStatements = 30;
+  {
+    auto store = open_store(path);
+    for (int t = 0; t < kThreads; ++t) REQUIRE(store->insert_session(session(t)).is_ok());
+    std::atomic<int> failures{0};
+    std::vector<std::thread> writers;
+    for (int t = 0; t < kThreads; ++t) {
+      writers.emplace_back([&, t] {
+        for (int i = 0; i < kStatements; ++i) {
+          Statement st;
+          st.id = i;
+          st.code = "c";
+          if (!store->insert_statement(t, st, Durability::kSynced)) ++failures;
+          st.state = StatementState::kRunning;
+          st.started_ms = 100 + i;
+          if (!store->update_statement(t, st, Durability::kQueued)) ++failures;
+          if (i % 3 == 0) {  // and a waited one after it, sometimes: it commits after the queued one
+            st.state = StatementState::kAvailable;
+            if (!store->update_statement(t, st, Durability::kWritten)) ++failures;
+          }
+        }
+      });
+    }
+    for (auto& w : writers) w.join();
+    CHECK(failures == 0);
+    CHECK(store->stats().queued_failures == 0);
+  }  // every caller returned: nothing queued is left behind
+  auto store = open_store(path);
+  for (int t = 0; t < kThreads; ++t) {
+    auto rows = store->load_statements(t);
+    REQUIRE(rows.has_value());
+    REQUIRE(rows->size() == kStatements);
+    for (int i = 0; i < kStatements; ++i) {
+      const Statement& st = (*rows)[static_cast<std::size_t>(i)];
+      CHECK(st.state == (i % 3 == 0 ? StatementState::kAvailable : StatementState::kRunning));
+      CHECK(st.started_ms == 100 + i);
+    }
+  }
 }
