@@ -13,7 +13,10 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <mutex>
+#include <sstream>
 #include <optional>
 #include <random>
 #include <string>
@@ -152,6 +155,63 @@ Usage usage_of(const std::optional<long>& pid) {
   }
   u.fds = ec ? -1 : n;
   return u;
+}
+
+// CPU time and context switches of livyd's threads, summed by thread name (livyd-worker, ...).
+struct ThreadCost {
+  double cpu_s = 0;
+  long voluntary = 0;
+  long involuntary = 0;
+};
+using ThreadCosts = std::map<std::string, ThreadCost>;
+
+ThreadCosts thread_costs(const std::optional<long>& pid) {
+  ThreadCosts out;
+  if (!pid) return out;
+  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it("/proc/" + std::to_string(*pid) + "/task", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::ifstream comm_file(it->path() / "comm");
+    std::ifstream stat_file(it->path() / "stat");
+    std::ifstream status_file(it->path() / "status");
+    std::string name;
+    std::string stat;
+    if (!std::getline(comm_file, name) || !std::getline(stat_file, stat)) continue;  // the thread ended
+    ThreadCost& c = out[name];
+    // After the command's closing parenthesis: state is field 3, utime and stime fields 14 and 15.
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i >= 14) c.cpu_s += std::stod(field) / tick;
+    }
+    for (std::string line; std::getline(status_file, line);) {
+      if (line.starts_with("voluntary_ctxt_switches:")) c.voluntary += std::stol(line.substr(24));
+      if (line.starts_with("nonvoluntary_ctxt_switches:")) c.involuntary += std::stol(line.substr(27));
+    }
+  }
+  return out;
+}
+
+// What each of livyd's threads cost per statement between two snapshots.
+void print_costs(const ThreadCosts& before, const ThreadCosts& after, double statements) {
+  if (after.empty() || statements <= 0) return;
+  std::printf("  livyd per statement, by thread: CPU us, voluntary + involuntary context switches\n");
+  ThreadCost total;
+  for (const auto& [name, a] : after) {
+    const auto b = before.find(name);
+    const ThreadCost d{a.cpu_s - (b == before.end() ? 0 : b->second.cpu_s),
+                       a.voluntary - (b == before.end() ? 0 : b->second.voluntary),
+                       a.involuntary - (b == before.end() ? 0 : b->second.involuntary)};
+    total.cpu_s += d.cpu_s;
+    total.voluntary += d.voluntary;
+    total.involuntary += d.involuntary;
+    if (d.cpu_s == 0 && d.voluntary == 0) continue;
+    std::printf("    %-16s %6.0f us  %5.2f + %4.2f\n", name.c_str(), d.cpu_s * 1e6 / statements,
+                static_cast<double>(d.voluntary) / statements, static_cast<double>(d.involuntary) / statements);
+  }
+  std::printf("    %-16s %6.0f us  %5.2f + %4.2f\n", "all", total.cpu_s * 1e6 / statements,
+              static_cast<double>(total.voluntary) / statements, static_cast<double>(total.involuntary) / statements);
 }
 
 void print_usage(const char* when, const Usage& u) {
@@ -391,6 +451,14 @@ int main(int argc, char** argv) {
   // 5. W sessions run statements at once, each its own client.
   {
     std::vector<Tally> tallies(static_cast<std::size_t>(args.writers));
+    ThreadCosts costs_before;
+    ThreadCosts costs_after;
+    std::thread cost_watch([&] {  // livyd's threads over the measured seconds
+      std::this_thread::sleep_for(std::chrono::seconds(args.warmup_s));
+      costs_before = thread_costs(args.pid);
+      std::this_thread::sleep_for(std::chrono::seconds(args.duration_s));
+      costs_after = thread_costs(args.pid);
+    });
     const double seconds = run_phase(args, args.writers, [&](long i, Clock::time_point warm, Clock::time_point until) {
       nice_load_thread(args);
       livy::Client client(args.base_url);
@@ -404,8 +472,10 @@ int main(int argc, char** argv) {
     Tally all;
     for (const auto& t : tallies) all.merge(t);
     const double rate = static_cast<double>(all.ms.size()) / seconds;
+    cost_watch.join();
     std::printf("statements, %ld sessions at once: %.0f statements/s, round trip %s\n", args.writers, rate,
                 all.summary().c_str());
+    print_costs(costs_before, costs_after, static_cast<double>(all.ms.size()));
     errors += all.errors;
     print_usage("after the writers", usage_of(args.pid));
   }
