@@ -192,7 +192,8 @@ void BatchManager::Impl::set_state(Entry& e, BatchState state) {
   e.state_seen = state;
 }
 
-Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std::optional<std::string>& owner) {
+Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std::optional<std::string>& owner,
+                                         const IdempotencyRecord* key) {
   Status st = validate_batch_request(request, rules_);
   if (st) st = check_master(spark_.for_conf(request.resources.conf));  // mesos:// under Spark 4: a 400
   if (!st) return st;
@@ -235,7 +236,7 @@ Result<Batch> BatchManager::Impl::submit(const BatchRequest& request, const std:
   e->rec.created_ms = to_epoch_ms(clock_->now());
   e->child = supervisor_.new_child(e->rec.log_path, e->rec.status_path);
   e->app.tag = e->rec.cluster_tag = supervisor_.new_tag("batch", *id);
-  st = store_.insert_batch(e->rec);  // durable before anyone hears of it
+  st = store_.insert_batch(e->rec, key);  // durable before anyone hears of it
   if (!st) return st;
   launch(*e, request);
   {
@@ -399,8 +400,8 @@ Result<Once<Batch>> BatchManager::submit_once(std::string_view key, const BatchR
   if (!impl_->once) return Status::unavailable("idempotent creates are not set up in this runtime");
   std::optional<Batch> made;
   const auto outcome = impl_->once->run(owner, key, "batch", record::encode_batch_request(request),
-                                        [&]() -> Result<std::int64_t> {
-                                          auto batch = impl_->submit(request, owner);
+                                        [&](const IdempotencyRecord& key) -> Result<std::int64_t> {
+                                          auto batch = impl_->submit(request, owner, &key);
                                           if (!batch) return batch.status();
                                           made = std::move(*batch);
                                           return made->id;

@@ -74,7 +74,9 @@ struct BatchManager::Impl {
   void kill_all_for_shutdown();
   void finish_kills_for_shutdown();  // killed batches' groups: gone before livyd exits
 
-  Result<Batch> submit(const BatchRequest& request, const std::optional<std::string>& owner);
+  // With `key`, the idempotency key it is submitted under, stored with the batch (Store::insert_batch).
+  Result<Batch> submit(const BatchRequest& request, const std::optional<std::string>& owner,
+                       const IdempotencyRecord* key = nullptr);
   Result<Batch> get(std::string_view id_or_name) const;
   Result<Page<Batch>> list(std::int64_t from, std::int64_t size) const;
   Result<LogPage> log(std::string_view id_or_name, std::optional<std::int64_t> from, std::int64_t size) const;

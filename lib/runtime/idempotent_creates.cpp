@@ -142,12 +142,8 @@ Result<IdempotentCreates::Outcome> IdempotentCreates::run(const std::optional<st
   // No lock held: the store's writes and the create may take a while, and other keys'
   // creates go on meanwhile.
   if (purged) (void)store_.delete_idempotency_keys(now_ms - options_.retention.count());
-  const auto id = create();
-  if (id) {
-    // Synced before the answer: a retry after a crash finds the key. Should it fail, the
-    // object exists all the same: the key is kept in memory (for this run of livyd).
-    (void)store_.insert_idempotency_key({slot_key.first, slot_key.second, mine->kind, fingerprint, *id, now_ms});
-  }
+  // The key is synced with the object, before the answer: a retry after a crash finds it.
+  const auto id = create({slot_key.first, slot_key.second, mine->kind, fingerprint, 0, now_ms});
   MutexLock lock(mu_);
   if (id) {
     mine->id = *id;

@@ -54,8 +54,11 @@ class IdempotentCreates {
     std::int64_t id = 0;
     bool replayed = false;
   };
-  // Creates the object; returns its id.
-  using Create = std::function<Result<std::int64_t>()>;
+  // Creates the object and returns its id. It writes `key` (object_id left for it to set) in
+  // the store in the same transaction as the object (Store::insert_session and insert_batch
+  // take it), so that a crash leaves both or neither: never an object whose key a retry
+  // would not find.
+  using Create = std::function<Result<std::int64_t>(const IdempotencyRecord& key)>;
 
   IdempotentCreates(IdempotencyOptions options, Store& store, std::shared_ptr<Clock> clock);
 

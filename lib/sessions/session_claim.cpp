@@ -27,7 +27,7 @@ void SessionCore::start_warm_pool() {
 
 Result<Session> SessionCore::claim_warm(const SessionRequest& request, const std::optional<std::string>& owner,
                                         const std::optional<std::string>& user, WarmPool::Taken taken,
-                                        ReservationGuard& reservation) {
+                                        ReservationGuard& reservation, const IdempotencyRecord* key) {
   const auto id = store_.allocate_id("session");
   if (!id) {
     pool_->discard(std::move(taken));
@@ -59,7 +59,7 @@ Result<Session> SessionCore::claim_warm(const SessionRequest& request, const std
   e->rec.spark_ui_url = taken.spark_ui_url;
   e->last_activity_ms = e->last_heartbeat_ms = e->rec.created_ms;
   e->start_deadline = clock_->steady_now() + config_.session_start_timeout;
-  if (Status st = store_.insert_session(e->rec); !st) {  // durable before anyone hears of it
+  if (Status st = store_.insert_session(e->rec, key); !st) {  // durable before anyone hears of it
     pool_->discard(std::move(taken));
     return st;
   }

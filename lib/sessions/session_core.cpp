@@ -296,7 +296,8 @@ void SessionCore::set_statement_state(const Entry& e, Statement& st, StatementSt
   st.state = state;
 }
 
-Result<Session> SessionCore::create(const SessionRequest& request, const std::optional<std::string>& owner) {
+Result<Session> SessionCore::create(const SessionRequest& request, const std::optional<std::string>& owner,
+                                    const IdempotencyRecord* key) {
   Status st = validate_session_request(request, rules_);
   if (st) st = check_deploy_mode(spark_.for_conf(request.resources.conf), PrimaryKind::kPython);  // the driver is Python
   if (st) st = check_connect_request(request.resources.conf, spark_.for_conf(request.resources.conf));
@@ -327,7 +328,7 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
   std::string not_warm;  // why the session starts cold although a warm pool runs
   if (pool_) {
     if (auto taken = pool_->take(request, not_warm)) {
-      return claim_warm(request, owner, user, std::move(*taken), *reservation);
+      return claim_warm(request, owner, user, std::move(*taken), *reservation, key);
     }
   }
   // The id, the directory and the synced insert happen with no lock held; the reservation
@@ -362,7 +363,7 @@ Result<Session> SessionCore::create(const SessionRequest& request, const std::op
   if (e->rec.secret.empty()) return Status::internal("could not generate a session secret");
   e->child = supervisor_.new_child(e->rec.log_path, e->rec.status_path);
   e->app.tag = e->rec.cluster_tag = supervisor_.new_tag("session", *id);
-  st = store_.insert_session(e->rec);  // durable before anyone hears of it
+  st = store_.insert_session(e->rec, key);  // durable before anyone hears of it
   if (!st) return st;
   set_state(*e, SessionState::kStarting);  // counted as starting before its reservation goes
   LaunchPlan plan = launch(*e);

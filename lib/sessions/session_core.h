@@ -132,7 +132,9 @@ struct SessionCore final : DriverEvents {
   std::shared_ptr<IdempotentCreates> once;  // the runtime's idempotency keys (create_once)
 
   // SessionManager
-  Result<Session> create(const SessionRequest& request, const std::optional<std::string>& owner);
+  // With `key`, the idempotency key it is created under, stored with the session (Store::insert_session).
+  Result<Session> create(const SessionRequest& request, const std::optional<std::string>& owner,
+                         const IdempotencyRecord* key = nullptr);
   Result<Session> get(std::string_view id_or_name);
   Result<Page<Session>> list(std::int64_t from, std::int64_t size);
   Result<LogPage> log(std::string_view id_or_name, std::optional<std::int64_t> from, std::int64_t size);
@@ -226,7 +228,7 @@ struct SessionCore final : DriverEvents {
   void start_warm_pool();
   Result<Session> claim_warm(const SessionRequest& request, const std::optional<std::string>& owner,
                              const std::optional<std::string>& user, WarmPool::Taken taken,
-                             ReservationGuard& reservation);
+                             ReservationGuard& reservation, const IdempotencyRecord* key);
   void recover(Entry& e) REQUIRES(e.mu);  // a live session found in the store at start
   void resume(Entry& e, const DriverMessage& hello) REQUIRES(e.mu);  // a driver reconnected: the running statement
   // A driver reconnected: agree on the job it runs; the unfinished jobs livyd had are queued again

@@ -17,8 +17,8 @@ Result<Once<Session>> SessionManager::create_once(std::string_view key, const Se
   if (!core_->once) return Status::unavailable("idempotent creates are not set up in this runtime");
   std::optional<Session> made;
   const auto outcome = core_->once->run(owner, key, "session", record::encode_session_request(request),
-                                        [&]() -> Result<std::int64_t> {
-                                          auto session = core_->create(request, owner);
+                                        [&](const IdempotencyRecord& key) -> Result<std::int64_t> {
+                                          auto session = core_->create(request, owner, &key);
                                           if (!session) return session.status();
                                           made = std::move(*session);
                                           return made->id;

@@ -20,8 +20,9 @@ std::optional<BatchState> batch_state_from(const std::string& s) {
 
 }  // namespace
 
-Status Store::insert_batch(const BatchRecord& r) {
+Status Store::insert_batch(const BatchRecord& r, const IdempotencyRecord* key) {
   return write(Durability::kSynced, [&](sqlite::StmtCache& stmts) {
+    return insert_with_key(stmts, key, r.id, [&]() -> Status {
     Stmt s(
         stmts,
         "INSERT INTO batches(id, name, owner, proxy_user, request_record, state, pid, app_id, spark_ui_url, log_path,"
@@ -43,6 +44,7 @@ Status Store::insert_batch(const BatchRecord& r) {
     s.bind(14, static_cast<std::int64_t>(r.forgotten));
     if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "insert batch");
     return Status::ok();
+    });
   });
 }
 

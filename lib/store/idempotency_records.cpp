@@ -7,20 +7,41 @@ namespace livy {
 using sqlite::db_error;
 using sqlite::Stmt;
 
+Status Store::insert_idempotency_row(sqlite::StmtCache& stmts, const IdempotencyRecord& r) {
+  Stmt s(stmts,
+         "INSERT OR REPLACE INTO idempotency_keys(owner, key, kind, fingerprint, object_id, created_ms) VALUES (?,?,?,?,?,?)");
+  if (!s.ok()) return db_error(stmts.db(), "insert idempotency key");
+  s.bind(1, r.owner);
+  s.bind(2, r.key);
+  s.bind(3, r.kind);
+  s.bind(4, r.fingerprint);
+  s.bind(5, r.object_id);
+  s.bind(6, r.created_ms);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "insert idempotency key");
+  return Status::ok();
+}
+
+Status Store::insert_with_key(sqlite::StmtCache& stmts, const IdempotencyRecord* key, std::int64_t object_id,
+                              const std::function<Status()>& insert) {
+  if (key == nullptr) return insert();
+  const auto exec = [&](const char* sql) {
+    Stmt s(stmts, sql);
+    return s.ok() && sqlite3_step(s.get()) == SQLITE_DONE;
+  };
+  if (!exec("SAVEPOINT with_key")) return db_error(stmts.db(), "savepoint");
+  IdempotencyRecord row = *key;
+  row.object_id = object_id;
+  Status st = insert_idempotency_row(stmts, row);
+  if (st) st = insert();  // failing (a taken id, say), it takes the key's row back with it
+  // On failure the transaction may be gone already (an I/O error ends it): then there is
+  // nothing to roll back to, and the group fails as a whole.
+  if (!st && sqlite3_get_autocommit(stmts.db()) == 0) (void)exec("ROLLBACK TO with_key");
+  if (sqlite3_get_autocommit(stmts.db()) == 0) (void)exec("RELEASE with_key");
+  return st;
+}
+
 Status Store::insert_idempotency_key(const IdempotencyRecord& r) {
-  return write(Durability::kSynced, [&](sqlite::StmtCache& stmts) {
-    Stmt s(stmts,
-           "INSERT OR REPLACE INTO idempotency_keys(owner, key, kind, fingerprint, object_id, created_ms) VALUES (?,?,?,?,?,?)");
-    if (!s.ok()) return db_error(stmts.db(), "insert idempotency key");
-    s.bind(1, r.owner);
-    s.bind(2, r.key);
-    s.bind(3, r.kind);
-    s.bind(4, r.fingerprint);
-    s.bind(5, r.object_id);
-    s.bind(6, r.created_ms);
-    if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "insert idempotency key");
-    return Status::ok();
-  });
+  return write(Durability::kSynced, [&](sqlite::StmtCache& stmts) { return insert_idempotency_row(stmts, r); });
 }
 
 Result<std::vector<IdempotencyRecord>> Store::load_idempotency_keys(std::int64_t since_ms) {

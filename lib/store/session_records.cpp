@@ -40,8 +40,9 @@ std::optional<SessionKind> kind_from(const std::optional<std::string>& text) {
 
 }  // namespace
 
-Status Store::insert_session(const SessionRecord& r) {
+Status Store::insert_session(const SessionRecord& r, const IdempotencyRecord* key) {
   return write(Durability::kSynced, [&](sqlite::StmtCache& stmts) {
+    return insert_with_key(stmts, key, r.id, [&]() -> Status {
     Stmt s(stmts,
            "INSERT INTO sessions(id, name, owner, proxy_user, kind, request_record, state, pid, app_id, spark_ui_url,"
            " log_path, status_path, secret, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -64,6 +65,7 @@ Status Store::insert_session(const SessionRecord& r) {
     s.bind(16, static_cast<std::int64_t>(r.forgotten));
     if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "insert session");
     return Status::ok();
+    });
   });
 }
 

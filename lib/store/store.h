@@ -125,14 +125,16 @@ class Store {
   // Next id of a kind ("batch", "session"); never repeats. Synced.
   Result<std::int64_t> allocate_id(const std::string& kind);
 
-  Status insert_batch(const BatchRecord& record);  // synced
+  // Synced. With `key`, the idempotency key it was created under is written in the same
+  // transaction (its object_id set to the batch's id): after a crash both are there or neither.
+  Status insert_batch(const BatchRecord& record, const IdempotencyRecord* key = nullptr);
   // Rewrites the columns its supervision changes (state, pid, application, tag, times,
   // forgotten). Written.
   Status update_batch(const BatchRecord& record);
   // Every batch, or only the one with id `only` (an empty list when there is none).
   Result<std::vector<BatchRecord>> load_batches(std::optional<std::int64_t> only = std::nullopt);
 
-  Status insert_session(const SessionRecord& record);  // synced
+  Status insert_session(const SessionRecord& record, const IdempotencyRecord* key = nullptr);  // as insert_batch
   Status update_session(const SessionRecord& record);  // as update_batch
   // Every session, or only the one with id `only` (an empty list when there is none).
   Result<std::vector<SessionRecord>> load_sessions(std::optional<std::int64_t> only = std::nullopt);
@@ -206,6 +208,11 @@ class Store {
   template <typename Record>
   Status update_supervised(const char* sql, const char* what, const Record& record);
   void commit_group(const std::vector<Write*>& group);  // by the group's leader, without mu_
+  // Inside a write: `insert` (one row's INSERT) and, with `key`, the key's row for that object,
+  // all or nothing (a savepoint: the group's other writes are kept either way).
+  static Status insert_with_key(sqlite::StmtCache& stmts, const IdempotencyRecord* key, std::int64_t object_id,
+                                const std::function<Status()>& insert);
+  static Status insert_idempotency_row(sqlite::StmtCache& stmts, const IdempotencyRecord& record);
 
   // Used only by the leader of the group being committed: one thread at a time, without a lock.
   std::unique_ptr<sqlite::Connection> writer_;

@@ -48,10 +48,17 @@ struct Fixture {
     REQUIRE(once->load().is_ok());
   }
 
-  // A create that counts its calls and returns ids 100, 101, ...
+  // A create that counts its calls and returns ids 100, 101, ...; it stores the key with its
+  // object's id, as Store::insert_session and insert_batch do in the object's transaction.
   std::atomic<int> calls{0};
   IdempotentCreates::Create counting() {
-    return [this]() -> Result<std::int64_t> { return 100 + calls++; };
+    return [this](const livy::IdempotencyRecord& key) -> Result<std::int64_t> {
+      const std::int64_t id = 100 + calls++;
+      livy::IdempotencyRecord stored = key;
+      stored.object_id = id;
+      if (Status st = store->insert_idempotency_key(stored); !st) return st;
+      return id;
+    };
   }
   Result<IdempotentCreates::Outcome> run(const std::string& key, const std::string& request,
                                          const std::optional<std::string>& owner = std::nullopt,
@@ -152,7 +159,7 @@ TEST_CASE("the first create under a key runs; a retry gets its object, another r
 TEST_CASE("a failed create leaves no key: the retry creates", "[runtime][idempotency]") {
   Fixture f;
   const auto failed = f.once->run(std::nullopt, "k", "batch", "A",
-                                  []() -> Result<std::int64_t> { return Status::unavailable("no spark-submit"); });
+                                  [](const livy::IdempotencyRecord&) -> Result<std::int64_t> { return Status::unavailable("no spark-submit"); });
   REQUIRE_FALSE(failed.has_value());
   CHECK(failed.status().code() == ErrorCode::kUnavailable);
   CHECK(f.once->size() == 0);
@@ -236,7 +243,7 @@ TEST_CASE("concurrent creates under one key create exactly one object", "[runtim
   std::condition_variable cv;
   bool release = false;
   std::atomic<int> creates{0};
-  const auto slow_create = [&]() -> Result<std::int64_t> {
+  const auto slow_create = [&](const livy::IdempotencyRecord&) -> Result<std::int64_t> {
     const int n = creates++;
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return release; });
@@ -277,11 +284,14 @@ TEST_CASE("a create under way holds no lock another key's create needs", "[runti
   bool release = false;
   bool in_create = false;
   std::thread blocked([&] {
-    const auto r = f.once->run(std::nullopt, "slow", "batch", "A", [&]() -> Result<std::int64_t> {
+    const auto r = f.once->run(std::nullopt, "slow", "batch", "A", [&](const livy::IdempotencyRecord& key) -> Result<std::int64_t> {
       std::unique_lock lock(mu);
       in_create = true;
       cv.notify_all();
       cv.wait(lock, [&] { return release; });
+      livy::IdempotencyRecord stored = key;  // with its object, as the real creates do
+      stored.object_id = 1;
+      if (Status st = f.store->insert_idempotency_key(stored); !st) return st;
       return 1;
     });
     CHECK(r.has_value());
@@ -302,4 +312,22 @@ TEST_CASE("a create under way holds no lock another key's create needs", "[runti
   cv.notify_all();
   blocked.join();
   CHECK(f.store->load_idempotency_keys(0)->size() == 2);
+}
+
+TEST_CASE("a create's key is the one it is asked to store: owner, key, kind and fingerprint, no object yet",
+          "[runtime][idempotency]") {
+  Fixture f;
+  std::optional<livy::IdempotencyRecord> given;
+  const auto r = f.once->run("alice", "k1", "session", "request A", [&](const livy::IdempotencyRecord& key) -> Result<std::int64_t> {
+    given = key;
+    return 7;  // and it does not store the key: after a restart, it is not there
+  });
+  REQUIRE(r.has_value());
+  REQUIRE(given.has_value());
+  CHECK(given->owner == "alice");
+  CHECK(given->key == "k1");
+  CHECK(given->kind == "session");
+  CHECK(given->fingerprint == livy::request_fingerprint("session", "request A"));
+  CHECK(given->object_id == 0);
+  CHECK(f.store->load_idempotency_keys(0)->empty());  // run() itself writes nothing: the create does
 }

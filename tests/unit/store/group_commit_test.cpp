@@ -249,3 +249,30 @@ TEST_CASE("queued writes among waited ones of every durability all land", "[stor
     }
   }
 }
+
+TEST_CASE("a session or batch inserted with its idempotency key: both rows, or neither", "[store][idempotency]") {
+  TempDir dir;
+  const std::string path = (dir / "livyd.db").string();
+  livy::IdempotencyRecord key{"alice", "k1", "session", "f1", 0, 1000};
+  {
+    auto store = open_store(path);
+    REQUIRE(store->insert_session(session(5), &key).is_ok());
+    // A second session with the same id fails: its key must not be written either.
+    livy::IdempotencyRecord other{"alice", "k2", "session", "f2", 0, 1000};
+    CHECK_FALSE(store->insert_session(session(5), &other).is_ok());
+    livy::IdempotencyRecord batch_key{"", "k3", "batch", "f3", 0, 1000};
+    REQUIRE(store->insert_batch(batch(9), &batch_key).is_ok());
+    CHECK_FALSE(store->insert_batch(batch(9), &other).is_ok());
+  }
+  auto store = open_store(path);  // what is on the file
+  auto keys = store->load_idempotency_keys(0);
+  REQUIRE(keys.has_value());
+  REQUIRE(keys->size() == 2);
+  CHECK((*keys)[0].key == "k1");
+  CHECK((*keys)[0].object_id == 5);  // the object's id, set by the insert
+  CHECK((*keys)[1].key == "k3");
+  CHECK((*keys)[1].object_id == 9);
+  auto sessions = store->load_sessions();
+  REQUIRE(sessions.has_value());
+  CHECK(sessions->size() == 1);
+}
