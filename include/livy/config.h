@@ -365,6 +365,9 @@ struct Config {
                                        // GET .../statements/{sid}/result. Larger pages cost livyd memory.
   std::chrono::milliseconds monitor_interval{200};  // monitor.interval: how often processes and logs are
                                        // polled. Shorter notices ends sooner and costs more wake-ups.
+  std::chrono::milliseconds monitor_ready_interval{2000};  // monitor.ready-interval: the same for a session
+                                       // whose driver is connected and ready (its death closes the
+                                       // connection, which ends the session at once).
   std::chrono::milliseconds cluster_app_lookup_timeout{std::chrono::seconds(120)};  // clusters.app-lookup-
                                        // timeout / livy.server.yarn.app-lookup-timeout: how long a batch's or
                                        // session's application may stay unknown to its cluster manager before

@@ -713,6 +713,10 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(duration_key({"monitor.interval", "", "200ms",
                               "How often child processes and their logs are checked (at least 10ms)."},
                              &Config::monitor_interval, std::chrono::milliseconds(10)));
+    k.push_back(duration_key({"monitor.ready-interval", "", "2s",
+                              "How often a session whose driver is connected and ready is checked (at least "
+                              "10ms)."},
+                             &Config::monitor_ready_interval, std::chrono::milliseconds(10)));
     return k;
   }();
   return defs;

@@ -524,6 +524,8 @@ Result<LogPage> SessionCore::log(std::string_view id_or_name, std::optional<std:
   const EntryPtr e = lookup(id_or_name);
   if (e == nullptr) return not_found(id_or_name);
   MutexLock lock(e->mu);
+  // A ready session's log is polled only every monitor.ready-interval: read what is new now.
+  if (e->child->running() && !e->child->log().poll().empty()) publish(*e);
   return page_of(e->child->log(), e->rec.id, from, size);
 }
 

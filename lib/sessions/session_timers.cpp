@@ -56,8 +56,15 @@ void SessionCore::schedule(Entry& e) {
   std::optional<TimerQueue::TimePoint> at;
   const auto earliest = [&](TimerQueue::TimePoint t) { at = at ? std::min(*at, t) : t; };
   const auto at_wall = [&](std::int64_t ms) { return now + std::chrono::milliseconds(std::max<std::int64_t>(0, ms - wall)); };
-  // A child is polled for its output and its end (and a kill's escalation) at every tick.
-  if (e.child->running() || e.child->cleanup_pending()) timers_.schedule_tick(e.id);
+  // A child is polled for its output and its end (and a kill's escalation) at every tick; a
+  // ready session's less often: its driver's death closes its connection, which ends the
+  // session at once (on_closed), and GET .../log reads new lines itself.
+  const bool ready = e.ready && e.driver && (e.rec.state == SessionState::kIdle || e.rec.state == SessionState::kBusy);
+  if (e.child->cleanup_pending() || (e.child->running() && !ready)) {
+    timers_.schedule_tick(e.id);
+  } else if (e.child->running()) {
+    earliest(now + config_.monitor_ready_interval);
+  }
   if (e.rec.state == SessionState::kStarting) earliest(e.start_deadline);
   if (supervisor_.wants_manager(e.app, !is_final(e.rec.state)) && !e.app.in_flight) earliest(e.app.next_lookup);
   if (e.rec.state == SessionState::kRecovering) earliest(e.driver ? e.start_deadline : at_wall(e.recover_deadline_ms));

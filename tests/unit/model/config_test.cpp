@@ -310,6 +310,7 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"sessions.state-retain", "90s"},   {"batches.kill-grace", "1500ms"},
       {"clusters.app-lookup-timeout", "90s"}, {"clusters.poll-interval", "5s"},
       {"monitor.interval", "10ms"},
+      {"monitor.ready-interval", "5s"},
       {"server.keep-alive-requests", "7"}, {"store.sync-statements", "off"}, {"metrics.enabled", "false"},
       {"server.keep-alive-timeout", "2s"}, {"server.listen-backlog", "64"},
       {"server.csrf-protection", "true"}, {"ui.enabled", "false"},

@@ -805,3 +805,24 @@ TEST_CASE("cluster deploy mode: a session's driver gets its settings as conf; wh
     CHECK(t.launcher().launched().empty());
   }
 }
+
+TEST_CASE("a ready session's log: GET .../log reads new lines at once; the session's view follows",
+          "[session]") {
+  TestRuntime t;
+  t.open();
+  create_ok(t);
+  const int pid = launch_of(t, 0).pid;
+  auto driver = attach(t, 0);
+  REQUIRE(eventually([&] { return state_of(t, 0) == SessionState::kIdle; }));
+  // Polled every monitor.ready-interval (2s of the manual clock, which does not move here).
+  t.launcher().print(pid, "a line of the ready driver\n");
+  const auto in_view = [&] {
+    const auto s = t.runtime().sessions().get(0);
+    REQUIRE(s.has_value());
+    return std::any_of(s->log.begin(), s->log.end(),
+                       [](const std::string& l) { return l.find("a line of the ready driver") != std::string::npos; });
+  };
+  CHECK_FALSE(in_view());
+  CHECK(log_has(t, 0, "a line of the ready driver"));  // read by the GET itself
+  CHECK(in_view());                                     // and published with it
+}
