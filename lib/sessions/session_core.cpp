@@ -266,8 +266,8 @@ void SessionCore::mark_started(Entry& e, Statement& st) {
   publish(e);  // the count is in the view GET shows
 }
 
-void SessionCore::set_state(Entry& e, SessionState state) {
-  if (e.rec.state == state) return;
+bool SessionCore::set_state(Entry& e, SessionState state) {
+  if (e.rec.state == state) return false;
   log_state_change(logger.get(), "session", e.rec.id, std::nullopt, to_string(e.rec.state), to_string(state),
                    e.rec.app_id);
   if (e.rec.state == SessionState::kStarting && state == SessionState::kIdle && e.rec.created_ms > 0) {
@@ -287,6 +287,7 @@ void SessionCore::set_state(Entry& e, SessionState state) {
   e.state_changed.notify_all();
   publish(e);
   schedule(e);  // its deadlines depend on its state
+  return !same_to_store;
 }
 
 void SessionCore::set_statement_state(const Entry& e, Statement& st, StatementState state, bool created) {

@@ -208,7 +208,8 @@ struct SessionCore final : DriverEvents {
   void publish(Entry& e) REQUIRES(e.mu) EXCLUDES(e.view_mu);
   static std::shared_ptr<const Session> view_of(Entry& e) EXCLUDES(e.view_mu);
   void note(Entry& e, const std::string& line) REQUIRES(e.mu);  // a livyd line in its log, published
-  void set_state(Entry& e, SessionState state) REQUIRES(e.mu);  // persists, counts, notifies, publishes
+  // Persists, counts, notifies, publishes; true if it wrote the session's record to the store.
+  bool set_state(Entry& e, SessionState state) REQUIRES(e.mu);
   // A statement's new state, logged (the caller persists it); `created`: it had none before.
   void set_statement_state(const Entry& e, Statement& st, StatementState state, bool created = false)
       REQUIRES(e.mu);

@@ -279,9 +279,12 @@ void SessionCore::on_message(std::int64_t session_id, const DriverMessage& m) {
       e.rec.app_id = m.app_id;
       e.rec.spark_ui_url = m.spark_ui_url;
       e.connect = m.connect;
-      set_state(e, !e.running.empty() || e.jobs.running ? SessionState::kBusy : SessionState::kIdle);
-      (void)store_.update_session(e.rec);
-      publish(e);  // its app id and UI
+      // The record, with its app id and UI, is written once: by set_state, else here (a ready
+      // again after a reconnect, say), before the view that says so is published.
+      if (!set_state(e, !e.running.empty() || e.jobs.running ? SessionState::kBusy : SessionState::kIdle)) {
+        (void)store_.update_session(e.rec);
+        publish(e);
+      }
       // After a reconnect: a cancel the driver may have missed goes again (a repeat is harmless).
       for (const std::int64_t id : e.running) {
         if (e.statements[static_cast<std::size_t>(id)].state == StatementState::kCancelling) {
