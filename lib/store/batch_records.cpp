@@ -23,27 +23,27 @@ std::optional<BatchState> batch_state_from(const std::string& s) {
 Status Store::insert_batch(const BatchRecord& r, const IdempotencyRecord* key) {
   return write(Durability::kSynced, [&](sqlite::StmtCache& stmts) {
     return insert_with_key(stmts, key, r.id, [&]() -> Status {
-    Stmt s(
-        stmts,
-        "INSERT INTO batches(id, name, owner, proxy_user, request_record, state, pid, app_id, spark_ui_url, log_path,"
-        " status_path, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    if (!s.ok()) return db_error(stmts.db(), "insert batch");
-    s.bind(1, r.id);
-    s.bind(2, r.name);
-    s.bind(3, r.owner);
-    s.bind(4, r.proxy_user);
-    s.bind(5, record::encode_batch_request(r.request));
-    s.bind(6, std::string(to_string(r.state)));
-    s.bind(7, static_cast<std::int64_t>(r.pid));
-    s.bind(8, r.app_id);
-    s.bind(9, r.spark_ui_url);
-    s.bind(10, r.log_path);
-    s.bind(11, r.status_path);
-    s.bind(12, r.created_ms);
-    s.bind(13, r.ended_ms);
-    s.bind(14, static_cast<std::int64_t>(r.forgotten));
-    if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "insert batch");
-    return Status::ok();
+      Stmt s(
+          stmts,
+          "INSERT INTO batches(id, name, owner, proxy_user, request_record, state, pid, app_id, spark_ui_url, log_path,"
+          " status_path, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      if (!s.ok()) return db_error(stmts.db(), "insert batch");
+      s.bind(1, r.id);
+      s.bind(2, r.name);
+      s.bind(3, r.owner);
+      s.bind(4, r.proxy_user);
+      s.bind(5, record::encode_batch_request(r.request));
+      s.bind(6, std::string(to_string(r.state)));
+      s.bind(7, static_cast<std::int64_t>(r.pid));
+      s.bind(8, r.app_id);
+      s.bind(9, r.spark_ui_url);
+      s.bind(10, r.log_path);
+      s.bind(11, r.status_path);
+      s.bind(12, r.created_ms);
+      s.bind(13, r.ended_ms);
+      s.bind(14, static_cast<std::int64_t>(r.forgotten));
+      if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "insert batch");
+      return Status::ok();
     });
   });
 }

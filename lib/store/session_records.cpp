@@ -43,28 +43,28 @@ std::optional<SessionKind> kind_from(const std::optional<std::string>& text) {
 Status Store::insert_session(const SessionRecord& r, const IdempotencyRecord* key) {
   return write(Durability::kSynced, [&](sqlite::StmtCache& stmts) {
     return insert_with_key(stmts, key, r.id, [&]() -> Status {
-    Stmt s(stmts,
-           "INSERT INTO sessions(id, name, owner, proxy_user, kind, request_record, state, pid, app_id, spark_ui_url,"
-           " log_path, status_path, secret, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    if (!s.ok()) return db_error(stmts.db(), "insert session");
-    s.bind(1, r.id);
-    s.bind(2, r.name);
-    s.bind(3, r.owner);
-    s.bind(4, r.proxy_user);
-    s.bind(5, kind_text(r.kind));
-    s.bind(6, record::encode_session_request(r.request));
-    s.bind(7, std::string(to_string(r.state)));
-    s.bind(8, static_cast<std::int64_t>(r.pid));
-    s.bind(9, r.app_id);
-    s.bind(10, r.spark_ui_url);
-    s.bind(11, r.log_path);
-    s.bind(12, r.status_path);
-    s.bind(13, r.secret);
-    s.bind(14, r.created_ms);
-    s.bind(15, r.ended_ms);
-    s.bind(16, static_cast<std::int64_t>(r.forgotten));
-    if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "insert session");
-    return Status::ok();
+      Stmt s(stmts,
+             "INSERT INTO sessions(id, name, owner, proxy_user, kind, request_record, state, pid, app_id, spark_ui_url,"
+             " log_path, status_path, secret, created_ms, ended_ms, forgotten) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      if (!s.ok()) return db_error(stmts.db(), "insert session");
+      s.bind(1, r.id);
+      s.bind(2, r.name);
+      s.bind(3, r.owner);
+      s.bind(4, r.proxy_user);
+      s.bind(5, kind_text(r.kind));
+      s.bind(6, record::encode_session_request(r.request));
+      s.bind(7, std::string(to_string(r.state)));
+      s.bind(8, static_cast<std::int64_t>(r.pid));
+      s.bind(9, r.app_id);
+      s.bind(10, r.spark_ui_url);
+      s.bind(11, r.log_path);
+      s.bind(12, r.status_path);
+      s.bind(13, r.secret);
+      s.bind(14, r.created_ms);
+      s.bind(15, r.ended_ms);
+      s.bind(16, static_cast<std::int64_t>(r.forgotten));
+      if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(stmts.db(), "insert session");
+      return Status::ok();
     });
   });
 }
