@@ -13,6 +13,8 @@
 #   LIVYD_SET   extra livyd settings, space-separated KEY=VALUE
 #   LOAD_NICE   run the fake drivers and bench_scale's statement clients at this nice value,
 #               below livyd and the prober (clients and drivers on other hosts, as deployed)
+#   LOAD_CPU    run the fake drivers and bench_scale's statement clients on this core only, so
+#               that livyd and the prober have the other cores to themselves, e.g. LOAD_CPU=1
 #   HOGS        start this many CPU-bound shell loops for the run (default 0): what waiting for
 #               a core alone does to the latencies, e.g. HOGS=4 --busy 1 --writers 2
 set -euo pipefail
@@ -29,12 +31,16 @@ fake_driver=$(cd "$(dirname "$fake_driver")" && pwd)/$(basename "$fake_driver")
 
 export SPARK_HOME=$work/spark
 mkdir -p "$SPARK_HOME/bin"
+launch=()
 if [ "${LOAD_NICE:-0}" -gt 0 ]; then
-  printf '#!/bin/sh\nexec nice -n %d %q "$@"\n' "$LOAD_NICE" "$fake_driver" >"$SPARK_HOME/bin/spark-submit"
+  launch+=(nice -n "$LOAD_NICE")
   set -- --load-nice "$LOAD_NICE" "$@"
-else
-  printf '#!/bin/sh\nexec %q "$@"\n' "$fake_driver" >"$SPARK_HOME/bin/spark-submit"
 fi
+if [ -n "${LOAD_CPU:-}" ]; then
+  launch+=(taskset -c "$LOAD_CPU")
+  set -- --load-cpu "$LOAD_CPU" "$@"
+fi
+printf '#!/bin/sh\nexec %s\n' "$(printf '%q ' "${launch[@]}" "$fake_driver") \"\$@\"" >"$SPARK_HOME/bin/spark-submit"
 chmod +x "$SPARK_HOME/bin/spark-submit"
 
 limit=$((sessions + 10))
@@ -53,16 +59,28 @@ status=0
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 stop_livyd
 # The idle-session prober's GETs while the others run statements carry X-Request-Id
-# busy-probe-N: livyd's own time for them, from its request log (latency_ms: from routing to
-# the reply written), beside the client's time above. The difference is the client's and
-# livyd's threads waiting for a core, and the event loop's hand-off to a worker.
+# busy-probe-N: livyd's own time for them, from its request log, beside the client's time
+# above: queued_ms (from the front end having the request to its routing: the hand-off to a
+# worker, and that worker getting a core) and latency_ms (from routing to the reply written).
+# What the client sees beyond their sum is the kernel's loopback, and the client's thread and
+# livyd's event loop waiting for a core.
 python3 - "$work/livyd.log" <<'EOF'
 import re, sys
-ms = sorted(float(m.group(1)) for line in open(sys.argv[1], errors="replace")
-            if "request_id=busy-probe-" in line and (m := re.search(r"latency_ms=([0-9.]+)", line)))
-if ms:
+rows = []
+for line in open(sys.argv[1], errors="replace"):
+    if "request_id=busy-probe-" in line:
+        q = re.search(r"queued_ms=([0-9.]+)", line)
+        l = re.search(r"latency_ms=([0-9.]+)", line)
+        if q and l:
+            rows.append((float(q.group(1)), float(l.group(1))))
+def show(what, ms):
+    ms = sorted(ms)
     at = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]
-    print(f"  the same prober's GETs in livyd's request log (routing to reply written): "
+    print(f"  the same prober's GETs in livyd's request log, {what}: "
           f"p50 {at(0.5):.2f} p99 {at(0.99):.2f} max {ms[-1]:.2f} ms, {len(ms)} requests")
+if rows:
+    show("queued (request read to routing)", [q for q, _ in rows])
+    show("routing to reply written", [l for _, l in rows])
+    show("request read to reply written", [q + l for q, l in rows])
 EOF
 exit "$status"

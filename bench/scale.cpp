@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -49,6 +50,7 @@ const char* const kUsage =
     "  --probe-pause MS    pause of the idle-session prober between two GETs (default 5)\n"
     "  --poll-pause MS     pause of each paced poller between two GETs, as a notebook polls (default 100)\n"
     "  --load-nice N       the statement clients run at nice N, below livyd and the prober (default 0)\n"
+    "  --load-cpu N        the statement clients run only on core N (default: on any)\n"
     "  --warmup S          seconds of each load phase before it is measured (default 2)\n"
     "  --duration S        measured seconds of each load phase (default 15)\n"
     "  --keep              leave the sessions (default: delete them at the end)\n"
@@ -67,6 +69,7 @@ struct Args {
   long probe_pause_ms = 5;
   long poll_pause_ms = 100;
   long load_nice = 0;
+  std::optional<long> load_cpu;
   long warmup_s = 2;
   long duration_s = 15;
   bool keep = false;
@@ -86,7 +89,7 @@ bool parse_args(int argc, char** argv, Args& args) {
                   {"--load-nice", &args.load_nice},
                   {"--warmup", &args.warmup_s},
                   {"--duration", &args.duration_s}},
-      .optional_numbers = {{"--pid", &args.pid}},
+      .optional_numbers = {{"--pid", &args.pid}, {"--load-cpu", &args.load_cpu}},
       .flags = {{"--keep", &args.keep}},
   };
   std::vector<std::string> positional;
@@ -326,8 +329,16 @@ bool wait_idle(const Args& args, const std::vector<std::int64_t>& ids) {
 // A statement client's thread lowers its own priority to --load-nice: on a machine where the
 // clients share livyd's cores, livyd and the prober then come first, as they would with the
 // clients on other hosts.
+// With --load-cpu, it also keeps to that core: the others are livyd's and the prober's alone,
+// as if the clients ran on other hosts.
 void nice_load_thread(const Args& args) {
   if (args.load_nice > 0) (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), static_cast<int>(args.load_nice));
+  if (args.load_cpu.has_value()) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(static_cast<int>(*args.load_cpu), &one);
+    (void)::sched_setaffinity(0, sizeof one, &one);
+  }
 }
 
 // A load phase: `threads` run `body(index, measured_until, warm_until)` side by side for

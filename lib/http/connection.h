@@ -33,6 +33,8 @@ struct Job {
   // before its first read of the body from the socket.
   bool continue_due = false;
   bool close_after = false;  // the last request this connection may send
+  // When the loop had the request (its head, and its body if buffered) and queued it for a worker.
+  std::chrono::steady_clock::time_point queued_at{};
   // Set by the worker: the connection can serve another request.
   bool keep_alive = false;
 };

@@ -4,8 +4,10 @@
 #include "http/openapi_spec.h"
 #include "http/route_templates.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -23,10 +25,13 @@ struct RequestContext {
   bool routed = false;  // the pre-routing hook ran: caller() is this request's
   std::string id;
   std::chrono::steady_clock::time_point start{};
+  std::chrono::steady_clock::time_point queued{};  // when the front end queued it: start if unknown
   bool proxy_noted = false;
   std::optional<std::string> proxy_user;
 };
 thread_local RequestContext t_request;
+// note_request_queued's time, for the request this worker serves next.
+thread_local std::optional<std::chrono::steady_clock::time_point> t_queued;
 
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -47,6 +52,13 @@ void start(const httplib::Request& req, bool routed) {
   t_request.routed = routed;
   t_request.id = request_id_for(req);
   t_request.start = std::chrono::steady_clock::now();
+  t_request.queued = std::min(t_queued.value_or(t_request.start), t_request.start);
+  t_queued.reset();
+}
+
+double rounded_ms(std::chrono::steady_clock::duration d) {
+  const double ms = std::chrono::duration<double, std::milli>(d).count();
+  return static_cast<double>(static_cast<std::int64_t>(ms * 1000)) / 1000;
 }
 
 LogValue optional_text(const std::optional<std::string>& text) {
@@ -54,6 +66,8 @@ LogValue optional_text(const std::optional<std::string>& text) {
 }
 
 }  // namespace
+
+void note_request_queued(std::chrono::steady_clock::time_point at) { t_queued = at; }
 
 std::optional<std::string> sane_request_id(std::string_view value) {
   if (value.empty() || value.size() > kMaxRequestIdBytes) return std::nullopt;
@@ -151,8 +165,7 @@ void RequestHooks::before_send(const httplib::Request& req, httplib::Response& r
 
 void RequestHooks::after_send(const httplib::Request& req, const httplib::Response& res) {
   if (!t_request.active) start(req, false);
-  const double latency_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_request.start).count();
+  const auto now = std::chrono::steady_clock::now();
   if (logger_) {
     logger_->log(res.status >= 500 ? "error" : "info", "request",
                  {{"request_id", t_request.id},
@@ -160,7 +173,8 @@ void RequestHooks::after_send(const httplib::Request& req, const httplib::Respon
                   {"route", route_template(req.path)},
                   {"path", req.path},
                   {"status", static_cast<std::int64_t>(res.status)},
-                  {"latency_ms", static_cast<double>(static_cast<std::int64_t>(latency_ms * 1000)) / 1000},
+                  {"latency_ms", rounded_ms(now - t_request.start)},
+                  {"queued_ms", rounded_ms(t_request.start - t_request.queued)},
                   {"user", optional_text(t_request.routed ? caller() : std::nullopt)},
                   {"remote", req.remote_addr}});
   }

@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -28,6 +29,11 @@ std::string new_request_id();
 // "/sessions/{id}/statements/{id}/cancel" for "/sessions/3/statements/5/cancel": the path with
 // its id segments replaced, bounded in kinds (paths livyd does not serve are "other").
 std::string route_template(std::string_view path);
+
+// When the front end had the request this worker is about to serve and queued it (a worker
+// calls it before cpp-httplib reads the request): its log line's `queued_ms` runs from there to
+// routing, the wait for a free worker.
+void note_request_queued(std::chrono::steady_clock::time_point at);
 
 // The proxy user a create asked for (doAs or proxyUser), noted by creation_proxy_user for the
 // request's audit line.

@@ -117,6 +117,7 @@ void Server::Impl::log_refusal(const std::string& request_id, const std::string&
                         {"path", nullptr},
                         {"status", static_cast<std::int64_t>(status)},
                         {"latency_ms", nullptr},
+                        {"queued_ms", nullptr},
                         {"user", nullptr},
                         {"remote", remote},
                         {"msg", message}});
@@ -216,6 +217,7 @@ void Server::Impl::dispatch(Connection& c, std::size_t framed) {
   c.fresh = false;
   ++c.requests;
   job.close_after = stopping_ || c.requests >= options_.keep_alive_requests;
+  job.queued_at = Clock::now();
   c.phase = Connection::Phase::kServing;
   watch(c, false);
   ++serving_;
@@ -228,6 +230,7 @@ void Server::Impl::serve(Connection& c) {
   (void)named;
   Job& job = c.job;
   RequestStream stream(c, job, options_.read_timeout, options_.write_timeout);
+  note_request_queued(job.queued_at);
   bool closed = false;
   const bool ok = router_.serve(stream, job.close_after, closed, [&job](httplib::Request& req) {
     for (auto& [name, value] : job.long_headers) req.headers.emplace(name, value);

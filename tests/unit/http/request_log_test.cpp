@@ -5,7 +5,9 @@
 #include <rapidjson/document.h>
 
 #include <catch2/catch.hpp>
+#include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "livy/http.h"
@@ -43,11 +45,14 @@ struct Fixture {
   livy_test::TestRuntime t;
   std::unique_ptr<livy_test::HttpHarness> http;
 
-  explicit Fixture(const std::string& audit_file = "") {
+  explicit Fixture(const std::string& audit_file = "", int threads = 0, std::size_t buffered_body_bytes = 0) {
     t.config().log_format = "json";
     t.config().audit_file = audit_file;
     t.open();
-    http = std::make_unique<livy_test::HttpHarness>(t.runtime());
+    auto options = livy::http::server_options(t.config());
+    if (threads > 0) options.threads = threads;
+    if (buffered_body_bytes > 0) options.max_buffered_body_bytes = buffered_body_bytes;
+    http = std::make_unique<livy_test::HttpHarness>(t.runtime(), livy::http::RouteOptions{}, options);
   }
   ~Fixture() { http.reset(); }
   httplib::Client& client() { return http->client(); }
@@ -125,8 +130,38 @@ TEST_CASE("request log: the client's X-Request-Id comes back and is in the reque
   CHECK(line["status"].GetInt64() == 200);
   REQUIRE(line["latency_ms"].IsNumber());
   CHECK(line["latency_ms"].GetDouble() >= 0);
+  REQUIRE(line["queued_ms"].IsNumber());
+  CHECK(line["queued_ms"].GetDouble() >= 0);
   CHECK(line["user"].IsNull());  // no authentication
   CHECK(str(line["remote"]) == "127.0.0.1");
+}
+
+TEST_CASE("request log: queued_ms is a request's wait for a free worker", "[http][request-log]") {
+  // One worker, and bodies over 16 bytes read by it: a POST whose body is still coming holds it.
+  Fixture f("", 1, 16);
+  const int fd = livy_test::connect_loopback(f.http->port());
+  const std::string body(100, 'x');
+  REQUIRE(livy_test::send_all(fd, "POST /batches HTTP/1.1\r\nHost: t\r\nX-Requested-By: t\r\n"
+                                  "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n" +
+                                      body.substr(0, 20)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the worker is reading the rest
+  auto get = std::async(std::launch::async, [&f] {
+    const auto res = f.client().Get("/batches", {{"X-Request-Id", "waited-1"}});
+    return res ? res->status : -1;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  REQUIRE(livy_test::send_all(fd, body.substr(20)));  // the POST ends (400: not JSON), the worker is free
+  CHECK(get.get() == 200);
+  ::close(fd);
+  bool found = false;
+  for (const auto& line : entries(f.t, "request")) {
+    if (str(line["request_id"]) != "waited-1") continue;
+    found = true;
+    REQUIRE(line["queued_ms"].IsNumber());
+    CHECK(line["queued_ms"].GetDouble() >= 350);
+    CHECK(line["latency_ms"].GetDouble() < line["queued_ms"].GetDouble());
+  }
+  CHECK(found);
 }
 
 TEST_CASE("request log: an unsafe X-Request-Id is replaced by a new one", "[http][request-log]") {
