@@ -197,6 +197,14 @@ struct Config {
                                          // the RM's whole answer, however slowly it comes.
   std::size_t yarn_max_response_bytes = 4 << 20;  // yarn.max-response-bytes: largest RM answer read; a
                                          // lookup by tag lists a handful of applications (~2 KiB each).
+  // yarn.kerberos.principal / livy.server.launch.kerberos.principal and yarn.kerberos.keytab /
+  // livy.server.launch.kerberos.keytab: livyd's own identity towards a kerberized YARN (both or
+  // neither): a ticket from the keytab in livyd's credential cache, which spark-submit uses
+  // (KRB5CCNAME), and SPNEGO to the ResourceManager's REST API (auth/kerberos_login.h).
+  std::string yarn_kerberos_principal;
+  std::string yarn_kerberos_keytab;
+  std::chrono::milliseconds yarn_kerberos_refresh_interval{std::chrono::hours(1)};  // yarn.kerberos.refresh-interval /
+                                         // livy.server.launch.kerberos.refresh-interval: a new ticket this often.
 
   // --- Kubernetes (k8s:// masters: lib/clusters/kubernetes_cluster_manager; livy.server.kubernetes.* in livy.conf) ---
   std::string kubernetes_container_image;  // kubernetes.container-image: spark.kubernetes.container.image

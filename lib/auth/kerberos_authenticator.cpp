@@ -8,29 +8,13 @@
 
 #include "auth/auth_header.h"
 #include "base/base64.h"
+#include "base/gss_status.h"
 #include "base/text_values.h"
 
 namespace livy::auth {
 namespace {
 
 constexpr const char* kNegotiate = "Negotiate";
-
-// The major and minor status texts of a GSSAPI failure, for operators (never sent to a client).
-std::string gss_error_text(OM_uint32 major, OM_uint32 minor) {
-  std::string out;
-  for (const auto& [code, type] : {std::pair{major, GSS_C_GSS_CODE}, std::pair{minor, GSS_C_MECH_CODE}}) {
-    OM_uint32 context = 0;
-    do {
-      OM_uint32 ignored = 0;
-      gss_buffer_desc text{};
-      if (gss_display_status(&ignored, code, type, GSS_C_NO_OID, &context, &text) != GSS_S_COMPLETE) break;
-      if (!out.empty()) out += ": ";
-      out.append(static_cast<const char*>(text.value), text.length);
-      gss_release_buffer(&ignored, &text);
-    } while (context != 0);
-  }
-  return out;
-}
 
 std::string host_name() {
   char buf[256] = {};

@@ -34,6 +34,16 @@ std::string tag_query_value(std::string_view tag) {
   return out;
 }
 
+// The host of "http(s)://host[:port]" (a bracketed IPv6 address without its brackets): the
+// host part of the RM's HTTP service principal, HTTP/host@REALM.
+std::string url_host(std::string_view url) {
+  const std::size_t scheme = url.find("://");
+  std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
+  rest = rest.substr(0, rest.find('/'));
+  if (!rest.empty() && rest.front() == '[') return std::string(rest.substr(1, rest.find(']') - 1));
+  return std::string(rest.substr(0, rest.find(':')));
+}
+
 std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -103,6 +113,15 @@ Result<YarnClusterManager::Answer> YarnClusterManager::request(const std::string
   for (std::size_t i = 0; i < urls_.size(); ++i) {
     const std::size_t at = (first + i) % urls_.size();
     const std::string& url = urls_[at];
+    call.headers.clear();
+    if (options_.kerberos) {
+      auto negotiate = options_.kerberos->negotiate_header(url_host(url));
+      if (!negotiate) {
+        last = negotiate.status();
+        continue;
+      }
+      call.headers.emplace_back("Authorization", std::move(*negotiate));
+    }
     auto answer = http_exchange(url, "the YARN ResourceManager at " + url, call, limits);
     if (answer && is_standby(*answer)) answer = Status::unavailable("the YARN ResourceManager at " + url + " is a standby");
     if (!answer) {

@@ -18,6 +18,7 @@
 
 #include "base/http_exchange.h"
 #include "clusters/cluster_manager.h"
+#include "clusters/yarn_kerberos.h"
 #include "livy/config.h"
 
 namespace livy {
@@ -29,11 +30,15 @@ struct YarnOptions {
   std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};  // yarn.request-timeout: a whole
                                                                         // answer, however it trickles
   std::size_t max_response_bytes = 4 << 20;  // yarn.max-response-bytes: a larger answer is an error
+  // yarn.kerberos.*: every request carries a SPNEGO token of livyd's principal (a kerberized RM).
+  std::shared_ptr<YarnKerberos> kerberos;
 };
 
 class YarnClusterManager final : public ClusterManager {
  public:
   explicit YarnClusterManager(YarnOptions options);
+  // yarn.kerberos.*: set once, at start-up, before the first request.
+  void use_kerberos(std::shared_ptr<YarnKerberos> kerberos) { options_.kerberos = std::move(kerberos); }
 
   std::string_view name() const override { return "yarn"; }
   void tag_submission(std::string_view tag, std::map<std::string, std::string>& conf) const override;

@@ -437,6 +437,18 @@ const std::vector<KeyDef>& key_defs() {
     k.push_back(bytes_key({"yarn.max-response-bytes", "", std::to_string(d.yarn_max_response_bytes),
                            "Largest answer read from the YARN ResourceManager; a larger one fails the lookup."},
                           &Config::yarn_max_response_bytes));
+    k.push_back(string_key({"yarn.kerberos.principal", "livy.server.launch.kerberos.principal", "",
+                            "livyd's principal towards a kerberized YARN: its ticket, from yarn.kerberos.keytab, is "
+                            "in livyd's own credential cache, which spark-submit uses (KRB5CCNAME), and livyd calls "
+                            "the ResourceManager's REST API with SPNEGO. Empty: no Kerberos towards YARN."},
+                           &Config::yarn_kerberos_principal));
+    k.push_back(string_key({"yarn.kerberos.keytab", "livy.server.launch.kerberos.keytab", "",
+                            "The keytab of yarn.kerberos.principal (readable by livyd alone)."},
+                           &Config::yarn_kerberos_keytab));
+    k.push_back(duration_key({"yarn.kerberos.refresh-interval", "livy.server.launch.kerberos.refresh-interval", "1h",
+                              "How often livyd gets a new ticket from yarn.kerberos.keytab (Livy's kinit "
+                              "interval); a failed one is tried again a minute later."},
+                             &Config::yarn_kerberos_refresh_interval, std::chrono::milliseconds(1000)));
     k.push_back(string_key({"kubernetes.container-image", "livy.server.kubernetes.container-image", "",
                             "k8s:// masters: the container image of drivers and executors "
                             "(spark.kubernetes.container.image) of a request that sets none."},

@@ -8,6 +8,7 @@
 #include "batches/batch_manager_impl.h"
 #include "base/data_dir.h"
 #include "clusters/cluster_managers.h"
+#include "clusters/yarn_cluster_manager.h"
 #include "runtime/runtime_impl.h"
 #include "runtime/runtime_metrics.h"
 #include "model/request_validation.h"
@@ -89,11 +90,20 @@ Result<std::unique_ptr<Runtime>> Runtime::Impl::open(const Config& given, Runtim
   // Session drivers create it too, with whatever mode; made here, it is private.
   st = create_private_dirs((std::filesystem::path(config.data_dir) / "driver-cache").string());
   if (!st) return st;
+  // yarn.kerberos.*: the first ticket before anything is launched; every spark-submit uses its
+  // cache, and the YARN ResourceManager is asked with SPNEGO.
+  auto kerberos = YarnKerberos::start(config, options.logger);
+  if (!kerberos) return kerberos.status();
+  if (*kerberos) {
+    spark->add_env("KRB5CCNAME", (*kerberos)->ccache());
+    if (auto* yarn = dynamic_cast<YarnClusterManager*>(cluster->get())) yarn->use_kerberos(*kerberos);
+  }
   auto store = Store::open((std::filesystem::path(config.data_dir) / "livyd.db").string());
   if (!store) return store.status();
 
   auto impl = std::make_unique<Impl>();
   impl->lock = std::move(*lock);
+  impl->kerberos = std::move(*kerberos);
   impl->config = config;
   impl->logger = options.logger;
   impl->metrics = std::make_shared<metrics::CoreMetrics>();

@@ -8,6 +8,7 @@
 
 #include "base/data_dir.h"
 #include "clusters/cluster_manager.h"
+#include "clusters/yarn_kerberos.h"
 #include "livy/runtime.h"
 #include "metrics/core_metrics.h"
 #include "store/store.h"
@@ -26,6 +27,7 @@ struct Runtime::Impl {
                                                ClusterManagerFactory clusters);
 
   std::unique_ptr<DataDirLock> lock;  // declared first: released after everything else is gone
+  std::shared_ptr<YarnKerberos> kerberos;  // yarn.kerberos.*: its renewing thread stops before the lock goes
   Config config;
   std::shared_ptr<Logger> logger;
   // Shared with what records into it (store, sessions, batches); its collectors read those.

@@ -57,6 +57,11 @@ Result<SparkInstallations> SparkInstallations::resolve(const Config& config) {
   return out;
 }
 
+void SparkInstallations::add_env(const std::string& key, const std::string& value) {
+  default_.env.emplace_back(key, value);
+  for (auto& [name, spark] : named_) spark.env.emplace_back(key, value);
+}
+
 const SparkEnvironment& SparkInstallations::for_conf(const std::map<std::string, std::string>& conf) const {
   const auto chosen = conf.find(std::string(kSparkVersionConf));
   if (chosen == conf.end()) return default_;

@@ -35,6 +35,10 @@ class SparkInstallations {
   const SparkEnvironment& for_conf(const std::map<std::string, std::string>& conf) const;
   const SparkEnvironment& default_spark() const { return default_; }
 
+  // Sets `key` in the environment of every installation's spark-submit (at start-up, before
+  // the engines read it).
+  void add_env(const std::string& key, const std::string& value);
+
   // True when spark.versions names any installation: launches then say in their log which
   // Spark they run.
   bool named() const { return !named_.empty(); }

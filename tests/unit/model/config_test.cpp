@@ -291,6 +291,8 @@ TEST_CASE("config_keys: unique names, defaults that match Config, values that ro
       {"spark.master", "yarn"},           {"spark.deploy-mode", "cluster"},
       {"yarn.resourcemanager-url", "http://rm.example:8088"}, {"yarn.connect-timeout", "2500ms"},
       {"yarn.request-timeout", "30s"},    {"yarn.max-response-bytes", "1048576"},
+      {"yarn.kerberos.principal", "livy/gw.example@EXAMPLE"}, {"yarn.kerberos.keytab", "/etc/livy/livy.keytab"},
+      {"yarn.kerberos.refresh-interval", "30m"},
       {"kubernetes.container-image", "registry.example/spark:4.0.1"}, {"kubernetes.namespace", "spark-jobs"},
       {"kubernetes.service-account", "spark-driver"}, {"kubernetes.api-url", "https://k8s.example:6443"},
       {"kubernetes.token-file", "/etc/livy/k8s-token"}, {"kubernetes.ca-file", "/etc/livy/k8s-ca.pem"},
