@@ -278,6 +278,10 @@ def standalone_settings(cluster: StandaloneCluster, standalone_jobs_dir: Path, d
         "standalone.rest-url": cluster.rest_url,
         "files.local-dir-whitelist": str(standalone_jobs_dir),
         "batches.kill-grace": "3s",
+        # The tests wait up to 300 s for a session to be idle: livyd must not give up first. Beside
+        # the YARN entry on a slow 2-core machine a driver took longer than the default 2 minutes
+        # (2026-12-08: Spark was ready for scheduling about 90 s after spark-submit began).
+        "sessions.start-timeout": "300s",
     }
 
 
