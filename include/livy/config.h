@@ -200,7 +200,7 @@ struct Config {
   // yarn.kerberos.principal / livy.server.launch.kerberos.principal and yarn.kerberos.keytab /
   // livy.server.launch.kerberos.keytab: livyd's own identity towards a kerberized YARN (both or
   // neither): a ticket from the keytab in livyd's credential cache, which spark-submit uses
-  // (KRB5CCNAME), and SPNEGO to the ResourceManager's REST API (auth/kerberos_login.h).
+  // (KRB5CCNAME), and SPNEGO to the ResourceManager's REST API (clusters/yarn_kerberos.h).
   std::string yarn_kerberos_principal;
   std::string yarn_kerberos_keytab;
   std::chrono::milliseconds yarn_kerberos_refresh_interval{std::chrono::hours(1)};  // yarn.kerberos.refresh-interval /
